@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Generates the client package and the pydantic models from openapi.yaml into OUT_DIR/client
+# and OUT_DIR/models. `make generate` writes generated/; `make check-generated` writes a
+# temporary folder and compares. The tools come pinned from .venv, so output is byte-identical.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+out=${1:?usage: codegen/generate.sh OUT_DIR}
+export PATH="$root/.venv/bin:$PATH"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# The spec file, not the served /openapi.json: that one is dereferenced.
+openapi-python-client generate --path "$root/openapi.yaml" --config "$root/codegen/client.yaml" \
+    --meta setup --output-path "$work/client" >/dev/null
+rm -rf "$work/client/.ruff_cache"
+
+mkdir -p "$work/models"
+(cd "$work" && datamodel-codegen --input "$root/openapi.yaml" --input-file-type openapi \
+    --output "$work/models/__init__.py" --output-model-type pydantic_v2.BaseModel \
+    --target-python-version 3.11 --disable-timestamp --strict-nullable --collapse-root-models \
+    --use-annotated --field-constraints --output-datetime-class AwareDatetime \
+    --use-standard-collections --use-union-operator --use-schema-description \
+    --use-field-description --formatters ruff-format)
+# The header names the input by its path; keep it independent of where the work folder was.
+sed -i "s|^#   filename:  .*|#   filename:  openapi.yaml|" "$work/models/__init__.py"
+
+mkdir -p "$out"
+rm -rf "$out/client" "$out/models"
+mv "$work/client" "$work/models" "$out/"

@@ -1,0 +1,209 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.conversation import Conversation
+from ...models.problem import Problem
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    conversation_id: str,
+    *,
+    agent_id: str | Unset = UNSET,
+) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["agent_id"] = agent_id
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
+    _kwargs: dict[str, Any] = {
+        "method": "delete",
+        "url": "/conversations/{conversation_id}".format(
+            conversation_id=quote(str(conversation_id), safe=""),
+        ),
+        "params": params,
+    }
+
+    return _kwargs
+
+
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Conversation | Problem | None:
+    if response.status_code == 200:
+        response_200 = Conversation.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Conversation | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    conversation_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    agent_id: str | Unset = UNSET,
+) -> Response[Conversation | Problem]:
+    """Delete a conversation
+
+     Soft-deletes the conversation and returns it as it was. Afterwards it is gone for
+    every operation: retrieve, update and delete answer 404 and list leaves it out.
+    `default` with `agent_id` deletes that agent's default conversation if it has one
+    (a new one is created on next use).
+
+    Args:
+        conversation_id (str):
+        agent_id (str | Unset): An agent id, `agent-` followed by a lowercase UUID4. Example:
+            agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Conversation | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        conversation_id=conversation_id,
+        agent_id=agent_id,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    conversation_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    agent_id: str | Unset = UNSET,
+) -> Conversation | Problem | None:
+    """Delete a conversation
+
+     Soft-deletes the conversation and returns it as it was. Afterwards it is gone for
+    every operation: retrieve, update and delete answer 404 and list leaves it out.
+    `default` with `agent_id` deletes that agent's default conversation if it has one
+    (a new one is created on next use).
+
+    Args:
+        conversation_id (str):
+        agent_id (str | Unset): An agent id, `agent-` followed by a lowercase UUID4. Example:
+            agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Conversation | Problem
+    """
+
+    return sync_detailed(
+        conversation_id=conversation_id,
+        client=client,
+        agent_id=agent_id,
+    ).parsed
+
+
+async def asyncio_detailed(
+    conversation_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    agent_id: str | Unset = UNSET,
+) -> Response[Conversation | Problem]:
+    """Delete a conversation
+
+     Soft-deletes the conversation and returns it as it was. Afterwards it is gone for
+    every operation: retrieve, update and delete answer 404 and list leaves it out.
+    `default` with `agent_id` deletes that agent's default conversation if it has one
+    (a new one is created on next use).
+
+    Args:
+        conversation_id (str):
+        agent_id (str | Unset): An agent id, `agent-` followed by a lowercase UUID4. Example:
+            agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Conversation | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        conversation_id=conversation_id,
+        agent_id=agent_id,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    conversation_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    agent_id: str | Unset = UNSET,
+) -> Conversation | Problem | None:
+    """Delete a conversation
+
+     Soft-deletes the conversation and returns it as it was. Afterwards it is gone for
+    every operation: retrieve, update and delete answer 404 and list leaves it out.
+    `default` with `agent_id` deletes that agent's default conversation if it has one
+    (a new one is created on next use).
+
+    Args:
+        conversation_id (str):
+        agent_id (str | Unset): An agent id, `agent-` followed by a lowercase UUID4. Example:
+            agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Conversation | Problem
+    """
+
+    return (
+        await asyncio_detailed(
+            conversation_id=conversation_id,
+            client=client,
+            agent_id=agent_id,
+        )
+    ).parsed

@@ -1,0 +1,273 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.conversation import Conversation
+from ...models.list_conversations_order import ListConversationsOrder
+from ...models.problem import Problem
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    *,
+    agent_id: str | Unset = UNSET,
+    limit: int | Unset = 50,
+    after: str | Unset = UNSET,
+    summary_search: str | Unset = UNSET,
+    order: ListConversationsOrder | Unset = ListConversationsOrder.DESC,
+) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["agent_id"] = agent_id
+
+    params["limit"] = limit
+
+    params["after"] = after
+
+    params["summary_search"] = summary_search
+
+    json_order: str | Unset = UNSET
+    if not isinstance(order, Unset):
+        json_order = order.value
+
+    params["order"] = json_order
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/conversations/",
+        "params": params,
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Problem | list[Conversation] | None:
+    if response.status_code == 200:
+        response_200 = []
+        _response_200 = response.json()
+        for response_200_item_data in _response_200:
+            response_200_item = Conversation.from_dict(response_200_item_data)
+
+            response_200.append(response_200_item)
+
+        return response_200
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Problem | list[Conversation]]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    agent_id: str | Unset = UNSET,
+    limit: int | Unset = 50,
+    after: str | Unset = UNSET,
+    summary_search: str | Unset = UNSET,
+    order: ListConversationsOrder | Unset = ListConversationsOrder.DESC,
+) -> Response[Problem | list[Conversation]]:
+    """List conversations
+
+     Lists conversations, newest first unless `order=asc`. Pages are cut by keyset
+    pagination: pass the `id` of the last conversation of a page as `after` to get the next
+    one. A page never repeats or skips a conversation because others were created or
+    deleted meanwhile, and a deleted conversation still works as a cursor. Deleted
+    conversations are never listed.
+
+    Args:
+        agent_id (str | Unset): An agent id, `agent-` followed by a lowercase UUID4. Example:
+            agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
+        limit (int | Unset):  Default: 50.
+        after (str | Unset): A conversation id, `conv-` followed by a lowercase UUID4. Example:
+            conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b.
+        summary_search (str | Unset):
+        order (ListConversationsOrder | Unset):  Default: ListConversationsOrder.DESC.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Problem | list[Conversation]]
+    """
+
+    kwargs = _get_kwargs(
+        agent_id=agent_id,
+        limit=limit,
+        after=after,
+        summary_search=summary_search,
+        order=order,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient | Client,
+    agent_id: str | Unset = UNSET,
+    limit: int | Unset = 50,
+    after: str | Unset = UNSET,
+    summary_search: str | Unset = UNSET,
+    order: ListConversationsOrder | Unset = ListConversationsOrder.DESC,
+) -> Problem | list[Conversation] | None:
+    """List conversations
+
+     Lists conversations, newest first unless `order=asc`. Pages are cut by keyset
+    pagination: pass the `id` of the last conversation of a page as `after` to get the next
+    one. A page never repeats or skips a conversation because others were created or
+    deleted meanwhile, and a deleted conversation still works as a cursor. Deleted
+    conversations are never listed.
+
+    Args:
+        agent_id (str | Unset): An agent id, `agent-` followed by a lowercase UUID4. Example:
+            agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
+        limit (int | Unset):  Default: 50.
+        after (str | Unset): A conversation id, `conv-` followed by a lowercase UUID4. Example:
+            conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b.
+        summary_search (str | Unset):
+        order (ListConversationsOrder | Unset):  Default: ListConversationsOrder.DESC.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Problem | list[Conversation]
+    """
+
+    return sync_detailed(
+        client=client,
+        agent_id=agent_id,
+        limit=limit,
+        after=after,
+        summary_search=summary_search,
+        order=order,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    agent_id: str | Unset = UNSET,
+    limit: int | Unset = 50,
+    after: str | Unset = UNSET,
+    summary_search: str | Unset = UNSET,
+    order: ListConversationsOrder | Unset = ListConversationsOrder.DESC,
+) -> Response[Problem | list[Conversation]]:
+    """List conversations
+
+     Lists conversations, newest first unless `order=asc`. Pages are cut by keyset
+    pagination: pass the `id` of the last conversation of a page as `after` to get the next
+    one. A page never repeats or skips a conversation because others were created or
+    deleted meanwhile, and a deleted conversation still works as a cursor. Deleted
+    conversations are never listed.
+
+    Args:
+        agent_id (str | Unset): An agent id, `agent-` followed by a lowercase UUID4. Example:
+            agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
+        limit (int | Unset):  Default: 50.
+        after (str | Unset): A conversation id, `conv-` followed by a lowercase UUID4. Example:
+            conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b.
+        summary_search (str | Unset):
+        order (ListConversationsOrder | Unset):  Default: ListConversationsOrder.DESC.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Problem | list[Conversation]]
+    """
+
+    kwargs = _get_kwargs(
+        agent_id=agent_id,
+        limit=limit,
+        after=after,
+        summary_search=summary_search,
+        order=order,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient | Client,
+    agent_id: str | Unset = UNSET,
+    limit: int | Unset = 50,
+    after: str | Unset = UNSET,
+    summary_search: str | Unset = UNSET,
+    order: ListConversationsOrder | Unset = ListConversationsOrder.DESC,
+) -> Problem | list[Conversation] | None:
+    """List conversations
+
+     Lists conversations, newest first unless `order=asc`. Pages are cut by keyset
+    pagination: pass the `id` of the last conversation of a page as `after` to get the next
+    one. A page never repeats or skips a conversation because others were created or
+    deleted meanwhile, and a deleted conversation still works as a cursor. Deleted
+    conversations are never listed.
+
+    Args:
+        agent_id (str | Unset): An agent id, `agent-` followed by a lowercase UUID4. Example:
+            agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
+        limit (int | Unset):  Default: 50.
+        after (str | Unset): A conversation id, `conv-` followed by a lowercase UUID4. Example:
+            conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b.
+        summary_search (str | Unset):
+        order (ListConversationsOrder | Unset):  Default: ListConversationsOrder.DESC.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Problem | list[Conversation]
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            agent_id=agent_id,
+            limit=limit,
+            after=after,
+            summary_search=summary_search,
+            order=order,
+        )
+    ).parsed

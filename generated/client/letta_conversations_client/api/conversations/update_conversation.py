@@ -1,0 +1,269 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.conversation import Conversation
+from ...models.conversation_update import ConversationUpdate
+from ...models.problem import Problem
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    conversation_id: str,
+    *,
+    body: ConversationUpdate | Unset = UNSET,
+    agent_id: str | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    params: dict[str, Any] = {}
+
+    params["agent_id"] = agent_id
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
+    _kwargs: dict[str, Any] = {
+        "method": "patch",
+        "url": "/conversations/{conversation_id}".format(
+            conversation_id=quote(str(conversation_id), safe=""),
+        ),
+        "params": params,
+    }
+
+    if not isinstance(body, Unset):
+        _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Conversation | Problem | None:
+    if response.status_code == 200:
+        response_200 = Conversation.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Problem.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 413:
+        response_413 = Problem.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 415:
+        response_415 = Problem.from_dict(response.json())
+
+        return response_415
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Conversation | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    conversation_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: ConversationUpdate | Unset = UNSET,
+    agent_id: str | Unset = UNSET,
+) -> Response[Conversation | Problem]:
+    """Update a conversation
+
+     Updates the conversation with [JSON merge-patch](https://www.rfc-editor.org/rfc/rfc7396)
+    semantics: a field left out is unchanged, `null` clears it, a value sets it. Fields the
+    server does not know are ignored. Every successful update sets `updated_at` and
+    `last_updated_by_id`, even when no field changes. The answer is the full current
+    conversation, the same that a retrieve returns right after.
+
+    `default` with `agent_id` updates that agent's default conversation, creating it on
+    first use.
+
+    Args:
+        conversation_id (str):
+        agent_id (str | Unset): An agent id, `agent-` followed by a lowercase UUID4. Example:
+            agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
+        body (ConversationUpdate | Unset): A JSON merge-patch of a conversation: a field left out
+            is unchanged, `null` clears it.
+            Fields this server does not know are ignored.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Conversation | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        conversation_id=conversation_id,
+        body=body,
+        agent_id=agent_id,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    conversation_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: ConversationUpdate | Unset = UNSET,
+    agent_id: str | Unset = UNSET,
+) -> Conversation | Problem | None:
+    """Update a conversation
+
+     Updates the conversation with [JSON merge-patch](https://www.rfc-editor.org/rfc/rfc7396)
+    semantics: a field left out is unchanged, `null` clears it, a value sets it. Fields the
+    server does not know are ignored. Every successful update sets `updated_at` and
+    `last_updated_by_id`, even when no field changes. The answer is the full current
+    conversation, the same that a retrieve returns right after.
+
+    `default` with `agent_id` updates that agent's default conversation, creating it on
+    first use.
+
+    Args:
+        conversation_id (str):
+        agent_id (str | Unset): An agent id, `agent-` followed by a lowercase UUID4. Example:
+            agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
+        body (ConversationUpdate | Unset): A JSON merge-patch of a conversation: a field left out
+            is unchanged, `null` clears it.
+            Fields this server does not know are ignored.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Conversation | Problem
+    """
+
+    return sync_detailed(
+        conversation_id=conversation_id,
+        client=client,
+        body=body,
+        agent_id=agent_id,
+    ).parsed
+
+
+async def asyncio_detailed(
+    conversation_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: ConversationUpdate | Unset = UNSET,
+    agent_id: str | Unset = UNSET,
+) -> Response[Conversation | Problem]:
+    """Update a conversation
+
+     Updates the conversation with [JSON merge-patch](https://www.rfc-editor.org/rfc/rfc7396)
+    semantics: a field left out is unchanged, `null` clears it, a value sets it. Fields the
+    server does not know are ignored. Every successful update sets `updated_at` and
+    `last_updated_by_id`, even when no field changes. The answer is the full current
+    conversation, the same that a retrieve returns right after.
+
+    `default` with `agent_id` updates that agent's default conversation, creating it on
+    first use.
+
+    Args:
+        conversation_id (str):
+        agent_id (str | Unset): An agent id, `agent-` followed by a lowercase UUID4. Example:
+            agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
+        body (ConversationUpdate | Unset): A JSON merge-patch of a conversation: a field left out
+            is unchanged, `null` clears it.
+            Fields this server does not know are ignored.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Conversation | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        conversation_id=conversation_id,
+        body=body,
+        agent_id=agent_id,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    conversation_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: ConversationUpdate | Unset = UNSET,
+    agent_id: str | Unset = UNSET,
+) -> Conversation | Problem | None:
+    """Update a conversation
+
+     Updates the conversation with [JSON merge-patch](https://www.rfc-editor.org/rfc/rfc7396)
+    semantics: a field left out is unchanged, `null` clears it, a value sets it. Fields the
+    server does not know are ignored. Every successful update sets `updated_at` and
+    `last_updated_by_id`, even when no field changes. The answer is the full current
+    conversation, the same that a retrieve returns right after.
+
+    `default` with `agent_id` updates that agent's default conversation, creating it on
+    first use.
+
+    Args:
+        conversation_id (str):
+        agent_id (str | Unset): An agent id, `agent-` followed by a lowercase UUID4. Example:
+            agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
+        body (ConversationUpdate | Unset): A JSON merge-patch of a conversation: a field left out
+            is unchanged, `null` clears it.
+            Fields this server does not know are ignored.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Conversation | Problem
+    """
+
+    return (
+        await asyncio_detailed(
+            conversation_id=conversation_id,
+            client=client,
+            body=body,
+            agent_id=agent_id,
+        )
+    ).parsed

@@ -1,0 +1,17 @@
+"""Contains all the data models used in inputs/outputs"""
+
+from .conversation import Conversation
+from .conversation_create import ConversationCreate
+from .conversation_update import ConversationUpdate
+from .invalid_param import InvalidParam
+from .list_conversations_order import ListConversationsOrder
+from .problem import Problem
+
+__all__ = (
+    "Conversation",
+    "ConversationCreate",
+    "ConversationUpdate",
+    "InvalidParam",
+    "ListConversationsOrder",
+    "Problem",
+)

@@ -1,0 +1,222 @@
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import Any, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+T = TypeVar("T", bound="Conversation")
+
+
+@_attrs_define
+class Conversation:
+    """Represents a conversation on an agent for concurrent messaging.
+
+    Attributes:
+        id (str): The unique identifier of the conversation. Example: conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b.
+        agent_id (str): The ID of the agent this conversation belongs to. Example:
+            agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
+        created_at (datetime.datetime | None): The timestamp when the object was created (UTC, RFC 3339). Example:
+            2026-11-29T10:20:30.123456Z.
+        created_by_id (None | str): The id of the user that made this object. Example:
+            user-00000000-0000-4000-8000-000000000000.
+        in_context_message_ids (list[str] | None): The IDs of in-context messages for the conversation. Example: [].
+        isolated_block_ids (list[str] | None): IDs of blocks that are isolated (specific to this conversation,
+            overriding agent defaults). Example: [].
+        last_updated_by_id (None | str): The id of the user that last updated this object. Example:
+            user-00000000-0000-4000-8000-000000000000.
+        summary (None | str): A summary of the conversation, at most 10,000 characters. Example: Planning the spring
+            release.
+        updated_at (datetime.datetime | None): The timestamp when the object was last updated (UTC, RFC 3339). Example:
+            2026-11-29T10:21:00.654321Z.
+    """
+
+    id: str
+    agent_id: str
+    created_at: datetime.datetime | None
+    created_by_id: None | str
+    in_context_message_ids: list[str] | None
+    isolated_block_ids: list[str] | None
+    last_updated_by_id: None | str
+    summary: None | str
+    updated_at: datetime.datetime | None
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        id = self.id
+
+        agent_id = self.agent_id
+
+        created_at: None | str
+        if isinstance(self.created_at, datetime.datetime):
+            created_at = self.created_at.isoformat()
+        else:
+            created_at = self.created_at
+
+        created_by_id: None | str
+        created_by_id = self.created_by_id
+
+        in_context_message_ids: list[str] | None
+        if isinstance(self.in_context_message_ids, list):
+            in_context_message_ids = self.in_context_message_ids
+
+        else:
+            in_context_message_ids = self.in_context_message_ids
+
+        isolated_block_ids: list[str] | None
+        if isinstance(self.isolated_block_ids, list):
+            isolated_block_ids = self.isolated_block_ids
+
+        else:
+            isolated_block_ids = self.isolated_block_ids
+
+        last_updated_by_id: None | str
+        last_updated_by_id = self.last_updated_by_id
+
+        summary: None | str
+        summary = self.summary
+
+        updated_at: None | str
+        if isinstance(self.updated_at, datetime.datetime):
+            updated_at = self.updated_at.isoformat()
+        else:
+            updated_at = self.updated_at
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "id": id,
+                "agent_id": agent_id,
+                "created_at": created_at,
+                "created_by_id": created_by_id,
+                "in_context_message_ids": in_context_message_ids,
+                "isolated_block_ids": isolated_block_ids,
+                "last_updated_by_id": last_updated_by_id,
+                "summary": summary,
+                "updated_at": updated_at,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        d = dict(src_dict)
+        id = d.pop("id")
+
+        agent_id = d.pop("agent_id")
+
+        def _parse_created_at(data: object) -> datetime.datetime | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                created_at_type_0 = datetime.datetime.fromisoformat(data)
+
+                return created_at_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None, data)
+
+        created_at = _parse_created_at(d.pop("created_at"))
+
+        def _parse_created_by_id(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        created_by_id = _parse_created_by_id(d.pop("created_by_id"))
+
+        def _parse_in_context_message_ids(data: object) -> list[str] | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                in_context_message_ids_type_0 = cast(list[str], data)
+
+                return in_context_message_ids_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[str] | None, data)
+
+        in_context_message_ids = _parse_in_context_message_ids(d.pop("in_context_message_ids"))
+
+        def _parse_isolated_block_ids(data: object) -> list[str] | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                isolated_block_ids_type_0 = cast(list[str], data)
+
+                return isolated_block_ids_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[str] | None, data)
+
+        isolated_block_ids = _parse_isolated_block_ids(d.pop("isolated_block_ids"))
+
+        def _parse_last_updated_by_id(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        last_updated_by_id = _parse_last_updated_by_id(d.pop("last_updated_by_id"))
+
+        def _parse_summary(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        summary = _parse_summary(d.pop("summary"))
+
+        def _parse_updated_at(data: object) -> datetime.datetime | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                updated_at_type_0 = datetime.datetime.fromisoformat(data)
+
+                return updated_at_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None, data)
+
+        updated_at = _parse_updated_at(d.pop("updated_at"))
+
+        conversation = cls(
+            id=id,
+            agent_id=agent_id,
+            created_at=created_at,
+            created_by_id=created_by_id,
+            in_context_message_ids=in_context_message_ids,
+            isolated_block_ids=isolated_block_ids,
+            last_updated_by_id=last_updated_by_id,
+            summary=summary,
+            updated_at=updated_at,
+        )
+
+        conversation.additional_properties = d
+        return conversation
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

@@ -1,0 +1,1 @@
+"""Letta Conversations API server, served by connexion straight from openapi.yaml."""

@@ -1,0 +1,24 @@
+"""Every setting of the server, in one place.
+
+Each can be set by an environment variable (prefix ``CONVERSATIONS_``) or, for ``serve``, by
+the command-line option of the same name, which wins.
+"""
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+SPEC_PATH = ROOT / "openapi.yaml"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CONVERSATIONS_", frozen=True)
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8283, ge=0, le=65535)
+    database_url: str = "sqlite:///var/conversations.db"
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1)
+    validate_responses: bool = False
+    log_level: str = "info"

@@ -1,0 +1,133 @@
+"""What the Conversations API does, apart from HTTP: the rules of every operation."""
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from generated.models import Conversation, ConversationCreate, ConversationUpdate
+
+from .identity import Actor
+from .problems import InvalidParams, NotFound, conversation_not_found
+from .store import ConversationStore, CursorNotFound, NewConversation, Order, Page
+
+DEFAULT_ALIAS = "default"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_conversation_id() -> str:
+    return f"conv-{uuid.uuid4()}"
+
+
+class Conversations:
+    def __init__(
+        self,
+        store: ConversationStore,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        new_id: Callable[[], str] = new_conversation_id,
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._new_id = new_id
+
+    async def create(self, actor: Actor, agent_id: str, fields: ConversationCreate) -> Conversation:
+        return await self._store.insert(self._new(actor, agent_id, fields.summary))
+
+    async def retrieve(
+        self, actor: Actor, conversation_id: str, agent_id: str | None
+    ) -> Conversation:
+        if conversation_id == DEFAULT_ALIAS:
+            return await self._default(actor, _agent_for_default(agent_id))
+        found = await self._store.get(actor.organization_id, conversation_id)
+        if found is None:
+            raise conversation_not_found(conversation_id)
+        return found
+
+    async def update(
+        self,
+        actor: Actor,
+        conversation_id: str,
+        agent_id: str | None,
+        patch: ConversationUpdate,
+    ) -> Conversation:
+        if conversation_id == DEFAULT_ALIAS:
+            conversation_id = (await self._default(actor, _agent_for_default(agent_id))).id
+        updated = await self._store.update(
+            actor.organization_id,
+            conversation_id,
+            summary=patch.summary,
+            set_summary="summary" in patch.model_fields_set,
+            updated_at=self._clock(),
+            updated_by_id=actor.user_id,
+        )
+        if updated is None:
+            raise conversation_not_found(conversation_id)
+        return updated
+
+    async def delete(
+        self, actor: Actor, conversation_id: str, agent_id: str | None
+    ) -> Conversation:
+        if conversation_id == DEFAULT_ALIAS:
+            agent = _agent_for_default(agent_id)
+            default = await self._store.get_default(actor.organization_id, agent)
+            if default is None:
+                raise NotFound(f"Agent {agent} has no default conversation.")
+            conversation_id = default.id
+        deleted = await self._store.soft_delete(
+            actor.organization_id, conversation_id, self._clock()
+        )
+        if deleted is None:
+            raise conversation_not_found(conversation_id)
+        return deleted
+
+    async def list(
+        self,
+        actor: Actor,
+        *,
+        limit: int,
+        order: Order,
+        agent_id: str | None = None,
+        after: str | None = None,
+        summary_search: str | None = None,
+    ) -> list[Conversation]:
+        page = Page(
+            organization_id=actor.organization_id,
+            limit=limit,
+            order=order,
+            agent_id=agent_id,
+            after=after,
+            summary_search=summary_search,
+        )
+        try:
+            return await self._store.list(page)
+        except CursorNotFound:
+            raise NotFound(f"No conversation {after} to continue after.") from None
+
+    async def _default(self, actor: Actor, agent_id: str) -> Conversation:
+        found = await self._store.get_default(actor.organization_id, agent_id)
+        if found is not None:
+            return found
+        return await self._store.get_or_insert_default(self._new(actor, agent_id, None))
+
+    def _new(self, actor: Actor, agent_id: str, summary: str | None) -> NewConversation:
+        return NewConversation(
+            id=self._new_id(),
+            organization_id=actor.organization_id,
+            agent_id=agent_id,
+            summary=summary,
+            created_at=self._clock(),
+            created_by_id=actor.user_id,
+        )
+
+
+def _agent_for_default(agent_id: str | None) -> str:
+    if agent_id is None:
+        raise InvalidParams(
+            "query.agent_id",
+            f"required when conversation_id is '{DEFAULT_ALIAS}': name the agent"
+            " whose default conversation to use",
+        )
+    return agent_id

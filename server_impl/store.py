@@ -1,0 +1,285 @@
+"""Where conversations are kept. All SQL of the service lives in this module.
+
+The store is scoped by organization on every call, so no query can reach another tenant's rows.
+Deletion is soft: a deleted row stays (it still anchors list cursors) but is never returned.
+
+SQLite calls run inline on the event loop: each is an indexed lookup of microseconds, cheaper
+than a hop to a worker thread, and running them on one thread serializes writers, so a
+single server process never meets "database is locked".
+"""
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Literal, Protocol
+
+from generated.models import Conversation
+
+Order = Literal["asc", "desc"]
+
+
+class CursorNotFound(LookupError):
+    """The `after` cursor names no conversation of the organization."""
+
+
+@dataclass(frozen=True)
+class NewConversation:
+    id: str
+    organization_id: str
+    agent_id: str
+    summary: str | None
+    created_at: datetime
+    created_by_id: str
+
+
+@dataclass(frozen=True)
+class Page:
+    organization_id: str
+    limit: int
+    order: Order
+    agent_id: str | None = None
+    after: str | None = None
+    summary_search: str | None = None
+
+
+class ConversationStore(Protocol):
+    async def insert(self, new: NewConversation) -> Conversation: ...
+
+    async def get(self, organization_id: str, conversation_id: str) -> Conversation | None: ...
+
+    async def get_default(self, organization_id: str, agent_id: str) -> Conversation | None: ...
+
+    async def get_or_insert_default(self, new: NewConversation) -> Conversation: ...
+
+    async def update(
+        self,
+        organization_id: str,
+        conversation_id: str,
+        *,
+        summary: str | None,
+        set_summary: bool,
+        updated_at: datetime,
+        updated_by_id: str,
+    ) -> Conversation | None: ...
+
+    async def soft_delete(
+        self, organization_id: str, conversation_id: str, deleted_at: datetime
+    ) -> Conversation | None: ...
+
+    async def list(self, page: Page) -> list[Conversation]: ...
+
+    async def close(self) -> None: ...
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS conversations (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    organization_id TEXT NOT NULL,
+    agent_id TEXT NOT NULL,
+    is_default INTEGER NOT NULL DEFAULT 0,
+    summary TEXT,
+    in_context_message_ids TEXT NOT NULL DEFAULT '[]',
+    isolated_block_ids TEXT NOT NULL DEFAULT '[]',
+    created_at TEXT NOT NULL,
+    created_by_id TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    last_updated_by_id TEXT NOT NULL,
+    deleted_at TEXT
+);
+CREATE UNIQUE INDEX IF NOT EXISTS conversations_one_default
+    ON conversations (organization_id, agent_id) WHERE is_default = 1 AND deleted_at IS NULL;
+CREATE INDEX IF NOT EXISTS conversations_by_organization
+    ON conversations (organization_id, seq);
+CREATE INDEX IF NOT EXISTS conversations_by_agent
+    ON conversations (organization_id, agent_id, seq);
+"""
+
+_COLUMNS = (
+    "id, agent_id, created_at, created_by_id, in_context_message_ids, isolated_block_ids,"
+    " last_updated_by_id, summary, updated_at"
+)
+_LIVE = "organization_id = ? AND deleted_at IS NULL"
+
+_INSERT = (
+    "INSERT INTO conversations (id, organization_id, agent_id, is_default, summary,"
+    " created_at, created_by_id, updated_at, last_updated_by_id)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+_SELECT_DEFAULT = (
+    f"SELECT {_COLUMNS} FROM conversations WHERE agent_id = ? AND is_default = 1 AND {_LIVE}"
+)
+
+
+def _to_conversation(row: sqlite3.Row) -> Conversation:
+    # Rows were written by this module, so they skip validation.
+    return Conversation.model_construct(
+        id=row["id"],
+        agent_id=row["agent_id"],
+        created_at=datetime.fromisoformat(row["created_at"]),
+        created_by_id=row["created_by_id"],
+        in_context_message_ids=json.loads(row["in_context_message_ids"]),
+        isolated_block_ids=json.loads(row["isolated_block_ids"]),
+        last_updated_by_id=row["last_updated_by_id"],
+        summary=row["summary"],
+        updated_at=datetime.fromisoformat(row["updated_at"]),
+    )
+
+
+def _timestamp(moment: datetime) -> str:
+    # Fixed width, so text order is time order.
+    return moment.isoformat(timespec="microseconds")
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def sqlite_path(database_url: str) -> str:
+    """The file of a ``sqlite:///relative`` or ``sqlite:////absolute`` URL."""
+    prefix = "sqlite:///"
+    if not database_url.startswith(prefix) or database_url == prefix:
+        raise ValueError(f"not a SQLite URL: {database_url!r} (expected sqlite:///PATH)")
+    return database_url[len(prefix) :]
+
+
+class SqliteStore:
+    def __init__(self, path: str) -> None:
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode = WAL")
+        # In WAL mode NORMAL loses nothing when the process dies, only on power loss.
+        self._db.execute("PRAGMA synchronous = NORMAL")
+        self._db.execute("PRAGMA busy_timeout = 5000")
+        self._db.executescript(_SCHEMA)
+
+    @classmethod
+    def from_url(cls, database_url: str) -> "SqliteStore":
+        return cls(sqlite_path(database_url))
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def _one(self, sql: str, params: tuple[object, ...]) -> Conversation | None:
+        row = self._db.execute(sql, params).fetchone()
+        return None if row is None else _to_conversation(row)
+
+    def _insert_params(self, new: NewConversation, *, is_default: bool) -> tuple[object, ...]:
+        created_at = _timestamp(new.created_at)
+        return (
+            new.id,
+            new.organization_id,
+            new.agent_id,
+            int(is_default),
+            new.summary,
+            created_at,
+            new.created_by_id,
+            created_at,
+            new.created_by_id,
+        )
+
+    async def insert(self, new: NewConversation) -> Conversation:
+        conversation = self._one(
+            f"{_INSERT} RETURNING {_COLUMNS}", self._insert_params(new, is_default=False)
+        )
+        assert conversation is not None
+        return conversation
+
+    async def get(self, organization_id: str, conversation_id: str) -> Conversation | None:
+        return self._one(
+            f"SELECT {_COLUMNS} FROM conversations WHERE id = ? AND {_LIVE}",
+            (conversation_id, organization_id),
+        )
+
+    async def get_default(self, organization_id: str, agent_id: str) -> Conversation | None:
+        return self._one(_SELECT_DEFAULT, (agent_id, organization_id))
+
+    async def get_or_insert_default(self, new: NewConversation) -> Conversation:
+        # The partial unique index lets only one live default exist per agent, so a racing
+        # writer's insert is a no-op and both read the same row.
+        with self._transaction() as db:
+            db.execute(
+                f"{_INSERT} ON CONFLICT DO NOTHING", self._insert_params(new, is_default=True)
+            )
+            conversation = self._one(_SELECT_DEFAULT, (new.agent_id, new.organization_id))
+        assert conversation is not None
+        return conversation
+
+    async def update(
+        self,
+        organization_id: str,
+        conversation_id: str,
+        *,
+        summary: str | None,
+        set_summary: bool,
+        updated_at: datetime,
+        updated_by_id: str,
+    ) -> Conversation | None:
+        return self._one(
+            "UPDATE conversations SET"
+            " summary = CASE WHEN ? THEN ? ELSE summary END,"
+            " updated_at = ?, last_updated_by_id = ?"
+            f" WHERE id = ? AND {_LIVE} RETURNING {_COLUMNS}",
+            (
+                set_summary,
+                summary,
+                _timestamp(updated_at),
+                updated_by_id,
+                conversation_id,
+                organization_id,
+            ),
+        )
+
+    async def soft_delete(
+        self, organization_id: str, conversation_id: str, deleted_at: datetime
+    ) -> Conversation | None:
+        return self._one(
+            f"UPDATE conversations SET deleted_at = ? WHERE id = ? AND {_LIVE}"
+            f" RETURNING {_COLUMNS}",
+            (_timestamp(deleted_at), conversation_id, organization_id),
+        )
+
+    async def list(self, page: Page) -> list[Conversation]:
+        where = [_LIVE]
+        params: list[object] = [page.organization_id]
+        if page.agent_id is not None:
+            where.append("agent_id = ?")
+            params.append(page.agent_id)
+        if page.after is not None:
+            # Deleted rows still anchor a cursor: pages stay put while others delete.
+            row = self._db.execute(
+                "SELECT seq FROM conversations WHERE id = ? AND organization_id = ?",
+                (page.after, page.organization_id),
+            ).fetchone()
+            if row is None:
+                raise CursorNotFound(page.after)
+            where.append("seq < ?" if page.order == "desc" else "seq > ?")
+            params.append(row["seq"])
+        if page.summary_search is not None:
+            where.append("summary LIKE ? ESCAPE '\\'")
+            params.append(_like_pattern(page.summary_search))
+        direction = "DESC" if page.order == "desc" else "ASC"
+        sql = (
+            f"SELECT {_COLUMNS} FROM conversations WHERE {' AND '.join(where)}"
+            f" ORDER BY seq {direction} LIMIT ?"
+        )
+        params.append(page.limit)
+        return [_to_conversation(row) for row in self._db.execute(sql, params)]
+
+    async def close(self) -> None:
+        self._db.close()

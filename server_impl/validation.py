@@ -1,0 +1,73 @@
+"""How connexion checks requests against openapi.yaml, adjusted to this API's error contract.
+
+connexion answers every failed check with 400. Upstream Letta, and the official SDK's
+``UnprocessableEntityError``, use 422 for values that break the schema, keeping 400 for a body
+that is not JSON at all. These validators keep connexion's checks and change only the answer.
+"""
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import orjson
+from connexion.datastructures import MediaTypeDict
+from connexion.validators import VALIDATOR_MAP, JSONRequestBodyValidator, ParameterValidator
+from jsonschema import Draft4Validator, ValidationError
+from jsonschema.exceptions import best_match
+from starlette.types import Scope
+
+from .problems import InvalidParams, MalformedBody, UnsupportedMediaType
+
+_ABSENT = object()
+_UTF8 = {"utf-8", "utf8"}
+
+
+def _field_name(location: str, error: ValidationError) -> str:
+    return ".".join([location, *(str(part) for part in error.absolute_path)])
+
+
+class ProblemParameterValidator(ParameterValidator):
+    @staticmethod
+    def validate_parameter(
+        parameter_type: str, value: Any, param: dict[str, Any], param_name: str | None = None
+    ) -> None:
+        name = f"{parameter_type}.{param['name']}"
+        if value is None:
+            if param.get("required"):
+                raise InvalidParams(name, "is required")
+            return
+        validator = Draft4Validator(param["schema"], format_checker=Draft4Validator.FORMAT_CHECKER)
+        error = best_match(validator.iter_errors(value))
+        if error is not None:
+            raise InvalidParams(name, error.message)
+
+
+class ProblemJSONBodyValidator(JSONRequestBodyValidator):
+    async def _parse(self, stream: AsyncIterator[bytes], scope: Scope) -> Any:
+        if self._encoding.lower() not in _UTF8:
+            raise UnsupportedMediaType(
+                f"JSON bodies must be encoded as UTF-8, not {self._encoding}."
+            )
+        raw = b"".join([chunk async for chunk in stream])
+        if not raw:
+            return _ABSENT
+        try:
+            # orjson also rejects bytes that are not UTF-8 and lone surrogates, which the
+            # stdlib parser lets through to fail later when stored.
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError as error:
+            raise MalformedBody(f"The body is not valid JSON in UTF-8: {error}") from None
+
+    def _validate(self, body: Any) -> None:
+        if body is _ABSENT:
+            if self._required:
+                raise InvalidParams("body", "a request body is required")
+            return
+        error = best_match(self._validator.iter_errors(body))
+        if error is not None:
+            raise InvalidParams(_field_name("body", error), error.message)
+
+
+VALIDATORS = {
+    "parameter": ProblemParameterValidator,
+    "body": MediaTypeDict({**VALIDATOR_MAP["body"], "*/*json": ProblemJSONBodyValidator}),
+}
