@@ -8,7 +8,7 @@ GENERATED := generated/models/__init__.py
 HOST ?= 127.0.0.1
 PORT ?= 8283
 
-.PHONY: install run test generate check-generated lock clean
+.PHONY: install run test lint generate check-generated lock clean
 
 install: $(INSTALLED)
 
@@ -40,6 +40,11 @@ run: $(INSTALLED)
 
 test: $(INSTALLED)
 	$(BIN)/python -m pytest
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check server_impl tests
+	$(BIN)/ruff format --check server_impl tests
+	$(BIN)/python -m mypy server_impl
 
 # Re-resolve every dependency from pyproject.toml and pin the whole tree.
 lock:

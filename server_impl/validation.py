@@ -6,6 +6,7 @@ that is not JSON at all. These validators keep connexion's checks and change onl
 """
 
 from collections.abc import AsyncIterator
+from email.message import Message
 from typing import Any
 
 import orjson
@@ -13,6 +14,7 @@ from connexion.datastructures import MediaTypeDict
 from connexion.validators import VALIDATOR_MAP, JSONRequestBodyValidator, ParameterValidator
 from jsonschema import Draft4Validator, ValidationError
 from jsonschema.exceptions import best_match
+from starlette.datastructures import Headers
 from starlette.types import Scope
 
 from .problems import InvalidParams, MalformedBody, UnsupportedMediaType
@@ -41,12 +43,19 @@ class ProblemParameterValidator(ParameterValidator):
             raise InvalidParams(name, error.message)
 
 
+def _declared_charset(scope: Scope) -> str | None:
+    # connexion misses a charset written after "; " (with the customary space), so read the
+    # header with the standard library's parser instead.
+    header = Message()
+    header["content-type"] = Headers(scope=scope).get("content-type", "")
+    return header.get_content_charset()
+
+
 class ProblemJSONBodyValidator(JSONRequestBodyValidator):
     async def _parse(self, stream: AsyncIterator[bytes], scope: Scope) -> Any:
-        if self._encoding.lower() not in _UTF8:
-            raise UnsupportedMediaType(
-                f"JSON bodies must be encoded as UTF-8, not {self._encoding}."
-            )
+        charset = _declared_charset(scope)
+        if charset is not None and charset not in _UTF8:
+            raise UnsupportedMediaType(f"JSON bodies must be encoded as UTF-8, not {charset}.")
         raw = b"".join([chunk async for chunk in stream])
         if not raw:
             return _ABSENT

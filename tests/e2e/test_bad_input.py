@@ -1,0 +1,119 @@
+"""Bad input gets a clear problem with the right 4xx status, and changes nothing stored."""
+
+import socket
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from tests.conftest import RunningServer
+
+ONE_MIB = 1024 * 1024
+JSON = {"content-type": "application/json"}
+
+
+@pytest.fixture
+def conversation_url(http: httpx.Client, agent_id: str) -> Iterator[str]:
+    created = http.post("/conversations/", params={"agent_id": agent_id}, json={"summary": "kept"})
+    url = f"/conversations/{created.json()['id']}"
+    before = http.get(url).json()
+    yield url
+    assert http.get(url).json() == before, "a rejected request changed what is stored"
+
+
+def assert_problem(response: httpx.Response, status: int) -> dict[str, object]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["status"] == status
+    assert body["title"] and body["detail"]
+    return dict(body)
+
+
+def test_malformed_json_is_a_400(http: httpx.Client, conversation_url: str) -> None:
+    for raw in (b'{"summary": ', b"{summary: 1}", b"nul", b'{"summary": "a"} trailing', b"NaN"):
+        assert_problem(http.patch(conversation_url, content=raw, headers=JSON), 400)
+
+
+def test_a_body_that_is_not_utf8_is_a_400(http: httpx.Client, conversation_url: str) -> None:
+    for raw in ('{"summary": "café"}'.encode("latin-1"), b'{"summary": "\xff\xfe"}'):
+        assert_problem(http.patch(conversation_url, content=raw, headers=JSON), 400)
+
+
+def test_a_lone_surrogate_is_a_400(http: httpx.Client, conversation_url: str) -> None:
+    raw = b'{"summary": "\\ud800"}'
+    assert_problem(http.patch(conversation_url, content=raw, headers=JSON), 400)
+
+
+def test_a_wrong_content_type_is_a_415(http: httpx.Client, conversation_url: str) -> None:
+    for content_type in ("text/plain", "application/xml", "application/x-www-form-urlencoded"):
+        response = http.patch(
+            conversation_url, content=b'{"summary": "x"}', headers={"content-type": content_type}
+        )
+        assert_problem(response, 415)
+
+
+def test_a_charset_other_than_utf8_is_a_415(http: httpx.Client, conversation_url: str) -> None:
+    for charset in ("latin-1", "no-such-charset"):
+        response = http.patch(
+            conversation_url,
+            content=b'{"summary": "x"}',
+            headers={"content-type": f"application/json; charset={charset}"},
+        )
+        assert_problem(response, 415)
+
+
+def test_a_utf8_charset_is_accepted(http: httpx.Client, agent_id: str) -> None:
+    created = http.post("/conversations/", params={"agent_id": agent_id})
+    response = http.patch(
+        f"/conversations/{created.json()['id']}",
+        content='{"summary": "naïve"}'.encode(),
+        headers={"content-type": "application/json; charset=UTF-8"},
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["summary"] == "naïve"
+
+
+def test_a_body_over_the_limit_is_a_413(http: httpx.Client, conversation_url: str) -> None:
+    raw = b'{"summary": "' + b"x" * ONE_MIB + b'"}'
+    assert_problem(http.patch(conversation_url, content=raw, headers=JSON), 413)
+
+
+def test_a_chunked_body_over_the_limit_is_a_413(http: httpx.Client, conversation_url: str) -> None:
+    def chunks() -> Iterator[bytes]:
+        yield b'{"summary": "'
+        for _ in range(24):
+            yield b"x" * (64 * 1024)
+        yield b'"}'
+
+    assert_problem(http.patch(conversation_url, content=chunks(), headers=JSON), 413)
+
+
+def test_a_declared_oversize_body_is_refused_before_it_is_sent(
+    server: RunningServer, conversation_url: str
+) -> None:
+    # Declares 1 GiB but sends a few bytes: only a server that reads no further answers at all.
+    address = urlsplit(server.base_url)
+    request = (
+        f"PATCH /v1{conversation_url} HTTP/1.1\r\nHost: {address.netloc}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {1024**3}\r\n\r\n"
+        '{"summary": "'
+    ).encode()
+    with socket.create_connection((address.hostname, address.port), timeout=5) as connection:
+        connection.sendall(request)
+        answer = connection.recv(4096).decode()
+    assert answer.startswith("HTTP/1.1 413"), answer
+    assert "application/problem+json" in answer
+
+
+def test_a_body_within_the_limit_is_accepted(http: httpx.Client, agent_id: str) -> None:
+    created = http.post("/conversations/", params={"agent_id": agent_id})
+    summary = "y" * 10_000
+    response = http.patch(f"/conversations/{created.json()['id']}", json={"summary": summary})
+    assert response.status_code == 200
+    assert response.json()["summary"] == summary
+
+
+def test_an_unknown_path_is_a_404_problem(http: httpx.Client) -> None:
+    assert_problem(http.get("/nothing-here"), 404)

@@ -1,0 +1,83 @@
+"""The `default` alias: an agent's default conversation, created on first use."""
+
+import httpx
+from letta_conversations_client import Client
+from letta_conversations_client.api.conversations import (
+    delete_conversation,
+    list_conversations,
+    retrieve_conversation,
+    update_conversation,
+)
+from letta_conversations_client.models import Conversation, ConversationUpdate, Problem
+
+
+def default_of(client: Client, agent_id: str) -> Conversation:
+    found = retrieve_conversation.sync("default", client=client, agent_id=agent_id)
+    assert isinstance(found, Conversation), found
+    return found
+
+
+def test_retrieve_creates_it_once_and_answers_its_real_id(client: Client, agent_id: str) -> None:
+    first = default_of(client, agent_id)
+    assert first.id.startswith("conv-")
+    assert first.agent_id == agent_id
+    assert default_of(client, agent_id).to_dict() == first.to_dict()
+
+
+def test_update_addresses_it_and_creates_it_on_first_use(client: Client, agent_id: str) -> None:
+    updated = update_conversation.sync(
+        "default", client=client, agent_id=agent_id, body=ConversationUpdate(summary="via alias")
+    )
+    assert isinstance(updated, Conversation)
+    assert updated.id.startswith("conv-")
+    assert default_of(client, agent_id).summary == "via alias"
+
+
+def test_its_real_id_works_everywhere(client: Client, agent_id: str) -> None:
+    real_id = default_of(client, agent_id).id
+    updated = update_conversation.sync(real_id, client=client, body=ConversationUpdate(summary="s"))
+    assert isinstance(updated, Conversation) and updated.id == real_id
+    listed = list_conversations.sync(client=client, agent_id=agent_id)
+    assert isinstance(listed, list) and [c.id for c in listed] == [real_id]
+    deleted = delete_conversation.sync(real_id, client=client)
+    assert isinstance(deleted, Conversation) and deleted.id == real_id
+
+
+def test_each_agent_has_its_own(client: Client, agent_id: str) -> None:
+    other_agent = "agent-11111111-2222-4333-8444-555555555555"
+    assert default_of(client, agent_id).id != default_of(client, other_agent).id
+
+
+def test_without_agent_id_it_is_a_422_saying_what_is_missing(client: Client) -> None:
+    for response in (
+        retrieve_conversation.sync_detailed("default", client=client),
+        update_conversation.sync_detailed("default", client=client, body=ConversationUpdate()),
+        delete_conversation.sync_detailed("default", client=client),
+    ):
+        assert response.status_code == 422
+        assert isinstance(response.parsed, Problem)
+        assert response.parsed.invalid_params
+        assert response.parsed.invalid_params[0].name == "query.agent_id"
+        assert "agent_id" in response.parsed.detail
+
+
+def test_default_is_never_stored_as_an_id(http: httpx.Client, agent_id: str) -> None:
+    http.get("/conversations/default", params={"agent_id": agent_id})
+    listed = http.get("/conversations/", params={"agent_id": agent_id}).json()
+    assert [c["id"] for c in listed if c["id"] == "default"] == []
+
+
+def test_deleting_it_makes_the_next_use_create_a_new_one(client: Client, agent_id: str) -> None:
+    first = default_of(client, agent_id)
+    deleted = delete_conversation.sync("default", client=client, agent_id=agent_id)
+    assert isinstance(deleted, Conversation) and deleted.id == first.id
+    assert retrieve_conversation.sync_detailed(first.id, client=client).status_code == 404
+    second = default_of(client, agent_id)
+    assert second.id != first.id
+
+
+def test_deleting_a_default_that_does_not_exist_is_a_404(client: Client, agent_id: str) -> None:
+    response = delete_conversation.sync_detailed("default", client=client, agent_id=agent_id)
+    assert response.status_code == 404
+    listed = list_conversations.sync(client=client, agent_id=agent_id)
+    assert listed == []
