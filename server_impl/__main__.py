@@ -1,43 +1,133 @@
-"""Command line: ``python -m server_impl serve [--host H] [--port P] [--database-url URL]``."""
+"""Command line.
+
+python -m server_impl serve [--host H] [--port P] [--database-url URL]
+python -m server_impl keys create --organization NAME --user NAME [--database-url URL]
+python -m server_impl keys list [--database-url URL]
+python -m server_impl keys revoke KEY_ID [--database-url URL]
+"""
 
 import argparse
+import asyncio
+import sys
 from typing import Any
 
 import uvicorn
 
+from . import keys
 from .app import create_app
 from .config import Settings
+from .storage import KeyStore, Storage, open_storage
+
+BOOTSTRAP_ORGANIZATION = "default"
+BOOTSTRAP_USER = "admin"
+
+
+def _name(value: str) -> str:
+    if not value.strip():
+        raise argparse.ArgumentTypeError("must not be empty")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m server_impl")
+    database = argparse.ArgumentParser(add_help=False)
+    database.add_argument(
+        "--database-url", help="where data is kept (default sqlite:///var/conversations.db)"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="serve the API over HTTP")
+
+    serve = commands.add_parser("serve", parents=[database], help="serve the API over HTTP")
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (default 8283)")
-    serve.add_argument(
-        "--database-url", help="where to store data (default sqlite:///var/conversations.db)"
+
+    keys_parser = commands.add_parser("keys", help="mint, list and revoke API keys")
+    key_commands = keys_parser.add_subparsers(dest="key_command", required=True)
+    create = key_commands.add_parser(
+        "create", parents=[database], help="mint a key; prints the key and nothing else"
     )
+    create.add_argument("--organization", required=True, type=_name, help="reused if it exists")
+    create.add_argument("--user", required=True, type=_name, help="reused if it exists")
+    key_commands.add_parser(
+        "list", parents=[database], help="one line per key: id, owner, dates (never the key)"
+    )
+    revoke = key_commands.add_parser("revoke", parents=[database], help="revoke a key at once")
+    revoke.add_argument("key_id", help="the id that `keys list` shows")
     return parser
 
 
-def _overrides(args: argparse.Namespace, *names: str) -> dict[str, Any]:
-    return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
+def _settings(args: argparse.Namespace, *names: str) -> Settings:
+    given: dict[str, Any] = {
+        name: getattr(args, name) for name in names if getattr(args, name, None) is not None
+    }
+    return Settings(**given)
 
 
-def main(argv: list[str] | None = None) -> None:
+async def _bootstrap_key(store: KeyStore, settings: Settings) -> None:
+    """On first start, mint one key so the server is usable at once; shown only this once."""
+    if await store.count_keys() > 0:
+        return
+    minted = await keys.mint(store, organization=BOOTSTRAP_ORGANIZATION, user=BOOTSTRAP_USER)
+    url = f"http://{settings.host}:{settings.port}"
+    print(
+        f"No API key existed, so one was minted for user {BOOTSTRAP_USER!r} of organization"
+        f" {BOOTSTRAP_ORGANIZATION!r}. It is shown only this once:\n\n"
+        f"    {minted.key}\n\n"
+        f"Send it as 'Authorization: Bearer <key>', or Letta(base_url={url!r}, api_key=<key>).\n"
+        "Mint more with: python -m server_impl keys create --organization NAME --user NAME\n",
+        flush=True,
+    )
+
+
+def _serve(args: argparse.Namespace) -> int:
+    settings = _settings(args, "host", "port", "database_url")
+    storage = open_storage(settings.database_url)
+    asyncio.run(_bootstrap_key(storage, settings))
+    uvicorn.run(
+        create_app(settings, storage),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        loop="uvloop",
+        http="httptools",
+    )
+    return 0
+
+
+async def _keys(args: argparse.Namespace, storage: Storage) -> int:
+    if args.key_command == "create":
+        minted = await keys.mint(storage, organization=args.organization, user=args.user)
+        print(minted.key)
+        return 0
+    if args.key_command == "list":
+        for key in await keys.listing(storage):
+            revoked = f"revoked {key.revoked_at.isoformat()}" if key.revoked_at else "active"
+            print(
+                f"{key.key_id}  {key.organization_name}/{key.user_name}"
+                f"  created {key.created_at.isoformat()}  {revoked}"
+            )
+        return 0
+    outcome = await keys.revoke(storage, args.key_id)
+    if outcome is None:
+        print(f"no key {args.key_id!r}", file=sys.stderr)
+        return 1
+    print(f"revoked {args.key_id}" if outcome else f"{args.key_id} was already revoked")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "serve":
-        settings = Settings(**_overrides(args, "host", "port", "database_url"))
-        uvicorn.run(
-            create_app(settings),
-            host=settings.host,
-            port=settings.port,
-            log_level=settings.log_level,
-            loop="uvloop",
-            http="httptools",
-        )
+        return _serve(args)
+    storage = open_storage(_settings(args, "database_url").database_url)
+
+    async def run() -> int:
+        try:
+            return await _keys(args, storage)
+        finally:
+            await storage.close()
+
+    return asyncio.run(run())
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -5,6 +5,7 @@ from contextlib import asynccontextmanager
 
 import yaml
 from connexion import AsyncApp
+from connexion.exceptions import OAuthProblem
 from connexion.middleware import MiddlewarePosition
 from connexion.resolver import Resolver
 
@@ -12,22 +13,19 @@ from .config import SPEC_PATH, Settings
 from .conversations import Conversations
 from .handlers import ConversationHandlers
 from .middleware import BodySizeLimit, CollectionWithoutSlash
-from .store import ConversationStore, SqliteStore
+from .security import bearer_handler, unauthorized
+from .storage import Storage, open_storage
 from .validation import VALIDATORS
 
 
-def open_store(database_url: str) -> ConversationStore:
-    return SqliteStore.from_url(database_url)
-
-
-def create_app(settings: Settings, store: ConversationStore | None = None) -> AsyncApp:
-    store = store if store is not None else open_store(settings.database_url)
-    handlers = ConversationHandlers(Conversations(store))
+def create_app(settings: Settings, storage: Storage | None = None) -> AsyncApp:
+    storage = storage if storage is not None else open_storage(settings.database_url)
+    handlers = ConversationHandlers(Conversations(storage))
 
     @asynccontextmanager
     async def lifespan(_app: AsyncApp) -> AsyncIterator[None]:
         yield
-        await store.close()
+        await storage.close()
 
     app = AsyncApp(__name__, lifespan=lifespan)
     spec = yaml.safe_load(SPEC_PATH.read_text())
@@ -35,8 +33,10 @@ def create_app(settings: Settings, store: ConversationStore | None = None) -> As
         spec,
         resolver=Resolver(function_resolver=handlers.resolve),
         validator_map=VALIDATORS,
+        security_map={"bearer": bearer_handler(storage)},
         validate_responses=settings.validate_responses,
     )
+    app.add_error_handler(OAuthProblem, unauthorized)
     base_path = spec["servers"][0]["url"]
     app.add_middleware(
         CollectionWithoutSlash,
@@ -44,6 +44,8 @@ def create_app(settings: Settings, store: ConversationStore | None = None) -> As
         collection_paths=[base_path + path for path in spec["paths"]],
     )
     app.add_middleware(
-        BodySizeLimit, position=MiddlewarePosition.BEFORE_SWAGGER, max_bytes=settings.max_body_bytes
+        BodySizeLimit,
+        position=MiddlewarePosition.BEFORE_SWAGGER,
+        max_bytes=settings.max_body_bytes,
     )
     return app

@@ -8,7 +8,7 @@ from generated.models import Conversation, ConversationCreate, ConversationUpdat
 
 from .identity import Actor
 from .problems import InvalidParams, NotFound, conversation_not_found
-from .store import ConversationStore, CursorNotFound, NewConversation, Order, Page
+from .storage import ConversationStore, CursorNotFound, NewConversation, Order, Page
 
 DEFAULT_ALIAS = "default"
 
@@ -102,7 +102,7 @@ class Conversations:
             summary_search=summary_search,
         )
         try:
-            return await self._store.list(page)
+            return await self._store.list_page(page)
         except CursorNotFound:
             raise NotFound(f"No conversation {after} to continue after.") from None
 

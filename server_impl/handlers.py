@@ -13,7 +13,7 @@ from generated.models import Conversation, ConversationCreate, ConversationUpdat
 
 from .conversations import Conversations
 from .identity import acting_user
-from .store import Order
+from .storage import Order
 
 Json = dict[str, Any]
 _PAGE = TypeAdapter(list[Conversation])

@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from connexion.context import context
+
 
 @dataclass(frozen=True)
 class Actor:
@@ -9,13 +11,8 @@ class Actor:
     organization_id: str
 
 
-# Until API keys exist every request acts as Letta's well-known local user, as upstream does
-# when it runs without authentication.
-LOCAL_ACTOR = Actor(
-    user_id="user-00000000-0000-4000-8000-000000000000",
-    organization_id="org-00000000-0000-4000-8000-000000000000",
-)
-
-
 def acting_user() -> Actor:
-    return LOCAL_ACTOR
+    """The user whose API key authenticated the current request (see security.py)."""
+    actor = context["token_info"]["actor"]
+    assert isinstance(actor, Actor)
+    return actor

@@ -22,11 +22,40 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def cli(*args: str, database_url: str) -> subprocess.CompletedProcess[str]:
+    """Runs ``python -m server_impl ARGS --database-url URL`` as an operator would."""
+    return subprocess.run(
+        [sys.executable, "-m", "server_impl", *args, "--database-url", database_url],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def mint_key(database_url: str, organization: str, user: str) -> str:
+    result = cli(
+        "keys", "create", "--organization", organization, "--user", user, database_url=database_url
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+@dataclass(frozen=True)
+class Keys:
+    """Keys of three users: alice and bob share an organization, carol is in another."""
+
+    alice: str
+    bob: str
+    carol: str
+
+
 @dataclass
 class RunningServer:
     process: subprocess.Popen[bytes]
     base_url: str
     log_path: Path
+    database_url: str
 
     @property
     def api_url(self) -> str:
@@ -66,7 +95,7 @@ def start_server(database_url: str, log_path: Path, **env: str) -> RunningServer
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    server = RunningServer(process, f"http://127.0.0.1:{port}", log_path)
+    server = RunningServer(process, f"http://127.0.0.1:{port}", log_path, database_url)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -81,9 +110,24 @@ def start_server(database_url: str, log_path: Path, **env: str) -> RunningServer
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    folder = tmp_path_factory.mktemp("server")
-    running = start_server(f"sqlite:///{folder / 'conversations.db'}", folder / "server.log")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return f"sqlite:///{tmp_path_factory.mktemp('data') / 'conversations.db'}"
+
+
+@pytest.fixture(scope="session")
+def keys(database_url: str) -> Keys:
+    return Keys(
+        alice=mint_key(database_url, "acme", "alice"),
+        bob=mint_key(database_url, "acme", "bob"),
+        carol=mint_key(database_url, "globex", "carol"),
+    )
+
+
+@pytest.fixture(scope="session")
+def server(
+    tmp_path_factory: pytest.TempPathFactory, database_url: str, keys: Keys
+) -> Iterator[RunningServer]:
+    running = start_server(database_url, tmp_path_factory.mktemp("log") / "server.log")
     yield running
     running.stop()
     # Every response was validated against the spec; a mismatch is logged, never hidden.
@@ -97,7 +141,12 @@ def agent_id() -> str:
     return f"agent-{uuid.uuid4()}"
 
 
+def bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
 @pytest.fixture
-def http(server: RunningServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.api_url, timeout=10) as client:
+def http(server: RunningServer, keys: Keys) -> Iterator[httpx.Client]:
+    """Raw HTTP as alice."""
+    with httpx.Client(base_url=server.api_url, headers=bearer(keys.alice), timeout=10) as client:
         yield client

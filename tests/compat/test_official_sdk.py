@@ -7,6 +7,8 @@ import letta_client
 import pytest
 from letta_client import AsyncLetta, Letta
 
+from tests.conftest import Keys, RunningServer
+
 pytestmark = pytest.mark.compat
 
 
@@ -79,3 +81,23 @@ def test_the_async_client_works_too(async_letta: AsyncLetta, agent_id: str) -> N
             assert [c.id for c in listed] == [created.id]
 
     asyncio.run(scenario())
+
+
+def test_a_missing_or_wrong_api_key_raises_authentication_error(
+    server: RunningServer, keys: Keys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("LETTA_API_KEY", raising=False)
+    anonymous = Letta(base_url=server.base_url, max_retries=0)
+    with anonymous, pytest.raises(letta_client.AuthenticationError):
+        anonymous.conversations.list(agent_id="agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9")
+    wrong = Letta(base_url=server.base_url, api_key=keys.alice + "x", max_retries=0)
+    with wrong, pytest.raises(letta_client.AuthenticationError):
+        wrong.conversations.retrieve("conv-00000000-0000-4000-8000-000000000000")
+
+
+def test_the_api_key_can_come_from_the_environment(
+    server: RunningServer, keys: Keys, monkeypatch: pytest.MonkeyPatch, agent_id: str
+) -> None:
+    monkeypatch.setenv("LETTA_API_KEY", keys.alice)
+    with Letta(base_url=server.base_url, max_retries=0) as letta:
+        assert letta.conversations.create(agent_id=agent_id).agent_id == agent_id

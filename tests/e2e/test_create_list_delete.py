@@ -2,7 +2,7 @@
 
 import httpx
 import pytest
-from letta_conversations_client import Client
+from letta_conversations_client import AuthenticatedClient
 from letta_conversations_client.api.conversations import (
     create_conversation,
     delete_conversation,
@@ -18,7 +18,7 @@ from letta_conversations_client.models import (
 from letta_conversations_client.types import UNSET, Unset
 
 
-def create(client: Client, agent_id: str, summary: str | None = None) -> Conversation:
+def create(client: AuthenticatedClient, agent_id: str, summary: str | None = None) -> Conversation:
     body = ConversationCreate(summary=summary) if summary is not None else UNSET
     created = create_conversation.sync(client=client, agent_id=agent_id, body=body)
     assert isinstance(created, Conversation), created
@@ -26,7 +26,7 @@ def create(client: Client, agent_id: str, summary: str | None = None) -> Convers
 
 
 def page(
-    client: Client,
+    client: AuthenticatedClient,
     agent_id: str,
     *,
     limit: int = 50,
@@ -46,7 +46,9 @@ def page(
     return [conversation.id for conversation in found]
 
 
-def walk(client: Client, agent_id: str, limit: int, order: ListConversationsOrder) -> list[str]:
+def walk(
+    client: AuthenticatedClient, agent_id: str, limit: int, order: ListConversationsOrder
+) -> list[str]:
     seen: list[str] = []
     after: str | Unset = UNSET
     while ids := page(client, agent_id, limit=limit, after=after, order=order):
@@ -55,7 +57,7 @@ def walk(client: Client, agent_id: str, limit: int, order: ListConversationsOrde
     return seen
 
 
-def test_create_answers_the_full_conversation(client: Client, agent_id: str) -> None:
+def test_create_answers_the_full_conversation(client: AuthenticatedClient, agent_id: str) -> None:
     created = create(client, agent_id, "hello")
     assert created.id.startswith("conv-") and len(created.id) == 41
     assert created.agent_id == agent_id
@@ -68,7 +70,7 @@ def test_create_answers_the_full_conversation(client: Client, agent_id: str) -> 
     assert retrieved.to_dict() == created.to_dict()
 
 
-def test_create_without_a_body_has_no_summary(client: Client, agent_id: str) -> None:
+def test_create_without_a_body_has_no_summary(client: AuthenticatedClient, agent_id: str) -> None:
     assert create(client, agent_id).summary is None
 
 
@@ -94,7 +96,7 @@ def test_paths_work_with_and_without_the_trailing_slash(http: httpx.Client, agen
 
 
 def test_list_is_newest_first_by_default_and_oldest_first_with_asc(
-    client: Client, agent_id: str
+    client: AuthenticatedClient, agent_id: str
 ) -> None:
     ids = [create(client, agent_id).id for _ in range(4)]
     assert page(client, agent_id) == ids[::-1]
@@ -103,7 +105,7 @@ def test_list_is_newest_first_by_default_and_oldest_first_with_asc(
 
 @pytest.mark.parametrize("order", [ListConversationsOrder.DESC, ListConversationsOrder.ASC])
 def test_pages_cover_every_conversation_once(
-    client: Client, agent_id: str, order: ListConversationsOrder
+    client: AuthenticatedClient, agent_id: str, order: ListConversationsOrder
 ) -> None:
     ids = [create(client, agent_id).id for _ in range(7)]
     expected = ids[::-1] if order == ListConversationsOrder.DESC else ids
@@ -111,7 +113,7 @@ def test_pages_cover_every_conversation_once(
 
 
 def test_pagination_stays_correct_while_others_insert_and_delete(
-    client: Client, agent_id: str
+    client: AuthenticatedClient, agent_id: str
 ) -> None:
     ids = [create(client, agent_id).id for _ in range(6)]  # listed newest first: 5 4 3 2 1 0
     first = page(client, agent_id, limit=2)
@@ -123,7 +125,7 @@ def test_pagination_stays_correct_while_others_insert_and_delete(
     assert rest == [ids[3], ids[1], ids[0]]
 
 
-def walk_from(client: Client, agent_id: str, after: str) -> list[str]:
+def walk_from(client: AuthenticatedClient, agent_id: str, after: str) -> list[str]:
     seen: list[str] = []
     while ids := page(client, agent_id, limit=2, after=after):
         seen += ids
@@ -131,14 +133,14 @@ def walk_from(client: Client, agent_id: str, after: str) -> list[str]:
     return seen
 
 
-def test_list_filters_by_agent(client: Client, agent_id: str) -> None:
+def test_list_filters_by_agent(client: AuthenticatedClient, agent_id: str) -> None:
     mine = create(client, agent_id).id
     other = create(client, "agent-99999999-8888-4777-a666-555555555555").id
     listed = page(client, agent_id)
     assert mine in listed and other not in listed
 
 
-def test_list_limit_caps_the_page(client: Client, agent_id: str) -> None:
+def test_list_limit_caps_the_page(client: AuthenticatedClient, agent_id: str) -> None:
     for _ in range(3):
         create(client, agent_id)
     assert len(page(client, agent_id, limit=2)) == 2
@@ -151,21 +153,25 @@ def test_list_limit_outside_1_to_100_is_a_422(http: httpx.Client) -> None:
         assert response.json()["invalid_params"][0]["name"] == "query.limit"
 
 
-def test_summary_search_matches_substrings_ignoring_case(client: Client, agent_id: str) -> None:
+def test_summary_search_matches_substrings_ignoring_case(
+    client: AuthenticatedClient, agent_id: str
+) -> None:
     hit = create(client, agent_id, "Quarterly PLANNING notes").id
     create(client, agent_id, "something else")
     create(client, agent_id)
     assert page(client, agent_id, summary_search="planning") == [hit]
 
 
-def test_summary_search_treats_wildcards_literally(client: Client, agent_id: str) -> None:
+def test_summary_search_treats_wildcards_literally(
+    client: AuthenticatedClient, agent_id: str
+) -> None:
     literal = create(client, agent_id, "100% done_ok").id
     create(client, agent_id, "100 percent doneXok")
     assert page(client, agent_id, summary_search="0% done_") == [literal]
     assert page(client, agent_id, summary_search="%") == [literal]
 
 
-def test_an_unknown_cursor_is_a_404(client: Client) -> None:
+def test_an_unknown_cursor_is_a_404(client: AuthenticatedClient) -> None:
     response = list_conversations.sync_detailed(
         client=client, after="conv-00000000-0000-4000-8000-000000000000"
     )
@@ -174,7 +180,7 @@ def test_an_unknown_cursor_is_a_404(client: Client) -> None:
 
 
 def test_delete_answers_the_conversation_and_hides_it_everywhere(
-    client: Client, http: httpx.Client, agent_id: str
+    client: AuthenticatedClient, http: httpx.Client, agent_id: str
 ) -> None:
     created = create(client, agent_id, "bye")
     deleted = delete_conversation.sync(created.id, client=client)

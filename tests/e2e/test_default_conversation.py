@@ -1,7 +1,7 @@
 """The `default` alias: an agent's default conversation, created on first use."""
 
 import httpx
-from letta_conversations_client import Client
+from letta_conversations_client import AuthenticatedClient
 from letta_conversations_client.api.conversations import (
     delete_conversation,
     list_conversations,
@@ -11,20 +11,24 @@ from letta_conversations_client.api.conversations import (
 from letta_conversations_client.models import Conversation, ConversationUpdate, Problem
 
 
-def default_of(client: Client, agent_id: str) -> Conversation:
+def default_of(client: AuthenticatedClient, agent_id: str) -> Conversation:
     found = retrieve_conversation.sync("default", client=client, agent_id=agent_id)
     assert isinstance(found, Conversation), found
     return found
 
 
-def test_retrieve_creates_it_once_and_answers_its_real_id(client: Client, agent_id: str) -> None:
+def test_retrieve_creates_it_once_and_answers_its_real_id(
+    client: AuthenticatedClient, agent_id: str
+) -> None:
     first = default_of(client, agent_id)
     assert first.id.startswith("conv-")
     assert first.agent_id == agent_id
     assert default_of(client, agent_id).to_dict() == first.to_dict()
 
 
-def test_update_addresses_it_and_creates_it_on_first_use(client: Client, agent_id: str) -> None:
+def test_update_addresses_it_and_creates_it_on_first_use(
+    client: AuthenticatedClient, agent_id: str
+) -> None:
     updated = update_conversation.sync(
         "default", client=client, agent_id=agent_id, body=ConversationUpdate(summary="via alias")
     )
@@ -33,7 +37,7 @@ def test_update_addresses_it_and_creates_it_on_first_use(client: Client, agent_i
     assert default_of(client, agent_id).summary == "via alias"
 
 
-def test_its_real_id_works_everywhere(client: Client, agent_id: str) -> None:
+def test_its_real_id_works_everywhere(client: AuthenticatedClient, agent_id: str) -> None:
     real_id = default_of(client, agent_id).id
     updated = update_conversation.sync(real_id, client=client, body=ConversationUpdate(summary="s"))
     assert isinstance(updated, Conversation) and updated.id == real_id
@@ -43,12 +47,12 @@ def test_its_real_id_works_everywhere(client: Client, agent_id: str) -> None:
     assert isinstance(deleted, Conversation) and deleted.id == real_id
 
 
-def test_each_agent_has_its_own(client: Client, agent_id: str) -> None:
+def test_each_agent_has_its_own(client: AuthenticatedClient, agent_id: str) -> None:
     other_agent = "agent-11111111-2222-4333-8444-555555555555"
     assert default_of(client, agent_id).id != default_of(client, other_agent).id
 
 
-def test_without_agent_id_it_is_a_422_saying_what_is_missing(client: Client) -> None:
+def test_without_agent_id_it_is_a_422_saying_what_is_missing(client: AuthenticatedClient) -> None:
     for response in (
         retrieve_conversation.sync_detailed("default", client=client),
         update_conversation.sync_detailed("default", client=client, body=ConversationUpdate()),
@@ -67,7 +71,9 @@ def test_default_is_never_stored_as_an_id(http: httpx.Client, agent_id: str) -> 
     assert [c["id"] for c in listed if c["id"] == "default"] == []
 
 
-def test_deleting_it_makes_the_next_use_create_a_new_one(client: Client, agent_id: str) -> None:
+def test_deleting_it_makes_the_next_use_create_a_new_one(
+    client: AuthenticatedClient, agent_id: str
+) -> None:
     first = default_of(client, agent_id)
     deleted = delete_conversation.sync("default", client=client, agent_id=agent_id)
     assert isinstance(deleted, Conversation) and deleted.id == first.id
@@ -76,7 +82,9 @@ def test_deleting_it_makes_the_next_use_create_a_new_one(client: Client, agent_i
     assert second.id != first.id
 
 
-def test_deleting_a_default_that_does_not_exist_is_a_404(client: Client, agent_id: str) -> None:
+def test_deleting_a_default_that_does_not_exist_is_a_404(
+    client: AuthenticatedClient, agent_id: str
+) -> None:
     response = delete_conversation.sync_detailed("default", client=client, agent_id=agent_id)
     assert response.status_code == 404
     listed = list_conversations.sync(client=client, agent_id=agent_id)

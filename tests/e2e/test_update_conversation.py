@@ -4,7 +4,7 @@ import datetime as dt
 import json
 
 import httpx
-from letta_conversations_client import Client
+from letta_conversations_client import AuthenticatedClient
 from letta_conversations_client.api.conversations import (
     delete_conversation,
     retrieve_conversation,
@@ -13,11 +13,12 @@ from letta_conversations_client.api.conversations import (
 from letta_conversations_client.models import Conversation, ConversationUpdate, Problem
 from letta_conversations_client.types import Response
 
-LOCAL_USER = "user-00000000-0000-4000-8000-000000000000"
 MISSING = "conv-00000000-0000-4000-8000-000000000000"
 
 
-def update(client: Client, conversation_id: str, body: ConversationUpdate) -> Conversation:
+def update(
+    client: AuthenticatedClient, conversation_id: str, body: ConversationUpdate
+) -> Conversation:
     updated = update_conversation.sync(conversation_id, client=client, body=body)
     assert isinstance(updated, Conversation), updated
     return updated
@@ -31,17 +32,19 @@ def problem(response: Response[Conversation | Problem], status: int) -> Problem:
     return response.parsed
 
 
-def test_a_string_summary_is_set(client: Client, conversation: Conversation) -> None:
+def test_a_string_summary_is_set(client: AuthenticatedClient, conversation: Conversation) -> None:
     updated = update(client, conversation.id, ConversationUpdate(summary="second"))
     assert updated.summary == "second"
 
 
-def test_an_omitted_summary_is_left_unchanged(client: Client, conversation: Conversation) -> None:
+def test_an_omitted_summary_is_left_unchanged(
+    client: AuthenticatedClient, conversation: Conversation
+) -> None:
     updated = update(client, conversation.id, ConversationUpdate())
     assert updated.summary == "first summary"
 
 
-def test_a_null_summary_clears_it(client: Client, conversation: Conversation) -> None:
+def test_a_null_summary_clears_it(client: AuthenticatedClient, conversation: Conversation) -> None:
     updated = update(client, conversation.id, ConversationUpdate(summary=None))
     assert updated.summary is None
     again = retrieve_conversation.sync(conversation.id, client=client)
@@ -59,7 +62,7 @@ def test_a_patch_without_body_changes_nothing_but_updated_at(
 
 
 def test_every_update_stamps_updated_at_and_the_user_but_keeps_creation(
-    client: Client, conversation: Conversation
+    client: AuthenticatedClient, conversation: Conversation
 ) -> None:
     first = update(client, conversation.id, ConversationUpdate(summary="a"))
     second = update(client, conversation.id, ConversationUpdate())
@@ -68,7 +71,7 @@ def test_every_update_stamps_updated_at_and_the_user_but_keeps_creation(
     assert isinstance(second.updated_at, dt.datetime)
     assert conversation.updated_at < first.updated_at < second.updated_at
     assert second.updated_at.utcoffset() == dt.timedelta(0)
-    assert second.last_updated_by_id == LOCAL_USER
+    assert second.last_updated_by_id == conversation.created_by_id
     assert second.created_at == conversation.created_at
     assert second.created_by_id == conversation.created_by_id
 
@@ -83,7 +86,7 @@ def test_timestamps_are_rfc3339_with_an_offset(http: httpx.Client, agent_id: str
 
 
 def test_the_answer_equals_a_retrieve_right_after(
-    client: Client, conversation: Conversation
+    client: AuthenticatedClient, conversation: Conversation
 ) -> None:
     updated = update(client, conversation.id, ConversationUpdate(summary="same"))
     retrieved = retrieve_conversation.sync(conversation.id, client=client)
@@ -102,7 +105,7 @@ def test_unknown_body_fields_are_ignored(http: httpx.Client, conversation: Conve
     assert "future_field" not in response.json()
 
 
-def test_a_missing_conversation_is_a_404_problem(client: Client) -> None:
+def test_a_missing_conversation_is_a_404_problem(client: AuthenticatedClient) -> None:
     response = update_conversation.sync_detailed(
         MISSING, client=client, body=ConversationUpdate(summary="x")
     )
@@ -110,7 +113,7 @@ def test_a_missing_conversation_is_a_404_problem(client: Client) -> None:
 
 
 def test_a_deleted_conversation_is_a_404_problem(
-    client: Client, conversation: Conversation
+    client: AuthenticatedClient, conversation: Conversation
 ) -> None:
     delete_conversation.sync(conversation.id, client=client)
     response = update_conversation.sync_detailed(
@@ -120,7 +123,7 @@ def test_a_deleted_conversation_is_a_404_problem(
 
 
 def test_a_summary_over_the_maximum_is_a_422_naming_it(
-    client: Client, conversation: Conversation
+    client: AuthenticatedClient, conversation: Conversation
 ) -> None:
     response = update_conversation.sync_detailed(
         conversation.id, client=client, body=ConversationUpdate(summary="x" * 10_001)
@@ -130,14 +133,16 @@ def test_a_summary_over_the_maximum_is_a_422_naming_it(
     assert update(client, conversation.id, ConversationUpdate()).summary == "first summary"
 
 
-def test_a_summary_at_the_maximum_is_accepted(client: Client, conversation: Conversation) -> None:
+def test_a_summary_at_the_maximum_is_accepted(
+    client: AuthenticatedClient, conversation: Conversation
+) -> None:
     assert (
         len(update(client, conversation.id, ConversationUpdate(summary="é" * 10_000)).summary or "")
         == 10_000
     )
 
 
-def test_a_malformed_id_is_a_422_naming_it(client: Client) -> None:
+def test_a_malformed_id_is_a_422_naming_it(client: AuthenticatedClient) -> None:
     for bad in ("conv-123", "CONV-5B1F3C2E-8A4D-4E6F-9B0A-1C2D3E4F5A6B", "agent-x", "defaults"):
         response = update_conversation.sync_detailed(bad, client=client, body=ConversationUpdate())
         found = problem(response, 422)

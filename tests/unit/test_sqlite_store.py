@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from server_impl.store import CursorNotFound, NewConversation, Page, SqliteStore, sqlite_path
+from server_impl.storage import CursorNotFound, NewConversation, Page
+from server_impl.storage.sqlite import SqliteStore, sqlite_path
 
 ORG = "org-00000000-0000-4000-8000-00000000000a"
 OTHER_ORG = "org-00000000-0000-4000-8000-00000000000b"
@@ -64,9 +65,13 @@ def test_another_organization_sees_nothing(store: SqliteStore) -> None:
         is None
     )
     assert run(store.soft_delete(OTHER_ORG, inserted.id, T0)) is None
-    assert run(store.list(Page(organization_id=OTHER_ORG, limit=10, order="desc"))) == []
+    assert run(store.list_page(Page(organization_id=OTHER_ORG, limit=10, order="desc"))) == []
     with pytest.raises(CursorNotFound):
-        run(store.list(Page(organization_id=OTHER_ORG, limit=10, order="desc", after=inserted.id)))
+        run(
+            store.list_page(
+                Page(organization_id=OTHER_ORG, limit=9, order="asc", after=inserted.id)
+            )
+        )
     assert run(store.get(ORG, inserted.id)) == inserted
 
 
@@ -101,7 +106,8 @@ def test_soft_delete_hides_the_row_but_keeps_it_as_a_cursor(store: SqliteStore) 
     assert run(store.soft_delete(ORG, middle, T0)) is not None
     assert run(store.get(ORG, middle)) is None
     assert run(store.soft_delete(ORG, middle, T0)) is None
-    after_middle = run(store.list(Page(organization_id=ORG, limit=10, order="desc", after=middle)))
+    page = Page(organization_id=ORG, limit=10, order="desc", after=middle)
+    after_middle = run(store.list_page(page))
     assert [c.id for c in after_middle] == [new(1).id]
     # The row is still on disk.
     assert store._db.execute("SELECT count(*) FROM conversations").fetchone()[0] == 3
@@ -125,7 +131,7 @@ def test_summary_search_escapes_like_wildcards(store: SqliteStore) -> None:
 
     def search(text: str) -> list[str]:
         page = Page(organization_id=ORG, limit=10, order="asc", summary_search=text)
-        return [c.id for c in run(store.list(page))]
+        return [c.id for c in run(store.list_page(page))]
 
     assert search("0%") == [new(1).id]
     assert search("_") == []

@@ -1,79 +1,20 @@
-"""Where conversations are kept. All SQL of the service lives in this module.
+"""SQLite storage, the embedded default.
 
-The store is scoped by organization on every call, so no query can reach another tenant's rows.
-Deletion is soft: a deleted row stays (it still anchors list cursors) but is never returned.
-
-SQLite calls run inline on the event loop: each is an indexed lookup of microseconds, cheaper
-than a hop to a worker thread, and running them on one thread serializes writers, so a
-single server process never meets "database is locked".
+Calls run inline on the event loop: each is an indexed lookup of microseconds, cheaper than a
+hop to a worker thread, and running them on one thread serializes writers, so a single server
+process never meets "database is locked".
 """
 
 import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Literal, Protocol
 
 from generated.models import Conversation
 
-Order = Literal["asc", "desc"]
-
-
-class CursorNotFound(LookupError):
-    """The `after` cursor names no conversation of the organization."""
-
-
-@dataclass(frozen=True)
-class NewConversation:
-    id: str
-    organization_id: str
-    agent_id: str
-    summary: str | None
-    created_at: datetime
-    created_by_id: str
-
-
-@dataclass(frozen=True)
-class Page:
-    organization_id: str
-    limit: int
-    order: Order
-    agent_id: str | None = None
-    after: str | None = None
-    summary_search: str | None = None
-
-
-class ConversationStore(Protocol):
-    async def insert(self, new: NewConversation) -> Conversation: ...
-
-    async def get(self, organization_id: str, conversation_id: str) -> Conversation | None: ...
-
-    async def get_default(self, organization_id: str, agent_id: str) -> Conversation | None: ...
-
-    async def get_or_insert_default(self, new: NewConversation) -> Conversation: ...
-
-    async def update(
-        self,
-        organization_id: str,
-        conversation_id: str,
-        *,
-        summary: str | None,
-        set_summary: bool,
-        updated_at: datetime,
-        updated_by_id: str,
-    ) -> Conversation | None: ...
-
-    async def soft_delete(
-        self, organization_id: str, conversation_id: str, deleted_at: datetime
-    ) -> Conversation | None: ...
-
-    async def list(self, page: Page) -> list[Conversation]: ...
-
-    async def close(self) -> None: ...
-
+from . import CursorNotFound, KeyListing, KeyOwner, NewConversation, Page
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (
@@ -97,6 +38,25 @@ CREATE INDEX IF NOT EXISTS conversations_by_organization
     ON conversations (organization_id, seq);
 CREATE INDEX IF NOT EXISTS conversations_by_agent
     ON conversations (organization_id, agent_id, seq);
+CREATE TABLE IF NOT EXISTS organizations (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS users (
+    id TEXT PRIMARY KEY,
+    organization_id TEXT NOT NULL REFERENCES organizations (id),
+    name TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    UNIQUE (organization_id, name)
+);
+CREATE TABLE IF NOT EXISTS api_keys (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users (id),
+    secret_hash TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    revoked_at TEXT
+);
 """
 
 _COLUMNS = (
@@ -136,6 +96,10 @@ def _timestamp(moment: datetime) -> str:
     return moment.isoformat(timespec="microseconds")
 
 
+def _optional_time(stamp: str | None) -> datetime | None:
+    return None if stamp is None else datetime.fromisoformat(stamp)
+
+
 def _like_pattern(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -159,6 +123,7 @@ class SqliteStore:
         # In WAL mode NORMAL loses nothing when the process dies, only on power loss.
         self._db.execute("PRAGMA synchronous = NORMAL")
         self._db.execute("PRAGMA busy_timeout = 5000")
+        self._db.execute("PRAGMA foreign_keys = ON")
         self._db.executescript(_SCHEMA)
 
     @classmethod
@@ -254,7 +219,7 @@ class SqliteStore:
             (_timestamp(deleted_at), conversation_id, organization_id),
         )
 
-    async def list(self, page: Page) -> list[Conversation]:
+    async def list_page(self, page: Page) -> list[Conversation]:
         where = [_LIVE]
         params: list[object] = [page.organization_id]
         if page.agent_id is not None:
@@ -280,6 +245,89 @@ class SqliteStore:
         )
         params.append(page.limit)
         return [_to_conversation(row) for row in self._db.execute(sql, params)]
+
+    async def count_keys(self) -> int:
+        return int(self._db.execute("SELECT count(*) FROM api_keys").fetchone()[0])
+
+    async def insert_key(
+        self,
+        *,
+        key_id: str,
+        secret_hash: str,
+        organization_name: str,
+        user_name: str,
+        new_organization_id: str,
+        new_user_id: str,
+        created_at: datetime,
+    ) -> None:
+        stamp = _timestamp(created_at)
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO organizations (id, name, created_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (name) DO NOTHING",
+                (new_organization_id, organization_name, stamp),
+            )
+            (organization_id,) = db.execute(
+                "SELECT id FROM organizations WHERE name = ?", (organization_name,)
+            ).fetchone()
+            db.execute(
+                "INSERT INTO users (id, organization_id, name, created_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (organization_id, name) DO NOTHING",
+                (new_user_id, organization_id, user_name, stamp),
+            )
+            (user_id,) = db.execute(
+                "SELECT id FROM users WHERE organization_id = ? AND name = ?",
+                (organization_id, user_name),
+            ).fetchone()
+            db.execute(
+                "INSERT INTO api_keys (id, user_id, secret_hash, created_at) VALUES (?, ?, ?, ?)",
+                (key_id, user_id, secret_hash, stamp),
+            )
+
+    async def key_owner(self, key_id: str) -> KeyOwner | None:
+        row = self._db.execute(
+            "SELECT k.id, k.secret_hash, k.revoked_at, u.id AS user_id, u.organization_id"
+            " FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.id = ?",
+            (key_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        return KeyOwner(
+            key_id=row["id"],
+            secret_hash=row["secret_hash"],
+            user_id=row["user_id"],
+            organization_id=row["organization_id"],
+            revoked=row["revoked_at"] is not None,
+        )
+
+    async def list_keys(self) -> list[KeyListing]:
+        rows = self._db.execute(
+            "SELECT k.id, o.name AS organization_name, u.name AS user_name, k.created_at,"
+            " k.revoked_at FROM api_keys k JOIN users u ON u.id = k.user_id"
+            " JOIN organizations o ON o.id = u.organization_id ORDER BY k.created_at, k.id"
+        )
+        return [
+            KeyListing(
+                key_id=row["id"],
+                organization_name=row["organization_name"],
+                user_name=row["user_name"],
+                created_at=datetime.fromisoformat(row["created_at"]),
+                revoked_at=_optional_time(row["revoked_at"]),
+            )
+            for row in rows
+        ]
+
+    async def revoke_key(self, key_id: str, revoked_at: datetime) -> bool | None:
+        with self._transaction() as db:
+            row = db.execute("SELECT revoked_at FROM api_keys WHERE id = ?", (key_id,)).fetchone()
+            if row is None:
+                return None
+            if row["revoked_at"] is not None:
+                return False
+            db.execute(
+                "UPDATE api_keys SET revoked_at = ? WHERE id = ?", (_timestamp(revoked_at), key_id)
+            )
+            return True
 
     async def close(self) -> None:
         self._db.close()

@@ -1,0 +1,75 @@
+"""API keys: minting, checking and revoking.
+
+A key reads ``lck_<key id>_<secret>``. The key id is public (it names the key in listings and
+revocation); the secret carries 256 random bits and is stored only as its SHA-256 hash. A slow
+password hash would add nothing for a secret of that strength, and would slow every request.
+"""
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from .identity import Actor
+from .storage import KeyListing, KeyStore
+
+PREFIX = "lck"
+_KEY_ID_BYTES = 8
+_SECRET_BYTES = 32
+
+
+@dataclass(frozen=True)
+class MintedKey:
+    key_id: str
+    key: str
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _split(key: str) -> tuple[str, str] | None:
+    prefix, _, rest = key.partition("_")
+    key_id, _, secret = rest.partition("_")
+    if prefix != PREFIX or len(key_id) != 2 * _KEY_ID_BYTES or not secret:
+        return None
+    return key_id, secret
+
+
+async def mint(store: KeyStore, *, organization: str, user: str) -> MintedKey:
+    key_id = secrets.token_hex(_KEY_ID_BYTES)
+    secret = secrets.token_urlsafe(_SECRET_BYTES)
+    await store.insert_key(
+        key_id=key_id,
+        secret_hash=_hash(secret),
+        organization_name=organization,
+        user_name=user,
+        new_organization_id=f"org-{uuid.uuid4()}",
+        new_user_id=f"user-{uuid.uuid4()}",
+        created_at=datetime.now(UTC),
+    )
+    return MintedKey(key_id=key_id, key=f"{PREFIX}_{key_id}_{secret}")
+
+
+async def actor_for(store: KeyStore, key: str) -> Actor | None:
+    """The user a presented key acts as, or None for a malformed, unknown or revoked key."""
+    parts = _split(key)
+    if parts is None:
+        return None
+    key_id, secret = parts
+    owner = await store.key_owner(key_id)
+    if owner is None or owner.revoked:
+        return None
+    if not hmac.compare_digest(owner.secret_hash, _hash(secret)):
+        return None
+    return Actor(user_id=owner.user_id, organization_id=owner.organization_id)
+
+
+async def revoke(store: KeyStore, key_id: str) -> bool | None:
+    return await store.revoke_key(key_id, datetime.now(UTC))
+
+
+async def listing(store: KeyStore) -> list[KeyListing]:
+    return await store.list_keys()

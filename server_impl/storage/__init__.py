@@ -1,0 +1,121 @@
+"""Storage: what the service needs kept, behind one small interface per concern.
+
+All SQL lives in this package, one module per engine.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal, Protocol
+
+from generated.models import Conversation
+
+Order = Literal["asc", "desc"]
+
+
+class CursorNotFound(LookupError):
+    """The `after` cursor names no conversation of the organization."""
+
+
+@dataclass(frozen=True)
+class NewConversation:
+    id: str
+    organization_id: str
+    agent_id: str
+    summary: str | None
+    created_at: datetime
+    created_by_id: str
+
+
+@dataclass(frozen=True)
+class Page:
+    organization_id: str
+    limit: int
+    order: Order
+    agent_id: str | None = None
+    after: str | None = None
+    summary_search: str | None = None
+
+
+class ConversationStore(Protocol):
+    """Conversations, always scoped by organization; deletion is soft."""
+
+    async def insert(self, new: NewConversation) -> Conversation: ...
+
+    async def get(self, organization_id: str, conversation_id: str) -> Conversation | None: ...
+
+    async def get_default(self, organization_id: str, agent_id: str) -> Conversation | None: ...
+
+    async def get_or_insert_default(self, new: NewConversation) -> Conversation: ...
+
+    async def update(
+        self,
+        organization_id: str,
+        conversation_id: str,
+        *,
+        summary: str | None,
+        set_summary: bool,
+        updated_at: datetime,
+        updated_by_id: str,
+    ) -> Conversation | None: ...
+
+    async def soft_delete(
+        self, organization_id: str, conversation_id: str, deleted_at: datetime
+    ) -> Conversation | None: ...
+
+    async def list_page(self, page: Page) -> list[Conversation]: ...
+
+
+@dataclass(frozen=True)
+class KeyOwner:
+    """Who a stored key acts as, and whether it still may."""
+
+    key_id: str
+    secret_hash: str
+    user_id: str
+    organization_id: str
+    revoked: bool
+
+
+@dataclass(frozen=True)
+class KeyListing:
+    key_id: str
+    organization_name: str
+    user_name: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class KeyStore(Protocol):
+    """API keys, stored as hashes only, and the users and organizations they act as."""
+
+    async def count_keys(self) -> int: ...
+
+    async def insert_key(
+        self,
+        *,
+        key_id: str,
+        secret_hash: str,
+        organization_name: str,
+        user_name: str,
+        new_organization_id: str,
+        new_user_id: str,
+        created_at: datetime,
+    ) -> None:
+        """Stores a key for the named user of the named organization, creating either if new."""
+
+    async def key_owner(self, key_id: str) -> KeyOwner | None: ...
+
+    async def list_keys(self) -> list[KeyListing]: ...
+
+    async def revoke_key(self, key_id: str, revoked_at: datetime) -> bool | None:
+        """True if revoked now, False if it already was, None if there is no such key."""
+
+
+class Storage(ConversationStore, KeyStore, Protocol):
+    async def close(self) -> None: ...
+
+
+def open_storage(database_url: str) -> Storage:
+    from .sqlite import SqliteStore
+
+    return SqliteStore.from_url(database_url)

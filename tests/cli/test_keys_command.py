@@ -1,0 +1,135 @@
+"""`python -m server_impl keys …`: what an operator sees, and what ends up on disk."""
+
+import asyncio
+import base64
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from server_impl.storage.sqlite import SqliteStore
+from tests.conftest import cli, mint_key
+
+KEY = re.compile(r"lck_(?P<id>[0-9a-f]{16})_(?P<secret>[A-Za-z0-9_-]{43})")
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> tuple[str, Path]:
+    path = tmp_path / "keys.db"
+    return f"sqlite:///{path}", path
+
+
+def owner(path: Path, key_id: str) -> tuple[str, str]:
+    async def look_up() -> tuple[str, str]:
+        store = SqliteStore(str(path))
+        try:
+            found = await store.key_owner(key_id)
+            assert found is not None
+            return found.user_id, found.organization_id
+        finally:
+            await store.close()
+
+    return asyncio.run(look_up())
+
+
+def test_create_prints_the_key_and_nothing_else(database: tuple[str, Path]) -> None:
+    url, _ = database
+    result = cli("keys", "create", "--organization", "acme", "--user", "alice", database_url=url)
+    assert result.returncode == 0, result.stderr
+    assert KEY.fullmatch(result.stdout.rstrip("\n")), result.stdout
+    assert result.stdout.count("\n") == 1
+
+
+def test_a_key_carries_at_least_128_random_bits(database: tuple[str, Path]) -> None:
+    url, _ = database
+    first = KEY.fullmatch(mint_key(url, "acme", "alice"))
+    second = KEY.fullmatch(mint_key(url, "acme", "alice"))
+    assert first and second
+    secret = base64.urlsafe_b64decode(first["secret"] + "=")
+    assert len(secret) * 8 >= 128
+    assert first["secret"] != second["secret"] and first["id"] != second["id"]
+
+
+def test_only_a_hash_of_the_key_is_stored(database: tuple[str, Path]) -> None:
+    url, path = database
+    match = KEY.fullmatch(mint_key(url, "acme", "alice"))
+    assert match
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA wal_checkpoint(FULL)")
+    stored = b"".join(p.read_bytes() for p in path.parent.glob("keys.db*"))
+    assert match["secret"].encode() not in stored
+    assert match["id"].encode() in stored
+
+
+def test_naming_an_existing_organization_or_user_reuses_it(database: tuple[str, Path]) -> None:
+    url, path = database
+    ids = {
+        name: KEY.fullmatch(mint_key(url, org, user))["id"]  # type: ignore[index]
+        for name, org, user in (
+            ("alice1", "acme", "alice"),
+            ("alice2", "acme", "alice"),
+            ("bob", "acme", "bob"),
+            ("alice_elsewhere", "globex", "alice"),
+        )
+    }
+    alice1, alice2 = owner(path, ids["alice1"]), owner(path, ids["alice2"])
+    bob, elsewhere = owner(path, ids["bob"]), owner(path, ids["alice_elsewhere"])
+    assert alice1 == alice2
+    assert bob[0] != alice1[0] and bob[1] == alice1[1]
+    assert elsewhere[1] != alice1[1] and elsewhere[0] != alice1[0]
+    assert re.fullmatch(r"user-[0-9a-f-]{36}", alice1[0])
+    assert re.fullmatch(r"org-[0-9a-f-]{36}", alice1[1])
+
+
+def test_list_shows_id_owner_and_dates_but_never_the_key(database: tuple[str, Path]) -> None:
+    url, _ = database
+    alice = mint_key(url, "acme", "alice")
+    carol = mint_key(url, "globex", "carol")
+    cli("keys", "revoke", alice.split("_")[1], database_url=url)
+    result = cli("keys", "list", database_url=url)
+    assert result.returncode == 0
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith(alice.split("_")[1] + " ") and "acme/alice" in lines[0]
+    assert lines[1].startswith(carol.split("_")[1] + " ") and "globex/carol" in lines[1]
+    assert "created 20" in lines[0] and "revoked 20" in lines[0]
+    assert "active" in lines[1]
+    for key in (alice, carol):
+        assert key.split("_", 2)[2] not in result.stdout
+
+
+def test_list_of_no_keys_prints_nothing(database: tuple[str, Path]) -> None:
+    result = cli("keys", "list", database_url=database[0])
+    assert result.returncode == 0 and result.stdout == ""
+
+
+def test_revoke_exit_codes(database: tuple[str, Path]) -> None:
+    url, _ = database
+    key_id = mint_key(url, "acme", "alice").split("_")[1]
+    first = cli("keys", "revoke", key_id, database_url=url)
+    assert first.returncode == 0 and "revoked" in first.stdout
+    again = cli("keys", "revoke", key_id, database_url=url)
+    assert again.returncode == 0 and "already revoked" in again.stdout
+    unknown = cli("keys", "revoke", "0000000000000000", database_url=url)
+    assert unknown.returncode == 1 and "no key" in unknown.stderr and unknown.stdout == ""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("keys", "create", "--user", "alice"),
+        ("keys", "create", "--organization", "acme"),
+        ("keys", "create", "--organization", " ", "--user", "alice"),
+        ("keys", "revoke"),
+        ("keys",),
+    ],
+)
+def test_usage_errors_exit_2_and_store_nothing(
+    database: tuple[str, Path], args: tuple[str, ...]
+) -> None:
+    url, _ = database
+    result = cli(*args, database_url=url)
+    assert result.returncode == 2, result
+    assert result.stdout == ""
+    assert cli("keys", "list", database_url=url).stdout == ""
