@@ -12,10 +12,12 @@ from connexion.resolver import Resolver
 from .config import SPEC_PATH, Settings
 from .conversations import Conversations
 from .handlers import ConversationHandlers
-from .middleware import BodySizeLimit, CollectionWithoutSlash
+from .middleware import AllowedMethods, BodySizeLimit, CollectionWithoutSlash
 from .security import bearer_handler, unauthorized
 from .storage import Storage, open_storage
 from .validation import VALIDATORS
+
+_HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
 
 def create_app(settings: Settings, storage: Storage | None = None) -> AsyncApp:
@@ -42,6 +44,14 @@ def create_app(settings: Settings, storage: Storage | None = None) -> AsyncApp:
         CollectionWithoutSlash,
         position=MiddlewarePosition.BEFORE_EXCEPTION,
         collection_paths=[base_path + path for path in spec["paths"]],
+    )
+    app.add_middleware(
+        AllowedMethods,
+        position=MiddlewarePosition.BEFORE_SWAGGER,
+        methods_by_path={
+            base_path + path: [method for method in item if method in _HTTP_METHODS]
+            for path, item in spec["paths"].items()
+        },
     )
     app.add_middleware(
         BodySizeLimit,

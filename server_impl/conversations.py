@@ -7,10 +7,8 @@ from datetime import UTC, datetime
 from generated.models import Conversation, ConversationCreate, ConversationUpdate
 
 from .identity import Actor
-from .problems import InvalidParams, NotFound, conversation_not_found
+from .problems import NotFound, conversation_not_found
 from .storage import ConversationStore, CursorNotFound, NewConversation, Order, Page
-
-DEFAULT_ALIAS = "default"
 
 
 def utc_now() -> datetime:
@@ -36,25 +34,22 @@ class Conversations:
     async def create(self, actor: Actor, agent_id: str, fields: ConversationCreate) -> Conversation:
         return await self._store.insert(self._new(actor, agent_id, fields.summary))
 
-    async def retrieve(
-        self, actor: Actor, conversation_id: str, agent_id: str | None
-    ) -> Conversation:
-        if conversation_id == DEFAULT_ALIAS:
-            return await self._default(actor, _agent_for_default(agent_id))
+    async def retrieve(self, actor: Actor, conversation_id: str) -> Conversation:
         found = await self._store.get(actor.organization_id, conversation_id)
         if found is None:
             raise conversation_not_found(conversation_id)
         return found
 
+    async def retrieve_default(self, actor: Actor, agent_id: str) -> Conversation:
+        """The agent's default conversation in the actor's organization, made on first use."""
+        found = await self._store.get_default(actor.organization_id, agent_id)
+        if found is not None:
+            return found
+        return await self._store.get_or_insert_default(self._new(actor, agent_id, None))
+
     async def update(
-        self,
-        actor: Actor,
-        conversation_id: str,
-        agent_id: str | None,
-        patch: ConversationUpdate,
+        self, actor: Actor, conversation_id: str, patch: ConversationUpdate
     ) -> Conversation:
-        if conversation_id == DEFAULT_ALIAS:
-            conversation_id = (await self._default(actor, _agent_for_default(agent_id))).id
         updated = await self._store.update(
             actor.organization_id,
             conversation_id,
@@ -67,21 +62,25 @@ class Conversations:
             raise conversation_not_found(conversation_id)
         return updated
 
-    async def delete(
-        self, actor: Actor, conversation_id: str, agent_id: str | None
+    async def update_default(
+        self, actor: Actor, agent_id: str, patch: ConversationUpdate
     ) -> Conversation:
-        if conversation_id == DEFAULT_ALIAS:
-            agent = _agent_for_default(agent_id)
-            default = await self._store.get_default(actor.organization_id, agent)
-            if default is None:
-                raise NotFound(f"Agent {agent} has no default conversation.")
-            conversation_id = default.id
+        default = await self.retrieve_default(actor, agent_id)
+        return await self.update(actor, default.id, patch)
+
+    async def delete(self, actor: Actor, conversation_id: str) -> Conversation:
         deleted = await self._store.soft_delete(
             actor.organization_id, conversation_id, self._clock()
         )
         if deleted is None:
             raise conversation_not_found(conversation_id)
         return deleted
+
+    async def delete_default(self, actor: Actor, agent_id: str) -> Conversation:
+        default = await self._store.get_default(actor.organization_id, agent_id)
+        if default is None:
+            raise NotFound(f"Agent {agent_id} has no default conversation.")
+        return await self.delete(actor, default.id)
 
     async def list(
         self,
@@ -106,12 +105,6 @@ class Conversations:
         except CursorNotFound:
             raise NotFound(f"No conversation {after} to continue after.") from None
 
-    async def _default(self, actor: Actor, agent_id: str) -> Conversation:
-        found = await self._store.get_default(actor.organization_id, agent_id)
-        if found is not None:
-            return found
-        return await self._store.get_or_insert_default(self._new(actor, agent_id, None))
-
     def _new(self, actor: Actor, agent_id: str, summary: str | None) -> NewConversation:
         return NewConversation(
             id=self._new_id(),
@@ -121,13 +114,3 @@ class Conversations:
             created_at=self._clock(),
             created_by_id=actor.user_id,
         )
-
-
-def _agent_for_default(agent_id: str | None) -> str:
-    if agent_id is None:
-        raise InvalidParams(
-            "query.agent_id",
-            f"required when conversation_id is '{DEFAULT_ALIAS}': name the agent"
-            " whose default conversation to use",
-        )
-    return agent_id

@@ -62,20 +62,26 @@ class ConversationHandlers:
         )
         return _ok(_PAGE.dump_json(page))
 
-    async def retrieve_conversation(
-        self, conversation_id: str, agent_id: str | None = None
-    ) -> ConnexionResponse:
-        return _json(await self._conversations.retrieve(acting_user(), conversation_id, agent_id))
+    async def retrieve_conversation(self, conversation_id: str) -> ConnexionResponse:
+        return _json(await self._conversations.retrieve(acting_user(), conversation_id))
+
+    async def retrieve_default_conversation(self, agent_id: str) -> ConnexionResponse:
+        return _json(await self._conversations.retrieve_default(acting_user(), agent_id))
 
     async def update_conversation(
-        self, conversation_id: str, agent_id: str | None = None, body: Json | None = None
+        self, conversation_id: str, body: Json | None = None
     ) -> ConnexionResponse:
         patch = ConversationUpdate.model_validate(body or {})
-        return _json(
-            await self._conversations.update(acting_user(), conversation_id, agent_id, patch)
-        )
+        return _json(await self._conversations.update(acting_user(), conversation_id, patch))
 
-    async def delete_conversation(
-        self, conversation_id: str, agent_id: str | None = None
+    async def update_default_conversation(
+        self, agent_id: str, body: Json | None = None
     ) -> ConnexionResponse:
-        return _json(await self._conversations.delete(acting_user(), conversation_id, agent_id))
+        patch = ConversationUpdate.model_validate(body or {})
+        return _json(await self._conversations.update_default(acting_user(), agent_id, patch))
+
+    async def delete_conversation(self, conversation_id: str) -> ConnexionResponse:
+        return _json(await self._conversations.delete(acting_user(), conversation_id))
+
+    async def delete_default_conversation(self, agent_id: str) -> ConnexionResponse:
+        return _json(await self._conversations.delete_default(acting_user(), agent_id))

@@ -16,6 +16,16 @@ class NotFound(ProblemException):
         super().__init__(status=404, title="Not Found", detail=detail)
 
 
+class MethodNotAllowed(ProblemException):
+    def __init__(self, method: str, allow: str) -> None:
+        super().__init__(
+            status=405,
+            title="Method Not Allowed",
+            detail=f"{method} is not supported here; use one of {allow}.",
+            headers={"Allow": allow},
+        )
+
+
 class ContentTooLarge(ProblemException):
     def __init__(self, limit: int) -> None:
         super().__init__(

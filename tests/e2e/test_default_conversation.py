@@ -4,15 +4,18 @@ import httpx
 from letta_conversations_client import AuthenticatedClient
 from letta_conversations_client.api.conversations import (
     delete_conversation,
+    delete_default_conversation,
     list_conversations,
     retrieve_conversation,
+    retrieve_default_conversation,
     update_conversation,
+    update_default_conversation,
 )
-from letta_conversations_client.models import Conversation, ConversationUpdate, Problem
+from letta_conversations_client.models import Conversation, ConversationUpdate
 
 
 def default_of(client: AuthenticatedClient, agent_id: str) -> Conversation:
-    found = retrieve_conversation.sync("default", client=client, agent_id=agent_id)
+    found = retrieve_default_conversation.sync(client=client, agent_id=agent_id)
     assert isinstance(found, Conversation), found
     return found
 
@@ -29,8 +32,8 @@ def test_retrieve_creates_it_once_and_answers_its_real_id(
 def test_update_addresses_it_and_creates_it_on_first_use(
     client: AuthenticatedClient, agent_id: str
 ) -> None:
-    updated = update_conversation.sync(
-        "default", client=client, agent_id=agent_id, body=ConversationUpdate(summary="via alias")
+    updated = update_default_conversation.sync(
+        client=client, agent_id=agent_id, body=ConversationUpdate(summary="via alias")
     )
     assert isinstance(updated, Conversation)
     assert updated.id.startswith("conv-")
@@ -52,17 +55,20 @@ def test_each_agent_has_its_own(client: AuthenticatedClient, agent_id: str) -> N
     assert default_of(client, agent_id).id != default_of(client, other_agent).id
 
 
-def test_without_agent_id_it_is_a_422_saying_what_is_missing(client: AuthenticatedClient) -> None:
-    for response in (
-        retrieve_conversation.sync_detailed("default", client=client),
-        update_conversation.sync_detailed("default", client=client, body=ConversationUpdate()),
-        delete_conversation.sync_detailed("default", client=client),
-    ):
-        assert response.status_code == 422
-        assert isinstance(response.parsed, Problem)
-        assert response.parsed.invalid_params
-        assert response.parsed.invalid_params[0].name == "query.agent_id"
-        assert "agent_id" in response.parsed.detail
+def test_without_agent_id_it_is_a_422_saying_what_is_missing(http: httpx.Client) -> None:
+    for method in ("GET", "PATCH", "DELETE"):
+        response = http.request(method, "/conversations/default")
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        problem = response.json()
+        assert problem["invalid_params"][0]["name"] == "query.agent_id"
+        assert "agent_id" in problem["detail"]
+
+
+def test_the_alias_on_the_wire_is_the_official_sdks_path(http: httpx.Client, agent_id: str) -> None:
+    updated = http.patch("/conversations/default", params={"agent_id": agent_id}, json={})
+    assert updated.status_code == 200
+    assert updated.json()["id"].startswith("conv-")
 
 
 def test_default_is_never_stored_as_an_id(http: httpx.Client, agent_id: str) -> None:
@@ -75,7 +81,7 @@ def test_deleting_it_makes_the_next_use_create_a_new_one(
     client: AuthenticatedClient, agent_id: str
 ) -> None:
     first = default_of(client, agent_id)
-    deleted = delete_conversation.sync("default", client=client, agent_id=agent_id)
+    deleted = delete_default_conversation.sync(client=client, agent_id=agent_id)
     assert isinstance(deleted, Conversation) and deleted.id == first.id
     assert retrieve_conversation.sync_detailed(first.id, client=client).status_code == 404
     second = default_of(client, agent_id)
@@ -85,7 +91,7 @@ def test_deleting_it_makes_the_next_use_create_a_new_one(
 def test_deleting_a_default_that_does_not_exist_is_a_404(
     client: AuthenticatedClient, agent_id: str
 ) -> None:
-    response = delete_conversation.sync_detailed("default", client=client, agent_id=agent_id)
+    response = delete_default_conversation.sync_detailed(client=client, agent_id=agent_id)
     assert response.status_code == 404
     listed = list_conversations.sync(client=client, agent_id=agent_id)
     assert listed == []

@@ -143,7 +143,13 @@ def test_a_summary_at_the_maximum_is_accepted(
 
 
 def test_a_malformed_id_is_a_422_naming_it(client: AuthenticatedClient) -> None:
-    for bad in ("conv-123", "CONV-5B1F3C2E-8A4D-4E6F-9B0A-1C2D3E4F5A6B", "agent-x", "defaults"):
+    for bad in (
+        "conv-123",
+        "CONV-5B1F3C2E-8A4D-4E6F-9B0A-1C2D3E4F5A6B",
+        "agent-x",
+        "defaults",
+        " ",
+    ):
         response = update_conversation.sync_detailed(bad, client=client, body=ConversationUpdate())
         found = problem(response, 422)
         assert found.invalid_params and found.invalid_params[0].name == "path.conversation_id"

@@ -8,27 +8,18 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.conversation import Conversation
 from ...models.problem import Problem
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     conversation_id: str,
-    *,
-    agent_id: str | Unset = UNSET,
 ) -> dict[str, Any]:
-
-    params: dict[str, Any] = {}
-
-    params["agent_id"] = agent_id
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
     _kwargs: dict[str, Any] = {
         "method": "delete",
         "url": "/conversations/{conversation_id}".format(
             conversation_id=quote(str(conversation_id), safe=""),
         ),
-        "params": params,
     }
 
     return _kwargs
@@ -76,19 +67,15 @@ def sync_detailed(
     conversation_id: str,
     *,
     client: AuthenticatedClient | Client,
-    agent_id: str | Unset = UNSET,
 ) -> Response[Conversation | Problem]:
     """Delete a conversation
 
      Soft-deletes the conversation and returns it as it was. Afterwards it is gone for
     every operation: retrieve, update and delete answer 404 and list leaves it out.
-    `default` with `agent_id` deletes that agent's default conversation if it has one
-    (a new one is created on next use).
 
     Args:
-        conversation_id (str):
-        agent_id (str | Unset): An agent id, `agent-` followed by a lowercase UUID4. Example:
-            agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
+        conversation_id (str): A conversation id, `conv-` followed by a lowercase UUID4. Example:
+            conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -100,7 +87,6 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         conversation_id=conversation_id,
-        agent_id=agent_id,
     )
 
     response = client.get_httpx_client().request(
@@ -114,19 +100,15 @@ def sync(
     conversation_id: str,
     *,
     client: AuthenticatedClient | Client,
-    agent_id: str | Unset = UNSET,
 ) -> Conversation | Problem | None:
     """Delete a conversation
 
      Soft-deletes the conversation and returns it as it was. Afterwards it is gone for
     every operation: retrieve, update and delete answer 404 and list leaves it out.
-    `default` with `agent_id` deletes that agent's default conversation if it has one
-    (a new one is created on next use).
 
     Args:
-        conversation_id (str):
-        agent_id (str | Unset): An agent id, `agent-` followed by a lowercase UUID4. Example:
-            agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
+        conversation_id (str): A conversation id, `conv-` followed by a lowercase UUID4. Example:
+            conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -139,7 +121,6 @@ def sync(
     return sync_detailed(
         conversation_id=conversation_id,
         client=client,
-        agent_id=agent_id,
     ).parsed
 
 
@@ -147,19 +128,15 @@ async def asyncio_detailed(
     conversation_id: str,
     *,
     client: AuthenticatedClient | Client,
-    agent_id: str | Unset = UNSET,
 ) -> Response[Conversation | Problem]:
     """Delete a conversation
 
      Soft-deletes the conversation and returns it as it was. Afterwards it is gone for
     every operation: retrieve, update and delete answer 404 and list leaves it out.
-    `default` with `agent_id` deletes that agent's default conversation if it has one
-    (a new one is created on next use).
 
     Args:
-        conversation_id (str):
-        agent_id (str | Unset): An agent id, `agent-` followed by a lowercase UUID4. Example:
-            agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
+        conversation_id (str): A conversation id, `conv-` followed by a lowercase UUID4. Example:
+            conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -171,7 +148,6 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         conversation_id=conversation_id,
-        agent_id=agent_id,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -183,19 +159,15 @@ async def asyncio(
     conversation_id: str,
     *,
     client: AuthenticatedClient | Client,
-    agent_id: str | Unset = UNSET,
 ) -> Conversation | Problem | None:
     """Delete a conversation
 
      Soft-deletes the conversation and returns it as it was. Afterwards it is gone for
     every operation: retrieve, update and delete answer 404 and list leaves it out.
-    `default` with `agent_id` deletes that agent's default conversation if it has one
-    (a new one is created on next use).
 
     Args:
-        conversation_id (str):
-        agent_id (str | Unset): An agent id, `agent-` followed by a lowercase UUID4. Example:
-            agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
+        conversation_id (str): A conversation id, `conv-` followed by a lowercase UUID4. Example:
+            conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -209,6 +181,5 @@ async def asyncio(
         await asyncio_detailed(
             conversation_id=conversation_id,
             client=client,
-            agent_id=agent_id,
         )
     ).parsed

@@ -8,27 +8,18 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.conversation import Conversation
 from ...models.problem import Problem
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     conversation_id: str,
-    *,
-    agent_id: str | Unset = UNSET,
 ) -> dict[str, Any]:
-
-    params: dict[str, Any] = {}
-
-    params["agent_id"] = agent_id
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/conversations/{conversation_id}".format(
             conversation_id=quote(str(conversation_id), safe=""),
         ),
-        "params": params,
     }
 
     return _kwargs
@@ -76,17 +67,14 @@ def sync_detailed(
     conversation_id: str,
     *,
     client: AuthenticatedClient | Client,
-    agent_id: str | Unset = UNSET,
 ) -> Response[Conversation | Problem]:
     """Retrieve a conversation
 
-     Returns the conversation. `default` with `agent_id` returns that agent's default
-    conversation, creating it on first use; the answer carries its real `conv-…` id.
+     Returns the conversation.
 
     Args:
-        conversation_id (str):
-        agent_id (str | Unset): An agent id, `agent-` followed by a lowercase UUID4. Example:
-            agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
+        conversation_id (str): A conversation id, `conv-` followed by a lowercase UUID4. Example:
+            conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -98,7 +86,6 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         conversation_id=conversation_id,
-        agent_id=agent_id,
     )
 
     response = client.get_httpx_client().request(
@@ -112,17 +99,14 @@ def sync(
     conversation_id: str,
     *,
     client: AuthenticatedClient | Client,
-    agent_id: str | Unset = UNSET,
 ) -> Conversation | Problem | None:
     """Retrieve a conversation
 
-     Returns the conversation. `default` with `agent_id` returns that agent's default
-    conversation, creating it on first use; the answer carries its real `conv-…` id.
+     Returns the conversation.
 
     Args:
-        conversation_id (str):
-        agent_id (str | Unset): An agent id, `agent-` followed by a lowercase UUID4. Example:
-            agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
+        conversation_id (str): A conversation id, `conv-` followed by a lowercase UUID4. Example:
+            conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -135,7 +119,6 @@ def sync(
     return sync_detailed(
         conversation_id=conversation_id,
         client=client,
-        agent_id=agent_id,
     ).parsed
 
 
@@ -143,17 +126,14 @@ async def asyncio_detailed(
     conversation_id: str,
     *,
     client: AuthenticatedClient | Client,
-    agent_id: str | Unset = UNSET,
 ) -> Response[Conversation | Problem]:
     """Retrieve a conversation
 
-     Returns the conversation. `default` with `agent_id` returns that agent's default
-    conversation, creating it on first use; the answer carries its real `conv-…` id.
+     Returns the conversation.
 
     Args:
-        conversation_id (str):
-        agent_id (str | Unset): An agent id, `agent-` followed by a lowercase UUID4. Example:
-            agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
+        conversation_id (str): A conversation id, `conv-` followed by a lowercase UUID4. Example:
+            conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -165,7 +145,6 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         conversation_id=conversation_id,
-        agent_id=agent_id,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -177,17 +156,14 @@ async def asyncio(
     conversation_id: str,
     *,
     client: AuthenticatedClient | Client,
-    agent_id: str | Unset = UNSET,
 ) -> Conversation | Problem | None:
     """Retrieve a conversation
 
-     Returns the conversation. `default` with `agent_id` returns that agent's default
-    conversation, creating it on first use; the answer carries its real `conv-…` id.
+     Returns the conversation.
 
     Args:
-        conversation_id (str):
-        agent_id (str | Unset): An agent id, `agent-` followed by a lowercase UUID4. Example:
-            agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
+        conversation_id (str): A conversation id, `conv-` followed by a lowercase UUID4. Example:
+            conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -201,6 +177,5 @@ async def asyncio(
         await asyncio_detailed(
             conversation_id=conversation_id,
             client=client,
-            agent_id=agent_id,
         )
     ).parsed

@@ -16,22 +16,14 @@ def _get_kwargs(
     conversation_id: str,
     *,
     body: ConversationUpdate | Unset = UNSET,
-    agent_id: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
-
-    params: dict[str, Any] = {}
-
-    params["agent_id"] = agent_id
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
     _kwargs: dict[str, Any] = {
         "method": "patch",
         "url": "/conversations/{conversation_id}".format(
             conversation_id=quote(str(conversation_id), safe=""),
         ),
-        "params": params,
     }
 
     if not isinstance(body, Unset):
@@ -101,7 +93,6 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: ConversationUpdate | Unset = UNSET,
-    agent_id: str | Unset = UNSET,
 ) -> Response[Conversation | Problem]:
     """Update a conversation
 
@@ -111,13 +102,9 @@ def sync_detailed(
     `last_updated_by_id`, even when no field changes. The answer is the full current
     conversation, the same that a retrieve returns right after.
 
-    `default` with `agent_id` updates that agent's default conversation, creating it on
-    first use.
-
     Args:
-        conversation_id (str):
-        agent_id (str | Unset): An agent id, `agent-` followed by a lowercase UUID4. Example:
-            agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
+        conversation_id (str): A conversation id, `conv-` followed by a lowercase UUID4. Example:
+            conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b.
         body (ConversationUpdate | Unset): A JSON merge-patch of a conversation: a field left out
             is unchanged, `null` clears it.
             Fields this server does not know are ignored.
@@ -133,7 +120,6 @@ def sync_detailed(
     kwargs = _get_kwargs(
         conversation_id=conversation_id,
         body=body,
-        agent_id=agent_id,
     )
 
     response = client.get_httpx_client().request(
@@ -148,7 +134,6 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: ConversationUpdate | Unset = UNSET,
-    agent_id: str | Unset = UNSET,
 ) -> Conversation | Problem | None:
     """Update a conversation
 
@@ -158,13 +143,9 @@ def sync(
     `last_updated_by_id`, even when no field changes. The answer is the full current
     conversation, the same that a retrieve returns right after.
 
-    `default` with `agent_id` updates that agent's default conversation, creating it on
-    first use.
-
     Args:
-        conversation_id (str):
-        agent_id (str | Unset): An agent id, `agent-` followed by a lowercase UUID4. Example:
-            agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
+        conversation_id (str): A conversation id, `conv-` followed by a lowercase UUID4. Example:
+            conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b.
         body (ConversationUpdate | Unset): A JSON merge-patch of a conversation: a field left out
             is unchanged, `null` clears it.
             Fields this server does not know are ignored.
@@ -181,7 +162,6 @@ def sync(
         conversation_id=conversation_id,
         client=client,
         body=body,
-        agent_id=agent_id,
     ).parsed
 
 
@@ -190,7 +170,6 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: ConversationUpdate | Unset = UNSET,
-    agent_id: str | Unset = UNSET,
 ) -> Response[Conversation | Problem]:
     """Update a conversation
 
@@ -200,13 +179,9 @@ async def asyncio_detailed(
     `last_updated_by_id`, even when no field changes. The answer is the full current
     conversation, the same that a retrieve returns right after.
 
-    `default` with `agent_id` updates that agent's default conversation, creating it on
-    first use.
-
     Args:
-        conversation_id (str):
-        agent_id (str | Unset): An agent id, `agent-` followed by a lowercase UUID4. Example:
-            agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
+        conversation_id (str): A conversation id, `conv-` followed by a lowercase UUID4. Example:
+            conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b.
         body (ConversationUpdate | Unset): A JSON merge-patch of a conversation: a field left out
             is unchanged, `null` clears it.
             Fields this server does not know are ignored.
@@ -222,7 +197,6 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         conversation_id=conversation_id,
         body=body,
-        agent_id=agent_id,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -235,7 +209,6 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: ConversationUpdate | Unset = UNSET,
-    agent_id: str | Unset = UNSET,
 ) -> Conversation | Problem | None:
     """Update a conversation
 
@@ -245,13 +218,9 @@ async def asyncio(
     `last_updated_by_id`, even when no field changes. The answer is the full current
     conversation, the same that a retrieve returns right after.
 
-    `default` with `agent_id` updates that agent's default conversation, creating it on
-    first use.
-
     Args:
-        conversation_id (str):
-        agent_id (str | Unset): An agent id, `agent-` followed by a lowercase UUID4. Example:
-            agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
+        conversation_id (str): A conversation id, `conv-` followed by a lowercase UUID4. Example:
+            conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b.
         body (ConversationUpdate | Unset): A JSON merge-patch of a conversation: a field left out
             is unchanged, `null` clears it.
             Fields this server does not know are ignored.
@@ -269,6 +238,5 @@ async def asyncio(
             conversation_id=conversation_id,
             client=client,
             body=body,
-            agent_id=agent_id,
         )
     ).parsed

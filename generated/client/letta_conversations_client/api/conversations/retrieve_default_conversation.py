@@ -1,0 +1,193 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.conversation import Conversation
+from ...models.problem import Problem
+from ...types import UNSET, Response
+
+
+def _get_kwargs(
+    *,
+    agent_id: str,
+) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["agent_id"] = agent_id
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/conversations/default",
+        "params": params,
+    }
+
+    return _kwargs
+
+
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Conversation | Problem | None:
+    if response.status_code == 200:
+        response_200 = Conversation.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Conversation | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    agent_id: str,
+) -> Response[Conversation | Problem]:
+    """Retrieve an agent's default conversation
+
+     Returns the default conversation of the agent named by `agent_id`, creating it on
+    first use. `default` is an alias, never an id: the answer carries the conversation's
+    real `conv-…` id, which works with every other operation. Each organization has its
+    own default conversation per agent.
+
+    Args:
+        agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
+            agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Conversation | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        agent_id=agent_id,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient | Client,
+    agent_id: str,
+) -> Conversation | Problem | None:
+    """Retrieve an agent's default conversation
+
+     Returns the default conversation of the agent named by `agent_id`, creating it on
+    first use. `default` is an alias, never an id: the answer carries the conversation's
+    real `conv-…` id, which works with every other operation. Each organization has its
+    own default conversation per agent.
+
+    Args:
+        agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
+            agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Conversation | Problem
+    """
+
+    return sync_detailed(
+        client=client,
+        agent_id=agent_id,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    agent_id: str,
+) -> Response[Conversation | Problem]:
+    """Retrieve an agent's default conversation
+
+     Returns the default conversation of the agent named by `agent_id`, creating it on
+    first use. `default` is an alias, never an id: the answer carries the conversation's
+    real `conv-…` id, which works with every other operation. Each organization has its
+    own default conversation per agent.
+
+    Args:
+        agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
+            agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Conversation | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        agent_id=agent_id,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient | Client,
+    agent_id: str,
+) -> Conversation | Problem | None:
+    """Retrieve an agent's default conversation
+
+     Returns the default conversation of the agent named by `agent_id`, creating it on
+    first use. `default` is an alias, never an id: the answer carries the conversation's
+    real `conv-…` id, which works with every other operation. Each organization has its
+    own default conversation per agent.
+
+    Args:
+        agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
+            agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Conversation | Problem
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            agent_id=agent_id,
+        )
+    ).parsed

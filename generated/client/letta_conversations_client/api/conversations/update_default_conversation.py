@@ -1,0 +1,233 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.conversation import Conversation
+from ...models.conversation_update import ConversationUpdate
+from ...models.problem import Problem
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    *,
+    body: ConversationUpdate | Unset = UNSET,
+    agent_id: str,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    params: dict[str, Any] = {}
+
+    params["agent_id"] = agent_id
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
+    _kwargs: dict[str, Any] = {
+        "method": "patch",
+        "url": "/conversations/default",
+        "params": params,
+    }
+
+    if not isinstance(body, Unset):
+        _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Conversation | Problem | None:
+    if response.status_code == 200:
+        response_200 = Conversation.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Problem.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 413:
+        response_413 = Problem.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 415:
+        response_415 = Problem.from_dict(response.json())
+
+        return response_415
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Conversation | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    body: ConversationUpdate | Unset = UNSET,
+    agent_id: str,
+) -> Response[Conversation | Problem]:
+    """Update an agent's default conversation
+
+     Updates the default conversation of the agent named by `agent_id`, creating it on
+    first use, exactly as `update_conversation` updates
+    a conversation by id.
+
+    Args:
+        agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
+            agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
+        body (ConversationUpdate | Unset): A JSON merge-patch of a conversation: a field left out
+            is unchanged, `null` clears it.
+            Fields this server does not know are ignored.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Conversation | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+        agent_id=agent_id,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient | Client,
+    body: ConversationUpdate | Unset = UNSET,
+    agent_id: str,
+) -> Conversation | Problem | None:
+    """Update an agent's default conversation
+
+     Updates the default conversation of the agent named by `agent_id`, creating it on
+    first use, exactly as `update_conversation` updates
+    a conversation by id.
+
+    Args:
+        agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
+            agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
+        body (ConversationUpdate | Unset): A JSON merge-patch of a conversation: a field left out
+            is unchanged, `null` clears it.
+            Fields this server does not know are ignored.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Conversation | Problem
+    """
+
+    return sync_detailed(
+        client=client,
+        body=body,
+        agent_id=agent_id,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    body: ConversationUpdate | Unset = UNSET,
+    agent_id: str,
+) -> Response[Conversation | Problem]:
+    """Update an agent's default conversation
+
+     Updates the default conversation of the agent named by `agent_id`, creating it on
+    first use, exactly as `update_conversation` updates
+    a conversation by id.
+
+    Args:
+        agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
+            agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
+        body (ConversationUpdate | Unset): A JSON merge-patch of a conversation: a field left out
+            is unchanged, `null` clears it.
+            Fields this server does not know are ignored.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Conversation | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+        agent_id=agent_id,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient | Client,
+    body: ConversationUpdate | Unset = UNSET,
+    agent_id: str,
+) -> Conversation | Problem | None:
+    """Update an agent's default conversation
+
+     Updates the default conversation of the agent named by `agent_id`, creating it on
+    first use, exactly as `update_conversation` updates
+    a conversation by id.
+
+    Args:
+        agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
+            agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
+        body (ConversationUpdate | Unset): A JSON merge-patch of a conversation: a field left out
+            is unchanged, `null` clears it.
+            Fields this server does not know are ignored.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Conversation | Problem
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            body=body,
+            agent_id=agent_id,
+        )
+    ).parsed
