@@ -4,11 +4,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEPS := $(VENV)/.deps
 INSTALLED := $(VENV)/.installed
+# The newest official SDK release gets a virtualenv of its own for the compatibility suite.
+SDK_VENV := .venv-sdk-latest
+SDK_INSTALLED := $(SDK_VENV)/.installed
+pinned = $(shell sed -n 's/^letta-client==//p' $(1))
 GENERATED := generated/models/__init__.py
 HOST ?= 127.0.0.1
 PORT ?= 8283
 
-.PHONY: install run test lint generate check-generated lock clean
+.PHONY: install run test lint fuzz generate check-generated lock clean
 
 install: $(INSTALLED)
 
@@ -25,6 +29,13 @@ $(INSTALLED): $(DEPS) $(GENERATED)
 	$(BIN)/python -m pip install --quiet --no-deps -e generated/client
 	touch $@
 
+$(SDK_INSTALLED): requirements.lock tests/compat/latest-sdk.txt $(GENERATED)
+	test -x $(SDK_VENV)/bin/python || $(PYTHON) -m venv $(SDK_VENV)
+	$(SDK_VENV)/bin/python -m pip install --quiet -r requirements.lock
+	$(SDK_VENV)/bin/python -m pip install --quiet -r tests/compat/latest-sdk.txt
+	$(SDK_VENV)/bin/python -m pip install --quiet --no-deps -e . -e generated/client
+	touch $@
+
 generate: $(GENERATED)
 
 $(GENERATED): openapi.yaml codegen/generate.sh codegen/client.yaml | $(DEPS)
@@ -38,8 +49,15 @@ check-generated: | $(DEPS)
 run: $(INSTALLED)
 	$(BIN)/python -m server_impl serve --host $(HOST) --port $(PORT)
 
-test: $(INSTALLED)
-	$(BIN)/python -m pytest
+test: $(INSTALLED) $(SDK_INSTALLED)
+	LETTA_CLIENT_EXPECTED=$(call pinned,requirements.lock) $(BIN)/python -m pytest
+	LETTA_CLIENT_EXPECTED=$(call pinned,tests/compat/latest-sdk.txt) \
+		$(SDK_VENV)/bin/python -m pytest tests/compat
+
+# Long contract fuzzing; SEED=N replays a run, FUZZ_EXAMPLES=N changes the budget.
+fuzz: $(INSTALLED)
+	$(BIN)/python -m tests.contract.fuzz --max-examples $(or $(FUZZ_EXAMPLES),1200) \
+		$(if $(SEED),--seed $(SEED))
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check server_impl tests
@@ -54,4 +72,4 @@ lock:
 	rm -rf .lock-venv
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) $(SDK_VENV) var
