@@ -9,8 +9,9 @@ when an operation received fewer requests than --min-requests.
 
 In a run over all operations schemathesis feeds DELETE by id mostly with ids it saw created, and
 spreads deletions over them, so it stops that operation after a few dozen distinct requests. An
-operation left below --min-requests therefore gets a focused pass of its own, same seed and
-checks, against the same server.
+operation left below --min-requests therefore gets a focused pass of its own (same seed and
+checks, every phase but the stateful one, which needs the linked operations) against the same
+server.
 """
 
 import argparse
@@ -70,13 +71,13 @@ def main() -> int:
     seed = args.seed if args.seed is not None else random.randrange(2**32)
     print(f"Seed {seed}; replay this run with: make fuzz SEED={seed}", flush=True)
 
-    def schemathesis(url: str, key: str, *options: str) -> int:
+    def schemathesis(url: str, key: str, phases: str, *options: str) -> int:
         command = [
             sys.executable, "-m", "schemathesis.cli", "run", str(ROOT / "openapi.yaml"),
             "--url", url,
             "--header", f"Authorization: Bearer {key}",
             "--checks", "all",
-            "--phases", "examples,coverage,fuzzing,stateful",
+            "--phases", phases,
             "--max-examples", str(args.max_examples),
             "--seed", str(seed),
             "--workers", "1",
@@ -96,7 +97,9 @@ def main() -> int:
             PYTHONUNBUFFERED="1",
         )
         try:
-            exit_codes.append(schemathesis(server.api_url, key))
+            exit_codes.append(
+                schemathesis(server.api_url, key, "examples,coverage,fuzzing,stateful")
+            )
             for _, _, operation in OPERATIONS:
                 if (
                     requests_by_operation(server.log_path.read_text())[operation]
@@ -104,7 +107,14 @@ def main() -> int:
                 ):
                     print(f"\nFocused pass: {operation}", flush=True)
                     exit_codes.append(
-                        schemathesis(server.api_url, key, "--include-operation-id", operation)
+                        # Links need both ends selected: the stateful phase ran in the full pass.
+                        schemathesis(
+                            server.api_url,
+                            key,
+                            "examples,coverage,fuzzing",
+                            "--include-operation-id",
+                            operation,
+                        )
                     )
         finally:
             server.stop()
