@@ -9,14 +9,15 @@ python -m server_impl keys revoke KEY_ID [--database-url URL]
 import argparse
 import asyncio
 import sys
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import uvicorn
 
-from . import keys
+from . import keys, schema
 from .app import create_app
 from .config import Settings
-from .storage import KeyStore, Storage, open_storage
+from .storage import KeyStore, Storage, storage_for
 
 BOOTSTRAP_ORGANIZATION = "default"
 BOOTSTRAP_USER = "admin"
@@ -35,6 +36,10 @@ def _parser() -> argparse.ArgumentParser:
         "--database-url", help="where data is kept (default sqlite:///var/conversations.db)"
     )
     commands = parser.add_subparsers(dest="command", required=True)
+
+    commands.add_parser(
+        "migrate", parents=[database], help="bring the database schema to this release's"
+    )
 
     serve = commands.add_parser("serve", parents=[database], help="serve the API over HTTP")
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
@@ -78,12 +83,25 @@ async def _bootstrap_key(store: KeyStore, settings: Settings) -> None:
     )
 
 
+async def _with_storage(database_url: str, work: Callable[[Storage], Awaitable[int]]) -> int:
+    storage = storage_for(database_url)
+    await storage.open()
+    try:
+        return await work(storage)
+    finally:
+        await storage.close()
+
+
 def _serve(args: argparse.Namespace) -> int:
     settings = _settings(args, "host", "port", "database_url")
-    storage = open_storage(settings.database_url)
-    asyncio.run(_bootstrap_key(storage, settings))
+
+    async def bootstrap(storage: Storage) -> int:
+        await _bootstrap_key(storage, settings)
+        return 0
+
+    asyncio.run(_with_storage(settings.database_url, bootstrap))
     uvicorn.run(
-        create_app(settings, storage),
+        create_app(settings),
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
@@ -116,17 +134,18 @@ async def _keys(args: argparse.Namespace, storage: Storage) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    database_url = _settings(args, "database_url").database_url
+    if args.command == "migrate":
+        print(f"The database schema is at revision {schema.upgrade(database_url)}.")
+        return 0
+    try:
+        schema.require_current(database_url)
+    except schema.SchemaOutOfDate as error:
+        print(error, file=sys.stderr)
+        return 1
     if args.command == "serve":
         return _serve(args)
-    storage = open_storage(_settings(args, "database_url").database_url)
-
-    async def run() -> int:
-        try:
-            return await _keys(args, storage)
-        finally:
-            await storage.close()
-
-    return asyncio.run(run())
+    return asyncio.run(_with_storage(database_url, lambda storage: _keys(args, storage)))
 
 
 if __name__ == "__main__":

@@ -6,28 +6,37 @@ from contextlib import asynccontextmanager
 import yaml
 from connexion import AsyncApp
 from connexion.exceptions import OAuthProblem
+from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.middleware import MiddlewarePosition
 from connexion.resolver import Resolver
 
 from .config import SPEC_PATH, Settings
 from .conversations import Conversations
-from .handlers import ConversationHandlers
+from .handlers import Handlers
 from .middleware import AllowedMethods, BodySizeLimit, CollectionWithoutSlash
+from .problems import ServiceUnavailable
 from .security import bearer_handler, unauthorized
-from .storage import Storage, open_storage
+from .storage import DatabaseUnavailable, storage_for
 from .validation import VALIDATORS
 
 _HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
 
-def create_app(settings: Settings, storage: Storage | None = None) -> AsyncApp:
-    storage = storage if storage is not None else open_storage(settings.database_url)
-    handlers = ConversationHandlers(Conversations(storage))
+def _service_unavailable(_request: ConnexionRequest, _error: Exception) -> ConnexionResponse:
+    return ServiceUnavailable().to_problem()
+
+
+def create_app(settings: Settings) -> AsyncApp:
+    storage = storage_for(settings.database_url)
+    handlers = Handlers(Conversations(storage), storage)
 
     @asynccontextmanager
     async def lifespan(_app: AsyncApp) -> AsyncIterator[None]:
-        yield
-        await storage.close()
+        await storage.open()
+        try:
+            yield
+        finally:
+            await storage.close()
 
     app = AsyncApp(__name__, lifespan=lifespan)
     spec = yaml.safe_load(SPEC_PATH.read_text())
@@ -39,6 +48,7 @@ def create_app(settings: Settings, storage: Storage | None = None) -> AsyncApp:
         validate_responses=settings.validate_responses,
     )
     app.add_error_handler(OAuthProblem, unauthorized)
+    app.add_error_handler(DatabaseUnavailable, _service_unavailable)
     base_path = spec["servers"][0]["url"]
     app.add_middleware(
         CollectionWithoutSlash,

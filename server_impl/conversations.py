@@ -3,12 +3,21 @@
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import NoReturn
 
 from generated.models import Conversation, ConversationCreate, ConversationUpdate
 
 from .identity import Actor
-from .problems import NotFound, conversation_not_found
-from .storage import ConversationStore, CursorNotFound, NewConversation, Order, Page
+from .problems import NotFound, PreconditionFailed, conversation_not_found
+from .storage import (
+    ConversationStore,
+    CursorNotFound,
+    NewConversation,
+    Order,
+    Page,
+    Versioned,
+    Versions,
+)
 
 
 def utc_now() -> datetime:
@@ -31,16 +40,16 @@ class Conversations:
         self._clock = clock
         self._new_id = new_id
 
-    async def create(self, actor: Actor, agent_id: str, fields: ConversationCreate) -> Conversation:
+    async def create(self, actor: Actor, agent_id: str, fields: ConversationCreate) -> Versioned:
         return await self._store.insert(self._new(actor, agent_id, fields.summary))
 
-    async def retrieve(self, actor: Actor, conversation_id: str) -> Conversation:
+    async def retrieve(self, actor: Actor, conversation_id: str) -> Versioned:
         found = await self._store.get(actor.organization_id, conversation_id)
         if found is None:
             raise conversation_not_found(conversation_id)
         return found
 
-    async def retrieve_default(self, actor: Actor, agent_id: str) -> Conversation:
+    async def retrieve_default(self, actor: Actor, agent_id: str) -> Versioned:
         """The agent's default conversation in the actor's organization, made on first use."""
         found = await self._store.get_default(actor.organization_id, agent_id)
         if found is not None:
@@ -48,8 +57,13 @@ class Conversations:
         return await self._store.get_or_insert_default(self._new(actor, agent_id, None))
 
     async def update(
-        self, actor: Actor, conversation_id: str, patch: ConversationUpdate
-    ) -> Conversation:
+        self,
+        actor: Actor,
+        conversation_id: str,
+        patch: ConversationUpdate,
+        if_version: Versions | None = None,
+    ) -> Versioned:
+        """A JSON merge-patch; with if_version, only while the version is one of those."""
         updated = await self._store.update(
             actor.organization_id,
             conversation_id,
@@ -57,30 +71,39 @@ class Conversations:
             set_summary="summary" in patch.model_fields_set,
             updated_at=self._clock(),
             updated_by_id=actor.user_id,
+            if_version=if_version,
         )
         if updated is None:
-            raise conversation_not_found(conversation_id)
+            await self._raise_missing_or_changed(actor, conversation_id, if_version)
         return updated
 
     async def update_default(
-        self, actor: Actor, agent_id: str, patch: ConversationUpdate
-    ) -> Conversation:
+        self,
+        actor: Actor,
+        agent_id: str,
+        patch: ConversationUpdate,
+        if_version: Versions | None = None,
+    ) -> Versioned:
         default = await self.retrieve_default(actor, agent_id)
-        return await self.update(actor, default.id, patch)
+        return await self.update(actor, default.conversation.id, patch, if_version)
 
-    async def delete(self, actor: Actor, conversation_id: str) -> Conversation:
+    async def delete(
+        self, actor: Actor, conversation_id: str, if_version: Versions | None = None
+    ) -> Versioned:
         deleted = await self._store.soft_delete(
-            actor.organization_id, conversation_id, self._clock()
+            actor.organization_id, conversation_id, self._clock(), if_version
         )
         if deleted is None:
-            raise conversation_not_found(conversation_id)
+            await self._raise_missing_or_changed(actor, conversation_id, if_version)
         return deleted
 
-    async def delete_default(self, actor: Actor, agent_id: str) -> Conversation:
+    async def delete_default(
+        self, actor: Actor, agent_id: str, if_version: Versions | None = None
+    ) -> Versioned:
         default = await self._store.get_default(actor.organization_id, agent_id)
         if default is None:
             raise NotFound(f"Agent {agent_id} has no default conversation.")
-        return await self.delete(actor, default.id)
+        return await self.delete(actor, default.conversation.id, if_version)
 
     async def list(
         self,
@@ -104,6 +127,15 @@ class Conversations:
             return await self._store.list_page(page)
         except CursorNotFound:
             raise NotFound(f"No conversation {after} to continue after.") from None
+
+    async def _raise_missing_or_changed(
+        self, actor: Actor, conversation_id: str, if_version: Versions | None
+    ) -> NoReturn:
+        """Why a conditional write touched nothing: it was gone (404) or had changed (412)."""
+        exists = await self._store.get(actor.organization_id, conversation_id) is not None
+        if if_version is not None and exists:
+            raise PreconditionFailed(conversation_id)
+        raise conversation_not_found(conversation_id)
 
     def _new(self, actor: Actor, agent_id: str, summary: str | None) -> NewConversation:
         return NewConversation(

@@ -35,6 +35,28 @@ class ContentTooLarge(ProblemException):
         )
 
 
+class PreconditionFailed(ProblemException):
+    def __init__(self, conversation_id: str) -> None:
+        super().__init__(
+            status=412,
+            title="Precondition Failed",
+            detail=f"Conversation {conversation_id} has changed since the ETag in If-Match;"
+            " retrieve it again and retry. Nothing was changed.",
+        )
+
+
+class ServiceUnavailable(ProblemException):
+    RETRY_AFTER_S = 1
+
+    def __init__(self) -> None:
+        super().__init__(
+            status=503,
+            title="Service Unavailable",
+            detail="The database cannot be reached right now; retry later.",
+            headers={"Retry-After": str(self.RETRY_AFTER_S)},
+        )
+
+
 class UnsupportedMediaType(ProblemException):
     def __init__(self, detail: str) -> None:
         super().__init__(status=415, title="Unsupported Media Type", detail=detail)

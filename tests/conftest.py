@@ -1,117 +1,54 @@
-"""Fixtures shared by every kind of test: a real server process on a free port."""
+"""Fixtures shared by every kind of test.
+
+Tests that use a database run once per engine: SQLite and PostgreSQL (a throwaway cluster
+started for the session). CONVERSATIONS_TEST_ENGINES=sqlite limits a quick local run to SQLite.
+"""
 
 import os
-import socket
-import subprocess
-import sys
-import time
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.postgres import PostgresCluster
+from tests.support import Keys, RunningServer, bearer, migrate, mint_key, start_server
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def cli(*args: str, database_url: str) -> subprocess.CompletedProcess[str]:
-    """Runs ``python -m server_impl ARGS --database-url URL`` as an operator would."""
-    return subprocess.run(
-        [sys.executable, "-m", "server_impl", *args, "--database-url", database_url],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
-def mint_key(database_url: str, organization: str, user: str) -> str:
-    result = cli(
-        "keys", "create", "--organization", organization, "--user", user, database_url=database_url
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout.strip()
-
-
-@dataclass(frozen=True)
-class Keys:
-    """Keys of three users: alice and bob share an organization, carol is in another."""
-
-    alice: str
-    bob: str
-    carol: str
-
-
-@dataclass
-class RunningServer:
-    process: subprocess.Popen[bytes]
-    base_url: str
-    log_path: Path
-    database_url: str
-
-    @property
-    def api_url(self) -> str:
-        return f"{self.base_url}/v1"
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-
-def start_server(database_url: str, log_path: Path, **env: str) -> RunningServer:
-    port = free_port()
-    environment = {
-        **os.environ,
-        "CONVERSATIONS_VALIDATE_RESPONSES": "true",
-        "CONVERSATIONS_LOG_LEVEL": "warning",
-        **env,
-    }
-    log = log_path.open("wb")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "server_impl",
-            "serve",
-            "--port",
-            str(port),
-            "--database-url",
-            database_url,
-        ],
-        cwd=ROOT,
-        env=environment,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    server = RunningServer(process, f"http://127.0.0.1:{port}", log_path, database_url)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited early:\n{log_path.read_text()}")
-        try:
-            httpx.get(f"{server.api_url}/openapi.json", timeout=1)
-            return server
-        except httpx.TransportError:
-            time.sleep(0.05)
-    server.stop()
-    raise RuntimeError(f"server did not start:\n{log_path.read_text()}")
+ENGINES = os.environ.get("CONVERSATIONS_TEST_ENGINES", "sqlite,postgresql").split(",")
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return f"sqlite:///{tmp_path_factory.mktemp('data') / 'conversations.db'}"
+def postgres() -> Iterator[PostgresCluster]:
+    cluster = PostgresCluster()
+    yield cluster
+    cluster.destroy()
+
+
+@pytest.fixture(scope="session")
+def new_database(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[[str], str]:
+    """Makes an empty, migrated database of an engine; returns its URL."""
+
+    def make(engine: str) -> str:
+        if engine == "sqlite":
+            url = f"sqlite:///{tmp_path_factory.mktemp('data') / 'conversations.db'}"
+        else:
+            url = request.getfixturevalue("postgres").new_database()
+        migrate(url)
+        return url
+
+    return make
+
+
+@pytest.fixture(scope="session", params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def database_url(engine: str, new_database: Callable[[str], str]) -> str:
+    return new_database(engine)
 
 
 @pytest.fixture(scope="session")
@@ -133,16 +70,13 @@ def server(
     # Every response was validated against the spec; a mismatch is logged, never hidden.
     log = running.log_path.read_text()
     assert "NonConforming" not in log, log
+    assert "Traceback" not in log, log
 
 
 @pytest.fixture
 def agent_id() -> str:
     """A fresh agent per test, so tests never see each other's conversations."""
     return f"agent-{uuid.uuid4()}"
-
-
-def bearer(key: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {key}"}
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@
 from __future__ import annotations
 from typing import Annotated
 from pydantic import AwareDatetime, BaseModel, Field, RootModel
+from enum import StrEnum
 
 
 class AgentId(RootModel[str]):
@@ -116,6 +117,26 @@ class ConversationUpdate(BaseModel):
     ] = None
     """
     A summary of the conversation, at most 10,000 characters.
+    """
+
+
+class Status(StrEnum):
+    """
+    `ok` for liveness, `ready` for readiness.
+    """
+
+    ok = "ok"
+    ready = "ready"
+
+
+class Health(BaseModel):
+    """
+    The result of a health probe.
+    """
+
+    status: Status
+    """
+    `ok` for liveness, `ready` for readiness.
     """
 
 

@@ -12,6 +12,22 @@ from generated.models import Conversation
 Order = Literal["asc", "desc"]
 
 
+class DatabaseUnavailable(RuntimeError):
+    """The database cannot be reached or is too busy to answer now; retrying later may work."""
+
+
+@dataclass(frozen=True, slots=True)
+class Versioned:
+    """A conversation with its version, which every change bumps (the source of its ETag)."""
+
+    conversation: Conversation
+    version: int
+
+
+Versions = frozenset[int]
+"""The versions an If-Match header accepts; None where it accepts any (or is absent)."""
+
+
 class CursorNotFound(LookupError):
     """The `after` cursor names no conversation of the organization."""
 
@@ -39,13 +55,13 @@ class Page:
 class ConversationStore(Protocol):
     """Conversations, always scoped by organization; deletion is soft."""
 
-    async def insert(self, new: NewConversation) -> Conversation: ...
+    async def insert(self, new: NewConversation) -> Versioned: ...
 
-    async def get(self, organization_id: str, conversation_id: str) -> Conversation | None: ...
+    async def get(self, organization_id: str, conversation_id: str) -> Versioned | None: ...
 
-    async def get_default(self, organization_id: str, agent_id: str) -> Conversation | None: ...
+    async def get_default(self, organization_id: str, agent_id: str) -> Versioned | None: ...
 
-    async def get_or_insert_default(self, new: NewConversation) -> Conversation: ...
+    async def get_or_insert_default(self, new: NewConversation) -> Versioned: ...
 
     async def update(
         self,
@@ -56,11 +72,17 @@ class ConversationStore(Protocol):
         set_summary: bool,
         updated_at: datetime,
         updated_by_id: str,
-    ) -> Conversation | None: ...
+        if_version: Versions | None = None,
+    ) -> Versioned | None:
+        """None when there is no such live conversation or its version is not in if_version."""
 
     async def soft_delete(
-        self, organization_id: str, conversation_id: str, deleted_at: datetime
-    ) -> Conversation | None: ...
+        self,
+        organization_id: str,
+        conversation_id: str,
+        deleted_at: datetime,
+        if_version: Versions | None = None,
+    ) -> Versioned | None: ...
 
     async def list_page(self, page: Page) -> list[Conversation]: ...
 
@@ -112,10 +134,35 @@ class KeyStore(Protocol):
 
 
 class Storage(ConversationStore, KeyStore, Protocol):
+    async def open(self) -> None:
+        """Connects; called once on the event loop that will use the storage."""
+
+    async def ping(self) -> None:
+        """Raises DatabaseUnavailable unless the database answers now."""
+
     async def close(self) -> None: ...
 
 
-def open_storage(database_url: str) -> Storage:
+def is_postgres_url(database_url: str) -> bool:
+    return database_url.startswith(("postgresql://", "postgres://"))
+
+
+def sqlite_path(database_url: str) -> str:
+    """The file of a ``sqlite:///relative`` or ``sqlite:////absolute`` URL."""
+    prefix = "sqlite:///"
+    if not database_url.startswith(prefix) or database_url == prefix:
+        raise ValueError(
+            f"unsupported database URL {database_url!r}: use sqlite:///PATH or postgresql://…"
+        )
+    return database_url[len(prefix) :]
+
+
+def storage_for(database_url: str) -> Storage:
+    """The storage for a URL, not yet opened."""
+    if is_postgres_url(database_url):
+        from .postgres import PostgresStore
+
+        return PostgresStore(database_url)
     from .sqlite import SqliteStore
 
-    return SqliteStore.from_url(database_url)
+    return SqliteStore(sqlite_path(database_url))

@@ -1,8 +1,9 @@
-"""SQLite storage, the embedded default.
+"""SQLite storage, the embedded default. The schema comes from the migrations (schema.py).
 
 Calls run inline on the event loop: each is an indexed lookup of microseconds, cheaper than a
-hop to a worker thread, and running them on one thread serializes writers, so a single server
-process never meets "database is locked".
+hop to a worker thread, and running them on one thread serializes this process's writers, so
+they never wait on each other for SQLite's lock. Other processes on the same file wait up to
+the busy timeout, then get a 503.
 """
 
 import json
@@ -14,71 +15,35 @@ from pathlib import Path
 
 from generated.models import Conversation
 
-from . import CursorNotFound, KeyListing, KeyOwner, NewConversation, Page
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS conversations (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    id TEXT NOT NULL UNIQUE,
-    organization_id TEXT NOT NULL,
-    agent_id TEXT NOT NULL,
-    is_default INTEGER NOT NULL DEFAULT 0,
-    summary TEXT,
-    in_context_message_ids TEXT NOT NULL DEFAULT '[]',
-    isolated_block_ids TEXT NOT NULL DEFAULT '[]',
-    created_at TEXT NOT NULL,
-    created_by_id TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    last_updated_by_id TEXT NOT NULL,
-    deleted_at TEXT
-);
-CREATE UNIQUE INDEX IF NOT EXISTS conversations_one_default
-    ON conversations (organization_id, agent_id) WHERE is_default = 1 AND deleted_at IS NULL;
-CREATE INDEX IF NOT EXISTS conversations_by_organization
-    ON conversations (organization_id, seq);
-CREATE INDEX IF NOT EXISTS conversations_by_agent
-    ON conversations (organization_id, agent_id, seq);
-CREATE TABLE IF NOT EXISTS organizations (
-    id TEXT PRIMARY KEY,
-    name TEXT NOT NULL UNIQUE,
-    created_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS users (
-    id TEXT PRIMARY KEY,
-    organization_id TEXT NOT NULL REFERENCES organizations (id),
-    name TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    UNIQUE (organization_id, name)
-);
-CREATE TABLE IF NOT EXISTS api_keys (
-    id TEXT PRIMARY KEY,
-    user_id TEXT NOT NULL REFERENCES users (id),
-    secret_hash TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    revoked_at TEXT
-);
-"""
+from . import (
+    CursorNotFound,
+    DatabaseUnavailable,
+    KeyListing,
+    KeyOwner,
+    NewConversation,
+    Page,
+    Versioned,
+    Versions,
+)
 
 _COLUMNS = (
     "id, agent_id, created_at, created_by_id, in_context_message_ids, isolated_block_ids,"
-    " last_updated_by_id, summary, updated_at"
+    " last_updated_by_id, summary, updated_at, version"
 )
 _LIVE = "organization_id = ? AND deleted_at IS NULL"
-
 _INSERT = (
     "INSERT INTO conversations (id, organization_id, agent_id, is_default, summary,"
     " created_at, created_by_id, updated_at, last_updated_by_id)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
-
 _SELECT_DEFAULT = (
-    f"SELECT {_COLUMNS} FROM conversations WHERE agent_id = ? AND is_default = 1 AND {_LIVE}"
+    f"SELECT {_COLUMNS} FROM conversations WHERE agent_id = ? AND is_default AND {_LIVE}"
 )
 
 
-def _to_conversation(row: sqlite3.Row) -> Conversation:
+def _to_versioned(row: sqlite3.Row) -> Versioned:
     # Rows were written by this module, so they skip validation.
-    return Conversation.model_construct(
+    conversation = Conversation.model_construct(
         id=row["id"],
         agent_id=row["agent_id"],
         created_at=datetime.fromisoformat(row["created_at"]),
@@ -89,6 +54,7 @@ def _to_conversation(row: sqlite3.Row) -> Conversation:
         summary=row["summary"],
         updated_at=datetime.fromisoformat(row["updated_at"]),
     )
+    return Versioned(conversation, row["version"])
 
 
 def _timestamp(moment: datetime) -> str:
@@ -105,44 +71,71 @@ def _like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-def sqlite_path(database_url: str) -> str:
-    """The file of a ``sqlite:///relative`` or ``sqlite:////absolute`` URL."""
-    prefix = "sqlite:///"
-    if not database_url.startswith(prefix) or database_url == prefix:
-        raise ValueError(f"not a SQLite URL: {database_url!r} (expected sqlite:///PATH)")
-    return database_url[len(prefix) :]
+def _version_condition(if_version: Versions | None) -> tuple[str, list[int]]:
+    if if_version is None:
+        return "", []
+    if not if_version:
+        return " AND 0", []
+    return f" AND version IN ({', '.join('?' * len(if_version))})", list(sorted(if_version))
+
+
+@contextmanager
+def _unavailable_when_busy() -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.OperationalError as error:
+        if "locked" in str(error) or "busy" in str(error):
+            raise DatabaseUnavailable(str(error)) from error
+        raise
 
 
 class SqliteStore:
     def __init__(self, path: str) -> None:
-        if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode = WAL")
-        # In WAL mode NORMAL loses nothing when the process dies, only on power loss.
-        self._db.execute("PRAGMA synchronous = NORMAL")
-        self._db.execute("PRAGMA busy_timeout = 5000")
-        self._db.execute("PRAGMA foreign_keys = ON")
-        self._db.executescript(_SCHEMA)
+        self._path = path
+        self._db: sqlite3.Connection | None = None
 
-    @classmethod
-    def from_url(cls, database_url: str) -> "SqliteStore":
-        return cls(sqlite_path(database_url))
+    @property
+    def db(self) -> sqlite3.Connection:
+        if self._db is None:
+            raise RuntimeError("SqliteStore used before open()")
+        return self._db
+
+    async def open(self) -> None:
+        if self._path != ":memory:":
+            Path(self._path).parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+        db.row_factory = sqlite3.Row
+        db.execute("PRAGMA journal_mode = WAL")
+        # In WAL mode NORMAL loses nothing when the process dies, only on power loss.
+        db.execute("PRAGMA synchronous = NORMAL")
+        db.execute("PRAGMA busy_timeout = 5000")
+        db.execute("PRAGMA foreign_keys = ON")
+        self._db = db
+
+    async def ping(self) -> None:
+        with _unavailable_when_busy():
+            self.db.execute("SELECT 1").fetchone()
+
+    async def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+        with _unavailable_when_busy():
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
 
-    def _one(self, sql: str, params: tuple[object, ...]) -> Conversation | None:
-        row = self._db.execute(sql, params).fetchone()
-        return None if row is None else _to_conversation(row)
+    def _one(self, sql: str, params: tuple[object, ...] | list[object]) -> Versioned | None:
+        with _unavailable_when_busy():
+            row = self.db.execute(sql, params).fetchone()
+        return None if row is None else _to_versioned(row)
 
     def _insert_params(self, new: NewConversation, *, is_default: bool) -> tuple[object, ...]:
         created_at = _timestamp(new.created_at)
@@ -158,32 +151,31 @@ class SqliteStore:
             new.created_by_id,
         )
 
-    async def insert(self, new: NewConversation) -> Conversation:
-        conversation = self._one(
+    async def insert(self, new: NewConversation) -> Versioned:
+        inserted = self._one(
             f"{_INSERT} RETURNING {_COLUMNS}", self._insert_params(new, is_default=False)
         )
-        assert conversation is not None
-        return conversation
+        assert inserted is not None
+        return inserted
 
-    async def get(self, organization_id: str, conversation_id: str) -> Conversation | None:
+    async def get(self, organization_id: str, conversation_id: str) -> Versioned | None:
         return self._one(
             f"SELECT {_COLUMNS} FROM conversations WHERE id = ? AND {_LIVE}",
             (conversation_id, organization_id),
         )
 
-    async def get_default(self, organization_id: str, agent_id: str) -> Conversation | None:
+    async def get_default(self, organization_id: str, agent_id: str) -> Versioned | None:
         return self._one(_SELECT_DEFAULT, (agent_id, organization_id))
 
-    async def get_or_insert_default(self, new: NewConversation) -> Conversation:
+    async def get_or_insert_default(self, new: NewConversation) -> Versioned:
         # The partial unique index lets only one live default exist per agent, so a racing
         # writer's insert is a no-op and both read the same row.
         with self._transaction() as db:
-            db.execute(
-                f"{_INSERT} ON CONFLICT DO NOTHING", self._insert_params(new, is_default=True)
-            )
-            conversation = self._one(_SELECT_DEFAULT, (new.agent_id, new.organization_id))
-        assert conversation is not None
-        return conversation
+            params = self._insert_params(new, is_default=True)
+            db.execute(f"{_INSERT} ON CONFLICT DO NOTHING", params)
+            found = self._one(_SELECT_DEFAULT, (new.agent_id, new.organization_id))
+        assert found is not None
+        return found
 
     async def update(
         self,
@@ -194,29 +186,37 @@ class SqliteStore:
         set_summary: bool,
         updated_at: datetime,
         updated_by_id: str,
-    ) -> Conversation | None:
+        if_version: Versions | None = None,
+    ) -> Versioned | None:
+        condition, versions = _version_condition(if_version)
         return self._one(
             "UPDATE conversations SET"
             " summary = CASE WHEN ? THEN ? ELSE summary END,"
-            " updated_at = ?, last_updated_by_id = ?"
-            f" WHERE id = ? AND {_LIVE} RETURNING {_COLUMNS}",
-            (
+            " updated_at = ?, last_updated_by_id = ?, version = version + 1"
+            f" WHERE id = ? AND {_LIVE}{condition} RETURNING {_COLUMNS}",
+            [
                 set_summary,
                 summary,
                 _timestamp(updated_at),
                 updated_by_id,
                 conversation_id,
                 organization_id,
-            ),
+                *versions,
+            ],
         )
 
     async def soft_delete(
-        self, organization_id: str, conversation_id: str, deleted_at: datetime
-    ) -> Conversation | None:
+        self,
+        organization_id: str,
+        conversation_id: str,
+        deleted_at: datetime,
+        if_version: Versions | None = None,
+    ) -> Versioned | None:
+        condition, versions = _version_condition(if_version)
         return self._one(
-            f"UPDATE conversations SET deleted_at = ? WHERE id = ? AND {_LIVE}"
+            f"UPDATE conversations SET deleted_at = ? WHERE id = ? AND {_LIVE}{condition}"
             f" RETURNING {_COLUMNS}",
-            (_timestamp(deleted_at), conversation_id, organization_id),
+            [_timestamp(deleted_at), conversation_id, organization_id, *versions],
         )
 
     async def list_page(self, page: Page) -> list[Conversation]:
@@ -227,7 +227,7 @@ class SqliteStore:
             params.append(page.agent_id)
         if page.after is not None:
             # Deleted rows still anchor a cursor: pages stay put while others delete.
-            row = self._db.execute(
+            row = self.db.execute(
                 "SELECT seq FROM conversations WHERE id = ? AND organization_id = ?",
                 (page.after, page.organization_id),
             ).fetchone()
@@ -244,10 +244,12 @@ class SqliteStore:
             f" ORDER BY seq {direction} LIMIT ?"
         )
         params.append(page.limit)
-        return [_to_conversation(row) for row in self._db.execute(sql, params)]
+        with _unavailable_when_busy():
+            rows = self.db.execute(sql, params).fetchall()
+        return [_to_versioned(row).conversation for row in rows]
 
     async def count_keys(self) -> int:
-        return int(self._db.execute("SELECT count(*) FROM api_keys").fetchone()[0])
+        return int(self.db.execute("SELECT count(*) FROM api_keys").fetchone()[0])
 
     async def insert_key(
         self,
@@ -285,11 +287,12 @@ class SqliteStore:
             )
 
     async def key_owner(self, key_id: str) -> KeyOwner | None:
-        row = self._db.execute(
-            "SELECT k.id, k.secret_hash, k.revoked_at, u.id AS user_id, u.organization_id"
-            " FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.id = ?",
-            (key_id,),
-        ).fetchone()
+        with _unavailable_when_busy():
+            row = self.db.execute(
+                "SELECT k.id, k.secret_hash, k.revoked_at, u.id AS user_id, u.organization_id"
+                " FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.id = ?",
+                (key_id,),
+            ).fetchone()
         if row is None:
             return None
         return KeyOwner(
@@ -301,7 +304,7 @@ class SqliteStore:
         )
 
     async def list_keys(self) -> list[KeyListing]:
-        rows = self._db.execute(
+        rows = self.db.execute(
             "SELECT k.id, o.name AS organization_name, u.name AS user_name, k.created_at,"
             " k.revoked_at FROM api_keys k JOIN users u ON u.id = k.user_id"
             " JOIN organizations o ON o.id = u.organization_id ORDER BY k.created_at, k.id"
@@ -328,6 +331,3 @@ class SqliteStore:
                 "UPDATE api_keys SET revoked_at = ? WHERE id = ?", (_timestamp(revoked_at), key_id)
             )
             return True
-
-    async def close(self) -> None:
-        self._db.close()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from server_impl.storage.sqlite import SqliteStore
-from tests.conftest import cli, mint_key
+from tests.support import cli, migrate, mint_key
 
 KEY = re.compile(r"lck_(?P<id>[0-9a-f]{16})_(?P<secret>[A-Za-z0-9_-]{43})")
 
@@ -17,12 +17,15 @@ KEY = re.compile(r"lck_(?P<id>[0-9a-f]{16})_(?P<secret>[A-Za-z0-9_-]{43})")
 @pytest.fixture
 def database(tmp_path: Path) -> tuple[str, Path]:
     path = tmp_path / "keys.db"
-    return f"sqlite:///{path}", path
+    url = f"sqlite:///{path}"
+    migrate(url)
+    return url, path
 
 
 def owner(path: Path, key_id: str) -> tuple[str, str]:
     async def look_up() -> tuple[str, str]:
         store = SqliteStore(str(path))
+        await store.open()
         try:
             found = await store.key_owner(key_id)
             assert found is not None
@@ -133,3 +136,22 @@ def test_usage_errors_exit_2_and_store_nothing(
     assert result.returncode == 2, result
     assert result.stdout == ""
     assert cli("keys", "list", database_url=url).stdout == ""
+
+
+def test_commands_refuse_a_database_that_is_not_migrated(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    for args in (("keys", "list"), ("keys", "create", "--organization", "o", "--user", "u")):
+        result = cli(*args, database_url=url)
+        assert result.returncode == 1
+        assert "python -m server_impl migrate" in result.stderr
+    served = cli("serve", "--port", "1", database_url=url)
+    assert served.returncode == 1 and "migrate" in served.stderr
+
+
+def test_migrate_is_idempotent_and_names_the_revision(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    first = cli("migrate", database_url=url)
+    second = cli("migrate", database_url=url)
+    assert first.returncode == second.returncode == 0
+    assert first.stdout == second.stdout
+    assert re.search(r"revision \d{4}", first.stdout)

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from letta_client import AsyncLetta, Letta
 
-from tests.conftest import Keys, RunningServer
+from tests.support import Keys, RunningServer
 
 
 class Blocking:

@@ -9,7 +9,7 @@ import letta_client
 import pytest
 from letta_client import Letta
 
-from tests.conftest import Keys
+from tests.support import Keys
 
 MISSING = "conv-00000000-0000-4000-8000-000000000000"
 AGENT = "agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9"

@@ -26,7 +26,7 @@ from pathlib import Path
 import yaml
 from starlette.routing import compile_path
 
-from tests.conftest import ROOT, mint_key, start_server
+from tests.support import ROOT, migrate, mint_key, start_server
 
 ACCESS_LINE = re.compile(r'"(?P<method>[A-Z]+) (?P<path>/\S*) HTTP/1\.1" (?P<status>\d{3})')
 SERVER_ERRORS = ("Traceback", "NonConforming", "Exception in ASGI application")
@@ -89,6 +89,7 @@ def main() -> int:
     exit_codes = []
     with tempfile.TemporaryDirectory(prefix="fuzz-") as folder:
         database_url = f"sqlite:///{Path(folder) / 'fuzz.db'}"
+        migrate(database_url)
         key = mint_key(database_url, "fuzz", "fuzzer")
         server = start_server(
             database_url,

@@ -5,7 +5,7 @@ from letta_conversations_client import AuthenticatedClient
 from letta_conversations_client.api.conversations import create_conversation
 from letta_conversations_client.models import Conversation, ConversationCreate
 
-from tests.conftest import Keys, RunningServer
+from tests.support import Keys, RunningServer
 
 
 def authenticated(server: RunningServer, key: str) -> AuthenticatedClient:

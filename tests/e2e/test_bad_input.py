@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from tests.conftest import RunningServer
+from tests.support import RunningServer
 
 ONE_MIB = 1024 * 1024
 JSON = {"content-type": "application/json"}

@@ -1,17 +1,20 @@
 """The first start mints one key so that `make run` is usable at once, and says so only once."""
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 
-from tests.conftest import bearer, start_server
+from tests.support import bearer, start_server
 
 KEY = re.compile(r"^    (lck_\S+)$", re.MULTILINE)
 
 
-def test_the_first_start_prints_one_working_key_and_later_starts_none(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+def test_the_first_start_prints_one_working_key_and_later_starts_none(
+    tmp_path: Path, engine: str, new_database: Callable[[str], str]
+) -> None:
+    url = new_database(engine)
     first = start_server(url, tmp_path / "first.log")
     try:
         printed = KEY.findall(first.log_path.read_text())

@@ -3,7 +3,7 @@
 import httpx
 import pytest
 
-from tests.conftest import RunningServer
+from tests.support import RunningServer
 
 ITEM = "/conversations/conv-00000000-0000-4000-8000-000000000000"
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
-from tests.conftest import Keys, RunningServer, bearer, cli, mint_key
+from tests.support import Keys, RunningServer, bearer, cli, mint_key
 
 MISSING = "conv-00000000-0000-4000-8000-000000000000"
 

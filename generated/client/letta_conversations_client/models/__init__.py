@@ -3,6 +3,8 @@
 from .conversation import Conversation
 from .conversation_create import ConversationCreate
 from .conversation_update import ConversationUpdate
+from .health import Health
+from .health_status import HealthStatus
 from .invalid_param import InvalidParam
 from .list_conversations_order import ListConversationsOrder
 from .problem import Problem
@@ -11,6 +13,8 @@ __all__ = (
     "Conversation",
     "ConversationCreate",
     "ConversationUpdate",
+    "Health",
+    "HealthStatus",
     "InvalidParam",
     "ListConversationsOrder",
     "Problem",

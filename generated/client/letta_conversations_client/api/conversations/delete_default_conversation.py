@@ -7,13 +7,17 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.conversation import Conversation
 from ...models.problem import Problem
-from ...types import UNSET, Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     *,
     agent_id: str,
+    if_match: str | Unset = UNSET,
 ) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(if_match, Unset):
+        headers["If-Match"] = if_match
 
     params: dict[str, Any] = {}
 
@@ -27,6 +31,7 @@ def _get_kwargs(
         "params": params,
     }
 
+    _kwargs["headers"] = headers
     return _kwargs
 
 
@@ -46,10 +51,20 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_404
 
+    if response.status_code == 412:
+        response_412 = Problem.from_dict(response.json())
+
+        return response_412
+
     if response.status_code == 422:
         response_422 = Problem.from_dict(response.json())
 
         return response_422
+
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
 
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
@@ -72,6 +87,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     agent_id: str,
+    if_match: str | Unset = UNSET,
 ) -> Response[Conversation | Problem]:
     """Delete an agent's default conversation
 
@@ -81,6 +97,7 @@ def sync_detailed(
     Args:
         agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
             agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
+        if_match (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -92,6 +109,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         agent_id=agent_id,
+        if_match=if_match,
     )
 
     response = client.get_httpx_client().request(
@@ -105,6 +123,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     agent_id: str,
+    if_match: str | Unset = UNSET,
 ) -> Conversation | Problem | None:
     """Delete an agent's default conversation
 
@@ -114,6 +133,7 @@ def sync(
     Args:
         agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
             agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
+        if_match (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -126,6 +146,7 @@ def sync(
     return sync_detailed(
         client=client,
         agent_id=agent_id,
+        if_match=if_match,
     ).parsed
 
 
@@ -133,6 +154,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     agent_id: str,
+    if_match: str | Unset = UNSET,
 ) -> Response[Conversation | Problem]:
     """Delete an agent's default conversation
 
@@ -142,6 +164,7 @@ async def asyncio_detailed(
     Args:
         agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
             agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
+        if_match (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -153,6 +176,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         agent_id=agent_id,
+        if_match=if_match,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -164,6 +188,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     agent_id: str,
+    if_match: str | Unset = UNSET,
 ) -> Conversation | Problem | None:
     """Delete an agent's default conversation
 
@@ -173,6 +198,7 @@ async def asyncio(
     Args:
         agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
             agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
+        if_match (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -186,5 +212,6 @@ async def asyncio(
         await asyncio_detailed(
             client=client,
             agent_id=agent_id,
+            if_match=if_match,
         )
     ).parsed

@@ -16,8 +16,11 @@ def _get_kwargs(
     conversation_id: str,
     *,
     body: ConversationUpdate | Unset = UNSET,
+    if_match: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(if_match, Unset):
+        headers["If-Match"] = if_match
 
     _kwargs: dict[str, Any] = {
         "method": "patch",
@@ -56,6 +59,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_404
 
+    if response.status_code == 412:
+        response_412 = Problem.from_dict(response.json())
+
+        return response_412
+
     if response.status_code == 413:
         response_413 = Problem.from_dict(response.json())
 
@@ -70,6 +78,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         response_422 = Problem.from_dict(response.json())
 
         return response_422
+
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
 
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
@@ -93,6 +106,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: ConversationUpdate | Unset = UNSET,
+    if_match: str | Unset = UNSET,
 ) -> Response[Conversation | Problem]:
     """Update a conversation
 
@@ -105,6 +119,7 @@ def sync_detailed(
     Args:
         conversation_id (str): A conversation id, `conv-` followed by a lowercase UUID4. Example:
             conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b.
+        if_match (str | Unset):
         body (ConversationUpdate | Unset): A JSON merge-patch of a conversation: a field left out
             is unchanged, `null` clears it.
             Fields this server does not know are ignored.
@@ -120,6 +135,7 @@ def sync_detailed(
     kwargs = _get_kwargs(
         conversation_id=conversation_id,
         body=body,
+        if_match=if_match,
     )
 
     response = client.get_httpx_client().request(
@@ -134,6 +150,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: ConversationUpdate | Unset = UNSET,
+    if_match: str | Unset = UNSET,
 ) -> Conversation | Problem | None:
     """Update a conversation
 
@@ -146,6 +163,7 @@ def sync(
     Args:
         conversation_id (str): A conversation id, `conv-` followed by a lowercase UUID4. Example:
             conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b.
+        if_match (str | Unset):
         body (ConversationUpdate | Unset): A JSON merge-patch of a conversation: a field left out
             is unchanged, `null` clears it.
             Fields this server does not know are ignored.
@@ -162,6 +180,7 @@ def sync(
         conversation_id=conversation_id,
         client=client,
         body=body,
+        if_match=if_match,
     ).parsed
 
 
@@ -170,6 +189,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: ConversationUpdate | Unset = UNSET,
+    if_match: str | Unset = UNSET,
 ) -> Response[Conversation | Problem]:
     """Update a conversation
 
@@ -182,6 +202,7 @@ async def asyncio_detailed(
     Args:
         conversation_id (str): A conversation id, `conv-` followed by a lowercase UUID4. Example:
             conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b.
+        if_match (str | Unset):
         body (ConversationUpdate | Unset): A JSON merge-patch of a conversation: a field left out
             is unchanged, `null` clears it.
             Fields this server does not know are ignored.
@@ -197,6 +218,7 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         conversation_id=conversation_id,
         body=body,
+        if_match=if_match,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -209,6 +231,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: ConversationUpdate | Unset = UNSET,
+    if_match: str | Unset = UNSET,
 ) -> Conversation | Problem | None:
     """Update a conversation
 
@@ -221,6 +244,7 @@ async def asyncio(
     Args:
         conversation_id (str): A conversation id, `conv-` followed by a lowercase UUID4. Example:
             conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b.
+        if_match (str | Unset):
         body (ConversationUpdate | Unset): A JSON merge-patch of a conversation: a field left out
             is unchanged, `null` clears it.
             Fields this server does not know are ignored.
@@ -238,5 +262,6 @@ async def asyncio(
             conversation_id=conversation_id,
             client=client,
             body=body,
+            if_match=if_match,
         )
     ).parsed

@@ -15,8 +15,11 @@ def _get_kwargs(
     *,
     body: ConversationUpdate | Unset = UNSET,
     agent_id: str,
+    if_match: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(if_match, Unset):
+        headers["If-Match"] = if_match
 
     params: dict[str, Any] = {}
 
@@ -55,6 +58,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_401
 
+    if response.status_code == 412:
+        response_412 = Problem.from_dict(response.json())
+
+        return response_412
+
     if response.status_code == 413:
         response_413 = Problem.from_dict(response.json())
 
@@ -69,6 +77,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         response_422 = Problem.from_dict(response.json())
 
         return response_422
+
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
 
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
@@ -92,6 +105,7 @@ def sync_detailed(
     client: AuthenticatedClient | Client,
     body: ConversationUpdate | Unset = UNSET,
     agent_id: str,
+    if_match: str | Unset = UNSET,
 ) -> Response[Conversation | Problem]:
     """Update an agent's default conversation
 
@@ -102,6 +116,7 @@ def sync_detailed(
     Args:
         agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
             agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
+        if_match (str | Unset):
         body (ConversationUpdate | Unset): A JSON merge-patch of a conversation: a field left out
             is unchanged, `null` clears it.
             Fields this server does not know are ignored.
@@ -117,6 +132,7 @@ def sync_detailed(
     kwargs = _get_kwargs(
         body=body,
         agent_id=agent_id,
+        if_match=if_match,
     )
 
     response = client.get_httpx_client().request(
@@ -131,6 +147,7 @@ def sync(
     client: AuthenticatedClient | Client,
     body: ConversationUpdate | Unset = UNSET,
     agent_id: str,
+    if_match: str | Unset = UNSET,
 ) -> Conversation | Problem | None:
     """Update an agent's default conversation
 
@@ -141,6 +158,7 @@ def sync(
     Args:
         agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
             agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
+        if_match (str | Unset):
         body (ConversationUpdate | Unset): A JSON merge-patch of a conversation: a field left out
             is unchanged, `null` clears it.
             Fields this server does not know are ignored.
@@ -157,6 +175,7 @@ def sync(
         client=client,
         body=body,
         agent_id=agent_id,
+        if_match=if_match,
     ).parsed
 
 
@@ -165,6 +184,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
     body: ConversationUpdate | Unset = UNSET,
     agent_id: str,
+    if_match: str | Unset = UNSET,
 ) -> Response[Conversation | Problem]:
     """Update an agent's default conversation
 
@@ -175,6 +195,7 @@ async def asyncio_detailed(
     Args:
         agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
             agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
+        if_match (str | Unset):
         body (ConversationUpdate | Unset): A JSON merge-patch of a conversation: a field left out
             is unchanged, `null` clears it.
             Fields this server does not know are ignored.
@@ -190,6 +211,7 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         body=body,
         agent_id=agent_id,
+        if_match=if_match,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -202,6 +224,7 @@ async def asyncio(
     client: AuthenticatedClient | Client,
     body: ConversationUpdate | Unset = UNSET,
     agent_id: str,
+    if_match: str | Unset = UNSET,
 ) -> Conversation | Problem | None:
     """Update an agent's default conversation
 
@@ -212,6 +235,7 @@ async def asyncio(
     Args:
         agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
             agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
+        if_match (str | Unset):
         body (ConversationUpdate | Unset): A JSON merge-patch of a conversation: a field left out
             is unchanged, `null` clears it.
             Fields this server does not know are ignored.
@@ -229,5 +253,6 @@ async def asyncio(
             client=client,
             body=body,
             agent_id=agent_id,
+            if_match=if_match,
         )
     ).parsed

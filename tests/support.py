@@ -1,0 +1,123 @@
+"""Helpers for every kind of test: real server processes, the operator CLI, keys."""
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+T = TypeVar("T")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(coroutine)
+
+
+def cli(*args: str, database_url: str) -> subprocess.CompletedProcess[str]:
+    """Runs ``python -m server_impl ARGS --database-url URL`` as an operator would."""
+    return subprocess.run(
+        [sys.executable, "-m", "server_impl", *args, "--database-url", database_url],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def migrate(database_url: str) -> None:
+    result = cli("migrate", database_url=database_url)
+    assert result.returncode == 0, result.stderr
+
+
+def mint_key(database_url: str, organization: str, user: str) -> str:
+    result = cli(
+        "keys", "create", "--organization", organization, "--user", user, database_url=database_url
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+@dataclass(frozen=True)
+class Keys:
+    """Keys of three users: alice and bob share an organization, carol is in another."""
+
+    alice: str
+    bob: str
+    carol: str
+
+
+@dataclass
+class RunningServer:
+    process: subprocess.Popen[bytes]
+    base_url: str
+    log_path: Path
+    database_url: str
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base_url}/v1"
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def kill(self) -> None:
+        """SIGKILL: the process gets no chance to flush or clean up."""
+        self.process.kill()
+        self.process.wait()
+
+
+def start_server(
+    database_url: str, log_path: Path, *, port: int | None = None, **env: str
+) -> RunningServer:
+    """Starts ``python -m server_impl serve`` and waits until it answers."""
+    port = port or free_port()
+    environment = {
+        **os.environ,
+        "CONVERSATIONS_VALIDATE_RESPONSES": "true",
+        "CONVERSATIONS_LOG_LEVEL": "warning",
+        **env,
+    }
+    log = log_path.open("ab")
+    command = [sys.executable, "-m", "server_impl", "serve", "--port", str(port)]
+    process = subprocess.Popen(
+        [*command, "--database-url", database_url],
+        cwd=ROOT,
+        env=environment,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    server = RunningServer(process, f"http://127.0.0.1:{port}", log_path, database_url)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited early:\n{log_path.read_text()}")
+        try:
+            httpx.get(f"{server.api_url}/health", timeout=1)
+            return server
+        except httpx.TransportError:
+            time.sleep(0.05)
+    server.stop()
+    raise RuntimeError(f"server did not start:\n{log_path.read_text()}")
