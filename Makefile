@@ -47,6 +47,7 @@ check-generated: | $(DEPS)
 		&& echo "generated/ matches openapi.yaml"
 
 run: $(INSTALLED)
+	$(BIN)/python -m server_impl migrate
 	$(BIN)/python -m server_impl serve --host $(HOST) --port $(PORT)
 
 test: $(INSTALLED) $(SDK_INSTALLED)

@@ -23,7 +23,7 @@ class SchemaOutOfDate(RuntimeError):
     pass
 
 
-def _sqlalchemy_url(database_url: str) -> str:
+def sqlalchemy_url(database_url: str) -> str:
     if is_postgres_url(database_url):
         return "postgresql+asyncpg://" + database_url.split("://", 1)[1]
     path = sqlite_path(database_url)
@@ -35,7 +35,7 @@ def _sqlalchemy_url(database_url: str) -> str:
 def _config(database_url: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", _sqlalchemy_url(database_url).replace("%", "%%"))
+    config.set_main_option("sqlalchemy.url", sqlalchemy_url(database_url).replace("%", "%%"))
     return config
 
 
@@ -50,7 +50,7 @@ def _revision_of(connection: Connection) -> str | None:
 
 
 def current_revision(database_url: str) -> str | None:
-    url = _sqlalchemy_url(database_url)
+    url = sqlalchemy_url(database_url)
     if is_postgres_url(database_url):
 
         async def read() -> str | None:
@@ -70,10 +70,12 @@ def current_revision(database_url: str) -> str | None:
         engine.dispose()
 
 
-def upgrade(database_url: str) -> str:
-    """Applies every pending migration; returns the revision the database is now at."""
-    command.upgrade(_config(database_url), "head")
-    return head_revision()
+def upgrade(database_url: str, revision: str = "head") -> str:
+    """Applies the pending migrations up to revision; returns the revision now current."""
+    command.upgrade(_config(database_url), revision)
+    current = current_revision(database_url)
+    assert current is not None
+    return current
 
 
 def require_current(database_url: str) -> None:

@@ -4,7 +4,6 @@ Tests that use a database run once per engine: SQLite and PostgreSQL (a throwawa
 started for the session). CONVERSATIONS_TEST_ENGINES=sqlite limits a quick local run to SQLite.
 """
 
-import os
 import uuid
 from collections.abc import Callable, Iterator
 
@@ -12,9 +11,7 @@ import httpx
 import pytest
 
 from tests.postgres import PostgresCluster
-from tests.support import Keys, RunningServer, bearer, migrate, mint_key, start_server
-
-ENGINES = os.environ.get("CONVERSATIONS_TEST_ENGINES", "sqlite,postgresql").split(",")
+from tests.support import ENGINES, Keys, RunningServer, bearer, migrate, mint_key, start_server
 
 
 @pytest.fixture(scope="session")
@@ -22,6 +19,14 @@ def postgres() -> Iterator[PostgresCluster]:
     cluster = PostgresCluster()
     yield cluster
     cluster.destroy()
+
+
+@pytest.fixture
+def postgres_url(new_database: Callable[[str], str]) -> str:
+    """A fresh PostgreSQL database, for tests that only make sense there (replicas, outages)."""
+    if "postgresql" not in ENGINES:
+        pytest.skip("PostgreSQL is not among CONVERSATIONS_TEST_ENGINES")
+    return new_database("postgresql")
 
 
 @pytest.fixture(scope="session")

@@ -15,6 +15,8 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 T = TypeVar("T")
+# The engines every database test runs on; CONVERSATIONS_TEST_ENGINES=sqlite for a quick loop.
+ENGINES = os.environ.get("CONVERSATIONS_TEST_ENGINES", "sqlite,postgresql").split(",")
 
 
 def free_port() -> int:

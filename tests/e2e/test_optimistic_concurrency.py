@@ -1,0 +1,124 @@
+"""ETag and If-Match: change a conversation only while nobody else has (RFC 9110)."""
+
+import httpx
+from letta_conversations_client import AuthenticatedClient
+from letta_conversations_client.api.conversations import update_conversation
+from letta_conversations_client.models import Conversation, ConversationUpdate, Problem
+
+from tests.support import RunningServer
+
+
+def etag_of(response: httpx.Response) -> str:
+    tag = response.headers["etag"]
+    assert tag.startswith('"') and tag.endswith('"'), tag
+    return tag
+
+
+def test_every_conversation_answer_carries_a_strong_etag(http: httpx.Client, agent_id: str) -> None:
+    created = http.post("/conversations/", params={"agent_id": agent_id})
+    url = f"/conversations/{created.json()['id']}"
+    params = {"agent_id": agent_id}
+    answers = [
+        created,
+        http.get(url),
+        http.patch(url, json={"summary": "x"}),
+        http.get("/conversations/default", params=params),
+        http.patch("/conversations/default", params=params, json={}),
+        http.delete(url),
+    ]
+    for answer in answers:
+        assert answer.status_code == 200
+        assert not etag_of(answer).startswith("W/")
+
+
+def test_the_etag_changes_with_every_change_and_only_then(
+    http: httpx.Client, agent_id: str
+) -> None:
+    created = http.post("/conversations/", params={"agent_id": agent_id})
+    url = f"/conversations/{created.json()['id']}"
+    seen = [etag_of(created)]
+    assert etag_of(http.get(url)) == seen[-1]
+    for body in ({"summary": "a"}, {"summary": "a"}, {}):
+        seen.append(etag_of(http.patch(url, json=body)))
+        assert etag_of(http.get(url)) == seen[-1]
+    assert len(set(seen)) == len(seen)
+
+
+def test_a_matching_if_match_lets_the_update_through(http: httpx.Client, agent_id: str) -> None:
+    created = http.post("/conversations/", params={"agent_id": agent_id})
+    url = f"/conversations/{created.json()['id']}"
+    tag = etag_of(created)
+    for make_header in (lambda t: t, lambda t: f'"999", {t}', lambda t: "*"):
+        header = make_header(tag)
+        answer = http.patch(url, json={"summary": header}, headers={"If-Match": header})
+        assert answer.status_code == 200, (header, answer.text)
+        tag = etag_of(answer)
+
+
+def test_a_stale_if_match_is_a_412_and_changes_nothing(http: httpx.Client, agent_id: str) -> None:
+    created = http.post("/conversations/", params={"agent_id": agent_id}, json={"summary": "v1"})
+    url = f"/conversations/{created.json()['id']}"
+    stale = etag_of(created)
+    current = http.patch(url, json={"summary": "v2"})
+    for header in (stale, f"W/{etag_of(current)}", '"not-ours"', "garbage"):
+        for answer in (
+            http.patch(url, json={"summary": "lost"}, headers={"If-Match": header}),
+            http.delete(url, headers={"If-Match": header}),
+        ):
+            assert answer.status_code == 412, (header, answer.text)
+            assert answer.headers["content-type"] == "application/problem+json"
+    after = http.get(url)
+    assert after.json() == current.json() and etag_of(after) == etag_of(current)
+
+
+def test_if_match_on_a_missing_conversation_is_still_a_404(http: httpx.Client) -> None:
+    url = "/conversations/conv-00000000-0000-4000-8000-000000000000"
+    for header in ('"1"', "*"):
+        assert http.patch(url, json={}, headers={"If-Match": header}).status_code == 404
+        assert http.delete(url, headers={"If-Match": header}).status_code == 404
+
+
+def test_a_matching_if_match_lets_the_delete_through(http: httpx.Client, agent_id: str) -> None:
+    created = http.post("/conversations/", params={"agent_id": agent_id})
+    url = f"/conversations/{created.json()['id']}"
+    assert http.delete(url, headers={"If-Match": etag_of(created)}).status_code == 200
+    assert http.get(url).status_code == 404
+
+
+def test_the_default_alias_honours_if_match(http: httpx.Client, agent_id: str) -> None:
+    params = {"agent_id": agent_id}
+    first = http.get("/conversations/default", params=params)
+    stale = http.patch(
+        "/conversations/default", params=params, json={}, headers={"If-Match": '"999"'}
+    )
+    assert stale.status_code == 412
+    fresh = http.patch(
+        "/conversations/default", params=params, json={}, headers={"If-Match": etag_of(first)}
+    )
+    assert fresh.status_code == 200
+
+
+def test_the_generated_client_sends_if_match(
+    client: AuthenticatedClient, conversation: Conversation
+) -> None:
+    stale = update_conversation.sync_detailed(
+        conversation.id, client=client, body=ConversationUpdate(summary="x"), if_match='"999"'
+    )
+    assert stale.status_code == 412 and isinstance(stale.parsed, Problem)
+    current = update_conversation.sync_detailed(
+        conversation.id, client=client, body=ConversationUpdate()
+    )
+    fresh = update_conversation.sync_detailed(
+        conversation.id,
+        client=client,
+        body=ConversationUpdate(summary="y"),
+        if_match=current.headers["etag"],
+    )
+    assert fresh.status_code == 200
+    assert isinstance(fresh.parsed, Conversation) and fresh.parsed.summary == "y"
+
+
+def test_health_probes_need_no_key(server: RunningServer) -> None:
+    server_url = server.api_url
+    assert httpx.get(f"{server_url}/health").json() == {"status": "ok"}
+    assert httpx.get(f"{server_url}/health/ready").json() == {"status": "ready"}
