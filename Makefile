@@ -12,7 +12,7 @@ GENERATED := generated/models/__init__.py
 HOST ?= 127.0.0.1
 PORT ?= 8283
 
-.PHONY: install run test lint fuzz generate check-generated lock clean
+.PHONY: install run test lint fuzz bench generate check-generated lock clean
 
 install: $(INSTALLED)
 
@@ -60,9 +60,14 @@ fuzz: $(INSTALLED)
 	$(BIN)/python -m tests.contract.fuzz --max-examples $(or $(FUZZ_EXAMPLES),1200) \
 		$(if $(SEED),--seed $(SEED))
 
+# This server beside its FastAPI peer and the bare-Starlette floor; BENCH_ARGS=--big adds 10^6 rows.
+bench: $(INSTALLED)
+	@command -v wrk >/dev/null || { echo "make bench needs wrk: apt-get install wrk"; exit 1; }
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
 lint: $(INSTALLED)
-	$(BIN)/ruff check server_impl tests
-	$(BIN)/ruff format --check server_impl tests
+	$(BIN)/ruff check server_impl tests bench
+	$(BIN)/ruff format --check server_impl tests bench
 	$(BIN)/python -m mypy server_impl
 
 # Re-resolve every dependency from pyproject.toml and pin the whole tree.

@@ -1,0 +1,324 @@
+"""`make bench`: this server, its FastAPI peer and the bare-Starlette floor, side by side.
+
+    python -m bench.run [--engines sqlite,postgresql] [--seconds 10] [--connections 16] [--big]
+
+Each system serves the same database (prepared once per engine) pinned to core 0 with uvloop
+and httptools; wrk loads it from core 1 (`wrk -t1 -c16`) with a bearer key: GET and PATCH of
+one conversation. Reports requests/s, p50, p99 and the server's peak RSS, and the ratios to the
+FastAPI peer and to the floor. `--big` adds 10^6 conversations and compares PATCH and list
+pages at depth against the small database. Writes the table to bench/results.md.
+"""
+
+import argparse
+import asyncio
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import asyncpg
+import httpx
+
+from server_impl import keys, schema
+from server_impl.storage import NewConversation, storage_for
+from tests.postgres import PostgresCluster
+from tests.support import ROOT, free_port
+
+SERVER_CORE, LOAD_CORE = "0", "1"
+ORGANIZATION, USER, AGENT = "bench", "bench", f"agent-{uuid.uuid4()}"
+SYSTEMS = {
+    "this server": ["-m", "server_impl", "serve", "--port", "{port}", "--database-url", "{url}"],
+    "FastAPI peer": ["-m", "uvicorn", "bench.fastapi_peer:app", "--port", "{port}"],
+    "Starlette floor": ["-m", "uvicorn", "bench.starlette_floor:app", "--port", "{port}"],
+}
+POINT = {
+    "GET": ("get.lua", "/v1/conversations/{id}"),
+    "PATCH": ("patch.lua", "/v1/conversations/{id}"),
+}
+LISTS = {
+    "list, first page": ("get.lua", "/v1/conversations/?limit=50"),
+    "list, deep page": ("get.lua", "/v1/conversations/?limit=50&after={deep}"),
+}
+UVICORN_FLAGS = [
+    "--loop",
+    "uvloop",
+    "--http",
+    "httptools",
+    "--log-level",
+    "warning",
+    "--no-access-log",
+]
+
+
+@dataclass
+class Result:
+    engine: str
+    rows: int
+    system: str
+    operation: str
+    requests_per_s: float
+    p50_ms: float
+    p99_ms: float
+    rss_mib: float
+
+
+@dataclass
+class Database:
+    url: str
+    key: str
+    conversation_id: str
+    deep_cursor: str
+
+
+def _ms(value: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", value).groups()  # type: ignore[union-attr]
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def wrk(
+    url: str, script: str, key: str, seconds: int, connections: int
+) -> tuple[float, float, float]:
+    command = [
+        "taskset",
+        "-c",
+        LOAD_CORE,
+        "wrk",
+        "-t1",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--latency",
+        "-s",
+        str(ROOT / "bench" / "wrk" / script),
+        url,
+    ]
+    output = subprocess.run(
+        command, capture_output=True, text=True, check=True, env={**os.environ, "BENCH_KEY": key}
+    ).stdout
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    if errors or "Socket errors" in output:
+        raise RuntimeError(f"wrk saw failed requests:\n{output}")
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1])  # type: ignore[index]
+    p50 = _ms(re.search(r"50%\s+(\S+)", output)[1])  # type: ignore[index]
+    p99 = _ms(re.search(r"99%\s+(\S+)", output)[1])  # type: ignore[index]
+    return rate, p50, p99
+
+
+def peak_rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def _fill(url: str, rows: int) -> Database:
+    storage = storage_for(url)
+    await storage.open()
+    try:
+        minted = await keys.mint(storage, organization=ORGANIZATION, user=USER)
+        actor = await keys.actor_for(storage, minted.key)
+        assert actor is not None
+        now = datetime.now(UTC)
+        records = [
+            (
+                f"conv-{uuid.uuid4()}",
+                actor.organization_id,
+                AGENT,
+                False,
+                f"summary {n}",
+                now,
+                actor.user_id,
+                now,
+                actor.user_id,
+            )
+            for n in range(rows - 1)
+        ]
+        columns = (
+            "id",
+            "organization_id",
+            "agent_id",
+            "is_default",
+            "summary",
+            "created_at",
+            "created_by_id",
+            "updated_at",
+            "last_updated_by_id",
+        )
+        if url.startswith("postgresql"):
+            connection = await asyncpg.connect(url)
+            await connection.copy_records_to_table(
+                "conversations", records=records, columns=columns
+            )
+            await connection.execute("ANALYZE conversations")
+            await connection.close()
+        else:
+            import sqlite3
+
+            db = sqlite3.connect(url.removeprefix("sqlite:///"))
+            stamp = now.isoformat(timespec="microseconds")
+            db.executemany(
+                f"INSERT INTO conversations ({', '.join(columns)}) VALUES (?,?,?,?,?,?,?,?,?)",
+                [(*r[:5], stamp, r[6], stamp, r[8]) for r in records],
+            )
+            db.commit()
+            db.execute("ANALYZE")
+            db.close()
+        target = await storage.insert(
+            NewConversation(
+                f"conv-{uuid.uuid4()}", actor.organization_id, AGENT, "target", now, actor.user_id
+            )
+        )
+        # Far from the newest, yet with a full page of older conversations after it.
+        deep = records[min(100, len(records) - 1)][0] if records else target.conversation.id
+        return Database(url, minted.key, target.conversation.id, deep)
+    finally:
+        await storage.close()
+
+
+def prepare(url: str, rows: int) -> Database:
+    schema.upgrade(url)
+    return asyncio.run(_fill(url, rows))
+
+
+def serve(system: str, database: Database, log: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    arguments = [part.format(port=port, url=database.url) for part in SYSTEMS[system]]
+    if system != "this server":
+        arguments += UVICORN_FLAGS
+    env = {
+        **os.environ,
+        "CONVERSATIONS_DATABASE_URL": database.url,
+        "CONVERSATIONS_LOG_LEVEL": "warning",
+    }
+    process = subprocess.Popen(
+        ["taskset", "-c", SERVER_CORE, sys.executable, *arguments],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    probe = f"{base}/v1/conversations/{database.conversation_id}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if (
+                httpx.get(probe, headers={"Authorization": f"Bearer {database.key}"}).status_code
+                == 200
+            ):
+                return process, base
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"{system} did not start; see {log}")
+
+
+def measure(
+    engine: str,
+    rows: int,
+    database: Database,
+    args: argparse.Namespace,
+    log: Path,
+    systems: list[str],
+    operations: dict[str, tuple[str, str]],
+) -> list[Result]:
+    results = []
+    for system in systems:
+        process, base = serve(system, database, log)
+        try:
+            for operation, (script, path) in operations.items():
+                url = base + path.format(id=database.conversation_id, deep=database.deep_cursor)
+                wrk(url, script, database.key, 2, args.connections)  # warm-up
+                rate, p50, p99 = wrk(url, script, database.key, args.seconds, args.connections)
+                results.append(
+                    Result(
+                        engine, rows, system, operation, rate, p50, p99, peak_rss_mib(process.pid)
+                    )
+                )
+                print(
+                    f"  {engine:10} {rows:>9,} {system:16} {operation:22} {rate:9,.0f} req/s"
+                    f"  p50 {p50:6.2f} ms  p99 {p99:6.2f} ms",
+                    flush=True,
+                )
+        finally:
+            process.terminate()
+            process.wait()
+    return results
+
+
+def table(results: list[Result]) -> str:
+    lines = [
+        "| engine | conversations | operation | system | req/s | p50 ms | p99 ms | peak RSS MiB"
+        " | vs FastAPI | vs floor |",
+        "|---|---:|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    by_key = {(r.engine, r.rows, r.operation, r.system): r for r in results}
+    for result in results:
+        key = (result.engine, result.rows, result.operation)
+        fastapi, floor = by_key.get((*key, "FastAPI peer")), by_key.get((*key, "Starlette floor"))
+        versus = [
+            f"{result.requests_per_s / other.requests_per_s:.2f}×" if other else ""
+            for other in (fastapi, floor)
+        ]
+        lines.append(
+            f"| {result.engine} | {result.rows:,} | {result.operation} | {result.system}"
+            f" | {result.requests_per_s:,.0f} | {result.p50_ms:.2f} | {result.p99_ms:.2f}"
+            f" | {result.rss_mib:.0f} | {versus[0]} | {versus[1]} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="make bench")
+    parser.add_argument("--engines", default="sqlite,postgresql")
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--rows", type=int, default=1_000)
+    parser.add_argument("--big", action="store_true", help="also 10^6 conversations")
+    args = parser.parse_args()
+    for tool in ("wrk", "taskset"):
+        if shutil.which(tool) is None:
+            sys.exit(f"{tool} is needed: apt-get install wrk util-linux")
+
+    folder = Path(f"/tmp/bench-{uuid.uuid4().hex[:8]}")
+    folder.mkdir()
+    log = folder / "servers.log"
+    cluster = PostgresCluster() if "postgresql" in args.engines else None
+    results: list[Result] = []
+    try:
+        for engine in args.engines.split(","):
+            for rows in [args.rows, 1_000_000] if args.big else [args.rows]:
+                url = (
+                    cluster.new_database()
+                    if engine == "postgresql" and cluster
+                    else f"sqlite:///{folder / f'{engine}-{rows}.db'}"
+                )
+                print(f"{engine}: preparing {rows:,} conversations", flush=True)
+                database = prepare(url, rows)
+                if rows == args.rows:
+                    results += measure(engine, rows, database, args, log, list(SYSTEMS), POINT)
+                    ours = LISTS
+                else:
+                    ours = {"PATCH": POINT["PATCH"], **LISTS}
+                results += measure(engine, rows, database, args, log, ["this server"], ours)
+    finally:
+        if cluster:
+            cluster.destroy()
+    report = table(results)
+    print("\n" + report)
+    header = (
+        f"`make bench` on {datetime.now(UTC):%Y-%m-%d}, {os.cpu_count()} cores, server on core"
+        f" {SERVER_CORE}, `wrk -t1 -c{args.connections} -d{args.seconds}s` on core {LOAD_CORE}.\n\n"
+    )
+    (ROOT / "bench" / "results.md").write_text(header + report + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
