@@ -1,17 +1,23 @@
-"""Builds the ASGI application: connexion serving openapi.yaml with this service's handlers."""
+"""Builds the ASGI application: connexion, serving openapi.yaml, around this service's handlers.
+
+connexion runs as middleware: it routes, authenticates and validates every request against the
+spec, then the dispatcher calls the handler named by the operation's operationId.
+"""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
-import yaml
-from connexion import AsyncApp
+from connexion import ConnexionMiddleware
 from connexion.exceptions import OAuthProblem
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.middleware import MiddlewarePosition
 from connexion.resolver import Resolver
+from connexion.spec import Specification
 
 from .config import SPEC_PATH, Settings
 from .conversations import Conversations
+from .dispatch import Dispatcher, Parameters
 from .handlers import Handlers
 from .middleware import AllowedMethods, BodySizeLimit, CollectionWithoutSlash
 from .problems import ServiceUnavailable
@@ -26,22 +32,33 @@ def _service_unavailable(_request: ConnexionRequest, _error: Exception) -> Conne
     return ServiceUnavailable().to_problem()
 
 
-def create_app(settings: Settings) -> AsyncApp:
+def create_app(settings: Settings) -> ConnexionMiddleware:
+    spec = Specification.load(SPEC_PATH)
     storage = storage_for(settings.database_url)
-    handlers = Handlers(Conversations(storage), storage)
+    handlers = Handlers(Conversations(storage), storage, Parameters(spec))
+    operation_ids = [
+        operation["operationId"]
+        for item in spec["paths"].values()
+        for operation in item.values()
+        if isinstance(operation, dict) and "operationId" in operation
+    ]
 
     @asynccontextmanager
-    async def lifespan(_app: AsyncApp) -> AsyncIterator[None]:
+    async def lifespan(_app: Any) -> AsyncIterator[None]:
         await storage.open()
         try:
             yield
         finally:
             await storage.close()
 
-    app = AsyncApp(__name__, lifespan=lifespan)
-    spec = yaml.safe_load(SPEC_PATH.read_text())
+    app = ConnexionMiddleware(
+        Dispatcher(
+            {operation_id: handlers.resolve(operation_id) for operation_id in operation_ids}
+        ),
+        lifespan=lifespan,
+    )
     app.add_api(
-        spec,
+        SPEC_PATH,
         resolver=Resolver(function_resolver=handlers.resolve),
         validator_map=VALIDATORS,
         security_map={"bearer": bearer_handler(storage)},
@@ -49,7 +66,7 @@ def create_app(settings: Settings) -> AsyncApp:
     )
     app.add_error_handler(OAuthProblem, unauthorized)
     app.add_error_handler(DatabaseUnavailable, _service_unavailable)
-    base_path = spec["servers"][0]["url"]
+    base_path = spec.raw["servers"][0]["url"]
     app.add_middleware(
         CollectionWithoutSlash,
         position=MiddlewarePosition.BEFORE_EXCEPTION,

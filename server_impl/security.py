@@ -3,10 +3,10 @@
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from connexion.exceptions import OAuthProblem
+from connexion.exceptions import OAuthProblem, OAuthResponseProblem
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.problem import problem
-from connexion.security import BearerSecurityHandler
+from connexion.security import NO_VALUE, BearerSecurityHandler
 
 from . import keys
 from .storage import KeyStore
@@ -28,6 +28,19 @@ def bearer_handler(store: KeyStore) -> type[BearerSecurityHandler]:
     class ApiKeyBearerHandler(BearerSecurityHandler):
         def _resolve_func(self, _scheme: dict[str, Any]) -> Callable[..., Awaitable[Any]]:
             return token_info
+
+        def _get_verify_func(self, _function: Any) -> Callable[..., Awaitable[Any]]:
+            # connexion's generic wrapper inspects the check's signature on every request.
+            async def verify(request: ConnexionRequest) -> Any:
+                scheme, token = self.get_auth_header_value(request)
+                if scheme != "bearer":
+                    return NO_VALUE
+                info = await token_info(token)
+                if info is None:
+                    raise OAuthResponseProblem(detail="Provided token is not valid")
+                return info
+
+            return verify
 
     return ApiKeyBearerHandler
 

@@ -3,6 +3,9 @@
 connexion answers every failed check with 400. Upstream Letta, and the official SDK's
 ``UnprocessableEntityError``, use 422 for values that break the schema, keeping 400 for a body
 that is not JSON at all. These validators keep connexion's checks and change only the answer.
+
+connexion also compiles a JSON Schema validator for every parameter and body of every request;
+these compile each schema once and take the cheap is_valid path unless the value is invalid.
 """
 
 from collections.abc import AsyncIterator
@@ -11,6 +14,7 @@ from typing import Any
 
 import orjson
 from connexion.datastructures import MediaTypeDict
+from connexion.json_schema import Draft4RequestValidator
 from connexion.validators import VALIDATOR_MAP, JSONRequestBodyValidator, ParameterValidator
 from jsonschema import Draft4Validator, ValidationError
 from jsonschema.exceptions import best_match
@@ -21,6 +25,29 @@ from .problems import InvalidParams, MalformedBody, UnsupportedMediaType
 
 _ABSENT = object()
 _UTF8 = {"utf-8", "utf8"}
+
+
+_compiled: dict[int, tuple[dict[str, Any], Draft4Validator]] = {}
+
+
+def compiled(schema: dict[str, Any], kind: type[Draft4Validator] = Draft4Validator) -> Any:
+    """The validator of a schema of the spec, compiled on first use.
+
+    connexion hands over the same schema objects on every request, so their identity is the key;
+    the stored schema keeps that identity from being reused.
+    """
+    entry = _compiled.get(id(schema))
+    if entry is None or entry[0] is not schema:
+        entry = (schema, kind(schema, format_checker=Draft4Validator.FORMAT_CHECKER))
+        _compiled[id(schema)] = entry
+    return entry[1]
+
+
+def _first_error(validator: Any, value: Any) -> ValidationError | None:
+    if validator.is_valid(value):
+        return None
+    error: ValidationError = best_match(validator.iter_errors(value))
+    return error
 
 
 def _field_name(location: str, error: ValidationError) -> str:
@@ -37,8 +64,7 @@ class ProblemParameterValidator(ParameterValidator):
             if param.get("required"):
                 raise InvalidParams(name, "is required")
             return
-        validator = Draft4Validator(param["schema"], format_checker=Draft4Validator.FORMAT_CHECKER)
-        error = best_match(validator.iter_errors(value))
+        error = _first_error(compiled(param["schema"]), value)
         if error is not None:
             raise InvalidParams(name, error.message)
 
@@ -71,7 +97,7 @@ class ProblemJSONBodyValidator(JSONRequestBodyValidator):
             if self._required:
                 raise InvalidParams("body", "a request body is required")
             return
-        error = best_match(self._validator.iter_errors(body))
+        error = _first_error(compiled(self._schema, Draft4RequestValidator), body)
         if error is not None:
             raise InvalidParams(_field_name("body", error), error.message)
 

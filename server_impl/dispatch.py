@@ -1,0 +1,70 @@
+"""The innermost ASGI app: runs the handler of the operation connexion routed the request to.
+
+connexion serves as middleware here (routing, security and validation from openapi.yaml), and
+this replaces its own application layer, which re-inspects and re-wraps the handler on every
+request. Handlers receive the Starlette request; parameters come typed and with the spec's
+defaults from `Parameters`, derived from openapi.yaml once.
+"""
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
+from .problems import NotFound
+
+Handler = Callable[[Request], Awaitable[Response]]
+_COERCE: dict[str, Callable[[str], Any]] = {
+    "integer": int,
+    "number": float,
+    "boolean": lambda value: value.lower() == "true",
+}
+
+
+class Dispatcher:
+    def __init__(self, handlers: Mapping[str, Handler]) -> None:
+        self.handlers = handlers
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        routing = scope.get("extensions", {}).get("connexion_routing", {})
+        handler = self.handlers.get(routing.get("operation_id"))
+        if handler is None:
+            raise NotFound(f"Nothing is served at {scope['path']}.")
+        response = await handler(Request(scope, receive))
+        await response(scope, receive, send)
+
+
+class Parameters:
+    """The query parameters of each operation, typed and defaulted as openapi.yaml says.
+
+    connexion has validated them before a handler runs; this only converts the text.
+    """
+
+    def __init__(self, spec: Mapping[str, Any]) -> None:
+        """spec: openapi.yaml with its references resolved (connexion's Specification)."""
+        self._query: dict[str, list[tuple[str, Callable[[str], Any], Any]]] = {}
+        for item in spec["paths"].values():
+            shared = item.get("parameters", [])
+            for operation in item.values():
+                if not isinstance(operation, dict) or "operationId" not in operation:
+                    continue
+                self._query[operation["operationId"]] = [
+                    (
+                        parameter["name"],
+                        _COERCE.get(parameter["schema"].get("type", "string"), str),
+                        parameter["schema"].get("default"),
+                    )
+                    for parameter in [*shared, *operation.get("parameters", [])]
+                    if parameter["in"] == "query"
+                ]
+
+    def query(self, operation_id: str, request: Request) -> dict[str, Any]:
+        given = request.query_params
+        return {
+            name: coerce(given[name]) if name in given else default
+            for name, coerce, default in self._query[operation_id]
+        }
