@@ -12,11 +12,12 @@ from collections.abc import AsyncIterator
 from email.message import Message
 from typing import Any
 
+import jsonschema_rs
 import orjson
 from connexion.datastructures import MediaTypeDict
 from connexion.json_schema import Draft4RequestValidator
 from connexion.validators import VALIDATOR_MAP, JSONRequestBodyValidator, ParameterValidator
-from jsonschema import Draft4Validator, ValidationError
+from jsonschema import Draft4Validator
 from jsonschema.exceptions import best_match
 from starlette.datastructures import Headers
 from starlette.types import Scope
@@ -27,31 +28,64 @@ _ABSENT = object()
 _UTF8 = {"utf-8", "utf8"}
 
 
-_compiled: dict[int, tuple[dict[str, Any], Draft4Validator]] = {}
+class CompiledSchema:
+    """A schema of the spec, checked by jsonschema-rs and explained by jsonschema.
+
+    jsonschema-rs (compiled) decides; only for an invalid value does the pure-Python validator
+    connexion uses run, to name what is wrong. jsonschema-rs reads a pattern's `$` as the end of
+    the text, as JSON Schema means it, where Python's `re` also lets a trailing newline through.
+    """
+
+    def __init__(self, schema: dict[str, Any], kind: type[Draft4Validator]) -> None:
+        self._fast = jsonschema_rs.Draft4Validator(_as_json_schema(schema))
+        self._explain = kind(schema, format_checker=Draft4Validator.FORMAT_CHECKER)
+
+    def first_error(self, value: Any) -> tuple[list[str], str] | None:
+        """None if valid, else where (a path inside the value) and what is wrong."""
+        try:
+            if self._fast.is_valid(value):
+                return None
+            rejected = True
+        except (ValueError, OverflowError):  # beyond what jsonschema-rs holds: jsonschema judges
+            rejected = False
+        error = best_match(self._explain.iter_errors(value))
+        if error is not None:
+            return [str(part) for part in error.absolute_path], str(error.message)
+        return ([], "does not match the schema in openapi.yaml") if rejected else None
 
 
-def compiled(schema: dict[str, Any], kind: type[Draft4Validator] = Draft4Validator) -> Any:
-    """The validator of a schema of the spec, compiled on first use.
+def _as_json_schema(node: Any) -> Any:
+    """OpenAPI 3.0's `nullable: true` as JSON Schema's type list, all the way down.
+
+    connexion has resolved every $ref already; the `components` it attaches to a body schema
+    (which refer back to it) are left out.
+    """
+    if isinstance(node, list):
+        return [_as_json_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    converted = {key: _as_json_schema(value) for key, value in node.items() if key != "components"}
+    if converted.pop("nullable", False) and "type" in converted:
+        converted["type"] = [converted["type"], "null"]
+    return converted
+
+
+_compiled: dict[int, tuple[dict[str, Any], CompiledSchema]] = {}
+
+
+def compiled(
+    schema: dict[str, Any], kind: type[Draft4Validator] = Draft4Validator
+) -> CompiledSchema:
+    """The compiled form of a schema of the spec, made on first use.
 
     connexion hands over the same schema objects on every request, so their identity is the key;
     the stored schema keeps that identity from being reused.
     """
     entry = _compiled.get(id(schema))
     if entry is None or entry[0] is not schema:
-        entry = (schema, kind(schema, format_checker=Draft4Validator.FORMAT_CHECKER))
+        entry = (schema, CompiledSchema(schema, kind))
         _compiled[id(schema)] = entry
     return entry[1]
-
-
-def _first_error(validator: Any, value: Any) -> ValidationError | None:
-    if validator.is_valid(value):
-        return None
-    error: ValidationError = best_match(validator.iter_errors(value))
-    return error
-
-
-def _field_name(location: str, error: ValidationError) -> str:
-    return ".".join([location, *(str(part) for part in error.absolute_path)])
 
 
 class ProblemParameterValidator(ParameterValidator):
@@ -64,16 +98,19 @@ class ProblemParameterValidator(ParameterValidator):
             if param.get("required"):
                 raise InvalidParams(name, "is required")
             return
-        error = _first_error(compiled(param["schema"]), value)
+        error = compiled(param["schema"]).first_error(value)
         if error is not None:
-            raise InvalidParams(name, error.message)
+            raise InvalidParams(name, error[1])
 
 
 def _declared_charset(scope: Scope) -> str | None:
     # connexion misses a charset written after "; " (with the customary space), so read the
     # header with the standard library's parser instead.
+    content_type = Headers(scope=scope).get("content-type", "")
+    if ";" not in content_type:
+        return None
     header = Message()
-    header["content-type"] = Headers(scope=scope).get("content-type", "")
+    header["content-type"] = content_type
     return header.get_content_charset()
 
 
@@ -97,9 +134,10 @@ class ProblemJSONBodyValidator(JSONRequestBodyValidator):
             if self._required:
                 raise InvalidParams("body", "a request body is required")
             return
-        error = _first_error(compiled(self._schema, Draft4RequestValidator), body)
+        error = compiled(self._schema, Draft4RequestValidator).first_error(body)
         if error is not None:
-            raise InvalidParams(_field_name("body", error), error.message)
+            path, reason = error
+            raise InvalidParams(".".join(["body", *path]), reason)
 
 
 VALIDATORS = {
