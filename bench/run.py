@@ -36,7 +36,20 @@ SYSTEMS = {
     "this server": ["-m", "server_impl", "serve", "--port", "{port}", "--database-url", "{url}"],
     "FastAPI peer": ["-m", "uvicorn", "bench.fastapi_peer:app", "--port", "{port}"],
     "Starlette floor": ["-m", "uvicorn", "bench.starlette_floor:app", "--port", "{port}"],
+    "this server, 2 workers": [
+        "-m",
+        "server_impl",
+        "serve",
+        "--workers",
+        "2",
+        "--port",
+        "{port}",
+        "--database-url",
+        "{url}",
+    ],
 }
+# Two workers cannot share one core; they get both (the load generator runs on core 1 too).
+CORES = {"this server, 2 workers": "0,1"}
 POINT = {
     "GET": ("get.lua", "/v1/conversations/{id}"),
     "PATCH": ("patch.lua", "/v1/conversations/{id}"),
@@ -111,11 +124,23 @@ def wrk(
     return rate, p50, p99
 
 
-def peak_rss_mib(pid: int) -> float:
+def _peak_rss_kib(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+            return int(line.split()[1])
+    return 0
+
+
+def peak_rss_mib(pid: int) -> float:
+    """Peak resident memory of the server process and its workers, if any."""
+    total = _peak_rss_kib(pid)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                total += _peak_rss_kib(int(stat.parent.name))
+        except (OSError, ValueError):
+            continue
+    return total / 1024
 
 
 async def _fill(url: str, rows: int) -> Database:
@@ -190,7 +215,7 @@ def prepare(url: str, rows: int) -> Database:
 def serve(system: str, database: Database, log: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     arguments = [part.format(port=port, url=database.url) for part in SYSTEMS[system]]
-    if system != "this server":
+    if not system.startswith("this server"):
         arguments += UVICORN_FLAGS
     env = {
         **os.environ,
@@ -198,7 +223,7 @@ def serve(system: str, database: Database, log: Path) -> tuple[subprocess.Popen[
         "CONVERSATIONS_LOG_LEVEL": "warning",
     }
     process = subprocess.Popen(
-        ["taskset", "-c", SERVER_CORE, sys.executable, *arguments],
+        ["taskset", "-c", CORES.get(system, SERVER_CORE), sys.executable, *arguments],
         cwd=ROOT,
         env=env,
         stdout=log.open("ab"),
@@ -304,7 +329,8 @@ def main() -> int:
                 print(f"{engine}: preparing {rows:,} conversations", flush=True)
                 database = prepare(url, rows)
                 if rows == args.rows:
-                    results += measure(engine, rows, database, args, log, list(SYSTEMS), POINT)
+                    systems = [s for s in SYSTEMS if engine == "postgresql" or s not in CORES]
+                    results += measure(engine, rows, database, args, log, systems, POINT)
                     ours = LISTS
                 else:
                     ours = {"PATCH": POINT["PATCH"], **LISTS}

@@ -14,8 +14,7 @@ from typing import Any
 
 import uvicorn
 
-from . import keys, schema
-from .app import create_app
+from . import config, keys, schema
 from .config import Settings
 from .storage import KeyStore, Storage, storage_for
 
@@ -44,6 +43,7 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", parents=[database], help="serve the API over HTTP")
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (default 8283)")
+    serve.add_argument("--workers", type=int, help="server processes sharing the port (default 1)")
 
     keys_parser = commands.add_parser("keys", help="mint, list and revoke API keys")
     key_commands = keys_parser.add_subparsers(dest="key_command", required=True)
@@ -93,15 +93,18 @@ async def _with_storage(database_url: str, work: Callable[[Storage], Awaitable[i
 
 
 def _serve(args: argparse.Namespace) -> int:
-    settings = _settings(args, "host", "port", "database_url")
+    settings = _settings(args, "host", "port", "database_url", "workers")
 
     async def bootstrap(storage: Storage) -> int:
         await _bootstrap_key(storage, settings)
         return 0
 
     asyncio.run(_with_storage(settings.database_url, bootstrap))
+    config.export(settings)
     uvicorn.run(
-        create_app(settings),
+        "server_impl.app:app_from_environment",
+        factory=True,
+        workers=settings.workers,
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,

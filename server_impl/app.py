@@ -86,3 +86,8 @@ def create_app(settings: Settings) -> ConnexionMiddleware:
         max_bytes=settings.max_body_bytes,
     )
     return app
+
+
+def app_from_environment() -> ConnexionMiddleware:
+    """The app of one `serve` worker process, configured by CONVERSATIONS_* variables."""
+    return create_app(Settings())
