@@ -1,21 +1,25 @@
-"""connexion's request validation, with the per-operation work done once instead of per request.
+"""connexion's middleware stack, with two layers made cheaper for every request.
 
-connexion 3.3's RequestValidationOperation rebuilds, on every request, its URI parser and
-parameter validator and looks the body schema and validator up through media-type dictionaries
-matched with fnmatch. This subclass keeps the same checks, in the same order, and remembers
-those per operation and per accepted media type (a bounded set: only types the operation
-consumes are remembered). It runs in place of connexion's RequestValidationMiddleware.
+- Request validation: connexion 3.3's RequestValidationOperation rebuilds, on every request,
+  its URI parser and parameter validator and looks the body schema and validator up through
+  media-type dictionaries matched with fnmatch. CachingRequestValidationMiddleware keeps the
+  same checks, in the same order, and remembers those per operation and per accepted media type
+  (a bounded set: only types the operation consumes are remembered).
+- Swagger UI: connexion matches every request against the documentation routes before passing
+  it on. DocsOnlySwaggerUI sends only documentation paths through that router; any other path
+  would fall through it to the API anyway.
 """
 
 from dataclasses import dataclass
 from typing import Any
 
-from connexion import utils
+from connexion import ConnexionMiddleware, utils
 from connexion.middleware.request_validation import (
     RequestValidationAPI,
     RequestValidationMiddleware,
     RequestValidationOperation,
 )
+from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.operations import AbstractOperation
 from starlette.types import Receive, Scope, Send
 
@@ -88,3 +92,23 @@ class _CachingAPI(RequestValidationAPI):
 
 class CachingRequestValidationMiddleware(RequestValidationMiddleware):
     api_cls = _CachingAPI
+
+
+class DocsOnlySwaggerUI(SwaggerUIMiddleware):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] == "http" and "/ui" not in path and "/openapi." not in path:
+            await self.app(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
+_REPLACEMENTS = {
+    RequestValidationMiddleware: CachingRequestValidationMiddleware,
+    SwaggerUIMiddleware: DocsOnlySwaggerUI,
+}
+
+
+def middlewares() -> list[Any]:
+    """connexion's default middleware stack with the cheaper layers in place."""
+    return [_REPLACEMENTS.get(m, m) for m in ConnexionMiddleware.default_middlewares]
