@@ -143,6 +143,12 @@ class Storage(ConversationStore, KeyStore, Protocol):
     async def close(self) -> None: ...
 
 
+def like_pattern(text: str) -> str:
+    """A LIKE pattern matching text anywhere, its wildcards escaped with a backslash."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def is_postgres_url(database_url: str) -> bool:
     return database_url.startswith(("postgresql://", "postgres://"))
 

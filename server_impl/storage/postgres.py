@@ -24,6 +24,7 @@ from . import (
     Page,
     Versioned,
     Versions,
+    like_pattern,
 )
 
 ACQUIRE_TIMEOUT_S = 2.0
@@ -89,11 +90,6 @@ def _maybe(row: asyncpg.Record | None) -> Versioned | None:
 
 def _versions(if_version: Versions | None) -> list[int] | None:
     return None if if_version is None else sorted(if_version)
-
-
-def _like_pattern(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def _insert_args(new: NewConversation, *, is_default: bool) -> Sequence[object]:
@@ -235,7 +231,7 @@ class PostgresStore:
                     raise CursorNotFound(page.after)
                 where.append(f"seq {'<' if page.order == 'desc' else '>'} {arg(seq)}")
             if page.summary_search is not None:
-                where.append(f"summary ILIKE {arg(_like_pattern(page.summary_search))}")
+                where.append(f"summary ILIKE {arg(like_pattern(page.summary_search))}")
             direction = "DESC" if page.order == "desc" else "ASC"
             rows = await connection.fetch(
                 f"SELECT {_COLUMNS} FROM conversations WHERE {' AND '.join(where)}"

@@ -24,6 +24,7 @@ from . import (
     Page,
     Versioned,
     Versions,
+    like_pattern,
 )
 
 _COLUMNS = (
@@ -64,11 +65,6 @@ def _timestamp(moment: datetime) -> str:
 
 def _optional_time(stamp: str | None) -> datetime | None:
     return None if stamp is None else datetime.fromisoformat(stamp)
-
-
-def _like_pattern(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def _version_condition(if_version: Versions | None) -> tuple[str, list[int]]:
@@ -237,7 +233,7 @@ class SqliteStore:
             params.append(row["seq"])
         if page.summary_search is not None:
             where.append("summary LIKE ? ESCAPE '\\'")
-            params.append(_like_pattern(page.summary_search))
+            params.append(like_pattern(page.summary_search))
         direction = "DESC" if page.order == "desc" else "ASC"
         sql = (
             f"SELECT {_COLUMNS} FROM conversations WHERE {' AND '.join(where)}"
