@@ -69,9 +69,9 @@ def _settings(args: argparse.Namespace, *names: str) -> Settings:
 
 async def _bootstrap_key(store: KeyStore, settings: Settings) -> None:
     """On first start, mint one key so the server is usable at once; shown only this once."""
-    if await store.count_keys() > 0:
+    minted = await keys.mint_first(store, organization=BOOTSTRAP_ORGANIZATION, user=BOOTSTRAP_USER)
+    if minted is None:
         return
-    minted = await keys.mint(store, organization=BOOTSTRAP_ORGANIZATION, user=BOOTSTRAP_USER)
     url = f"http://{settings.host}:{settings.port}"
     print(
         f"No API key existed, so one was minted for user {BOOTSTRAP_USER!r} of organization"

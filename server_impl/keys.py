@@ -39,9 +39,22 @@ def _split(key: str) -> tuple[str, str] | None:
 
 
 async def mint(store: KeyStore, *, organization: str, user: str) -> MintedKey:
+    minted = await _mint(store, organization=organization, user=user, only_if_first=False)
+    assert minted is not None
+    return minted
+
+
+async def mint_first(store: KeyStore, *, organization: str, user: str) -> MintedKey | None:
+    """A key, if and only if the store had none: the bootstrap key of a new installation."""
+    return await _mint(store, organization=organization, user=user, only_if_first=True)
+
+
+async def _mint(
+    store: KeyStore, *, organization: str, user: str, only_if_first: bool
+) -> MintedKey | None:
     key_id = secrets.token_hex(_KEY_ID_BYTES)
     secret = secrets.token_urlsafe(_SECRET_BYTES)
-    await store.insert_key(
+    stored = await store.insert_key(
         key_id=key_id,
         secret_hash=_hash(secret),
         organization_name=organization,
@@ -49,8 +62,9 @@ async def mint(store: KeyStore, *, organization: str, user: str) -> MintedKey:
         new_organization_id=f"org-{uuid.uuid4()}",
         new_user_id=f"user-{uuid.uuid4()}",
         created_at=datetime.now(UTC),
+        only_if_first=only_if_first,
     )
-    return MintedKey(key_id=key_id, key=f"{PREFIX}_{key_id}_{secret}")
+    return MintedKey(key_id=key_id, key=f"{PREFIX}_{key_id}_{secret}") if stored else None
 
 
 async def actor_for(store: KeyStore, key: str) -> Actor | None:

@@ -110,8 +110,6 @@ class KeyListing:
 class KeyStore(Protocol):
     """API keys, stored as hashes only, and the users and organizations they act as."""
 
-    async def count_keys(self) -> int: ...
-
     async def insert_key(
         self,
         *,
@@ -122,8 +120,13 @@ class KeyStore(Protocol):
         new_organization_id: str,
         new_user_id: str,
         created_at: datetime,
-    ) -> None:
-        """Stores a key for the named user of the named organization, creating either if new."""
+        only_if_first: bool = False,
+    ) -> bool:
+        """Stores a key for the named user of the named organization, creating either if new.
+
+        With only_if_first, stores it only while no key exists at all, atomically: of several
+        replicas starting on an empty database, one mints the bootstrap key. Returns whether
+        the key was stored."""
 
     async def key_owner(self, key_id: str) -> KeyOwner | None: ...
 

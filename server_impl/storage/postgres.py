@@ -240,10 +240,6 @@ class PostgresStore:
             )
         return [_to_versioned(row).conversation for row in rows]
 
-    async def count_keys(self) -> int:
-        async with self._connection() as connection:
-            return int(await connection.fetchval("SELECT count(*) FROM api_keys"))
-
     async def insert_key(
         self,
         *,
@@ -254,8 +250,14 @@ class PostgresStore:
         new_organization_id: str,
         new_user_id: str,
         created_at: datetime,
-    ) -> None:
+        only_if_first: bool = False,
+    ) -> bool:
         async with self._connection() as connection, connection.transaction():
+            if only_if_first:
+                # A mode that conflicts with itself: concurrent first-key checks take turns.
+                await connection.execute("LOCK TABLE api_keys IN SHARE ROW EXCLUSIVE MODE")
+                if await connection.fetchval("SELECT EXISTS (SELECT 1 FROM api_keys)"):
+                    return False
             await connection.execute(
                 "INSERT INTO organizations (id, name, created_at) VALUES ($1, $2, $3)"
                 " ON CONFLICT (name) DO NOTHING",
@@ -287,6 +289,7 @@ class PostgresStore:
                 secret_hash,
                 created_at,
             )
+        return True
 
     async def key_owner(self, key_id: str) -> KeyOwner | None:
         row = await self._fetchrow(

@@ -244,9 +244,6 @@ class SqliteStore:
             rows = self.db.execute(sql, params).fetchall()
         return [_to_versioned(row).conversation for row in rows]
 
-    async def count_keys(self) -> int:
-        return int(self.db.execute("SELECT count(*) FROM api_keys").fetchone()[0])
-
     async def insert_key(
         self,
         *,
@@ -257,9 +254,13 @@ class SqliteStore:
         new_organization_id: str,
         new_user_id: str,
         created_at: datetime,
-    ) -> None:
+        only_if_first: bool = False,
+    ) -> bool:
         stamp = _timestamp(created_at)
+        # BEGIN IMMEDIATE holds SQLite's write lock: no other writer between check and insert.
         with self._transaction() as db:
+            if only_if_first and db.execute("SELECT 1 FROM api_keys LIMIT 1").fetchone():
+                return False
             db.execute(
                 "INSERT INTO organizations (id, name, created_at) VALUES (?, ?, ?)"
                 " ON CONFLICT (name) DO NOTHING",
@@ -281,6 +282,7 @@ class SqliteStore:
                 "INSERT INTO api_keys (id, user_id, secret_hash, created_at) VALUES (?, ?, ?, ?)",
                 (key_id, user_id, secret_hash, stamp),
             )
+        return True
 
     async def key_owner(self, key_id: str) -> KeyOwner | None:
         with _unavailable_when_busy():

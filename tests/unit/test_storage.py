@@ -1,6 +1,7 @@
 """Each storage engine on its own, against the same contract: tenancy, soft deletion, merge-patch
 updates with versions, defaults, cursors, keys."""
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
@@ -200,7 +201,7 @@ def test_keys_reuse_named_owners_and_revoke_once(run: Callable[[Scenario], None]
         assert owners[0] and owners[1] and owners[2]
         assert owners[0].user_id == owners[1].user_id == "user-k1"
         assert owners[2].user_id == "user-k3" and owners[2].organization_id == "org-k1"
-        assert await store.count_keys() == 3
+        assert [k.key_id for k in await store.list_keys()] == ["k1", "k2", "k3"]
         assert await store.revoke_key("k1", T0) is True
         assert await store.revoke_key("k1", T0) is False
         assert await store.revoke_key("nope", T0) is None
@@ -209,6 +210,35 @@ def test_keys_reuse_named_owners_and_revoke_once(run: Callable[[Scenario], None]
         assert [k.key_id for k in await store.list_keys()] == ["k1", "k2", "k3"]
 
     run(scenario)
+
+
+def test_only_one_of_racing_first_keys_is_stored(
+    engine: str, new_database: Callable[[str], str]
+) -> None:
+    url = new_database(engine)
+
+    async def race() -> list[bool]:
+        stores = [storage_for(url) for _ in range(4)]
+        for store in stores:
+            await store.open()
+        try:
+            return list(
+                await asyncio.gather(
+                    *(
+                        store.insert_key(
+                            key_id=f"k{n}", secret_hash="h", organization_name="default",
+                            user_name="admin", new_organization_id=f"org-{n}",
+                            new_user_id=f"user-{n}", created_at=T0, only_if_first=True,
+                        )
+                        for n, store in enumerate(stores)
+                    )
+                )
+            )  # fmt: skip
+        finally:
+            for store in stores:
+                await store.close()
+
+    assert sorted(run_async(race())) == [False, False, False, True]
 
 
 @pytest.mark.parametrize(
