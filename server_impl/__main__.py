@@ -120,7 +120,7 @@ async def _keys(args: argparse.Namespace, storage: Storage) -> int:
         print(minted.key)
         return 0
     if args.key_command == "list":
-        for key in await keys.listing(storage):
+        for key in await storage.list_keys():
             revoked = f"revoked {key.revoked_at.isoformat()}" if key.revoked_at else "active"
             print(
                 f"{key.key_id}  {key.organization_name}/{key.user_name}"

@@ -15,17 +15,16 @@ from connexion.middleware import MiddlewarePosition
 from connexion.resolver import Resolver
 from connexion.spec import Specification
 
+from . import connexion_layers
 from .config import SPEC_PATH, Settings
 from .conversations import Conversations
-from .dispatch import Dispatcher, Parameters
+from .dispatch import HTTP_METHODS, Dispatcher, Parameters, operations
 from .handlers import Handlers
 from .middleware import AllowedMethods, BodySizeLimit, CollectionWithoutSlash
 from .problems import ServiceUnavailable
 from .security import bearer_handler, unauthorized
 from .storage import DatabaseUnavailable, storage_for
 from .validation import VALIDATORS
-
-_HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
 
 def _service_unavailable(_request: ConnexionRequest, _error: Exception) -> ConnexionResponse:
@@ -36,12 +35,6 @@ def create_app(settings: Settings) -> ConnexionMiddleware:
     spec = Specification.load(SPEC_PATH)
     storage = storage_for(settings.database_url)
     handlers = Handlers(Conversations(storage), storage, Parameters(spec))
-    operation_ids = [
-        operation["operationId"]
-        for item in spec["paths"].values()
-        for operation in item.values()
-        if isinstance(operation, dict) and "operationId" in operation
-    ]
 
     @asynccontextmanager
     async def lifespan(_app: Any) -> AsyncIterator[None]:
@@ -53,9 +46,13 @@ def create_app(settings: Settings) -> ConnexionMiddleware:
 
     app = ConnexionMiddleware(
         Dispatcher(
-            {operation_id: handlers.resolve(operation_id) for operation_id in operation_ids}
+            {
+                op["operationId"]: handlers.resolve(op["operationId"])
+                for _, _, op in operations(spec)
+            }
         ),
         lifespan=lifespan,
+        middlewares=connexion_layers.middlewares(),
     )
     app.add_api(
         SPEC_PATH,
@@ -74,15 +71,15 @@ def create_app(settings: Settings) -> ConnexionMiddleware:
     )
     app.add_middleware(
         AllowedMethods,
-        position=MiddlewarePosition.BEFORE_SWAGGER,
+        position=MiddlewarePosition.BEFORE_ROUTING,
         methods_by_path={
-            base_path + path: [method for method in item if method in _HTTP_METHODS]
+            base_path + path: [method for method in item if method in HTTP_METHODS]
             for path, item in spec["paths"].items()
         },
     )
     app.add_middleware(
         BodySizeLimit,
-        position=MiddlewarePosition.BEFORE_SWAGGER,
+        position=MiddlewarePosition.BEFORE_ROUTING,
         max_bytes=settings.max_body_bytes,
     )
     return app

@@ -6,7 +6,7 @@ request. Handlers receive the Starlette request; parameters come typed and with 
 defaults from `Parameters`, derived from openapi.yaml once.
 """
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from typing import Any
 
 from starlette.requests import Request
@@ -16,11 +16,20 @@ from starlette.types import Receive, Scope, Send
 from .problems import NotFound
 
 Handler = Callable[[Request], Awaitable[Response]]
+HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
 _COERCE: dict[str, Callable[[str], Any]] = {
     "integer": int,
     "number": float,
     "boolean": lambda value: value.lower() == "true",
 }
+
+
+def operations(spec: Mapping[str, Any]) -> Iterator[tuple[str, str, Mapping[str, Any]]]:
+    """(path, method, operation) for every operation of the spec, in its order."""
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            if method in HTTP_METHODS:
+                yield path, method, operation
 
 
 class Dispatcher:
@@ -47,20 +56,17 @@ class Parameters:
     def __init__(self, spec: Mapping[str, Any]) -> None:
         """spec: openapi.yaml with its references resolved (connexion's Specification)."""
         self._query: dict[str, list[tuple[str, Callable[[str], Any], Any]]] = {}
-        for item in spec["paths"].values():
-            shared = item.get("parameters", [])
-            for operation in item.values():
-                if not isinstance(operation, dict) or "operationId" not in operation:
-                    continue
-                self._query[operation["operationId"]] = [
-                    (
-                        parameter["name"],
-                        _COERCE.get(parameter["schema"].get("type", "string"), str),
-                        parameter["schema"].get("default"),
-                    )
-                    for parameter in [*shared, *operation.get("parameters", [])]
-                    if parameter["in"] == "query"
-                ]
+        for path, _method, operation in operations(spec):
+            shared = spec["paths"][path].get("parameters", [])
+            self._query[operation["operationId"]] = [
+                (
+                    parameter["name"],
+                    _COERCE.get(parameter["schema"].get("type", "string"), str),
+                    parameter["schema"].get("default"),
+                )
+                for parameter in [*shared, *operation.get("parameters", [])]
+                if parameter["in"] == "query"
+            ]
 
     def query(self, operation_id: str, request: Request) -> dict[str, Any]:
         given = request.query_params

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from .identity import Actor
-from .storage import KeyListing, KeyStore
+from .storage import KeyStore
 
 PREFIX = "lck"
 _KEY_ID_BYTES = 8
@@ -83,7 +83,3 @@ async def actor_for(store: KeyStore, key: str) -> Actor | None:
 
 async def revoke(store: KeyStore, key_id: str) -> bool | None:
     return await store.revoke_key(key_id, datetime.now(UTC))
-
-
-async def listing(store: KeyStore) -> list[KeyListing]:
-    return await store.list_keys()

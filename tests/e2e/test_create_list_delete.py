@@ -74,6 +74,23 @@ def test_create_without_a_body_has_no_summary(client: AuthenticatedClient, agent
     assert create(client, agent_id).summary is None
 
 
+def test_create_with_a_summary_over_the_maximum_is_a_422_storing_nothing(
+    http: httpx.Client, agent_id: str
+) -> None:
+    response = http.post(
+        "/conversations/", params={"agent_id": agent_id}, json={"summary": "x" * 10_001}
+    )
+    assert response.status_code == 422
+    assert response.json()["invalid_params"][0]["name"] == "body.summary"
+    assert http.get("/conversations/", params={"agent_id": agent_id}).json() == []
+
+
+def test_summary_search_longer_than_1000_is_a_422(http: httpx.Client) -> None:
+    response = http.get("/conversations/", params={"summary_search": "x" * 1001})
+    assert response.status_code == 422
+    assert response.json()["invalid_params"][0]["name"] == "query.summary_search"
+
+
 def test_create_without_agent_id_is_a_422(http: httpx.Client) -> None:
     response = http.post("/conversations/", json={})
     assert response.status_code == 422
