@@ -68,6 +68,16 @@ _SOFT_DELETE = (
 )
 
 
+async def _keep_session(_connection: asyncpg.Connection) -> None:
+    """Pool reset without a round trip.
+
+    asyncpg rolls back an open transaction before calling this; the default reset would then
+    send `RESET ALL; UNLISTEN *; CLOSE ALL; ...` on every release. Nothing in this module sets
+    session state (no SET, LISTEN, advisory lock or cursor outside a transaction), so that
+    statement, a second round trip per call, buys nothing.
+    """
+
+
 def _to_versioned(row: asyncpg.Record) -> Versioned:
     # Rows were written by this module, so they skip validation.
     conversation = Conversation.model_construct(
@@ -117,6 +127,7 @@ class PostgresStore:
             max_size=10,
             timeout=CONNECT_TIMEOUT_S,
             command_timeout=STATEMENT_TIMEOUT_S,
+            reset=_keep_session,
         )
 
     async def close(self) -> None:
