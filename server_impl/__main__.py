@@ -14,7 +14,7 @@ from typing import Any
 
 import uvicorn
 
-from . import config, keys, schema
+from . import config, keys, schema, workers
 from .config import Settings
 from .storage import KeyStore, Storage, storage_for
 
@@ -94,6 +94,9 @@ async def _with_storage(database_url: str, work: Callable[[Storage], Awaitable[i
 
 def _serve(args: argparse.Namespace) -> int:
     settings = _settings(args, "host", "port", "database_url", "workers")
+    if settings.workers > 1 and settings.port == 0:
+        print("--workers above 1 needs a fixed --port: each worker binds it", file=sys.stderr)
+        return 2
 
     async def bootstrap(storage: Storage) -> int:
         await _bootstrap_key(storage, settings)
@@ -101,10 +104,12 @@ def _serve(args: argparse.Namespace) -> int:
 
     asyncio.run(_with_storage(settings.database_url, bootstrap))
     config.export(settings)
+    if settings.workers > 1:
+        workers.serve(settings)
+        return 0
     uvicorn.run(
         "server_impl.app:app_from_environment",
         factory=True,
-        workers=settings.workers,
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,

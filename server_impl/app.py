@@ -14,6 +14,7 @@ from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.middleware import MiddlewarePosition
 from connexion.resolver import Resolver
 from connexion.spec import Specification
+from starlette.requests import ClientDisconnect
 
 from . import connexion_layers
 from .config import SPEC_PATH, Settings
@@ -21,10 +22,15 @@ from .conversations import Conversations
 from .dispatch import HTTP_METHODS, Dispatcher, Parameters, operations
 from .handlers import Handlers
 from .middleware import AllowedMethods, BodySizeLimit, CollectionWithoutSlash
-from .problems import ServiceUnavailable
+from .problems import MalformedBody, ServiceUnavailable
 from .security import bearer_handler, unauthorized
 from .storage import DatabaseUnavailable, storage_for
 from .validation import VALIDATORS
+
+
+def _client_left(_request: ConnexionRequest, _error: Exception) -> ConnexionResponse:
+    # A client gone before its body arrived is routine, not a server error; nobody reads this.
+    return MalformedBody("The connection closed before the whole body arrived.").to_problem()
 
 
 def _service_unavailable(_request: ConnexionRequest, _error: Exception) -> ConnexionResponse:
@@ -63,6 +69,7 @@ def create_app(settings: Settings) -> ConnexionMiddleware:
     )
     app.add_error_handler(OAuthProblem, unauthorized)
     app.add_error_handler(DatabaseUnavailable, _service_unavailable)
+    app.add_error_handler(ClientDisconnect, _client_left)
     base_path = spec.raw["servers"][0]["url"]
     app.add_middleware(
         CollectionWithoutSlash,

@@ -117,3 +117,19 @@ def test_a_body_within_the_limit_is_accepted(http: httpx.Client, agent_id: str) 
 
 def test_an_unknown_path_is_a_404_problem(http: httpx.Client) -> None:
     assert_problem(http.get("/nothing-here"), 404)
+
+
+def test_a_client_that_leaves_before_its_body_arrives_changes_nothing(
+    server: RunningServer, http: httpx.Client, conversation_url: str
+) -> None:
+    address = urlsplit(server.base_url)
+    request = (
+        f"PATCH /v1{conversation_url} HTTP/1.1\r\nHost: {address.netloc}\r\n"
+        f"Authorization: {http.headers['authorization']}\r\n"
+        "Content-Type: application/json\r\nContent-Length: 30\r\n\r\n"
+    ).encode()
+    with socket.create_connection((address.hostname, address.port), timeout=5) as connection:
+        connection.sendall(request)
+    assert http.get(conversation_url).status_code == 200  # served after the one that left
+    log = server.log_path.read_text()
+    assert "Traceback" not in log, log

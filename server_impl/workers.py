@@ -1,0 +1,56 @@
+"""`serve --workers N` for N > 1: N server processes under gunicorn, connections spread evenly.
+
+uvicorn's own `--workers` hands one listening socket to every process. Linux then wakes the
+process that waited last for each new connection, so a burst of keep-alive connections (a proxy
+or a client pool opening its pool) lands on one worker while the others idle. gunicorn's
+`reuse_port` gives each worker a listener of its own in one SO_REUSEPORT group, which the kernel
+balances by connection hash; gunicorn also replaces a worker that dies.
+"""
+
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+from uvicorn_worker import UvicornWorker
+
+from .config import Settings
+
+
+class ServerWorker(UvicornWorker):
+    """One worker process: the same event loop and HTTP parser as a single-process `serve`."""
+
+    CONFIG_KWARGS = {"loop": "uvloop", "http": "httptools"}
+
+
+class _Gunicorn(BaseApplication):
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        super().__init__()
+
+    def load_config(self) -> None:
+        settings = self._settings
+        host = f"[{settings.host}]" if ":" in settings.host else settings.host
+        options: dict[str, Any] = {
+            "bind": [f"{host}:{settings.port}"],
+            "workers": settings.workers,
+            "worker_class": f"{__name__}.ServerWorker",
+            "reuse_port": True,
+            "loglevel": settings.log_level,
+            # As uvicorn does with one worker: requests logged at level info, keep-alive 5 s.
+            "accesslog": "-" if settings.log_level.lower() in {"trace", "debug", "info"} else None,
+            "keepalive": 5,
+        }
+        for name, value in options.items():
+            self.cfg.set(name, value)
+
+    def load(self) -> Any:
+        from .app import app_from_environment
+
+        return app_from_environment()
+
+
+def serve(settings: Settings) -> None:
+    """Run `settings.workers` worker processes until told to stop (SIGTERM or SIGINT).
+
+    Each worker binds the port itself, so port 0 (any free port) would give each another one.
+    """
+    _Gunicorn(settings).run()
