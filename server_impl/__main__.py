@@ -113,6 +113,8 @@ def _serve(args: argparse.Namespace) -> int:
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
+        # Off when the level hides them: uvicorn formats each line before the level check.
+        access_log=settings.logs_requests,
         loop="uvloop",
         http="httptools",
     )

@@ -25,7 +25,7 @@ from .middleware import AllowedMethods, BodySizeLimit, CollectionWithoutSlash
 from .problems import MalformedBody, ServiceUnavailable
 from .security import bearer_handler, unauthorized
 from .storage import DatabaseUnavailable, storage_for
-from .validation import VALIDATORS
+from .validation import VALIDATORS, StringPathURIParser
 
 
 def _client_left(_request: ConnexionRequest, _error: Exception) -> ConnexionResponse:
@@ -64,6 +64,7 @@ def create_app(settings: Settings) -> ConnexionMiddleware:
         SPEC_PATH,
         resolver=Resolver(function_resolver=handlers.resolve),
         validator_map=VALIDATORS,
+        uri_parser_class=StringPathURIParser,
         security_map={"bearer": bearer_handler(storage)},
         validate_responses=settings.validate_responses,
     )

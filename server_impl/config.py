@@ -27,6 +27,11 @@ class Settings(BaseSettings):
     validate_responses: bool = False
     log_level: str = "info"
 
+    @property
+    def logs_requests(self) -> bool:
+        """Whether the log level shows a line per request (uvicorn logs them at info)."""
+        return self.log_level.lower() in {"trace", "debug", "info"}
+
 
 def export(settings: Settings) -> None:
     """Puts settings into the environment, where the worker processes of `serve` read them."""

@@ -63,6 +63,17 @@ class CachingRequestValidationOperation(RequestValidationOperation):
             self._bodies[key] = plan
         return plan
 
+    def extract_content_type(self, headers: list[tuple[bytes, bytes]]) -> tuple[str, str]:
+        # connexion's helper decodes and lower-cases every header name and builds typing
+        # generics on each call; ASGI servers give the names in lower case already.
+        content_type = next((v for k, v in headers if k == b"content-type"), None)
+        mime_type, encoding = utils.split_content_type(
+            None if content_type is None else content_type.decode("latin-1")
+        )
+        if mime_type is None:  # no Content-Type: connexion's guess, the first type consumed
+            mime_type = next(iter(self._operation.consumes), "application/octet-stream")
+        return mime_type, encoding or "utf-8"
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         self._parameter_validator.validate(scope)
         mime_type, encoding = self.extract_content_type(scope["headers"])

@@ -36,7 +36,7 @@ class _Gunicorn(BaseApplication):
             "reuse_port": True,
             "loglevel": settings.log_level,
             # As uvicorn does with one worker: requests logged at level info, keep-alive 5 s.
-            "accesslog": "-" if settings.log_level.lower() in {"trace", "debug", "info"} else None,
+            "accesslog": "-" if settings.logs_requests else None,
             "keepalive": 5,
         }
         for name, value in options.items():
