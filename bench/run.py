@@ -1,12 +1,16 @@
 """`make bench`: this server, its FastAPI peer and the bare-Starlette floor, side by side.
 
-    python -m bench.run [--engines sqlite,postgresql] [--seconds 10] [--connections 16] [--big]
+    python -m bench.run [--engines sqlite,postgresql] [--seconds 5] [--rounds 3]
+                        [--connections 16] [--big]
 
 Each system serves the same database (prepared once per engine) pinned to core 0 with uvloop
 and httptools; wrk loads it from core 1 (`wrk -t1 -c16`) with a bearer key: GET and PATCH of
-one conversation. Reports requests/s, p50, p99 and the server's peak RSS, and the ratios to the
-FastAPI peer and to the floor. `--big` adds 10^6 conversations and compares PATCH and list
-pages at depth against the small database. Writes the table to bench/results.md.
+one conversation. The systems run side by side and are measured in turns, round after round,
+so that drift on this shared machine touches them alike; each figure is the median of the
+rounds. Reports requests/s, p50, p99, the server's peak RSS, its CPU time per request, how busy
+the whole machine was, and the ratios to the FastAPI peer and to the floor. `--big` adds 10^6
+conversations and compares PATCH and list pages at depth against the small database. Writes the
+table to bench/results.md.
 """
 
 import argparse
@@ -14,6 +18,7 @@ import asyncio
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -79,6 +84,17 @@ class Result:
     p50_ms: float
     p99_ms: float
     rss_mib: float
+    server_cpu_us: float  # CPU time of the server's processes per request
+    machine_busy: float  # share of all cores' time not idle, load generator and database included
+
+
+@dataclass
+class Sample:
+    requests_per_s: float
+    p50_ms: float
+    p99_ms: float
+    server_cpu_us: float
+    machine_busy: float
 
 
 @dataclass
@@ -124,23 +140,45 @@ def wrk(
     return rate, p50, p99
 
 
-def _peak_rss_kib(pid: int) -> int:
+def _processes(pid: int) -> list[int]:
+    """The server process and its workers, if any."""
+    found = [pid]
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+def _status_kib(pid: int, field: str) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1])
     return 0
 
 
 def peak_rss_mib(pid: int) -> float:
     """Peak resident memory of the server process and its workers, if any."""
-    total = _peak_rss_kib(pid)
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                total += _peak_rss_kib(int(stat.parent.name))
-        except (OSError, ValueError):
-            continue
-    return total / 1024
+    return sum(_status_kib(p, "VmHWM") for p in _processes(pid)) / 1024
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) used so far by the server process and its workers."""
+    ticks = 0
+    for p in _processes(pid):
+        fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def machine_times() -> tuple[int, int]:
+    """(busy, total) clock ticks of all cores since boot."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]  # idle + iowait
+    total = sum(values[:8])  # guest time is counted in user already
+    return total - idle, total
 
 
 async def _fill(url: str, rows: int) -> Database:
@@ -246,6 +284,15 @@ def serve(system: str, database: Database, log: Path) -> tuple[subprocess.Popen[
     raise RuntimeError(f"{system} did not start; see {log}")
 
 
+def sample(process: subprocess.Popen[bytes], url: str, script: str, key: str, seconds: int,
+           connections: int) -> Sample:  # fmt: skip
+    cpu_before, (busy_before, total_before) = cpu_seconds(process.pid), machine_times()
+    rate, p50, p99 = wrk(url, script, key, seconds, connections)
+    cpu, (busy, total) = cpu_seconds(process.pid) - cpu_before, machine_times()
+    served = rate * seconds
+    return Sample(rate, p50, p99, cpu / served * 1e6, (busy - busy_before) / (total - total_before))
+
+
 def measure(
     engine: str,
     rows: int,
@@ -255,35 +302,61 @@ def measure(
     systems: list[str],
     operations: dict[str, tuple[str, str]],
 ) -> list[Result]:
-    results = []
-    for system in systems:
-        process, base = serve(system, database, log)
-        try:
-            for operation, (script, path) in operations.items():
-                url = base + path.format(id=database.conversation_id, deep=database.deep_cursor)
-                wrk(url, script, database.key, 2, args.connections)  # warm-up
-                rate, p50, p99 = wrk(url, script, database.key, args.seconds, args.connections)
-                results.append(
-                    Result(
-                        engine, rows, system, operation, rate, p50, p99, peak_rss_mib(process.pid)
+    """Serves every system at once (idle ones cost nothing) and loads them in turns."""
+    running: dict[str, tuple[subprocess.Popen[bytes], str]] = {}
+    samples: dict[tuple[str, str], list[Sample]] = {}
+    try:
+        for system in systems:
+            running[system] = serve(system, database, log)
+        for round_ in range(args.rounds):
+            for system, (process, base) in running.items():
+                for operation, (script, path) in operations.items():
+                    url = base + path.format(id=database.conversation_id, deep=database.deep_cursor)
+                    if round_ == 0:
+                        wrk(url, script, database.key, 2, args.connections)  # warm-up
+                    taken = sample(
+                        process, url, script, database.key, args.seconds, args.connections
                     )
+                    samples.setdefault((system, operation), []).append(taken)
+                    print(
+                        f"  {engine:10} {rows:>9,} {system:22} {operation:16} round {round_ + 1}"
+                        f" {taken.requests_per_s:7,.0f} req/s  p50 {taken.p50_ms:5.2f} ms"
+                        f"  p99 {taken.p99_ms:5.2f} ms  {taken.server_cpu_us:4.0f} µs/req"
+                        f"  machine {taken.machine_busy:4.0%}",
+                        flush=True,
+                    )
+        results = []
+        for (system, operation), rounds in samples.items():
+
+            def median(field: str, rounds: list[Sample] = rounds) -> float:
+                return float(statistics.median(getattr(one, field) for one in rounds))
+
+            results.append(
+                Result(
+                    engine,
+                    rows,
+                    system,
+                    operation,
+                    requests_per_s=median("requests_per_s"),
+                    p50_ms=median("p50_ms"),
+                    p99_ms=median("p99_ms"),
+                    rss_mib=peak_rss_mib(running[system][0].pid),
+                    server_cpu_us=median("server_cpu_us"),
+                    machine_busy=median("machine_busy"),
                 )
-                print(
-                    f"  {engine:10} {rows:>9,} {system:16} {operation:22} {rate:9,.0f} req/s"
-                    f"  p50 {p50:6.2f} ms  p99 {p99:6.2f} ms",
-                    flush=True,
-                )
-        finally:
+            )
+        return results
+    finally:
+        for process, _ in running.values():
             process.terminate()
             process.wait()
-    return results
 
 
 def table(results: list[Result]) -> str:
     lines = [
         "| engine | conversations | operation | system | req/s | p50 ms | p99 ms | peak RSS MiB"
-        " | vs FastAPI | vs floor |",
-        "|---|---:|---|---|---:|---:|---:|---:|---:|---:|",
+        " | server CPU µs/req | machine busy | vs FastAPI | vs floor |",
+        "|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     by_key = {(r.engine, r.rows, r.operation, r.system): r for r in results}
     for result in results:
@@ -296,7 +369,8 @@ def table(results: list[Result]) -> str:
         lines.append(
             f"| {result.engine} | {result.rows:,} | {result.operation} | {result.system}"
             f" | {result.requests_per_s:,.0f} | {result.p50_ms:.2f} | {result.p99_ms:.2f}"
-            f" | {result.rss_mib:.0f} | {versus[0]} | {versus[1]} |"
+            f" | {result.rss_mib:.0f} | {result.server_cpu_us:.0f} | {result.machine_busy:.0%}"
+            f" | {versus[0]} | {versus[1]} |"
         )
     return "\n".join(lines)
 
@@ -304,7 +378,8 @@ def table(results: list[Result]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(prog="make bench")
     parser.add_argument("--engines", default="sqlite,postgresql")
-    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--seconds", type=int, default=5, help="per round")
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--rows", type=int, default=1_000)
     parser.add_argument("--big", action="store_true", help="also 10^6 conversations")
@@ -342,7 +417,8 @@ def main() -> int:
     print("\n" + report)
     header = (
         f"`make bench` on {datetime.now(UTC):%Y-%m-%d}, {os.cpu_count()} cores, server on core"
-        f" {SERVER_CORE}, `wrk -t1 -c{args.connections} -d{args.seconds}s` on core {LOAD_CORE}.\n\n"
+        f" {SERVER_CORE}, `wrk -t1 -c{args.connections} -d{args.seconds}s` on core {LOAD_CORE};"
+        f" median of {args.rounds} rounds, systems in turns.\n\n"
     )
     (ROOT / "bench" / "results.md").write_text(header + report + "\n")
     return 0
