@@ -20,6 +20,11 @@ class ServerWorker(UvicornWorker):
 
     CONFIG_KWARGS = {"loop": "uvloop", "http": "httptools"}
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # As with one worker: uvicorn formats each access line before its logger's level check.
+        self.config.access_log = Settings().logs_requests
+
 
 class _Gunicorn(BaseApplication):
     def __init__(self, settings: Settings) -> None:
@@ -34,6 +39,8 @@ class _Gunicorn(BaseApplication):
             "workers": settings.workers,
             "worker_class": f"{__name__}.ServerWorker",
             "reuse_port": True,
+            # gunicorn's runtime control socket: one per-user path for every instance, unused here.
+            "control_socket_disable": True,
             "loglevel": settings.log_level,
             # As uvicorn does with one worker: requests logged at level info, keep-alive 5 s.
             "accesslog": "-" if settings.logs_requests else None,
@@ -53,4 +60,9 @@ def serve(settings: Settings) -> None:
 
     Each worker binds the port itself, so port 0 (any free port) would give each another one.
     """
+    # gunicorn's own banner shows no address: the workers, not the arbiter, bind it.
+    print(
+        f"Serving on http://{settings.host}:{settings.port} with {settings.workers} workers",
+        flush=True,
+    )
     _Gunicorn(settings).run()
