@@ -23,6 +23,8 @@ from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.operations import AbstractOperation
 from starlette.types import Receive, Scope, Send
 
+from .headers import raw_header
+
 
 @dataclass(frozen=True)
 class _BodyPlan:
@@ -64,9 +66,8 @@ class CachingRequestValidationOperation(RequestValidationOperation):
         return plan
 
     def extract_content_type(self, headers: list[tuple[bytes, bytes]]) -> tuple[str, str]:
-        # connexion's helper decodes and lower-cases every header name and builds typing
-        # generics on each call; ASGI servers give the names in lower case already.
-        content_type = next((v for k, v in headers if k == b"content-type"), None)
+        # connexion's helper decodes every header and builds typing generics on each call.
+        content_type = raw_header(headers, b"content-type")
         mime_type, encoding = utils.split_content_type(
             None if content_type is None else content_type.decode("latin-1")
         )

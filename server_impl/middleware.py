@@ -3,10 +3,10 @@
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from starlette.datastructures import Headers
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .headers import raw_header
 from .problems import ContentTooLarge, MethodNotAllowed
 
 
@@ -25,7 +25,7 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = Headers(scope=scope).get("content-length")
+        declared = raw_header(scope["headers"], b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             raise ContentTooLarge(self.max_bytes)
         received = 0
@@ -80,6 +80,6 @@ class AllowedMethods:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             for pattern, allowed, allow_header in self.paths:
-                if pattern.match(scope["path"]) and scope["method"] not in allowed:
+                if scope["method"] not in allowed and pattern.match(scope["path"]):
                     raise MethodNotAllowed(scope["method"], allow_header)
         await self.app(scope, receive, send)

@@ -21,9 +21,9 @@ from connexion.utils import is_nullable
 from connexion.validators import VALIDATOR_MAP, JSONRequestBodyValidator, ParameterValidator
 from jsonschema import Draft4Validator
 from jsonschema.exceptions import best_match
-from starlette.datastructures import Headers
 from starlette.types import Scope
 
+from .headers import raw_header
 from .problems import InvalidParams, MalformedBody, UnsupportedMediaType
 
 _ABSENT = object()
@@ -108,11 +108,11 @@ class ProblemParameterValidator(ParameterValidator):
 def _declared_charset(scope: Scope) -> str | None:
     # connexion misses a charset written after "; " (with the customary space), so read the
     # header with the standard library's parser instead.
-    content_type = Headers(scope=scope).get("content-type", "")
-    if ";" not in content_type:
+    content_type = raw_header(scope["headers"], b"content-type")
+    if content_type is None or b";" not in content_type:
         return None
     header = Message()
-    header["content-type"] = content_type
+    header["content-type"] = content_type.decode("latin-1")
     return header.get_content_charset()
 
 
