@@ -23,7 +23,7 @@ from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.operations import AbstractOperation
 from starlette.types import Receive, Scope, Send
 
-from .headers import raw_header
+from .headers import charset, raw_header
 
 
 @dataclass(frozen=True)
@@ -66,14 +66,16 @@ class CachingRequestValidationOperation(RequestValidationOperation):
         return plan
 
     def extract_content_type(self, headers: list[tuple[bytes, bytes]]) -> tuple[str, str]:
-        # connexion's helper decodes every header and builds typing generics on each call.
-        content_type = raw_header(headers, b"content-type")
-        mime_type, encoding = utils.split_content_type(
-            None if content_type is None else content_type.decode("latin-1")
-        )
-        if mime_type is None:  # no Content-Type: connexion's guess, the first type consumed
-            mime_type = next(iter(self._operation.consumes), "application/octet-stream")
-        return mime_type, encoding or "utf-8"
+        """(media type, charset) as connexion reads them, with the charset read correctly.
+
+        connexion's helper decodes every header and builds typing generics on each call, and
+        misses a charset written after "; ".
+        """
+        raw = raw_header(headers, b"content-type")
+        if raw is None:  # connexion's guess: the first type the operation consumes
+            return next(iter(self._operation.consumes), "application/octet-stream"), "utf-8"
+        content_type = raw.decode("latin-1")
+        return content_type.split(";", 1)[0], charset(content_type) or "utf-8"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         self._parameter_validator.validate(scope)

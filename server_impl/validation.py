@@ -9,7 +9,6 @@ these compile each schema once and take the cheap is_valid path unless the value
 """
 
 from collections.abc import AsyncIterator
-from email.message import Message
 from typing import Any
 
 import jsonschema_rs
@@ -23,7 +22,6 @@ from jsonschema import Draft4Validator
 from jsonschema.exceptions import best_match
 from starlette.types import Scope
 
-from .headers import raw_header
 from .problems import InvalidParams, MalformedBody, UnsupportedMediaType
 
 _ABSENT = object()
@@ -105,22 +103,13 @@ class ProblemParameterValidator(ParameterValidator):
             raise InvalidParams(name, error[1])
 
 
-def _declared_charset(scope: Scope) -> str | None:
-    # connexion misses a charset written after "; " (with the customary space), so read the
-    # header with the standard library's parser instead.
-    content_type = raw_header(scope["headers"], b"content-type")
-    if content_type is None or b";" not in content_type:
-        return None
-    header = Message()
-    header["content-type"] = content_type.decode("latin-1")
-    return header.get_content_charset()
-
-
 class ProblemJSONBodyValidator(JSONRequestBodyValidator):
     async def _parse(self, stream: AsyncIterator[bytes], scope: Scope) -> Any:
-        charset = _declared_charset(scope)
-        if charset is not None and charset not in _UTF8:
-            raise UnsupportedMediaType(f"JSON bodies must be encoded as UTF-8, not {charset}.")
+        # The charset as the request validation layer (connexion_layers) read it.
+        if self._encoding not in _UTF8:
+            raise UnsupportedMediaType(
+                f"JSON bodies must be encoded as UTF-8, not {self._encoding}."
+            )
         raw = b"".join([chunk async for chunk in stream])
         if not raw:
             return _ABSENT
