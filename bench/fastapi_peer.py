@@ -14,13 +14,13 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, Header, HTTPException, Path, Response
 
 from generated.models import ConversationUpdate
-from server_impl import keys
-from server_impl.conversations import Conversations
-from server_impl.etags import etag, parse_if_match
-from server_impl.identity import Actor
-from server_impl.storage import Versioned, storage_for
+from server_impl.domain import keys
+from server_impl.domain.actor import Actor
+from server_impl.domain.conversations import Conversations
+from server_impl.domain.versions import Versioned, etag, parse_if_match
+from server_impl.storage import store_for
 
-storage = storage_for(os.environ["CONVERSATIONS_DATABASE_URL"])
+storage = store_for(os.environ["CONVERSATIONS_DATABASE_URL"])
 conversations = Conversations(storage)
 ConversationId = Annotated[
     str,

@@ -30,10 +30,11 @@ from pathlib import Path
 import asyncpg
 import httpx
 
-from server_impl import keys, schema
-from server_impl.storage import NewConversation, storage_for
-from tests.postgres import PostgresCluster
-from tests.support import ROOT, free_port
+from server_impl.domain import keys
+from server_impl.domain.ports import NewConversation
+from server_impl.storage import migrate, store_for
+from testbed import ROOT, free_port
+from testbed.postgres import PostgresCluster
 
 SERVER_CORE, LOAD_CORE = "0", "1"
 ORGANIZATION, USER, AGENT = "bench", "bench", f"agent-{uuid.uuid4()}"
@@ -182,7 +183,7 @@ def machine_times() -> tuple[int, int]:
 
 
 async def _fill(url: str, rows: int) -> Database:
-    storage = storage_for(url)
+    storage = store_for(url)
     await storage.open()
     try:
         minted = await keys.mint(storage, organization=ORGANIZATION, user=USER)
@@ -246,7 +247,7 @@ async def _fill(url: str, rows: int) -> Database:
 
 
 def prepare(url: str, rows: int) -> Database:
-    schema.upgrade(url)
+    migrate.upgrade(url)
     return asyncio.run(_fill(url, rows))
 
 

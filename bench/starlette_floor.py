@@ -16,14 +16,14 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from generated.models import ConversationUpdate
-from server_impl import keys
-from server_impl.conversations import Conversations
-from server_impl.etags import etag, parse_if_match
-from server_impl.identity import Actor
-from server_impl.problems import NotFound
-from server_impl.storage import Versioned, storage_for
+from server_impl.domain import keys
+from server_impl.domain.actor import Actor
+from server_impl.domain.conversations import Conversations
+from server_impl.domain.errors import NotFound
+from server_impl.domain.versions import Versioned, etag, parse_if_match
+from server_impl.storage import store_for
 
-storage = storage_for(os.environ["CONVERSATIONS_DATABASE_URL"])
+storage = store_for(os.environ["CONVERSATIONS_DATABASE_URL"])
 conversations = Conversations(storage)
 CONVERSATION_ID = re.compile(
     r"conv-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"

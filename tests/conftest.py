@@ -10,8 +10,16 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
-from tests.postgres import PostgresCluster
-from tests.support import ENGINES, Keys, RunningServer, bearer, migrate, mint_key, start_server
+from tests.support import (
+    ENGINES,
+    Keys,
+    PostgresCluster,
+    RunningServer,
+    bearer,
+    migrate,
+    mint_key,
+    start_server,
+)
 
 
 @pytest.fixture(scope="session")

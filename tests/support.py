@@ -1,28 +1,35 @@
-"""Helpers for every kind of test: real server processes, the operator CLI, keys."""
+"""Helpers for every kind of test: real server processes, the operator CLI, keys, the
+in-process app. Test modules and conftest.py files import from here only."""
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import time
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+from starlette.testclient import TestClient
 
-ROOT = Path(__file__).resolve().parent.parent
+from server_impl.api.app import create_app
+from server_impl.domain import keys
+from server_impl.domain.ports import Store
+from server_impl.ops.settings import Settings
+from server_impl.storage import migrate as migrations
+from server_impl.storage import store_for
+
+# Re-exported: the tests reach the testbed through this module.
+from testbed import ROOT as ROOT
+from testbed import free_port as free_port
+from testbed.postgres import PostgresCluster as PostgresCluster
+
 T = TypeVar("T")
 # The engines every database test runs on; CONVERSATIONS_TEST_ENGINES=sqlite for a quick loop.
 ENGINES = os.environ.get("CONVERSATIONS_TEST_ENGINES", "sqlite,postgresql").split(",")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
@@ -123,3 +130,46 @@ def start_server(
             time.sleep(0.05)
     server.stop()
     raise RuntimeError(f"server did not start:\n{log_path.read_text()}")
+
+
+AGENT = "agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9"
+
+
+def fresh_key(database_url: str) -> dict[str, str]:
+    return bearer(mint_key(database_url, "acme", "alice"))
+
+
+async def create_conversation(client: httpx.AsyncClient, summary: str = "") -> str:
+    created = await client.post(
+        "/conversations/", params={"agent_id": AGENT}, json={"summary": summary}
+    )
+    assert created.status_code == 200, created.text
+    return str(created.json()["id"])
+
+
+def new_sqlite_database(folder: Path) -> str:
+    """A migrated SQLite database in folder, made in this process; its URL."""
+    url = f"sqlite:///{folder / 'conversations.db'}"
+    migrations.upgrade(url)
+    return url
+
+
+def mint_key_in_process(database_url: str, organization: str = "acme", user: str = "alice") -> str:
+    async def mint() -> str:
+        store = store_for(database_url)
+        await store.open()
+        try:
+            return (await keys.mint(store, organization=organization, user=user)).key
+        finally:
+            await store.close()
+
+    return run_async(mint())
+
+
+@contextmanager
+def in_process(store: Store, **settings: Any) -> Iterator[TestClient]:
+    """The app around store (not yet opened), served in this process through an ASGI
+    transport, with its lifespan; responses are validated against the spec."""
+    app = create_app(Settings(validate_responses=True, **settings), store)
+    with TestClient(app, base_url="http://testserver/v1", raise_server_exceptions=False) as client:
+        yield client

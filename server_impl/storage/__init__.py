@@ -1,177 +1,22 @@
-"""Storage: what the service needs kept, behind one small interface per concern.
+"""Storage: everything known about database engines, and nothing else.
 
-All SQL lives in this package, one module per engine.
+`urls` reads a database URL and names its engine; `sql` holds what both engines store and ask,
+written once; `sqlite` and `postgres` hold only what differs (placeholders, locking, driver
+calls, error mapping); `migrate` and `migrations/` own the schema.
 """
 
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Literal, Protocol
+from server_impl.domain.ports import Store
 
-from generated.models import Conversation
-
-Order = Literal["asc", "desc"]
+from .urls import DatabaseUrl
 
 
-class DatabaseUnavailable(RuntimeError):
-    """The database cannot be reached or is too busy to answer now; retrying later may work."""
-
-
-@dataclass(frozen=True, slots=True)
-class Versioned:
-    """A conversation with its version, which every change bumps (the source of its ETag)."""
-
-    conversation: Conversation
-    version: int
-
-
-Versions = frozenset[int]
-"""The versions an If-Match header accepts; None where it accepts any (or is absent)."""
-
-
-class CursorNotFound(LookupError):
-    """The `after` cursor names no conversation of the organization."""
-
-
-@dataclass(frozen=True)
-class NewConversation:
-    id: str
-    organization_id: str
-    agent_id: str
-    summary: str | None
-    created_at: datetime
-    created_by_id: str
-
-
-@dataclass(frozen=True)
-class Page:
-    organization_id: str
-    limit: int
-    order: Order
-    agent_id: str | None = None
-    after: str | None = None
-    summary_search: str | None = None
-
-
-class ConversationStore(Protocol):
-    """Conversations, always scoped by organization; deletion is soft."""
-
-    async def insert(self, new: NewConversation) -> Versioned: ...
-
-    async def get(self, organization_id: str, conversation_id: str) -> Versioned | None: ...
-
-    async def get_default(self, organization_id: str, agent_id: str) -> Versioned | None: ...
-
-    async def get_or_insert_default(self, new: NewConversation) -> Versioned: ...
-
-    async def update(
-        self,
-        organization_id: str,
-        conversation_id: str,
-        *,
-        summary: str | None,
-        set_summary: bool,
-        updated_at: datetime,
-        updated_by_id: str,
-        if_version: Versions | None = None,
-    ) -> Versioned | None:
-        """None when there is no such live conversation or its version is not in if_version."""
-
-    async def soft_delete(
-        self,
-        organization_id: str,
-        conversation_id: str,
-        deleted_at: datetime,
-        if_version: Versions | None = None,
-    ) -> Versioned | None: ...
-
-    async def list_page(self, page: Page) -> list[Conversation]: ...
-
-
-@dataclass(frozen=True)
-class KeyOwner:
-    """Who a stored key acts as, and whether it still may."""
-
-    key_id: str
-    secret_hash: str
-    user_id: str
-    organization_id: str
-    revoked: bool
-
-
-@dataclass(frozen=True)
-class KeyListing:
-    key_id: str
-    organization_name: str
-    user_name: str
-    created_at: datetime
-    revoked_at: datetime | None
-
-
-class KeyStore(Protocol):
-    """API keys, stored as hashes only, and the users and organizations they act as."""
-
-    async def insert_key(
-        self,
-        *,
-        key_id: str,
-        secret_hash: str,
-        organization_name: str,
-        user_name: str,
-        new_organization_id: str,
-        new_user_id: str,
-        created_at: datetime,
-        only_if_first: bool = False,
-    ) -> bool:
-        """Stores a key for the named user of the named organization, creating either if new.
-
-        With only_if_first, stores it only while no key exists at all, atomically: of several
-        replicas starting on an empty database, one mints the bootstrap key. Returns whether
-        the key was stored."""
-
-    async def key_owner(self, key_id: str) -> KeyOwner | None: ...
-
-    async def list_keys(self) -> list[KeyListing]: ...
-
-    async def revoke_key(self, key_id: str, revoked_at: datetime) -> bool | None:
-        """True if revoked now, False if it already was, None if there is no such key."""
-
-
-class Storage(ConversationStore, KeyStore, Protocol):
-    async def open(self) -> None:
-        """Connects; called once on the event loop that will use the storage."""
-
-    async def ping(self) -> None:
-        """Raises DatabaseUnavailable unless the database answers now."""
-
-    async def close(self) -> None: ...
-
-
-def like_pattern(text: str) -> str:
-    """A LIKE pattern matching text anywhere, its wildcards escaped with a backslash."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def is_postgres_url(database_url: str) -> bool:
-    return database_url.startswith(("postgresql://", "postgres://"))
-
-
-def sqlite_path(database_url: str) -> str:
-    """The file of a ``sqlite:///relative`` or ``sqlite:////absolute`` URL."""
-    prefix = "sqlite:///"
-    if not database_url.startswith(prefix) or database_url == prefix:
-        raise ValueError(
-            f"unsupported database URL {database_url!r}: use sqlite:///PATH or postgresql://…"
-        )
-    return database_url[len(prefix) :]
-
-
-def storage_for(database_url: str) -> Storage:
-    """The storage for a URL, not yet opened."""
-    if is_postgres_url(database_url):
+def store_for(database_url: str) -> Store:
+    """The store for a URL, not yet opened. Raises ValueError for an unsupported URL."""
+    url = DatabaseUrl.parse(database_url)
+    if url.engine == "postgresql":
         from .postgres import PostgresStore
 
-        return PostgresStore(database_url)
+        return PostgresStore(url.url)
     from .sqlite import SqliteStore
 
-    return SqliteStore(sqlite_path(database_url))
+    return SqliteStore(url.sqlite_path)

@@ -115,6 +115,30 @@ def test_a_body_within_the_limit_is_accepted(http: httpx.Client, agent_id: str) 
     assert response.json()["summary"] == summary
 
 
+ITEM = "/conversations/conv-00000000-0000-4000-8000-000000000000"
+
+
+@pytest.mark.parametrize(
+    ("path", "allowed"),
+    [
+        ("/conversations/", {"GET", "HEAD", "POST"}),
+        ("/conversations", {"GET", "HEAD", "POST"}),
+        (ITEM, {"GET", "HEAD", "PATCH", "DELETE"}),
+        ("/conversations/default", {"GET", "HEAD", "PATCH", "DELETE"}),
+    ],
+)
+@pytest.mark.parametrize("method", ["OPTIONS", "PUT", "TRACE"])
+def test_an_unsupported_method_is_a_405_whose_allow_lists_every_method(
+    server: RunningServer, path: str, allowed: set[str], method: str
+) -> None:
+    # schemathesis ST205 (unsupported method): connexion routes each operation on its own, so
+    # its 405 named only the first operation's methods ("Allow: HEAD, GET" for an item that also
+    # takes PATCH and DELETE).
+    response = httpx.request(method, f"{server.api_url}{path}")
+    assert_problem(response, 405)
+    assert {m.strip() for m in response.headers["allow"].split(",")} == allowed
+
+
 def test_an_unknown_path_is_a_404_problem(http: httpx.Client) -> None:
     assert_problem(http.get("/nothing-here"), 404)
 

@@ -47,11 +47,19 @@ def page(
 
 
 def walk(
-    client: AuthenticatedClient, agent_id: str, limit: int, order: ListConversationsOrder
+    client: AuthenticatedClient,
+    agent_id: str,
+    *,
+    limit: int,
+    order: ListConversationsOrder | Unset = UNSET,
+    after: str | Unset = UNSET,
 ) -> list[str]:
+    """Every id after `after`, page by page. Fails at once when a page repeats an id already
+    seen, which a cursor that does not advance would otherwise turn into an endless loop."""
     seen: list[str] = []
-    after: str | Unset = UNSET
     while ids := page(client, agent_id, limit=limit, after=after, order=order):
+        repeated = set(ids) & set(seen)
+        assert not repeated, f"the page after {after} repeats {sorted(repeated)}"
         seen += ids
         after = ids[-1]
     return seen
@@ -126,7 +134,7 @@ def test_pages_cover_every_conversation_once(
 ) -> None:
     ids = [create(client, agent_id).id for _ in range(7)]
     expected = ids[::-1] if order == ListConversationsOrder.DESC else ids
-    assert walk(client, agent_id, 3, order) == expected
+    assert walk(client, agent_id, limit=3, order=order) == expected
 
 
 def test_pagination_stays_correct_while_others_insert_and_delete(
@@ -138,16 +146,8 @@ def test_pagination_stays_correct_while_others_insert_and_delete(
     create(client, agent_id)  # newer than every cursor: must not shift later pages
     delete_conversation.sync(ids[4], client=client)  # the cursor itself
     delete_conversation.sync(ids[2], client=client)  # one not seen yet
-    rest = walk_from(client, agent_id, first[-1])
+    rest = walk(client, agent_id, limit=2, after=first[-1])
     assert rest == [ids[3], ids[1], ids[0]]
-
-
-def walk_from(client: AuthenticatedClient, agent_id: str, after: str) -> list[str]:
-    seen: list[str] = []
-    while ids := page(client, agent_id, limit=2, after=after):
-        seen += ids
-        after = ids[-1]
-    return seen
 
 
 def test_list_filters_by_agent(client: AuthenticatedClient, agent_id: str) -> None:

@@ -5,8 +5,6 @@ from letta_conversations_client import AuthenticatedClient
 from letta_conversations_client.api.conversations import update_conversation
 from letta_conversations_client.models import Conversation, ConversationUpdate, Problem
 
-from tests.support import RunningServer
-
 
 def etag_of(response: httpx.Response) -> str:
     tag = response.headers["etag"]
@@ -118,7 +116,16 @@ def test_the_generated_client_sends_if_match(
     assert isinstance(fresh.parsed, Conversation) and fresh.parsed.summary == "y"
 
 
-def test_health_probes_need_no_key(server: RunningServer) -> None:
-    server_url = server.api_url
-    assert httpx.get(f"{server_url}/health").json() == {"status": "ok"}
-    assert httpx.get(f"{server_url}/health/ready").json() == {"status": "ready"}
+def test_deleting_the_default_honours_if_match(http: httpx.Client, agent_id: str) -> None:
+    params = {"agent_id": agent_id}
+    first = http.get("/conversations/default", params=params)
+    stale = http.delete("/conversations/default", params=params, headers={"If-Match": '"999"'})
+    assert stale.status_code == 412
+    assert stale.headers["content-type"] == "application/problem+json"
+    kept = http.get("/conversations/default", params=params)
+    assert kept.json()["id"] == first.json()["id"], "a failed conditional delete deleted"
+    deleted = http.delete(
+        "/conversations/default", params=params, headers={"If-Match": etag_of(first)}
+    )
+    assert deleted.status_code == 200 and deleted.json()["id"] == first.json()["id"]
+    assert http.get(f"/conversations/{first.json()['id']}").status_code == 404

@@ -1,12 +1,9 @@
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.support import RunningServer, bearer, mint_key, start_server
-
-AGENT = "agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9"
+from tests.support import RunningServer, start_server
 
 
 @pytest.fixture
@@ -24,15 +21,3 @@ def launch(tmp_path: Path) -> Iterator[Callable[..., RunningServer]]:
     for server in started:
         if server.process.poll() is None:
             server.stop()
-
-
-def fresh_key(database_url: str) -> dict[str, str]:
-    return bearer(mint_key(database_url, "acme", "alice"))
-
-
-async def create_conversation(client: httpx.AsyncClient, summary: str = "") -> str:
-    created = await client.post(
-        "/conversations/", params={"agent_id": AGENT}, json={"summary": summary}
-    )
-    assert created.status_code == 200, created.text
-    return str(created.json()["id"])

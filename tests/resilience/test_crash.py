@@ -7,8 +7,7 @@ from collections.abc import Callable
 
 import httpx
 
-from tests.resilience.conftest import create_conversation, fresh_key
-from tests.support import RunningServer
+from tests.support import RunningServer, create_conversation, fresh_key
 
 CONVERSATIONS = 400
 WRITERS = 8

@@ -6,9 +6,7 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
-from tests.postgres import PostgresCluster
-from tests.resilience.conftest import AGENT, fresh_key
-from tests.support import ENGINES, RunningServer, migrate
+from tests.support import AGENT, ENGINES, PostgresCluster, RunningServer, fresh_key, migrate
 
 ANSWER_WITHIN_S = 10  # the server answers within ~2 s; a hang would hit this client timeout
 

@@ -1,0 +1,96 @@
+"""Every change this service makes to how connexion 3.3 runs, fenced here.
+
+Each module holds one adaptation: what it changes in connexion, and why. They lean on
+connexion's internals, which change between releases, so ``ADAPTED_FOR`` names the release
+they were written for and ``RELIED_ON`` every internal they use;
+``tests/api/connexion_adaptations/test_fence.py`` fails when the installed connexion is another
+release or lacks one of them, and the tests named below pin what each adaptation does.
+
+- ``dispatch``: a dispatcher replaces connexion's application layer, which re-inspected and
+  re-wrapped the handler on every request (half FastAPI's throughput, `make bench` at a5c5973).
+  Reads the routed operation from connexion's ``connexion_routing`` scope extension.
+  Pinned by every end-to-end test, and by ``test_dispatch.py``.
+- ``request_validation``: request validation prepared once per operation and media type
+  instead of per request; the content type read from the raw headers, with a charset after
+  "; " read correctly (connexion's helper missed it). Pinned by ``test_request_validation.py``
+  and ``tests/e2e/test_bad_input.py`` (415 for charsets other than UTF-8).
+- ``validators``: 422 with ``invalid_params`` for values that break the schema and 400 only
+  for a body that is not JSON in UTF-8 (connexion answers 400 for all); schemas compiled once
+  with jsonschema-rs, which also reads a pattern's ``$`` as JSON Schema means it (Python's
+  ``re`` lets a trailing newline through). Pinned by ``test_validators.py`` and
+  ``tests/e2e/test_bad_input.py``.
+- ``uri_parser``: plain string path parameters passed through connexion's URI parser untouched
+  (3.4 % of GET in py-spy). Pinned by ``test_uri_parser.py``.
+- ``swagger_ui``: Swagger UI's router consulted only for documentation paths, matched exactly.
+  Pinned by ``test_swagger_ui.py``.
+- ``bearer``: the bearer check given in code rather than as a module path in the spec, called
+  without connexion's per-request signature inspection. Pinned by ``test_bearer.py`` and
+  ``tests/e2e/test_identity.py``.
+"""
+
+from typing import Any
+
+from connexion import ConnexionMiddleware
+from connexion.middleware.request_validation import RequestValidationMiddleware
+from connexion.middleware.swagger_ui import SwaggerUIMiddleware
+
+from .bearer import bearer_handler
+from .dispatch import Dispatcher, Handler
+from .request_validation import CachingRequestValidationMiddleware
+from .swagger_ui import DocsOnlySwaggerUI
+from .uri_parser import StringPathURIParser
+from .validators import VALIDATORS
+
+ADAPTED_FOR = "3.3.0"
+
+RELIED_ON: list[tuple[str, str]] = [
+    # (connexion object, attribute): methods and class attributes, and instance attributes
+    # that the named class's __init__ assigns.
+    ("connexion.ConnexionMiddleware", "default_middlewares"),
+    ("connexion.middleware.request_validation.RequestValidationMiddleware", "api_cls"),
+    ("connexion.middleware.request_validation.RequestValidationAPI", "make_operation"),
+    ("connexion.middleware.request_validation.RequestValidationAPI", "self.next_app"),
+    ("connexion.middleware.request_validation.RequestValidationAPI", "self.validator_map"),
+    ("connexion.middleware.request_validation.RequestValidationAPI", "self.strict_validation"),
+    ("connexion.middleware.request_validation.RequestValidationOperation", "self._operation"),
+    ("connexion.middleware.request_validation.RequestValidationOperation", "self._validator_map"),
+    ("connexion.middleware.request_validation.RequestValidationOperation", "validate_mime_type"),
+    ("connexion.middleware.request_validation.RequestValidationOperation", "extract_content_type"),
+    ("connexion.operations.AbstractOperation", "self._uri_parser_class"),
+    ("connexion.operations.AbstractOperation", "body_schema"),
+    ("connexion.operations.AbstractOperation", "body_definition"),
+    ("connexion.validators.JSONRequestBodyValidator", "_parse"),
+    ("connexion.validators.JSONRequestBodyValidator", "_validate"),
+    ("connexion.validators.AbstractRequestBodyValidator", "self._encoding"),
+    ("connexion.validators.AbstractRequestBodyValidator", "self._required"),
+    ("connexion.validators.AbstractRequestBodyValidator", "self._schema"),
+    ("connexion.validators.ParameterValidator", "validate_parameter"),
+    ("connexion.uri_parsing.OpenAPIURIParser", "resolve_path"),
+    ("connexion.security.BearerSecurityHandler", "_resolve_func"),
+    ("connexion.security.BearerSecurityHandler", "_get_verify_func"),
+    ("connexion.security.BearerSecurityHandler", "get_auth_header_value"),
+    ("connexion.middleware.swagger_ui.SwaggerUIMiddleware", "add_api"),
+    ("connexion.middleware.swagger_ui.SwaggerUIMiddleware", "self.router"),
+]
+
+_REPLACEMENTS = {
+    RequestValidationMiddleware: CachingRequestValidationMiddleware,
+    SwaggerUIMiddleware: DocsOnlySwaggerUI,
+}
+
+
+def middlewares() -> list[Any]:
+    """connexion's default middleware stack with the adapted layers in place."""
+    return [_REPLACEMENTS.get(m, m) for m in ConnexionMiddleware.default_middlewares]
+
+
+__all__ = [
+    "ADAPTED_FOR",
+    "RELIED_ON",
+    "VALIDATORS",
+    "Dispatcher",
+    "Handler",
+    "StringPathURIParser",
+    "bearer_handler",
+    "middlewares",
+]

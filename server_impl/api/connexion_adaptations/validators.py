@@ -1,0 +1,135 @@
+"""connexion's request validators, answering as this API's error contract says.
+
+connexion answers every failed check with 400. Upstream Letta, and the official SDK's
+``UnprocessableEntityError``, use 422 for values that break the schema, keeping 400 for a body
+that is not JSON at all. These validators keep connexion's checks and change only the answer.
+
+connexion also compiles a JSON Schema validator for every parameter and body of every request;
+these compile each schema once and take the cheap is_valid path unless the value is invalid.
+"""
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import jsonschema_rs
+import orjson
+from connexion.datastructures import MediaTypeDict
+from connexion.json_schema import Draft4RequestValidator
+from connexion.validators import VALIDATOR_MAP, JSONRequestBodyValidator, ParameterValidator
+from jsonschema import Draft4Validator
+from jsonschema.exceptions import best_match
+from starlette.types import Scope
+
+from server_impl.api.problems import InvalidParams, MalformedBody, UnsupportedMediaType
+
+_ABSENT = object()
+_UTF8 = {"utf-8", "utf8"}
+
+
+class CompiledSchema:
+    """A schema of the spec, checked by jsonschema-rs and explained by jsonschema.
+
+    jsonschema-rs (compiled) decides; only for an invalid value does the pure-Python validator
+    connexion uses run, to name what is wrong. jsonschema-rs reads a pattern's `$` as the end of
+    the text, as JSON Schema means it, where Python's `re` also lets a trailing newline through.
+    """
+
+    def __init__(self, schema: dict[str, Any], kind: type[Draft4Validator]) -> None:
+        self._fast = jsonschema_rs.Draft4Validator(_as_json_schema(schema))
+        self._explain = kind(schema, format_checker=Draft4Validator.FORMAT_CHECKER)
+
+    def first_error(self, value: Any) -> tuple[list[str], str] | None:
+        """None if valid, else where (a path inside the value) and what is wrong."""
+        try:
+            if self._fast.is_valid(value):
+                return None
+            rejected = True
+        except (ValueError, OverflowError):  # beyond what jsonschema-rs holds: jsonschema judges
+            rejected = False
+        error = best_match(self._explain.iter_errors(value))
+        if error is not None:
+            return [str(part) for part in error.absolute_path], str(error.message)
+        return ([], "does not match the schema in openapi.yaml") if rejected else None
+
+
+def _as_json_schema(node: Any) -> Any:
+    """OpenAPI 3.0's `nullable: true` as JSON Schema's type list, all the way down.
+
+    connexion has resolved every $ref already; the `components` it attaches to a body schema
+    (which refer back to it) are left out.
+    """
+    if isinstance(node, list):
+        return [_as_json_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    converted = {key: _as_json_schema(value) for key, value in node.items() if key != "components"}
+    if converted.pop("nullable", False) and "type" in converted:
+        converted["type"] = [converted["type"], "null"]
+    return converted
+
+
+_compiled: dict[int, tuple[dict[str, Any], CompiledSchema]] = {}
+
+
+def compiled(
+    schema: dict[str, Any], kind: type[Draft4Validator] = Draft4Validator
+) -> CompiledSchema:
+    """The compiled form of a schema of the spec, made on first use.
+
+    connexion hands over the same schema objects on every request, so their identity is the key;
+    the stored schema keeps that identity from being reused.
+    """
+    entry = _compiled.get(id(schema))
+    if entry is None or entry[0] is not schema:
+        entry = (schema, CompiledSchema(schema, kind))
+        _compiled[id(schema)] = entry
+    return entry[1]
+
+
+class ProblemParameterValidator(ParameterValidator):
+    @staticmethod
+    def validate_parameter(
+        parameter_type: str, value: Any, param: dict[str, Any], param_name: str | None = None
+    ) -> None:
+        name = f"{parameter_type}.{param['name']}"
+        if value is None:
+            if param.get("required"):
+                raise InvalidParams(name, "is required")
+            return
+        error = compiled(param["schema"]).first_error(value)
+        if error is not None:
+            raise InvalidParams(name, error[1])
+
+
+class ProblemJSONBodyValidator(JSONRequestBodyValidator):
+    async def _parse(self, stream: AsyncIterator[bytes], scope: Scope) -> Any:
+        # The charset as the request validation layer (request_validation.py) read it.
+        if self._encoding not in _UTF8:
+            raise UnsupportedMediaType(
+                f"JSON bodies must be encoded as UTF-8, not {self._encoding}."
+            )
+        raw = b"".join([chunk async for chunk in stream])
+        if not raw:
+            return _ABSENT
+        try:
+            # orjson also rejects bytes that are not UTF-8 and lone surrogates, which the
+            # stdlib parser lets through to fail later when stored.
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError as error:
+            raise MalformedBody(f"The body is not valid JSON in UTF-8: {error}") from None
+
+    def _validate(self, body: Any) -> None:
+        if body is _ABSENT:
+            if self._required:
+                raise InvalidParams("body", "a request body is required")
+            return
+        error = compiled(self._schema, Draft4RequestValidator).first_error(body)
+        if error is not None:
+            path, reason = error
+            raise InvalidParams(".".join(["body", *path]), reason)
+
+
+VALIDATORS = {
+    "parameter": ProblemParameterValidator,
+    "body": MediaTypeDict({**VALIDATOR_MAP["body"], "*/*json": ProblemJSONBodyValidator}),
+}

@@ -1,0 +1,113 @@
+"""The HTTP side of each operation, named by its operationId in openapi.yaml.
+
+connexion has already routed, authenticated and validated the request against the spec when a
+handler runs; a handler reads the request, calls one method of the rules with the acting user,
+and shapes the answer. Errors are raised, and become problems in problems.py.
+"""
+
+from typing import Any
+
+from pydantic import TypeAdapter
+from starlette.requests import Request
+from starlette.responses import Response
+
+from generated.models import Conversation, ConversationCreate, ConversationUpdate
+from server_impl.domain.conversations import Conversations
+from server_impl.domain.ports import Store
+from server_impl.domain.versions import Versioned, Versions, etag, parse_if_match
+
+from .connexion_adaptations import Handler
+from .parameters import Parameters
+from .security import acting_user
+
+_PAGE = TypeAdapter(list[Conversation])
+
+
+def _ok(body: bytes, headers: dict[str, str] | None = None) -> Response:
+    return Response(body, media_type="application/json", headers=headers)
+
+
+def _conversation(versioned: Versioned) -> Response:
+    body = versioned.conversation.__pydantic_serializer__.to_json(versioned.conversation)
+    return _ok(body, {"ETag": etag(versioned.version)})
+
+
+def _if_match(request: Request) -> Versions | None:
+    return parse_if_match(request.headers.get("if-match"))
+
+
+async def _patch(request: Request) -> ConversationUpdate:
+    body = await request.body()
+    # An absent body is an empty merge-patch; connexion has checked a present one.
+    return ConversationUpdate.model_validate_json(body) if body else ConversationUpdate()
+
+
+class Handlers:
+    def __init__(self, conversations: Conversations, store: Store, parameters: Parameters) -> None:
+        self._conversations = conversations
+        self._store = store
+        self._parameters = parameters
+
+    def resolve(self, operation_id: str) -> Handler:
+        """operationId → bound handler (also connexion's function resolver)."""
+        if operation_id.startswith("_") or not hasattr(self, operation_id):
+            raise LookupError(f"no handler for operationId {operation_id!r}")
+        handler: Handler = getattr(self, operation_id)
+        return handler
+
+    async def create_conversation(self, request: Request) -> Response:
+        query = self._parameters.query("create_conversation", request)
+        body = await request.body()
+        fields = ConversationCreate.model_validate_json(body) if body else ConversationCreate()
+        created = await self._conversations.create(acting_user(), query["agent_id"], fields)
+        return _conversation(created)
+
+    async def list_conversations(self, request: Request) -> Response:
+        query: dict[str, Any] = self._parameters.query("list_conversations", request)
+        page = await self._conversations.list(acting_user(), **query)
+        return _ok(_PAGE.dump_json(page))
+
+    async def retrieve_conversation(self, request: Request) -> Response:
+        conversation_id = request.path_params["conversation_id"]
+        return _conversation(await self._conversations.retrieve(acting_user(), conversation_id))
+
+    async def retrieve_default_conversation(self, request: Request) -> Response:
+        agent_id = request.query_params["agent_id"]
+        return _conversation(await self._conversations.retrieve_default(acting_user(), agent_id))
+
+    async def update_conversation(self, request: Request) -> Response:
+        updated = await self._conversations.update(
+            acting_user(),
+            request.path_params["conversation_id"],
+            await _patch(request),
+            _if_match(request),
+        )
+        return _conversation(updated)
+
+    async def update_default_conversation(self, request: Request) -> Response:
+        updated = await self._conversations.update_default(
+            acting_user(),
+            request.query_params["agent_id"],
+            await _patch(request),
+            _if_match(request),
+        )
+        return _conversation(updated)
+
+    async def delete_conversation(self, request: Request) -> Response:
+        deleted = await self._conversations.delete(
+            acting_user(), request.path_params["conversation_id"], _if_match(request)
+        )
+        return _conversation(deleted)
+
+    async def delete_default_conversation(self, request: Request) -> Response:
+        deleted = await self._conversations.delete_default(
+            acting_user(), request.query_params["agent_id"], _if_match(request)
+        )
+        return _conversation(deleted)
+
+    async def check_liveness(self, _request: Request) -> Response:
+        return _ok(b'{"status":"ok"}')
+
+    async def check_readiness(self, _request: Request) -> Response:
+        await self._store.ping()
+        return _ok(b'{"status":"ready"}')

@@ -1,0 +1,106 @@
+"""Every error answer of the service, as RFC 9457 problem details (application/problem+json).
+
+The HTTP edge raises the problems below; the rules raise domain errors, which become problems
+here, in one place. connexion's exception middleware writes the response.
+"""
+
+from connexion import ConnexionMiddleware
+from connexion.exceptions import OAuthProblem, ProblemException
+from connexion.lifecycle import ConnexionRequest, ConnexionResponse
+from connexion.problem import problem
+from starlette.requests import ClientDisconnect
+
+from server_impl.domain.errors import (
+    DomainError,
+    NotFound,
+    PreconditionFailed,
+    StorageUnavailable,
+)
+
+RETRY_AFTER_S = 1
+"""How long a client should wait before retrying while the database is unavailable."""
+
+
+class MalformedBody(ProblemException):
+    def __init__(self, detail: str) -> None:
+        super().__init__(status=400, title="Bad Request", detail=detail)
+
+
+class PathNotFound(ProblemException):
+    def __init__(self, path: str) -> None:
+        super().__init__(status=404, title="Not Found", detail=f"Nothing is served at {path}.")
+
+
+class MethodNotAllowed(ProblemException):
+    def __init__(self, method: str, allow: str) -> None:
+        super().__init__(
+            status=405,
+            title="Method Not Allowed",
+            detail=f"{method} is not supported here; use one of {allow}.",
+            headers={"Allow": allow},
+        )
+
+
+class ContentTooLarge(ProblemException):
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            status=413,
+            title="Content Too Large",
+            detail=f"The body is larger than {limit} bytes.",
+        )
+
+
+class UnsupportedMediaType(ProblemException):
+    def __init__(self, detail: str) -> None:
+        super().__init__(status=415, title="Unsupported Media Type", detail=detail)
+
+
+class InvalidParams(ProblemException):
+    """422: values that break the contract, each named as ``<where>.<field>``."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(
+            status=422,
+            title="Unprocessable Content",
+            detail=f"{name}: {reason}",
+            ext={"invalid_params": [{"name": name, "reason": reason}]},
+        )
+
+
+STATUS_OF: dict[type[DomainError], tuple[int, str]] = {
+    NotFound: (404, "Not Found"),
+    PreconditionFailed: (412, "Precondition Failed"),
+    StorageUnavailable: (503, "Service Unavailable"),
+}
+"""The answer to each kind of domain error (subclasses answer as their base)."""
+
+
+def _domain_problem(_request: ConnexionRequest, error: Exception) -> ConnexionResponse:
+    kind = next(base for base in type(error).__mro__ if base in STATUS_OF)
+    status, title = STATUS_OF[kind]
+    headers = {"Retry-After": str(RETRY_AFTER_S)} if status == 503 else None
+    assert isinstance(error, DomainError)
+    return problem(status=status, title=title, detail=error.detail, headers=headers)
+
+
+def _unauthorized(_request: ConnexionRequest, error: Exception) -> ConnexionResponse:
+    """Every 401 says which scheme to use (RFC 9110, 11.6.1)."""
+    assert isinstance(error, OAuthProblem)
+    return problem(
+        status=401,
+        title="Unauthorized",
+        detail=f"{error.detail}. Send an API key as 'Authorization: Bearer <key>'.",
+        headers={"WWW-Authenticate": 'Bearer realm="conversations"'},
+    )
+
+
+def _client_left(_request: ConnexionRequest, _error: Exception) -> ConnexionResponse:
+    # A client gone before its body arrived is routine, not a server error; nobody reads this.
+    return MalformedBody("The connection closed before the whole body arrived.").to_problem()
+
+
+def install(app: ConnexionMiddleware) -> None:
+    """Registers the answers to errors that are not problems already."""
+    app.add_error_handler(DomainError, _domain_problem)
+    app.add_error_handler(OAuthProblem, _unauthorized)
+    app.add_error_handler(ClientDisconnect, _client_left)

@@ -1,0 +1,146 @@
+"""The rules of every conversation operation."""
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import NoReturn
+
+from generated.models import Conversation, ConversationCreate, ConversationUpdate
+
+from .actor import Actor
+from .errors import NotFound, PreconditionFailed
+from .ports import ConversationStore, CursorNotFound, NewConversation, Order, Page
+from .versions import Versioned, Versions
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_conversation_id() -> str:
+    return f"conv-{uuid.uuid4()}"
+
+
+class ConversationNotFound(NotFound):
+    def __init__(self, conversation_id: str) -> None:
+        super().__init__(f"No conversation {conversation_id}.")
+
+
+class Conversations:
+    def __init__(
+        self,
+        store: ConversationStore,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        new_id: Callable[[], str] = new_conversation_id,
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._new_id = new_id
+
+    async def create(self, actor: Actor, agent_id: str, fields: ConversationCreate) -> Versioned:
+        return await self._store.insert(self._new(actor, agent_id, fields.summary))
+
+    async def retrieve(self, actor: Actor, conversation_id: str) -> Versioned:
+        found = await self._store.get(actor.organization_id, conversation_id)
+        if found is None:
+            raise ConversationNotFound(conversation_id)
+        return found
+
+    async def retrieve_default(self, actor: Actor, agent_id: str) -> Versioned:
+        """The agent's default conversation in the actor's organization, made on first use."""
+        found = await self._store.get_default(actor.organization_id, agent_id)
+        if found is not None:
+            return found
+        return await self._store.get_or_insert_default(self._new(actor, agent_id, None))
+
+    async def update(
+        self,
+        actor: Actor,
+        conversation_id: str,
+        patch: ConversationUpdate,
+        if_version: Versions | None = None,
+    ) -> Versioned:
+        """A JSON merge-patch; with if_version, only while the version is one of those."""
+        updated = await self._store.update(
+            actor.organization_id,
+            conversation_id,
+            summary=patch.summary,
+            set_summary="summary" in patch.model_fields_set,
+            updated_at=self._clock(),
+            updated_by_id=actor.user_id,
+            if_version=if_version,
+        )
+        if updated is None:
+            await self._raise_missing_or_changed(actor, conversation_id, if_version)
+        return updated
+
+    async def update_default(
+        self,
+        actor: Actor,
+        agent_id: str,
+        patch: ConversationUpdate,
+        if_version: Versions | None = None,
+    ) -> Versioned:
+        default = await self.retrieve_default(actor, agent_id)
+        return await self.update(actor, default.conversation.id, patch, if_version)
+
+    async def delete(
+        self, actor: Actor, conversation_id: str, if_version: Versions | None = None
+    ) -> Versioned:
+        deleted = await self._store.soft_delete(
+            actor.organization_id, conversation_id, self._clock(), if_version
+        )
+        if deleted is None:
+            await self._raise_missing_or_changed(actor, conversation_id, if_version)
+        return deleted
+
+    async def delete_default(
+        self, actor: Actor, agent_id: str, if_version: Versions | None = None
+    ) -> Versioned:
+        default = await self._store.get_default(actor.organization_id, agent_id)
+        if default is None:
+            raise NotFound(f"Agent {agent_id} has no default conversation.")
+        return await self.delete(actor, default.conversation.id, if_version)
+
+    async def list(
+        self,
+        actor: Actor,
+        *,
+        limit: int,
+        order: Order,
+        agent_id: str | None = None,
+        after: str | None = None,
+        summary_search: str | None = None,
+    ) -> list[Conversation]:
+        page = Page(
+            organization_id=actor.organization_id,
+            limit=limit,
+            order=order,
+            agent_id=agent_id,
+            after=after,
+            summary_search=summary_search,
+        )
+        try:
+            return await self._store.list_page(page)
+        except CursorNotFound:
+            raise NotFound(f"No conversation {after} to continue after.") from None
+
+    async def _raise_missing_or_changed(
+        self, actor: Actor, conversation_id: str, if_version: Versions | None
+    ) -> NoReturn:
+        """Why a conditional write touched nothing: it was gone (404) or had changed (412)."""
+        exists = await self._store.get(actor.organization_id, conversation_id) is not None
+        if if_version is not None and exists:
+            raise PreconditionFailed(conversation_id)
+        raise ConversationNotFound(conversation_id)
+
+    def _new(self, actor: Actor, agent_id: str, summary: str | None) -> NewConversation:
+        return NewConversation(
+            id=self._new_id(),
+            organization_id=actor.organization_id,
+            agent_id=agent_id,
+            summary=summary,
+            created_at=self._clock(),
+            created_by_id=actor.user_id,
+        )

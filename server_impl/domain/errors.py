@@ -1,0 +1,31 @@
+"""What can go wrong in the rules, as exceptions. The HTTP edge maps each to a status."""
+
+
+class DomainError(Exception):
+    """Base of every error the rules raise; its message is meant for the caller."""
+
+    @property
+    def detail(self) -> str:
+        return str(self.args[0])
+
+
+class NotFound(DomainError):
+    """No such thing in the actor's organization (another organization's answers the same)."""
+
+
+class PreconditionFailed(DomainError):
+    """A conditional write found the conversation changed since the versions it accepts."""
+
+    def __init__(self, conversation_id: str) -> None:
+        super().__init__(
+            f"Conversation {conversation_id} has changed since the ETag in If-Match;"
+            " retrieve it again and retry. Nothing was changed."
+        )
+
+
+class StorageUnavailable(DomainError):
+    """The store cannot answer now (unreachable, or too busy); retrying later may work."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__("The database cannot be reached right now; retry later.")
+        self.reason = reason

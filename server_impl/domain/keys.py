@@ -1,0 +1,103 @@
+"""API keys: minting, checking and revoking.
+
+A key reads ``lck_<key id>_<secret>``. The key id is public (it names the key in listings and
+revocation); the secret carries 256 random bits and is stored only as its SHA-256 hash. A slow
+password hash would add nothing for a secret of that strength, and would slow every request.
+"""
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from .actor import Actor
+from .ports import KeyStore
+
+PREFIX = "lck"
+_KEY_ID_BYTES = 8
+_SECRET_BYTES = 32
+
+Clock = Callable[[], datetime]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class MintedKey:
+    key_id: str
+    key: str
+
+
+@dataclass(frozen=True)
+class ParsedKey:
+    key_id: str
+    secret: str
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def parse_key(key: str) -> ParsedKey | None:
+    """The parts of a presented key, or None unless it has the shape this server mints."""
+    prefix, _, rest = key.partition("_")
+    key_id, _, secret = rest.partition("_")
+    if prefix != PREFIX or len(key_id) != 2 * _KEY_ID_BYTES or not secret:
+        return None
+    return ParsedKey(key_id, secret)
+
+
+async def mint(
+    store: KeyStore, *, organization: str, user: str, clock: Clock = _utc_now
+) -> MintedKey:
+    minted = await _mint(store, organization, user, only_if_first=False, clock=clock)
+    assert minted is not None, "a key stored without only_if_first is always stored"
+    return minted
+
+
+async def mint_first(
+    store: KeyStore, *, organization: str, user: str, clock: Clock = _utc_now
+) -> MintedKey | None:
+    """A key, if and only if the store had none: the bootstrap key of a new installation."""
+    return await _mint(store, organization, user, only_if_first=True, clock=clock)
+
+
+async def _mint(
+    store: KeyStore, organization: str, user: str, *, only_if_first: bool, clock: Clock
+) -> MintedKey | None:
+    key_id = secrets.token_hex(_KEY_ID_BYTES)
+    secret = secrets.token_urlsafe(_SECRET_BYTES)
+    stored = await store.insert_key(
+        key_id=key_id,
+        secret_hash=hash_secret(secret),
+        organization_name=organization,
+        user_name=user,
+        new_organization_id=f"org-{uuid.uuid4()}",
+        new_user_id=f"user-{uuid.uuid4()}",
+        created_at=clock(),
+        only_if_first=only_if_first,
+    )
+    return MintedKey(key_id=key_id, key=f"{PREFIX}_{key_id}_{secret}") if stored else None
+
+
+async def actor_for(store: KeyStore, key: str) -> Actor | None:
+    """The user a presented key acts as, or None for a malformed, unknown or revoked key."""
+    parsed = parse_key(key)
+    if parsed is None:
+        return None
+    owner = await store.key_owner(parsed.key_id)
+    if owner is None or owner.revoked:
+        return None
+    if not hmac.compare_digest(owner.secret_hash, hash_secret(parsed.secret)):
+        return None
+    return Actor(user_id=owner.user_id, organization_id=owner.organization_id)
+
+
+async def revoke(store: KeyStore, key_id: str, *, clock: Clock = _utc_now) -> bool | None:
+    """True if revoked now, False if it already was, None if there is no such key."""
+    return await store.revoke_key(key_id, clock())

@@ -1,0 +1,137 @@
+"""What the rules need kept, as the interfaces storage implements (one per concern)."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal, Protocol
+
+from generated.models import Conversation
+
+from .versions import Versioned, Versions
+
+Order = Literal["asc", "desc"]
+
+
+class CursorNotFound(LookupError):
+    """The `after` cursor names no conversation of the organization."""
+
+
+@dataclass(frozen=True)
+class NewConversation:
+    id: str
+    organization_id: str
+    agent_id: str
+    summary: str | None
+    created_at: datetime
+    created_by_id: str
+
+
+@dataclass(frozen=True)
+class Page:
+    organization_id: str
+    limit: int
+    order: Order
+    agent_id: str | None = None
+    after: str | None = None
+    summary_search: str | None = None
+
+
+class ConversationStore(Protocol):
+    """Conversations, always scoped by organization; deletion is soft.
+
+    Every method raises StorageUnavailable (errors.py) when the database cannot answer now.
+    """
+
+    async def insert(self, new: NewConversation) -> Versioned: ...
+
+    async def get(self, organization_id: str, conversation_id: str) -> Versioned | None: ...
+
+    async def get_default(self, organization_id: str, agent_id: str) -> Versioned | None: ...
+
+    async def get_or_insert_default(self, new: NewConversation) -> Versioned:
+        """The live default of new's agent; new becomes it if there is none (atomically)."""
+
+    async def update(
+        self,
+        organization_id: str,
+        conversation_id: str,
+        *,
+        summary: str | None,
+        set_summary: bool,
+        updated_at: datetime,
+        updated_by_id: str,
+        if_version: Versions | None = None,
+    ) -> Versioned | None:
+        """None when there is no such live conversation or its version is not in if_version."""
+
+    async def soft_delete(
+        self,
+        organization_id: str,
+        conversation_id: str,
+        deleted_at: datetime,
+        if_version: Versions | None = None,
+    ) -> Versioned | None:
+        """None when there is no such live conversation or its version is not in if_version."""
+
+    async def list_page(self, page: Page) -> list[Conversation]:
+        """Raises CursorNotFound when page.after names no conversation, even a deleted one."""
+
+
+@dataclass(frozen=True)
+class KeyOwner:
+    """Who a stored key acts as, and whether it still may."""
+
+    key_id: str
+    secret_hash: str
+    user_id: str
+    organization_id: str
+    revoked: bool
+
+
+@dataclass(frozen=True)
+class KeyListing:
+    key_id: str
+    organization_name: str
+    user_name: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class KeyStore(Protocol):
+    """API keys, stored as hashes only, and the users and organizations they act as."""
+
+    async def insert_key(
+        self,
+        *,
+        key_id: str,
+        secret_hash: str,
+        organization_name: str,
+        user_name: str,
+        new_organization_id: str,
+        new_user_id: str,
+        created_at: datetime,
+        only_if_first: bool = False,
+    ) -> bool:
+        """Stores a key for the named user of the named organization, creating either if new.
+
+        With only_if_first, stores it only while no key exists at all, atomically: of several
+        replicas starting on an empty database, one mints the bootstrap key. Returns whether
+        the key was stored."""
+
+    async def key_owner(self, key_id: str) -> KeyOwner | None: ...
+
+    async def list_keys(self) -> list[KeyListing]: ...
+
+    async def revoke_key(self, key_id: str, revoked_at: datetime) -> bool | None:
+        """True if revoked now, False if it already was, None if there is no such key."""
+
+
+class Store(ConversationStore, KeyStore, Protocol):
+    """Everything kept, in one database."""
+
+    async def open(self) -> None:
+        """Connects; called once on the event loop that will use the store."""
+
+    async def ping(self) -> None:
+        """Raises StorageUnavailable unless the database answers now."""
+
+    async def close(self) -> None: ...

@@ -1,0 +1,1 @@
+"""How operators run the service: the command line, its settings, worker processes."""

@@ -1,0 +1,192 @@
+"""The command line: `conversations-server` (or `python -m server_impl`) and its subcommands."""
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import uvicorn
+
+from server_impl.domain import keys
+from server_impl.domain.ports import KeyStore, Store
+from server_impl.storage import migrate, store_for
+
+from . import settings as settings_module
+from . import workers
+from .settings import Settings
+
+PROG = "conversations-server"
+BOOTSTRAP_ORGANIZATION = "default"
+BOOTSTRAP_USER = "admin"
+
+
+def _name(value: str) -> str:
+    if not value.strip():
+        raise argparse.ArgumentTypeError("must not be empty")
+    return value
+
+
+def _parser(prog: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description="Serves Letta's Conversations API from openapi.yaml, and administers it.",
+    )
+    database = argparse.ArgumentParser(add_help=False)
+    database.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="Where the data is kept: sqlite:///PATH or postgresql://USER:PASSWORD@HOST/DB."
+        " Defaults to CONVERSATIONS_DATABASE_URL, else sqlite:///var/conversations.db.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, summary: str, parents: list[argparse.ArgumentParser]) -> Any:
+        return commands.add_parser(name, parents=parents, help=summary, description=summary)
+
+    command(
+        "migrate",
+        "Brings the database schema to this release's revision; does nothing if it is there.",
+        [database],
+    )
+    serve = command(
+        "serve",
+        "Serves the API over HTTP until stopped. The schema must be current (run migrate first).",
+        [database],
+    )
+    serve.add_argument(
+        "--host", help="The address to listen on. Defaults to CONVERSATIONS_HOST, else 127.0.0.1."
+    )
+    serve.add_argument(
+        "--port", type=int, help="The port to listen on. Defaults to CONVERSATIONS_PORT, else 8283."
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        help="How many server processes share the port. Defaults to CONVERSATIONS_WORKERS, else"
+        " 1; above 1, --port must not be 0.",
+    )
+
+    keys_parser = command("keys", "Mints, lists and revokes API keys.", [])
+    key_commands = keys_parser.add_subparsers(dest="key_command", required=True, metavar="ACTION")
+
+    def key_command(name: str, summary: str) -> Any:
+        return key_commands.add_parser(name, parents=[database], help=summary, description=summary)
+
+    create = key_command(
+        "create", "Mints a key for a user of an organization and prints the key, and only it."
+    )
+    create.add_argument(
+        "--organization", required=True, type=_name, help="The organization; reused if it exists."
+    )
+    create.add_argument(
+        "--user", required=True, type=_name, help="The user in it; reused if it exists."
+    )
+    key_command(
+        "list",
+        "Prints one line per key: its id, organization/user, when it was created, and whether"
+        " it is active or revoked. Never the key itself.",
+    )
+    revoke = key_command(
+        "revoke", "Revokes a key at once, on every server. Exits with 1 for an unknown key."
+    )
+    revoke.add_argument("key_id", metavar="KEY_ID", help="The key's id, as `keys list` shows it.")
+    return parser
+
+
+def _settings(args: argparse.Namespace, *names: str) -> Settings:
+    given: dict[str, Any] = {
+        name: getattr(args, name) for name in names if getattr(args, name, None) is not None
+    }
+    return Settings(**given)
+
+
+async def _bootstrap_key(store: KeyStore, settings: Settings, prog: str) -> None:
+    """On first start, mint one key so the server is usable at once; shown only this once."""
+    minted = await keys.mint_first(store, organization=BOOTSTRAP_ORGANIZATION, user=BOOTSTRAP_USER)
+    if minted is None:
+        return
+    url = f"http://{settings.host}:{settings.port}"
+    print(
+        f"No API key existed, so one was minted for user {BOOTSTRAP_USER!r} of organization"
+        f" {BOOTSTRAP_ORGANIZATION!r}. It is shown only this once:\n\n"
+        f"    {minted.key}\n\n"
+        f"Send it as 'Authorization: Bearer <key>', or Letta(base_url={url!r}, api_key=<key>).\n"
+        f"Mint more with: {prog} keys create --organization NAME --user NAME\n",
+        flush=True,
+    )
+
+
+async def _with_store(database_url: str, work: Callable[[Store], Awaitable[int]]) -> int:
+    store = store_for(database_url)
+    await store.open()
+    try:
+        return await work(store)
+    finally:
+        await store.close()
+
+
+def _serve(args: argparse.Namespace, prog: str) -> int:
+    settings = _settings(args, "host", "port", "database_url", "workers")
+    if settings.workers > 1 and settings.port == 0:
+        print("--workers above 1 needs a fixed --port: each worker binds it", file=sys.stderr)
+        return 2
+
+    async def bootstrap(store: Store) -> int:
+        await _bootstrap_key(store, settings, prog)
+        return 0
+
+    asyncio.run(_with_store(settings.database_url, bootstrap))
+    settings_module.export(settings)
+    if settings.workers > 1:
+        workers.serve(settings)
+        return 0
+    uvicorn.run(
+        "server_impl.api.app:app_from_environment",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        # Off when the level hides them: uvicorn formats each line before the level check.
+        access_log=settings.logs_requests,
+        loop="uvloop",
+        http="httptools",
+    )
+    return 0
+
+
+async def _keys(args: argparse.Namespace, store: Store) -> int:
+    if args.key_command == "create":
+        minted = await keys.mint(store, organization=args.organization, user=args.user)
+        print(minted.key)
+        return 0
+    if args.key_command == "list":
+        for key in await store.list_keys():
+            revoked = f"revoked {key.revoked_at.isoformat()}" if key.revoked_at else "active"
+            print(
+                f"{key.key_id}  {key.organization_name}/{key.user_name}"
+                f"  created {key.created_at.isoformat()}  {revoked}"
+            )
+        return 0
+    outcome = await keys.revoke(store, args.key_id)
+    if outcome is None:
+        print(f"no key {args.key_id!r}", file=sys.stderr)
+        return 1
+    print(f"revoked {args.key_id}" if outcome else f"{args.key_id} was already revoked")
+    return 0
+
+
+def main(argv: list[str] | None = None, *, prog: str = PROG) -> int:
+    args = _parser(prog).parse_args(argv)
+    database_url = _settings(args, "database_url").database_url
+    if args.command == "migrate":
+        print(f"The database schema is at revision {migrate.upgrade(database_url)}.")
+        return 0
+    try:
+        migrate.require_current(database_url, command_name=prog)
+    except migrate.SchemaOutOfDate as error:
+        print(error, file=sys.stderr)
+        return 1
+    if args.command == "serve":
+        return _serve(args, prog)
+    return asyncio.run(_with_store(database_url, lambda store: _keys(args, store)))

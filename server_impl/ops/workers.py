@@ -1,0 +1,68 @@
+"""`serve --workers N` for N > 1: N server processes under gunicorn, connections spread evenly.
+
+uvicorn's own `--workers` hands one listening socket to every process. Linux then wakes the
+process that waited last for each new connection, so a burst of keep-alive connections (a proxy
+or a client pool opening its pool) lands on one worker while the others idle. gunicorn's
+`reuse_port` gives each worker a listener of its own in one SO_REUSEPORT group, which the kernel
+balances by connection hash; gunicorn also replaces a worker that dies.
+"""
+
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+from uvicorn_worker import UvicornWorker
+
+from .settings import Settings
+
+
+class ServerWorker(UvicornWorker):
+    """One worker process: the same event loop and HTTP parser as a single-process `serve`."""
+
+    CONFIG_KWARGS = {"loop": "uvloop", "http": "httptools"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # As with one worker: uvicorn formats each access line before its logger's level check.
+        self.config.access_log = Settings().logs_requests
+
+
+class _Gunicorn(BaseApplication):
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        super().__init__()
+
+    def load_config(self) -> None:
+        settings = self._settings
+        host = f"[{settings.host}]" if ":" in settings.host else settings.host
+        options: dict[str, Any] = {
+            "bind": [f"{host}:{settings.port}"],
+            "workers": settings.workers,
+            "worker_class": f"{__name__}.ServerWorker",
+            "reuse_port": True,
+            # gunicorn's runtime control socket: one per-user path for every instance, unused here.
+            "control_socket_disable": True,
+            "loglevel": settings.log_level,
+            # As uvicorn does with one worker: requests logged at level info, keep-alive 5 s.
+            "accesslog": "-" if settings.logs_requests else None,
+            "keepalive": 5,
+        }
+        for name, value in options.items():
+            self.cfg.set(name, value)
+
+    def load(self) -> Any:
+        from server_impl.api.app import app_from_environment
+
+        return app_from_environment()
+
+
+def serve(settings: Settings) -> None:
+    """Run `settings.workers` worker processes until told to stop (SIGTERM or SIGINT).
+
+    Each worker binds the port itself, so port 0 (any free port) would give each another one.
+    """
+    # gunicorn's own banner shows no address: the workers, not the arbiter, bind it.
+    print(
+        f"Serving on http://{settings.host}:{settings.port} with {settings.workers} workers",
+        flush=True,
+    )
+    _Gunicorn(settings).run()

@@ -1,0 +1,87 @@
+"""The database schema, changed only by the Alembic migrations in migrations/versions/.
+
+`migrate` applies them; `serve` and `keys` refuse to run on a database whose schema is not at
+the newest revision, so that replicas never race to migrate on start.
+"""
+
+import asyncio
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, create_engine, pool
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from .urls import DatabaseUrl, ensure_folder
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+class SchemaOutOfDate(RuntimeError):
+    pass
+
+
+def _sqlalchemy_url(database_url: str) -> str:
+    url = DatabaseUrl.parse(database_url)
+    if url.engine == "sqlite":
+        ensure_folder(url.sqlite_path)
+    return url.sqlalchemy_url
+
+
+def _config(database_url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", _sqlalchemy_url(database_url).replace("%", "%%"))
+    return config
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(_config("sqlite:///:memory:")).get_current_head()
+    assert head is not None, "migrations/versions/ holds at least one revision"
+    return head
+
+
+def _revision_of(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def current_revision(database_url: str) -> str | None:
+    url = _sqlalchemy_url(database_url)
+    if DatabaseUrl.parse(database_url).engine == "postgresql":
+
+        async def read() -> str | None:
+            engine = create_async_engine(url, poolclass=pool.NullPool)
+            try:
+                async with engine.connect() as connection:
+                    return await connection.run_sync(_revision_of)
+            finally:
+                await engine.dispose()
+
+        return asyncio.run(read())
+    engine = create_engine(url, poolclass=pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            return _revision_of(connection)
+    finally:
+        engine.dispose()
+
+
+def upgrade(database_url: str, revision: str = "head") -> str:
+    """Applies the pending migrations up to revision; returns the revision now current."""
+    command.upgrade(_config(database_url), revision)
+    current = current_revision(database_url)
+    assert current is not None, "an upgrade leaves a revision behind"
+    return current
+
+
+def require_current(database_url: str, *, command_name: str) -> None:
+    """Raises SchemaOutOfDate, naming the command that fixes it, unless the schema is current."""
+    current, head = current_revision(database_url), head_revision()
+    if current != head:
+        raise SchemaOutOfDate(
+            f"The database schema is at revision {current or 'none (empty database)'}, and this"
+            f" server needs {head}. Apply the migrations first:\n"
+            f"    {command_name} migrate --database-url {database_url}"
+        )

@@ -1,0 +1,396 @@
+"""What both engines store and ask, written once: columns, row mapping and every query.
+
+Queries use named parameters (``:name``): SQLite's driver takes them as they are, and `Query`
+renders them once as asyncpg's numbered ones. Where the engines' SQL differs, a `Dialect` says
+how. `SqlStore` implements every storage operation on a few primitives that each engine module
+supplies (a statement, a connection, a transaction, how times and version sets are bound), so
+a new column or query is written here only.
+"""
+
+import functools
+import json
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from generated.models import Conversation
+from server_impl.domain.ports import CursorNotFound, KeyListing, KeyOwner, NewConversation, Page
+from server_impl.domain.versions import Versioned, Versions
+
+Params = Mapping[str, object]
+Row = Any
+"""A result row, read by column name (sqlite3.Row, asyncpg.Record)."""
+
+_NAMED = re.compile(r"(?<![:\w]):([a-z_]+)")
+
+COLUMNS = (
+    "id, agent_id, created_at, created_by_id, in_context_message_ids, isolated_block_ids,"
+    " last_updated_by_id, summary, updated_at, version"
+)
+_LIVE = "organization_id = :organization_id AND deleted_at IS NULL"
+_INSERT = (
+    "INSERT INTO conversations (id, organization_id, agent_id, is_default, summary,"
+    " created_at, created_by_id, updated_at, last_updated_by_id)"
+    " VALUES (:id, :organization_id, :agent_id, :is_default, :summary,"
+    " :created_at, :created_by_id, :created_at, :created_by_id)"
+)
+
+
+class Query:
+    """One statement: its text with named parameters, and the same numbered for asyncpg."""
+
+    __slots__ = ("names", "numbered", "text")
+
+    def __init__(self, text: str) -> None:
+        names: list[str] = []
+
+        def number(match: re.Match[str]) -> str:
+            if match[1] not in names:
+                names.append(match[1])
+            return f"${names.index(match[1]) + 1}"
+
+        self.text = text
+        self.numbered = _NAMED.sub(number, text)
+        self.names = tuple(names)
+
+    def args(self, params: Params) -> tuple[object, ...]:
+        """The parameters in the order of `numbered`."""
+        return tuple(params[name] for name in self.names)
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """The SQL that differs between engines."""
+
+    version_in: str
+    """True when :versions is NULL or holds the row's version."""
+    contains: str
+    """The summary matches :pattern, a LIKE pattern escaped with backslashes (like_pattern)."""
+    lock_row: str
+    """Appended to a SELECT whose row the transaction goes on to change."""
+
+
+def like_pattern(text: str) -> str:
+    """A LIKE pattern matching text anywhere, its wildcards escaped with a backslash."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+class Queries:
+    """Every statement of the stores, in one engine's dialect."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.dialect = dialect
+        returning = f"RETURNING {COLUMNS}"
+        self.insert = Query(f"{_INSERT} {returning}")
+        self.insert_default = Query(f"{_INSERT} ON CONFLICT DO NOTHING")
+        self.get = Query(f"SELECT {COLUMNS} FROM conversations WHERE id = :id AND {_LIVE}")
+        self.get_default = Query(
+            f"SELECT {COLUMNS} FROM conversations WHERE agent_id = :agent_id AND is_default"
+            f" AND {_LIVE}"
+        )
+        self.update = Query(
+            "UPDATE conversations SET summary = CASE WHEN :set_summary THEN :summary"
+            " ELSE summary END, updated_at = :updated_at, last_updated_by_id = :updated_by_id,"
+            f" version = version + 1 WHERE id = :id AND {_LIVE} AND {dialect.version_in}"
+            f" {returning}"
+        )
+        self.soft_delete = Query(
+            f"UPDATE conversations SET deleted_at = :deleted_at WHERE id = :id AND {_LIVE}"
+            f" AND {dialect.version_in} {returning}"
+        )
+        # Deleted rows still anchor a cursor: pages stay put while others delete.
+        self.cursor = Query(
+            "SELECT seq FROM conversations WHERE id = :after AND organization_id = :organization_id"
+        )
+        self.any_key = Query("SELECT 1 FROM api_keys LIMIT 1")
+        self.insert_organization = Query(
+            "INSERT INTO organizations (id, name, created_at) VALUES (:id, :name, :created_at)"
+            " ON CONFLICT (name) DO NOTHING"
+        )
+        self.organization_id = Query("SELECT id FROM organizations WHERE name = :name")
+        self.insert_user = Query(
+            "INSERT INTO users (id, organization_id, name, created_at)"
+            " VALUES (:id, :organization_id, :name, :created_at)"
+            " ON CONFLICT (organization_id, name) DO NOTHING"
+        )
+        self.user_id = Query(
+            "SELECT id FROM users WHERE organization_id = :organization_id AND name = :name"
+        )
+        self.insert_key = Query(
+            "INSERT INTO api_keys (id, user_id, secret_hash, created_at)"
+            " VALUES (:id, :user_id, :secret_hash, :created_at)"
+        )
+        self.key_owner = Query(
+            "SELECT k.id, k.secret_hash, k.revoked_at, u.id AS user_id, u.organization_id"
+            " FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.id = :id"
+        )
+        self.list_keys = Query(
+            "SELECT k.id, o.name AS organization_name, u.name AS user_name, k.created_at,"
+            " k.revoked_at FROM api_keys k JOIN users u ON u.id = k.user_id"
+            " JOIN organizations o ON o.id = u.organization_id ORDER BY k.created_at, k.id"
+        )
+        self.key_revoked_at = Query(
+            f"SELECT revoked_at FROM api_keys WHERE id = :id{dialect.lock_row}"
+        )
+        self.revoke_key = Query("UPDATE api_keys SET revoked_at = :revoked_at WHERE id = :id")
+
+    def page(self, *, by_agent: bool, after: bool, search: bool, descending: bool) -> Query:
+        """The list statement for the filters a page uses (a handful of shapes, each built once)."""
+        return _page_query(self.dialect, by_agent, after, search, descending)
+
+
+@functools.cache
+def _page_query(
+    dialect: Dialect, by_agent: bool, after: bool, search: bool, descending: bool
+) -> Query:
+    where = [_LIVE]
+    if by_agent:
+        where.append("agent_id = :agent_id")
+    if after:
+        where.append("seq < :seq" if descending else "seq > :seq")
+    if search:
+        where.append(dialect.contains)
+    return Query(
+        f"SELECT {COLUMNS} FROM conversations WHERE {' AND '.join(where)}"
+        f" ORDER BY seq {'DESC' if descending else 'ASC'} LIMIT :limit"
+    )
+
+
+class Session(Protocol):
+    """Statements on one connection of an engine."""
+
+    async def one(self, query: Query, params: Params) -> Row | None: ...
+
+    async def all(self, query: Query, params: Params) -> Sequence[Row]: ...
+
+    async def run(self, query: Query, params: Params) -> None: ...
+
+
+class SqlStore(ABC):
+    """Every storage operation (the ports of server_impl.domain.ports), once for both engines."""
+
+    queries: Queries
+
+    @abstractmethod
+    async def _one(self, query: Query, params: Params) -> Row | None:
+        """The first row of one statement, committed on its own."""
+
+    @abstractmethod
+    def _connection(self) -> AbstractAsyncContextManager[Session]:
+        """One connection for several statements, each committed on its own."""
+
+    @abstractmethod
+    def _transaction(self, *, lock_keys: bool = False) -> AbstractAsyncContextManager[Session]:
+        """Statements committed together; with lock_keys, no other transaction adds a key
+        until this one ends."""
+
+    @abstractmethod
+    def _time(self, moment: datetime) -> object:
+        """A time as the engine stores it."""
+
+    @abstractmethod
+    def _read_time(self, stored: Any) -> datetime: ...
+
+    @abstractmethod
+    def _versions(self, versions: Versions) -> object:
+        """A set of versions as :versions in the dialect's version_in."""
+
+    def _versioned(self, row: Row) -> Versioned:
+        # Rows were written by this store, so they skip validation.
+        conversation = Conversation.model_construct(
+            id=row["id"],
+            agent_id=row["agent_id"],
+            created_at=self._read_time(row["created_at"]),
+            created_by_id=row["created_by_id"],
+            in_context_message_ids=json.loads(row["in_context_message_ids"]),
+            isolated_block_ids=json.loads(row["isolated_block_ids"]),
+            last_updated_by_id=row["last_updated_by_id"],
+            summary=row["summary"],
+            updated_at=self._read_time(row["updated_at"]),
+        )
+        return Versioned(conversation, row["version"])
+
+    def _maybe(self, row: Row | None) -> Versioned | None:
+        return None if row is None else self._versioned(row)
+
+    def _new(self, new: NewConversation, *, is_default: bool) -> dict[str, object]:
+        return {
+            "id": new.id,
+            "organization_id": new.organization_id,
+            "agent_id": new.agent_id,
+            "is_default": is_default,
+            "summary": new.summary,
+            "created_at": self._time(new.created_at),
+            "created_by_id": new.created_by_id,
+        }
+
+    def _version_set(self, if_version: Versions | None) -> object:
+        return None if if_version is None else self._versions(if_version)
+
+    async def insert(self, new: NewConversation) -> Versioned:
+        row = await self._one(self.queries.insert, self._new(new, is_default=False))
+        return self._versioned(row)
+
+    async def get(self, organization_id: str, conversation_id: str) -> Versioned | None:
+        params = {"id": conversation_id, "organization_id": organization_id}
+        return self._maybe(await self._one(self.queries.get, params))
+
+    async def get_default(self, organization_id: str, agent_id: str) -> Versioned | None:
+        params = {"agent_id": agent_id, "organization_id": organization_id}
+        return self._maybe(await self._one(self.queries.get_default, params))
+
+    async def get_or_insert_default(self, new: NewConversation) -> Versioned:
+        # The partial unique index lets one live default exist per agent: a racing writer's
+        # insert waits for ours, then does nothing, and both read the same row.
+        async with self._transaction() as session:
+            await session.run(self.queries.insert_default, self._new(new, is_default=True))
+            row = await session.one(
+                self.queries.get_default,
+                {"agent_id": new.agent_id, "organization_id": new.organization_id},
+            )
+        return self._versioned(row)
+
+    async def update(
+        self,
+        organization_id: str,
+        conversation_id: str,
+        *,
+        summary: str | None,
+        set_summary: bool,
+        updated_at: datetime,
+        updated_by_id: str,
+        if_version: Versions | None = None,
+    ) -> Versioned | None:
+        params = {
+            "set_summary": set_summary,
+            "summary": summary,
+            "updated_at": self._time(updated_at),
+            "updated_by_id": updated_by_id,
+            "id": conversation_id,
+            "organization_id": organization_id,
+            "versions": self._version_set(if_version),
+        }
+        return self._maybe(await self._one(self.queries.update, params))
+
+    async def soft_delete(
+        self,
+        organization_id: str,
+        conversation_id: str,
+        deleted_at: datetime,
+        if_version: Versions | None = None,
+    ) -> Versioned | None:
+        params = {
+            "deleted_at": self._time(deleted_at),
+            "id": conversation_id,
+            "organization_id": organization_id,
+            "versions": self._version_set(if_version),
+        }
+        return self._maybe(await self._one(self.queries.soft_delete, params))
+
+    async def list_page(self, page: Page) -> list[Conversation]:
+        params: dict[str, object] = {
+            "organization_id": page.organization_id,
+            "agent_id": page.agent_id,
+            "limit": page.limit,
+        }
+        async with self._connection() as session:
+            if page.after is not None:
+                anchor = await session.one(
+                    self.queries.cursor,
+                    {"after": page.after, "organization_id": page.organization_id},
+                )
+                if anchor is None:
+                    raise CursorNotFound(page.after)
+                params["seq"] = anchor["seq"]
+            if page.summary_search is not None:
+                params["pattern"] = like_pattern(page.summary_search)
+            query = self.queries.page(
+                by_agent=page.agent_id is not None,
+                after=page.after is not None,
+                search=page.summary_search is not None,
+                descending=page.order == "desc",
+            )
+            rows = await session.all(query, params)
+        return [self._versioned(row).conversation for row in rows]
+
+    async def insert_key(
+        self,
+        *,
+        key_id: str,
+        secret_hash: str,
+        organization_name: str,
+        user_name: str,
+        new_organization_id: str,
+        new_user_id: str,
+        created_at: datetime,
+        only_if_first: bool = False,
+    ) -> bool:
+        queries, stamp = self.queries, self._time(created_at)
+        async with self._transaction(lock_keys=only_if_first) as session:
+            if only_if_first and await session.one(queries.any_key, {}):
+                return False
+            await session.run(
+                queries.insert_organization,
+                {"id": new_organization_id, "name": organization_name, "created_at": stamp},
+            )
+            organization = await session.one(queries.organization_id, {"name": organization_name})
+            assert organization is not None, "inserted or found just now, in this transaction"
+            user = {"organization_id": organization["id"], "name": user_name}
+            await session.run(queries.insert_user, {**user, "id": new_user_id, "created_at": stamp})
+            found_user = await session.one(queries.user_id, user)
+            assert found_user is not None, "inserted or found just now, in this transaction"
+            await session.run(
+                queries.insert_key,
+                {
+                    "id": key_id,
+                    "user_id": found_user["id"],
+                    "secret_hash": secret_hash,
+                    "created_at": stamp,
+                },
+            )
+        return True
+
+    async def key_owner(self, key_id: str) -> KeyOwner | None:
+        row = await self._one(self.queries.key_owner, {"id": key_id})
+        if row is None:
+            return None
+        return KeyOwner(
+            key_id=row["id"],
+            secret_hash=row["secret_hash"],
+            user_id=row["user_id"],
+            organization_id=row["organization_id"],
+            revoked=row["revoked_at"] is not None,
+        )
+
+    async def list_keys(self) -> list[KeyListing]:
+        async with self._connection() as session:
+            rows = await session.all(self.queries.list_keys, {})
+        return [
+            KeyListing(
+                key_id=row["id"],
+                organization_name=row["organization_name"],
+                user_name=row["user_name"],
+                created_at=self._read_time(row["created_at"]),
+                revoked_at=None
+                if row["revoked_at"] is None
+                else self._read_time(row["revoked_at"]),
+            )
+            for row in rows
+        ]
+
+    async def revoke_key(self, key_id: str, revoked_at: datetime) -> bool | None:
+        async with self._transaction() as session:
+            row = await session.one(self.queries.key_revoked_at, {"id": key_id})
+            if row is None:
+                return None
+            if row["revoked_at"] is not None:
+                return False
+            await session.run(
+                self.queries.revoke_key, {"id": key_id, "revoked_at": self._time(revoked_at)}
+            )
+            return True

@@ -1,0 +1,73 @@
+"""The middleware in front of connexion, in process: body limit, collection alias, 405s."""
+
+import uuid
+from collections.abc import Iterator
+
+from starlette.testclient import TestClient
+
+DEFAULT_LIMIT = 1024 * 1024
+"""The documented default of CONVERSATIONS_MAX_BODY_BYTES: 1 MiB."""
+
+
+def padded(size: int) -> bytes:
+    """A valid update body of exactly size bytes: an unknown field pads it (ignored)."""
+    head, tail = b'{"summary": "s", "padding": "', b'"}'
+    return head + b"x" * (size - len(head) - len(tail)) + tail
+
+
+def created(app: TestClient, key: dict[str, str]) -> str:
+    answer = app.post("/conversations/", params={"agent_id": f"agent-{uuid.uuid4()}"}, headers=key)
+    assert answer.status_code == 200, answer.text
+    return str(answer.json()["id"])
+
+
+def test_a_body_of_exactly_the_default_limit_is_accepted(
+    app: TestClient, key: dict[str, str]
+) -> None:
+    url = f"/conversations/{created(app, key)}"
+    body = padded(DEFAULT_LIMIT)
+    assert len(body) == DEFAULT_LIMIT
+    answer = app.patch(url, content=body, headers={**key, "content-type": "application/json"})
+    assert answer.status_code == 200, answer.text
+
+
+def test_one_byte_over_the_default_limit_is_a_413(app: TestClient, key: dict[str, str]) -> None:
+    url = f"/conversations/{created(app, key)}"
+    answer = app.patch(
+        url, content=padded(DEFAULT_LIMIT + 1), headers={**key, "content-type": "application/json"}
+    )
+    assert answer.status_code == 413
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert str(DEFAULT_LIMIT) in answer.json()["detail"]
+    assert app.get(url, headers=key).json()["summary"] is None, "a refused body changed it"
+
+
+def test_a_chunked_body_is_measured_as_it_arrives(app: TestClient, key: dict[str, str]) -> None:
+    url = f"/conversations/{created(app, key)}"
+
+    def chunks(size: int) -> Iterator[bytes]:
+        body = padded(size)
+        for start in range(0, len(body), 64 * 1024):
+            yield body[start : start + 64 * 1024]
+
+    headers = {**key, "content-type": "application/json"}
+    assert app.patch(url, content=chunks(DEFAULT_LIMIT), headers=headers).status_code == 200
+    assert app.patch(url, content=chunks(DEFAULT_LIMIT + 1), headers=headers).status_code == 413
+
+
+def test_the_collection_is_served_without_its_trailing_slash(
+    app: TestClient, key: dict[str, str]
+) -> None:
+    with_slash = app.get("/conversations/", headers=key)
+    without = app.get("/conversations", headers=key, follow_redirects=False)
+    assert without.status_code == with_slash.status_code == 200
+    assert without.json() == with_slash.json()
+
+
+def test_a_method_no_operation_of_the_path_has_is_a_405_naming_all_that_do(
+    app: TestClient,
+) -> None:
+    answer = app.put("/conversations/conv-00000000-0000-4000-8000-000000000000")
+    assert answer.status_code == 405
+    assert answer.headers["allow"] == "DELETE, GET, HEAD, PATCH"
+    assert answer.headers["content-type"] == "application/problem+json"

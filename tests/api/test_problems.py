@@ -1,0 +1,82 @@
+"""Domain errors become problems in one place: every kind has its status."""
+
+import inspect
+import sqlite3
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from server_impl.api.problems import STATUS_OF
+from server_impl.domain import conversations, errors
+from server_impl.domain.errors import DomainError, StorageUnavailable
+from server_impl.storage.sqlite import SqliteStore
+from tests.support import in_process, mint_key_in_process
+
+DOMAIN_ERRORS = [
+    kind
+    for module in (errors, conversations)
+    for _, kind in inspect.getmembers(module, inspect.isclass)
+    if issubclass(kind, DomainError) and kind is not DomainError
+]
+
+
+@pytest.mark.parametrize("kind", DOMAIN_ERRORS, ids=lambda kind: kind.__name__)
+def test_every_domain_error_has_an_answer(kind: type[DomainError]) -> None:
+    assert any(base in STATUS_OF for base in kind.__mro__), f"{kind.__name__} would be a 500"
+
+
+class _UnavailableStore(SqliteStore):
+    async def get(self, organization_id: str, conversation_id: str) -> None:
+        raise StorageUnavailable("down for the test")
+
+
+def test_storage_unavailable_is_a_503_with_retry_after(sqlite_url: str) -> None:
+    key = {"Authorization": f"Bearer {mint_key_in_process(sqlite_url)}"}
+    store = _UnavailableStore(sqlite_url.removeprefix("sqlite:///"))
+    with in_process(store) as app:
+        answer = app.get("/conversations/conv-00000000-0000-4000-8000-000000000000", headers=key)
+    assert answer.status_code == 503
+    assert answer.headers["retry-after"] == "1"
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["detail"] == "The database cannot be reached right now; retry later."
+
+
+def test_a_locked_sqlite_database_is_a_503_and_the_write_is_not_made(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    # Another process holding SQLite's write lock past the busy timeout: "database is locked".
+    key = {"Authorization": f"Bearer {mint_key_in_process(sqlite_url)}"}
+    path = sqlite_url.removeprefix("sqlite:///")
+    with in_process(SqliteStore(path, busy_timeout_ms=50)) as app:
+        created = app.post(
+            "/conversations/",
+            params={"agent_id": "agent-00000000-0000-4000-8000-000000000001"},
+            json={"summary": "before"},
+            headers=key,
+        ).json()
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            answer = app.patch(
+                f"/conversations/{created['id']}", json={"summary": "after"}, headers=key
+            )
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        assert answer.status_code == 503, answer.text
+        assert answer.headers["retry-after"] == "1"
+        kept = app.get(f"/conversations/{created['id']}", headers=key).json()
+    assert kept["summary"] == "before"
+
+
+def test_an_error_the_edge_did_not_expect_is_a_500_problem_without_details(
+    app: TestClient, key: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(SqliteStore, "list_page", broken)
+    answer = app.get("/conversations/", headers=key)
+    assert answer.status_code == 500
+    assert "secret internals" not in answer.text

@@ -1,0 +1,11 @@
+"""The load balancer's probes on the wire: liveness and readiness, without a key."""
+
+import httpx
+
+from tests.support import RunningServer
+
+
+def test_both_probes_answer_without_a_key(server: RunningServer) -> None:
+    server_url = server.api_url
+    assert httpx.get(f"{server_url}/health").json() == {"status": "ok"}
+    assert httpx.get(f"{server_url}/health/ready").json() == {"status": "ready"}

@@ -1,0 +1,235 @@
+"""Each storage engine on its own, against the same contract: tenancy, soft deletion, merge-patch
+updates with versions, defaults, cursors, keys."""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from server_impl.domain.ports import CursorNotFound, NewConversation, Page, Store
+from server_impl.storage import store_for
+from tests.support import run_async
+
+ORG = "org-00000000-0000-4000-8000-00000000000a"
+OTHER_ORG = "org-00000000-0000-4000-8000-00000000000b"
+AGENT = "agent-00000000-0000-4000-8000-000000000001"
+USER = "user-00000000-0000-4000-8000-000000000001"
+T0 = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
+
+Scenario = Callable[[Store], Awaitable[None]]
+
+
+@pytest.fixture
+def run(engine: str, new_database: Callable[[str], str]) -> Callable[[Scenario], None]:
+    """Runs a scenario against a fresh, migrated database of the engine."""
+    url = new_database(engine)
+
+    def run_scenario(scenario: Scenario) -> None:
+        async def opened() -> None:
+            storage = store_for(url)
+            await storage.open()
+            try:
+                await scenario(storage)
+            finally:
+                await storage.close()
+
+        run_async(opened())
+
+    return run_scenario
+
+
+def new(number: int, *, org: str = ORG, summary: str | None = None) -> NewConversation:
+    return NewConversation(
+        id=f"conv-00000000-0000-4000-8000-{number:012d}",
+        organization_id=org,
+        agent_id=AGENT,
+        summary=summary,
+        created_at=T0 + timedelta(seconds=number),
+        created_by_id=USER,
+    )
+
+
+def test_insert_then_get_round_trips_every_field(run: Callable[[Scenario], None]) -> None:
+    async def scenario(store: Store) -> None:
+        inserted = await store.insert(new(1, summary="s"))
+        got = await store.get(ORG, inserted.conversation.id)
+        assert got == inserted
+        assert got.version == 1
+        conversation = got.conversation
+        assert conversation.created_at == conversation.updated_at == T0 + timedelta(seconds=1)
+        assert conversation.summary == "s" and conversation.in_context_message_ids == []
+
+    run(scenario)
+
+
+def test_another_organization_sees_nothing(run: Callable[[Scenario], None]) -> None:
+    async def scenario(store: Store) -> None:
+        inserted = await store.insert(new(1))
+        cid = inserted.conversation.id
+        assert await store.get(OTHER_ORG, cid) is None
+        changed = await store.update(
+            OTHER_ORG, cid, summary="x", set_summary=True, updated_at=T0, updated_by_id=USER
+        )
+        assert changed is None
+        assert await store.soft_delete(OTHER_ORG, cid, T0) is None
+        assert await store.list_page(Page(organization_id=OTHER_ORG, limit=10, order="desc")) == []
+        with pytest.raises(CursorNotFound):
+            await store.list_page(Page(organization_id=OTHER_ORG, limit=9, order="asc", after=cid))
+        assert await store.get(ORG, cid) == inserted
+
+    run(scenario)
+
+
+def test_update_sets_clears_or_keeps_the_summary_and_bumps_the_version(
+    run: Callable[[Scenario], None],
+) -> None:
+    async def scenario(store: Store) -> None:
+        cid = (await store.insert(new(1, summary="a"))).conversation.id
+        later = T0 + timedelta(days=1)
+        versions = []
+
+        async def update(summary: str | None, set_summary: bool) -> str | None:
+            updated = await store.update(
+                ORG, cid, summary=summary, set_summary=set_summary, updated_at=later,
+                updated_by_id="user-x",
+            )  # fmt: skip
+            assert updated is not None
+            assert updated.conversation.updated_at == later
+            assert updated.conversation.last_updated_by_id == "user-x"
+            assert updated.conversation.created_by_id == USER
+            versions.append(updated.version)
+            return updated.conversation.summary
+
+        assert await update(None, False) == "a"
+        assert await update("b", True) == "b"
+        assert await update(None, True) is None
+        assert versions == [2, 3, 4]
+
+    run(scenario)
+
+
+def test_a_version_condition_guards_update_and_delete(run: Callable[[Scenario], None]) -> None:
+    async def scenario(store: Store) -> None:
+        cid = (await store.insert(new(1, summary="a"))).conversation.id
+
+        async def update(versions: frozenset[int]) -> int | None:
+            updated = await store.update(
+                ORG, cid, summary="b", set_summary=True, updated_at=T0, updated_by_id=USER,
+                if_version=versions,
+            )  # fmt: skip
+            return None if updated is None else updated.version
+
+        assert await update(frozenset({2})) is None
+        assert await update(frozenset()) is None
+        assert await update(frozenset({1, 7})) == 2
+        assert await update(frozenset({1})) is None
+        assert await store.soft_delete(ORG, cid, T0, frozenset({1})) is None
+        deleted = await store.soft_delete(ORG, cid, T0, frozenset({2}))
+        assert deleted is not None and deleted.version == 2
+
+    run(scenario)
+
+
+def test_soft_delete_hides_the_row_but_keeps_it_as_a_cursor(
+    run: Callable[[Scenario], None],
+) -> None:
+    async def scenario(store: Store) -> None:
+        for number in range(1, 4):
+            await store.insert(new(number))
+        middle = new(2).id
+        assert await store.soft_delete(ORG, middle, T0) is not None
+        assert await store.get(ORG, middle) is None
+        assert await store.soft_delete(ORG, middle, T0) is None
+        page = Page(organization_id=ORG, limit=10, order="desc", after=middle)
+        assert [c.id for c in await store.list_page(page)] == [new(1).id]
+
+    run(scenario)
+
+
+def test_only_one_live_default_per_agent_and_organization(run: Callable[[Scenario], None]) -> None:
+    async def scenario(store: Store) -> None:
+        first = (await store.get_or_insert_default(new(1))).conversation.id
+        again = (await store.get_or_insert_default(new(2))).conversation.id
+        assert again == first == new(1).id
+        other = (await store.get_or_insert_default(new(3, org=OTHER_ORG))).conversation.id
+        assert other != first
+        await store.soft_delete(ORG, first, T0)
+        assert await store.get_default(ORG, AGENT) is None
+        assert (await store.get_or_insert_default(new(4))).conversation.id == new(4).id
+
+    run(scenario)
+
+
+def test_summary_search_escapes_like_wildcards(run: Callable[[Scenario], None]) -> None:
+    async def scenario(store: Store) -> None:
+        await store.insert(new(1, summary="50% off"))
+        await store.insert(new(2, summary="500 off"))
+        await store.insert(new(3, summary=r"back\slash"))
+
+        async def search(text: str) -> list[str]:
+            page = Page(organization_id=ORG, limit=10, order="asc", summary_search=text)
+            return [c.id for c in await store.list_page(page)]
+
+        assert await search("0%") == [new(1).id]
+        assert await search("_") == []
+        assert await search("\\") == [new(3).id]
+        assert await search("OFF") == [new(1).id, new(2).id]
+
+    run(scenario)
+
+
+def test_keys_reuse_named_owners_and_revoke_once(run: Callable[[Scenario], None]) -> None:
+    async def scenario(store: Store) -> None:
+        async def mint(key_id: str, org: str, user: str) -> None:
+            await store.insert_key(
+                key_id=key_id, secret_hash="h", organization_name=org, user_name=user,
+                new_organization_id=f"org-{key_id}", new_user_id=f"user-{key_id}",
+                created_at=T0,
+            )  # fmt: skip
+
+        await mint("k1", "acme", "alice")
+        await mint("k2", "acme", "alice")
+        await mint("k3", "acme", "bob")
+        owners = [await store.key_owner(k) for k in ("k1", "k2", "k3")]
+        assert owners[0] and owners[1] and owners[2]
+        assert owners[0].user_id == owners[1].user_id == "user-k1"
+        assert owners[2].user_id == "user-k3" and owners[2].organization_id == "org-k1"
+        assert [k.key_id for k in await store.list_keys()] == ["k1", "k2", "k3"]
+        assert await store.revoke_key("k1", T0) is True
+        assert await store.revoke_key("k1", T0) is False
+        assert await store.revoke_key("nope", T0) is None
+        revoked = await store.key_owner("k1")
+        assert revoked is not None and revoked.revoked
+        assert [k.key_id for k in await store.list_keys()] == ["k1", "k2", "k3"]
+
+    run(scenario)
+
+
+def test_only_one_of_racing_first_keys_is_stored(
+    engine: str, new_database: Callable[[str], str]
+) -> None:
+    url = new_database(engine)
+
+    async def race() -> list[bool]:
+        stores = [store_for(url) for _ in range(4)]
+        for store in stores:
+            await store.open()
+        try:
+            return list(
+                await asyncio.gather(
+                    *(
+                        store.insert_key(
+                            key_id=f"k{n}", secret_hash="h", organization_name="default",
+                            user_name="admin", new_organization_id=f"org-{n}",
+                            new_user_id=f"user-{n}", created_at=T0, only_if_first=True,
+                        )
+                        for n, store in enumerate(stores)
+                    )
+                )
+            )  # fmt: skip
+        finally:
+            for store in stores:
+                await store.close()
+
+    assert sorted(run_async(race())) == [False, False, False, True]

@@ -1,0 +1,39 @@
+"""The one description of both engines' SQL: named parameters rendered for each driver."""
+
+from server_impl.storage.postgres import PostgresStore
+from server_impl.storage.sql import Query, like_pattern
+from server_impl.storage.sqlite import SqliteStore
+
+
+def test_named_parameters_become_numbered_once_each_in_order_of_first_use() -> None:
+    query = Query("UPDATE t SET a = :a, b = :b WHERE a = :a AND c = CAST(:c AS bigint[])")
+    assert query.numbered == "UPDATE t SET a = $1, b = $2 WHERE a = $1 AND c = CAST($3 AS bigint[])"
+    assert query.args({"c": 3, "b": 2, "a": 1, "unused": 4}) == (1, 2, 3)
+
+
+def test_casts_are_not_parameters() -> None:
+    query = Query("SELECT x::text FROM t WHERE y = :y")
+    assert query.names == ("y",)
+    assert query.numbered == "SELECT x::text FROM t WHERE y = $1"
+
+
+def test_like_patterns_match_the_text_literally_anywhere() -> None:
+    assert like_pattern("50%_off\\") == "%50\\%\\_off\\\\%"
+
+
+def test_each_engine_renders_every_query_without_leftover_names() -> None:
+    for store in (SqliteStore, PostgresStore):
+        for name, query in vars(store.queries).items():
+            if isinstance(query, Query):
+                assert ":" + "a" not in query.numbered.replace("::", ""), name
+                assert all(f":{param}" in query.text for param in query.names), name
+
+
+def test_a_page_query_is_built_once_per_shape() -> None:
+    queries = SqliteStore.queries
+    first = queries.page(by_agent=True, after=True, search=True, descending=False)
+    again = queries.page(by_agent=True, after=True, search=True, descending=False)
+    other = queries.page(by_agent=False, after=False, search=False, descending=True)
+    assert first is again and first is not other
+    assert "seq > :seq" in first.text and "ORDER BY seq ASC" in first.text
+    assert "agent_id" not in other.text.split("WHERE")[1] and "DESC" in other.text
