@@ -8,7 +8,7 @@ from typing import NoReturn
 from generated.models import Conversation, ConversationCreate, ConversationUpdate
 
 from .actor import Actor
-from .errors import NotFound, PreconditionFailed
+from .errors import DomainError, NotFound, PreconditionFailed
 from .ports import ConversationStore, CursorNotFound, NewConversation, Order, Page
 from .versions import Versioned, Versions
 
@@ -24,6 +24,17 @@ def new_conversation_id() -> str:
 class ConversationNotFound(NotFound):
     def __init__(self, conversation_id: str) -> None:
         super().__init__(f"No conversation {conversation_id}.")
+
+
+class NoDefaultToMatch(PreconditionFailed):
+    """If-Match names versions of a default conversation that does not exist yet."""
+
+    def __init__(self, agent_id: str) -> None:
+        DomainError.__init__(
+            self,
+            f"Agent {agent_id} has no default conversation yet, so no ETag in If-Match can"
+            " match; retrieve it first. Nothing was changed.",
+        )
 
 
 class Conversations:
@@ -82,7 +93,14 @@ class Conversations:
         patch: ConversationUpdate,
         if_version: Versions | None = None,
     ) -> Versioned:
-        default = await self.retrieve_default(actor, agent_id)
+        """As update; made on first use, except by a conditional update, which needs a version."""
+        if if_version is None:
+            default = await self.retrieve_default(actor, agent_id)
+        else:
+            found = await self._store.get_default(actor.organization_id, agent_id)
+            if found is None:
+                raise NoDefaultToMatch(agent_id)
+            default = found
         return await self.update(actor, default.conversation.id, patch, if_version)
 
     async def delete(

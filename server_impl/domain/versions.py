@@ -8,7 +8,8 @@ from generated.models import Conversation
 Versions = frozenset[int]
 """The versions an If-Match header accepts; None where it accepts any (or is absent)."""
 
-_STRONG_TAG = re.compile(r'"([0-9]{1,18})"')
+# As etag() writes them: no leading zeros, so "007" is not the tag of version 7.
+_STRONG_TAG = re.compile(r'"(0|[1-9][0-9]{0,17})"')
 
 
 @dataclass(frozen=True, slots=True)

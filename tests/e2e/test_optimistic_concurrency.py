@@ -116,6 +116,15 @@ def test_the_generated_client_sends_if_match(
     assert isinstance(fresh.parsed, Conversation) and fresh.parsed.summary == "y"
 
 
+def test_a_conditional_update_never_creates_the_default(http: httpx.Client, agent_id: str) -> None:
+    params = {"agent_id": agent_id}
+    answer = http.patch(
+        "/conversations/default", params=params, json={"summary": "x"}, headers={"If-Match": '"1"'}
+    )
+    assert answer.status_code == 412
+    assert http.get("/conversations/", params=params).json() == []
+
+
 def test_deleting_the_default_honours_if_match(http: httpx.Client, agent_id: str) -> None:
     params = {"agent_id": agent_id}
     first = http.get("/conversations/default", params=params)

@@ -111,7 +111,9 @@ def sync_detailed(
 
      Updates the default conversation of the agent named by `agent_id`, creating it on
     first use, exactly as `update_conversation` updates
-    a conversation by id.
+    a conversation by id. A conditional update (`If-Match`) never creates it: while the
+    agent has no default there is no version to match, so the answer is 412 and nothing
+    is made.
 
     Args:
         agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
@@ -153,7 +155,9 @@ def sync(
 
      Updates the default conversation of the agent named by `agent_id`, creating it on
     first use, exactly as `update_conversation` updates
-    a conversation by id.
+    a conversation by id. A conditional update (`If-Match`) never creates it: while the
+    agent has no default there is no version to match, so the answer is 412 and nothing
+    is made.
 
     Args:
         agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
@@ -190,7 +194,9 @@ async def asyncio_detailed(
 
      Updates the default conversation of the agent named by `agent_id`, creating it on
     first use, exactly as `update_conversation` updates
-    a conversation by id.
+    a conversation by id. A conditional update (`If-Match`) never creates it: while the
+    agent has no default there is no version to match, so the answer is 412 and nothing
+    is made.
 
     Args:
         agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
@@ -230,7 +236,9 @@ async def asyncio(
 
      Updates the default conversation of the agent named by `agent_id`, creating it on
     first use, exactly as `update_conversation` updates
-    a conversation by id.
+    a conversation by id. A conditional update (`If-Match`) never creates it: while the
+    agent has no default there is no version to match, so the answer is 412 and nothing
+    is made.
 
     Args:
         agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:

@@ -1,0 +1,180 @@
+"""An in-memory ConversationStore and KeyStore behaving like the engines (storage/sqlite.py):
+scoped by organization, soft deletes, versions and if_version, one live default per agent,
+pages in creation order whose cursors survive deletion, keys for named organizations and users.
+"""
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from generated.models import Conversation
+from server_impl.domain.ports import (
+    CursorNotFound,
+    KeyListing,
+    KeyOwner,
+    NewConversation,
+    Page,
+)
+from server_impl.domain.versions import Versioned, Versions
+
+
+@dataclass
+class Row:
+    """A stored conversation; its index in FakeStore.rows is its creation order (seq)."""
+
+    organization_id: str
+    is_default: bool
+    conversation: Conversation
+    version: int = 1
+    deleted_at: datetime | None = None
+
+    def versioned(self) -> Versioned:
+        return Versioned(self.conversation, self.version)
+
+
+class FakeStore:
+    def __init__(self) -> None:
+        self.rows: list[Row] = []
+        self.keys: dict[str, KeyOwner] = {}
+        self.listings: dict[str, KeyListing] = {}
+        self.organizations: dict[str, str] = {}  # name -> id
+        self.users: dict[tuple[str, str], str] = {}  # (organization id, name) -> id
+
+    async def insert(self, new: NewConversation) -> Versioned:
+        return self._insert(new, is_default=False).versioned()
+
+    async def get(self, organization_id: str, conversation_id: str) -> Versioned | None:
+        return _versioned(self._live(organization_id, conversation_id))
+
+    async def get_default(self, organization_id: str, agent_id: str) -> Versioned | None:
+        for row in self._live_rows(organization_id):
+            if row.is_default and row.conversation.agent_id == agent_id:
+                return row.versioned()
+        return None
+
+    async def get_or_insert_default(self, new: NewConversation) -> Versioned:
+        found = await self.get_default(new.organization_id, new.agent_id)
+        return found or self._insert(new, is_default=True).versioned()
+
+    async def update(
+        self,
+        organization_id: str,
+        conversation_id: str,
+        *,
+        summary: str | None,
+        set_summary: bool,
+        updated_at: datetime,
+        updated_by_id: str,
+        if_version: Versions | None = None,
+    ) -> Versioned | None:
+        row = self._live(organization_id, conversation_id, if_version)
+        if row is None:
+            return None
+        changes: dict[str, object] = {"updated_at": updated_at, "last_updated_by_id": updated_by_id}
+        if set_summary:
+            changes["summary"] = summary
+        row.conversation = row.conversation.model_copy(update=changes)
+        row.version += 1
+        return row.versioned()
+
+    async def soft_delete(
+        self,
+        organization_id: str,
+        conversation_id: str,
+        deleted_at: datetime,
+        if_version: Versions | None = None,
+    ) -> Versioned | None:
+        row = self._live(organization_id, conversation_id, if_version)
+        if row is not None:
+            row.deleted_at = deleted_at
+        return _versioned(row)
+
+    async def list_page(self, page: Page) -> list[Conversation]:
+        rows = [row for row in self.rows if row.organization_id == page.organization_id]
+        if page.after is not None:  # a deleted conversation still anchors a cursor
+            ids = [row.conversation.id for row in rows]
+            if page.after not in ids:
+                raise CursorNotFound(page.after)
+            at = ids.index(page.after)
+            rows = rows[at + 1 :] if page.order == "asc" else rows[:at]
+        if page.order == "desc":
+            rows.reverse()
+        return [
+            row.conversation
+            for row in rows
+            if row.deleted_at is None
+            and page.agent_id in (None, row.conversation.agent_id)
+            and _contains(row.conversation.summary, page.summary_search)
+        ][: page.limit]
+
+    def _insert(self, new: NewConversation, *, is_default: bool) -> Row:
+        assert all(row.conversation.id != new.id for row in self.rows), "ids are unique"
+        conversation = Conversation.model_construct(
+            id=new.id,
+            agent_id=new.agent_id,
+            created_at=new.created_at,
+            created_by_id=new.created_by_id,
+            in_context_message_ids=[],
+            isolated_block_ids=[],
+            last_updated_by_id=new.created_by_id,
+            summary=new.summary,
+            updated_at=new.created_at,
+        )
+        self.rows.append(Row(new.organization_id, is_default, conversation))
+        return self.rows[-1]
+
+    def _live_rows(self, org: str) -> list[Row]:
+        return [row for row in self.rows if row.organization_id == org and row.deleted_at is None]
+
+    def _live(
+        self, org: str, conversation_id: str, if_version: Versions | None = None
+    ) -> Row | None:
+        """The live conversation, unless if_version is given and lacks its version."""
+        row = next((r for r in self._live_rows(org) if r.conversation.id == conversation_id), None)
+        matches = row is not None and (if_version is None or row.version in if_version)
+        return row if matches else None
+
+    async def insert_key(
+        self,
+        *,
+        key_id: str,
+        secret_hash: str,
+        organization_name: str,
+        user_name: str,
+        new_organization_id: str,
+        new_user_id: str,
+        created_at: datetime,
+        only_if_first: bool = False,
+    ) -> bool:
+        if only_if_first and self.keys:
+            return False
+        assert key_id not in self.keys, "key ids are unique"
+        organization_id = self.organizations.setdefault(organization_name, new_organization_id)
+        user_id = self.users.setdefault((organization_id, user_name), new_user_id)
+        self.keys[key_id] = KeyOwner(key_id, secret_hash, user_id, organization_id, revoked=False)
+        self.listings[key_id] = KeyListing(key_id, organization_name, user_name, created_at, None)
+        return True
+
+    async def key_owner(self, key_id: str) -> KeyOwner | None:
+        return self.keys.get(key_id)
+
+    async def list_keys(self) -> list[KeyListing]:
+        return sorted(self.listings.values(), key=lambda key: (key.created_at, key.key_id))
+
+    async def revoke_key(self, key_id: str, revoked_at: datetime) -> bool | None:
+        owner = self.keys.get(key_id)
+        if owner is None:
+            return None
+        if owner.revoked:
+            return False
+        self.keys[key_id] = replace(owner, revoked=True)
+        self.listings[key_id] = replace(self.listings[key_id], revoked_at=revoked_at)
+        return True
+
+
+def _versioned(row: Row | None) -> Versioned | None:
+    return None if row is None else row.versioned()
+
+
+def _contains(summary: str | None, search: str | None) -> bool:
+    """Like the engines' (I)LIKE '%search%': case-insensitive; a missing summary never matches."""
+    return search is None or (summary is not None and search.lower() in summary.lower())

@@ -1,0 +1,461 @@
+"""The rules of every conversation operation (server_impl/domain/conversations.py).
+
+The clock reads START, START + 1 s, START + 2 s, ... (at(n) is its n-th reading, from 0) and
+new ids are conv-1, conv-2, ..., so every time and id below is exact.
+"""
+
+import asyncio
+import itertools
+from collections.abc import Coroutine
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+import pytest
+
+from generated.models import ConversationCreate, ConversationUpdate
+from server_impl.domain.actor import Actor
+from server_impl.domain.conversations import Conversations
+from server_impl.domain.errors import NotFound, PreconditionFailed
+from server_impl.domain.versions import Versions
+from tests.domain.fake_store import FakeStore
+
+T = TypeVar("T")
+
+ALICE = Actor(user_id="user-alice", organization_id="org-acme")
+BOB = Actor(user_id="user-bob", organization_id="org-acme")
+CAROL = Actor(user_id="user-carol", organization_id="org-globex")
+AGENT = "agent-1"
+OTHER_AGENT = "agent-2"
+START = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+
+
+def at(reading: int) -> datetime:
+    return START + timedelta(seconds=reading)
+
+
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(coroutine)
+
+
+def as_stored(
+    id: str = "conv-1",
+    *,
+    agent_id: str = AGENT,
+    created: int = 0,
+    updated: int | None = None,
+    created_by: str = "user-alice",
+    updated_by: str | None = None,
+    summary: str | None = None,
+) -> dict[str, object]:
+    """A conversation as model_dump() gives it; times are clock readings."""
+    return {
+        "id": id,
+        "agent_id": agent_id,
+        "created_at": at(created),
+        "created_by_id": created_by,
+        "in_context_message_ids": [],
+        "isolated_block_ids": [],
+        "last_updated_by_id": updated_by or created_by,
+        "summary": summary,
+        "updated_at": at(created if updated is None else updated),
+    }
+
+
+@pytest.fixture
+def store() -> FakeStore:
+    return FakeStore()
+
+
+@pytest.fixture
+def conversations(store: FakeStore) -> Conversations:
+    readings, numbers = itertools.count(), itertools.count(1)
+    return Conversations(
+        store, clock=lambda: at(next(readings)), new_id=lambda: f"conv-{next(numbers)}"
+    )
+
+
+def create(conversations: Conversations, actor: Actor = ALICE, **fields: Any) -> str:
+    agent_id = fields.pop("agent_id", AGENT)
+    created = run(conversations.create(actor, agent_id, ConversationCreate(**fields)))
+    return created.conversation.id
+
+
+def summary_of(conversations: Conversations, conversation_id: str) -> str | None:
+    return run(conversations.retrieve(ALICE, conversation_id)).conversation.summary
+
+
+# create
+
+
+def test_create_takes_id_from_new_id_times_from_clock_and_authors_from_actor(
+    conversations: Conversations, store: FakeStore
+) -> None:
+    created = run(conversations.create(ALICE, AGENT, ConversationCreate(summary="Spring plan")))
+    assert created.version == 1
+    assert created.conversation.model_dump() == as_stored(summary="Spring plan")
+    second = run(conversations.create(BOB, OTHER_AGENT, ConversationCreate(summary="Budget")))
+    assert second.conversation.model_dump() == as_stored(
+        "conv-2", agent_id=OTHER_AGENT, created=1, created_by="user-bob", summary="Budget"
+    )
+    assert [row.organization_id for row in store.rows] == ["org-acme", "org-acme"]
+
+
+def test_create_without_summary_leaves_it_null(conversations: Conversations) -> None:
+    created = run(conversations.create(ALICE, AGENT, ConversationCreate()))
+    assert created.conversation.model_dump() == as_stored(summary=None)
+
+
+def test_create_makes_an_ordinary_conversation_not_the_agents_default(
+    conversations: Conversations, store: FakeStore
+) -> None:
+    create(conversations)
+    default = run(conversations.retrieve_default(ALICE, AGENT))
+    assert default.conversation.id == "conv-2"
+    assert [row.is_default for row in store.rows] == [False, True]
+
+
+# retrieve
+
+
+def test_retrieve_finds_a_conversation_of_the_actors_organization(
+    conversations: Conversations,
+) -> None:
+    created = run(conversations.create(ALICE, AGENT, ConversationCreate(summary="Plan")))
+    assert run(conversations.retrieve(BOB, "conv-1")) == created
+
+
+def test_retrieve_of_another_organizations_conversation_is_not_found_like_a_missing_one(
+    conversations: Conversations,
+) -> None:
+    create(conversations, ALICE)
+    with pytest.raises(NotFound) as foreign:
+        run(conversations.retrieve(CAROL, "conv-1"))
+    with pytest.raises(NotFound) as missing:
+        run(conversations.retrieve(CAROL, "conv-404"))
+    assert type(foreign.value) is type(missing.value)
+    assert foreign.value.detail == "No conversation conv-1."
+    assert missing.value.detail == "No conversation conv-404."
+
+
+def test_retrieve_of_a_deleted_conversation_is_not_found(conversations: Conversations) -> None:
+    create(conversations)
+    run(conversations.delete(ALICE, "conv-1"))
+    with pytest.raises(NotFound, match=r"^No conversation conv-1\.$"):
+        run(conversations.retrieve(ALICE, "conv-1"))
+
+
+# update: a JSON merge-patch
+
+
+def test_update_leaving_summary_out_keeps_it_but_still_bumps_version_and_updated_at(
+    conversations: Conversations,
+) -> None:
+    create(conversations, summary="Plan")
+    updated = run(conversations.update(BOB, "conv-1", ConversationUpdate()))
+    assert updated.version == 2
+    assert updated.conversation.model_dump() == as_stored(
+        updated=1, updated_by="user-bob", summary="Plan"
+    )
+    assert run(conversations.retrieve(ALICE, "conv-1")) == updated
+
+
+def test_update_with_summary_null_clears_it(conversations: Conversations) -> None:
+    create(conversations, summary="Plan")
+    updated = run(conversations.update(ALICE, "conv-1", ConversationUpdate(summary=None)))
+    assert updated.version == 2
+    assert updated.conversation.model_dump() == as_stored(updated=1, summary=None)
+    assert summary_of(conversations, "conv-1") is None
+
+
+def test_update_with_a_summary_sets_it_with_time_from_clock_and_updater_from_actor(
+    conversations: Conversations,
+) -> None:
+    create(conversations, summary="Plan")
+    run(conversations.update(BOB, "conv-1", ConversationUpdate(summary="Revised")))
+    updated = run(conversations.update(ALICE, "conv-1", ConversationUpdate(summary="Final")))
+    assert updated.version == 3
+    assert updated.conversation.model_dump() == as_stored(updated=2, summary="Final")
+    assert run(conversations.retrieve(BOB, "conv-1")) == updated
+
+
+# conditional writes: 412 only for a conversation the actor may see, at another version
+
+
+def test_conditional_update_at_another_version_is_precondition_failed_and_changes_nothing(
+    conversations: Conversations,
+) -> None:
+    create(conversations, summary="Plan")
+    current = run(conversations.update(ALICE, "conv-1", ConversationUpdate(summary="Revised")))
+    with pytest.raises(PreconditionFailed, match=r"^Conversation conv-1 has changed since"):
+        run(conversations.update(BOB, "conv-1", ConversationUpdate(summary="Lost"), frozenset({1})))
+    assert run(conversations.retrieve(ALICE, "conv-1")) == current
+
+
+def test_conditional_delete_at_another_version_is_precondition_failed_and_deletes_nothing(
+    conversations: Conversations,
+) -> None:
+    create(conversations, summary="Plan")
+    current = run(conversations.update(ALICE, "conv-1", ConversationUpdate(summary="Revised")))
+    with pytest.raises(PreconditionFailed, match=r"^Conversation conv-1 has changed since"):
+        run(conversations.delete(BOB, "conv-1", frozenset({1, 3})))
+    assert run(conversations.retrieve(ALICE, "conv-1")) == current
+
+
+@pytest.mark.parametrize("if_version", [None, frozenset({1}), frozenset({2}), frozenset()])
+@pytest.mark.parametrize("target", ["missing", "deleted", "another organization's"])
+@pytest.mark.parametrize("operation", ["update", "delete"])
+def test_write_to_a_missing_deleted_or_foreign_conversation_is_not_found_never_412(
+    conversations: Conversations,
+    store: FakeStore,
+    operation: str,
+    target: str,
+    if_version: Versions | None,
+) -> None:
+    create(conversations, ALICE, summary="Plan")  # version 1
+    create(conversations, CAROL, summary="Theirs")
+    run(conversations.delete(ALICE, "conv-1"))
+    conversation_id, actor = {
+        "missing": ("conv-404", ALICE),
+        "deleted": ("conv-1", ALICE),
+        "another organization's": ("conv-2", ALICE),
+    }[target]
+    before = [(row.conversation, row.version, row.deleted_at) for row in store.rows]
+    with pytest.raises(NotFound) as raised:
+        if operation == "update":
+            patch = ConversationUpdate(summary="Changed")
+            run(conversations.update(actor, conversation_id, patch, if_version))
+        else:
+            run(conversations.delete(actor, conversation_id, if_version))
+    assert raised.value.detail == f"No conversation {conversation_id}."
+    assert [(row.conversation, row.version, row.deleted_at) for row in store.rows] == before
+
+
+@pytest.mark.parametrize("operation", ["update", "delete"])
+def test_if_match_naming_no_issued_version_on_an_existing_conversation_is_412(
+    conversations: Conversations, operation: str
+) -> None:
+    create(conversations, summary="Plan")
+    original = run(conversations.retrieve(ALICE, "conv-1"))
+    with pytest.raises(PreconditionFailed):
+        if operation == "update":
+            patch = ConversationUpdate(summary="Changed")
+            run(conversations.update(ALICE, "conv-1", patch, frozenset()))
+        else:
+            run(conversations.delete(ALICE, "conv-1", frozenset()))
+    assert run(conversations.retrieve(ALICE, "conv-1")) == original
+
+
+def test_if_version_containing_the_current_version_lets_the_write_through(
+    conversations: Conversations, store: FakeStore
+) -> None:
+    create(conversations, summary="Plan")
+    patch = ConversationUpdate(summary="Revised")
+    updated = run(conversations.update(BOB, "conv-1", patch, frozenset({7, 1})))
+    assert updated.version == 2
+    assert updated.conversation.model_dump() == as_stored(
+        updated=1, updated_by="user-bob", summary="Revised"
+    )
+    deleted = run(conversations.delete(ALICE, "conv-1", frozenset({2})))
+    assert deleted == updated
+    assert store.rows[0].deleted_at == at(2)
+
+
+# the default conversation of an agent
+
+
+def test_retrieve_default_creates_it_on_first_use_and_returns_the_same_one_afterwards(
+    conversations: Conversations, store: FakeStore
+) -> None:
+    first = run(conversations.retrieve_default(ALICE, AGENT))
+    assert first.version == 1
+    assert first.conversation.model_dump() == as_stored(summary=None)
+    assert run(conversations.retrieve_default(BOB, AGENT)) == first
+    assert run(conversations.retrieve_default(ALICE, AGENT)) == first
+    assert len(store.rows) == 1
+    assert create(conversations) == "conv-2"  # the lookups made no ids
+    assert run(conversations.retrieve_default(ALICE, AGENT)) == first
+
+
+def test_default_is_one_per_organization_and_agent(
+    conversations: Conversations, store: FakeStore
+) -> None:
+    ids = [
+        run(conversations.retrieve_default(actor, agent)).conversation.id
+        for actor, agent in [(ALICE, AGENT), (CAROL, AGENT), (ALICE, OTHER_AGENT), (BOB, AGENT)]
+    ]
+    assert ids == ["conv-1", "conv-2", "conv-3", "conv-1"]
+    assert [row.organization_id for row in store.rows] == ["org-acme", "org-globex", "org-acme"]
+    assert run(conversations.retrieve(CAROL, "conv-2")).conversation.created_by_id == "user-carol"
+
+
+def test_update_default_updates_the_agents_default(conversations: Conversations) -> None:
+    run(conversations.retrieve_default(ALICE, AGENT))
+    patch = ConversationUpdate(summary="Default plan")
+    updated = run(conversations.update_default(BOB, AGENT, patch, frozenset({1})))
+    assert updated.version == 2
+    assert updated.conversation.model_dump() == as_stored(
+        updated=1, updated_by="user-bob", summary="Default plan"
+    )
+    assert run(conversations.retrieve_default(ALICE, AGENT)) == updated
+    with pytest.raises(PreconditionFailed):
+        run(conversations.update_default(ALICE, AGENT, ConversationUpdate(), frozenset({1})))
+
+
+def test_update_default_makes_the_default_first_when_there_is_none(
+    conversations: Conversations,
+) -> None:
+    patch = ConversationUpdate(summary="Fresh")
+    updated = run(conversations.update_default(ALICE, AGENT, patch))
+    assert updated.version == 2
+    assert updated.conversation.model_dump() == as_stored(updated=1, summary="Fresh")
+    assert run(conversations.retrieve_default(ALICE, AGENT)) == updated
+
+
+def test_a_conditional_update_of_a_default_not_made_yet_is_412_and_makes_none(
+    conversations: Conversations, store: FakeStore
+) -> None:
+    # No default means no version for If-Match to name: the precondition fails, and making
+    # the default first would change something while saying "Nothing was changed".
+    with pytest.raises(PreconditionFailed) as raised:
+        run(conversations.update_default(ALICE, AGENT, ConversationUpdate(), frozenset({1})))
+    assert "Agent agent-1 has no default conversation yet" in raised.value.detail
+    assert store.rows == []
+
+
+def test_delete_default_without_a_default_is_not_found_naming_the_agent(
+    conversations: Conversations, store: FakeStore
+) -> None:
+    create(conversations, ALICE)  # not a default
+    run(conversations.retrieve_default(CAROL, AGENT))  # another organization's default
+    with pytest.raises(NotFound) as raised:
+        run(conversations.delete_default(ALICE, AGENT))
+    assert raised.value.detail == "Agent agent-1 has no default conversation."
+    assert [row.deleted_at for row in store.rows] == [None, None]
+    assert len(store.rows) == 2  # looking made no default
+
+
+def test_after_delete_default_the_next_retrieve_default_makes_a_new_one(
+    conversations: Conversations, store: FakeStore
+) -> None:
+    first = run(conversations.retrieve_default(ALICE, AGENT))
+    assert run(conversations.delete_default(BOB, AGENT)) == first
+    assert store.rows[0].deleted_at == at(1)
+    with pytest.raises(NotFound):
+        run(conversations.retrieve(ALICE, "conv-1"))
+    with pytest.raises(NotFound, match=r"^Agent agent-1 has no default conversation\.$"):
+        run(conversations.delete_default(ALICE, AGENT))
+    second = run(conversations.retrieve_default(ALICE, AGENT))
+    assert second.version == 1
+    assert second.conversation.model_dump() == as_stored("conv-2", created=2)
+
+
+def test_delete_default_with_a_stale_if_version_is_412_and_deletes_nothing(
+    conversations: Conversations,
+) -> None:
+    run(conversations.retrieve_default(ALICE, AGENT))
+    current = run(conversations.update_default(ALICE, AGENT, ConversationUpdate(summary="v2")))
+    with pytest.raises(PreconditionFailed, match="conv-1"):
+        run(conversations.delete_default(ALICE, AGENT, frozenset({1})))
+    assert run(conversations.retrieve_default(ALICE, AGENT)) == current
+    assert run(conversations.delete_default(ALICE, AGENT, frozenset({2}))) == current
+
+
+# list
+
+
+@pytest.fixture
+def listed(conversations: Conversations) -> Conversations:
+    """conv-1 to conv-4 of acme, in creation order, and conv-5 of globex."""
+    create(conversations, ALICE, summary="Spring release plan")
+    create(conversations, BOB, agent_id=OTHER_AGENT, summary="Budget SPRINGS")
+    create(conversations, ALICE)
+    create(conversations, BOB, summary="spring cleaning")
+    create(conversations, CAROL, summary="Spring at globex")
+    return conversations
+
+
+def ids(conversations: Conversations, limit: int = 10, **query: Any) -> list[str]:
+    order = query.pop("order", "desc")
+    page = run(conversations.list(ALICE, limit=limit, order=order, **query))
+    return [conversation.id for conversation in page]
+
+
+def test_list_desc_gives_newest_first_and_asc_oldest_first(listed: Conversations) -> None:
+    assert ids(listed, order="desc") == ["conv-4", "conv-3", "conv-2", "conv-1"]
+    assert ids(listed, order="asc") == ["conv-1", "conv-2", "conv-3", "conv-4"]
+
+
+def test_list_gives_whole_conversations(listed: Conversations) -> None:
+    page = run(listed.list(ALICE, limit=1, order="asc"))
+    assert [c.model_dump() for c in page] == [as_stored(summary="Spring release plan")]
+
+
+def test_list_limit_caps_the_page(listed: Conversations) -> None:
+    assert ids(listed, limit=2, order="desc") == ["conv-4", "conv-3"]
+    assert ids(listed, limit=1, order="asc") == ["conv-1"]
+
+
+def test_list_after_a_cursor_continues_past_it_in_either_order(listed: Conversations) -> None:
+    assert ids(listed, limit=2, after="conv-3") == ["conv-2", "conv-1"]
+    assert ids(listed, limit=2, after="conv-1") == []
+    assert ids(listed, limit=2, order="asc", after="conv-2") == ["conv-3", "conv-4"]
+    assert ids(listed, limit=2, order="asc", after="conv-4") == []
+
+
+def test_list_cursor_still_works_after_its_conversation_is_deleted(listed: Conversations) -> None:
+    run(listed.delete(ALICE, "conv-3"))
+    assert ids(listed) == ["conv-4", "conv-2", "conv-1"]
+    assert ids(listed, after="conv-3") == ["conv-2", "conv-1"]
+    assert ids(listed, order="asc", after="conv-3") == ["conv-4"]
+
+
+@pytest.mark.parametrize("cursor", ["conv-404", "conv-5"], ids=["unknown", "another org's"])
+def test_list_after_a_cursor_naming_no_conversation_is_not_found_naming_it(
+    listed: Conversations, cursor: str
+) -> None:
+    with pytest.raises(NotFound) as raised:
+        ids(listed, after=cursor)
+    assert raised.value.detail == f"No conversation {cursor} to continue after."
+
+
+def test_list_filters_by_agent(listed: Conversations) -> None:
+    assert ids(listed, agent_id=AGENT) == ["conv-4", "conv-3", "conv-1"]
+    assert ids(listed, agent_id=OTHER_AGENT) == ["conv-2"]
+    assert ids(listed, agent_id=AGENT, after="conv-4", limit=1) == ["conv-3"]
+    assert ids(listed, agent_id="agent-without-conversations") == []
+
+
+def test_list_summary_search_is_a_case_insensitive_substring(listed: Conversations) -> None:
+    assert ids(listed, summary_search="SPRING") == ["conv-4", "conv-2", "conv-1"]
+    assert ids(listed, summary_search="release") == ["conv-1"]
+    assert ids(listed, summary_search="spring", agent_id=AGENT) == ["conv-4", "conv-1"]
+    assert ids(listed, summary_search="summer") == []
+
+
+def test_list_leaves_out_deleted_conversations_and_other_organizations(
+    listed: Conversations,
+) -> None:
+    run(listed.delete(BOB, "conv-1"))
+    assert ids(listed, order="asc") == ["conv-2", "conv-3", "conv-4"]
+    page = run(listed.list(CAROL, limit=10, order="asc"))
+    assert [conversation.id for conversation in page] == ["conv-5"]
+
+
+# delete
+
+
+def test_delete_is_soft_and_afterwards_retrieve_update_and_delete_are_not_found(
+    conversations: Conversations, store: FakeStore
+) -> None:
+    created = run(conversations.create(ALICE, AGENT, ConversationCreate(summary="Plan")))
+    assert run(conversations.delete(BOB, "conv-1")) == created
+    assert len(store.rows) == 1
+    assert store.rows[0].deleted_at == at(1)
+    with pytest.raises(NotFound, match=r"^No conversation conv-1\.$"):
+        run(conversations.retrieve(ALICE, "conv-1"))
+    with pytest.raises(NotFound, match=r"^No conversation conv-1\.$"):
+        run(conversations.update(ALICE, "conv-1", ConversationUpdate(summary="Back")))
+    with pytest.raises(NotFound, match=r"^No conversation conv-1\.$"):
+        run(conversations.delete(ALICE, "conv-1"))
+    assert store.rows[0].deleted_at == at(1)
+    assert store.rows[0].conversation.model_dump() == as_stored(summary="Plan")
