@@ -10,7 +10,7 @@ so that drift on this shared machine touches them alike; each figure is the medi
 rounds. Reports requests/s, p50, p99, the server's peak RSS, its CPU time per request, how busy
 the whole machine was, and the ratios to the FastAPI peer and to the floor. `--big` adds 10^6
 conversations and compares PATCH and list pages at depth against the small database. Writes the
-table to bench/results.md.
+table to bench/latest.md (bench/results.md quotes and reads runs).
 """
 
 import argparse
@@ -421,7 +421,7 @@ def main() -> int:
         f" {SERVER_CORE}, `wrk -t1 -c{args.connections} -d{args.seconds}s` on core {LOAD_CORE};"
         f" median of {args.rounds} rounds, systems in turns.\n\n"
     )
-    (ROOT / "bench" / "results.md").write_text(header + report + "\n")
+    (ROOT / "bench" / "latest.md").write_text(header + report + "\n")
     return 0
 
 

@@ -167,7 +167,8 @@ def test_a_wrong_type_is_a_422_naming_the_field(
 def test_a_body_that_is_not_an_object_is_a_422(
     http: httpx.Client, conversation: Conversation
 ) -> None:
-    for body in ([], "summary", 3, None):
+    bodies: list[object] = [[], "summary", 3, None]
+    for body in bodies:
         response = http.patch(
             f"/conversations/{conversation.id}",
             content=json.dumps(body),

@@ -64,4 +64,4 @@ def test_upgrading_keeps_existing_rows(empty_database: str) -> None:
     execute(empty_database, INSERT_0001)
     migrate.upgrade(empty_database)
     rows = execute(empty_database, sa.text("SELECT summary, version FROM conversations"))
-    assert [tuple(row) for row in rows] == [("kept", 1)]
+    assert [(row.summary, row.version) for row in rows] == [("kept", 1)]
