@@ -43,19 +43,34 @@ from .validators import VALIDATORS
 
 ADAPTED_FOR = "3.3.0"
 
+_VALIDATION = "connexion.middleware.request_validation"
+
 RELIED_ON: list[tuple[str, str]] = [
     # (connexion object, attribute): methods and class attributes, and instance attributes
     # that the named class's __init__ assigns.
     ("connexion.ConnexionMiddleware", "default_middlewares"),
-    ("connexion.middleware.request_validation.RequestValidationMiddleware", "api_cls"),
-    ("connexion.middleware.request_validation.RequestValidationAPI", "make_operation"),
-    ("connexion.middleware.request_validation.RequestValidationAPI", "self.next_app"),
-    ("connexion.middleware.request_validation.RequestValidationAPI", "self.validator_map"),
-    ("connexion.middleware.request_validation.RequestValidationAPI", "self.strict_validation"),
-    ("connexion.middleware.request_validation.RequestValidationOperation", "self._operation"),
-    ("connexion.middleware.request_validation.RequestValidationOperation", "self._validator_map"),
-    ("connexion.middleware.request_validation.RequestValidationOperation", "validate_mime_type"),
-    ("connexion.middleware.request_validation.RequestValidationOperation", "extract_content_type"),
+    (f"{_VALIDATION}.RequestValidationMiddleware", "api_cls"),
+    (f"{_VALIDATION}.RequestValidationAPI", "make_operation"),
+    (f"{_VALIDATION}.RequestValidationAPI", "self.next_app"),
+    (f"{_VALIDATION}.RequestValidationAPI", "self.validator_map"),
+    (f"{_VALIDATION}.RequestValidationAPI", "self.strict_validation"),
+    (f"{_VALIDATION}.RequestValidationOperation", "self._operation"),
+    (f"{_VALIDATION}.RequestValidationOperation", "self._validator_map"),
+    (f"{_VALIDATION}.RequestValidationOperation", "validate_mime_type"),
+    (f"{_VALIDATION}.RequestValidationOperation", "extract_content_type"),
+    (f"{_VALIDATION}.RequestValidationOperation", "self.next_app"),
+    (
+        f"{_VALIDATION}.RequestValidationOperation",
+        "self.strict_validation",
+    ),
+    (f"{_VALIDATION}.RequestValidationOperation", "security_query_params"),
+    ("connexion.operations.AbstractOperation", "parameters"),
+    ("connexion.operations.AbstractOperation", "consumes"),
+    ("connexion.operations.AbstractOperation", "request_body"),
+    ("connexion.utils", "is_nullable"),
+    ("connexion.middleware.abstract", "ROUTING_CONTEXT"),
+    ("connexion.validators.ParameterValidator", "validate"),
+    ("connexion.validators.AbstractRequestBodyValidator", "wrap_receive"),
     ("connexion.operations.AbstractOperation", "self._uri_parser_class"),
     ("connexion.operations.AbstractOperation", "body_schema"),
     ("connexion.operations.AbstractOperation", "body_definition"),
@@ -71,6 +86,7 @@ RELIED_ON: list[tuple[str, str]] = [
     ("connexion.security.BearerSecurityHandler", "get_auth_header_value"),
     ("connexion.middleware.swagger_ui.SwaggerUIMiddleware", "add_api"),
     ("connexion.middleware.swagger_ui.SwaggerUIMiddleware", "self.router"),
+    ("connexion.middleware.swagger_ui.SwaggerUIMiddleware", "self.app"),
 ]
 
 _REPLACEMENTS = {

@@ -46,7 +46,12 @@ class CachingRequestValidationOperation(RequestValidationOperation):
         self._bodies: dict[str, _BodyPlan] = {}
 
     def _body_plan(self, mime_type: str) -> _BodyPlan:
-        key = mime_type.lower()
+        """The checks for a body of mime_type (lower case), made on first use.
+
+        An operation that consumes no body accepts any type and has no schema: one plan, under
+        one key, whatever types clients send. Otherwise only consumed types are kept.
+        """
+        key = mime_type if self._operation.consumes else ""
         plan = self._bodies.get(key)
         if plan is None:
             self.validate_mime_type(mime_type)  # raises 415 for a type not consumed: not kept
@@ -62,16 +67,17 @@ class CachingRequestValidationOperation(RequestValidationOperation):
         return plan
 
     def extract_content_type(self, headers: list[tuple[bytes, bytes]]) -> tuple[str, str]:
-        """(media type, charset) as connexion reads them, with the charset read correctly.
+        """(media type in lower case, charset), the charset read correctly.
 
         connexion's helper decodes every header and builds typing generics on each call, and
-        misses a charset written after "; ".
+        misses a charset written after "; ". Media types are case-insensitive (RFC 9110, 8.3.1)
+        while connexion looks schemas up case-sensitively: lower case finds the spec's.
         """
         raw = raw_header(headers, b"content-type")
         if raw is None:  # connexion's guess: the first type the operation consumes
             return next(iter(self._operation.consumes), "application/octet-stream"), "utf-8"
         content_type = raw.decode("latin-1")
-        return content_type.split(";", 1)[0], charset(content_type) or "utf-8"
+        return content_type.split(";", 1)[0].strip().lower(), charset(content_type) or "utf-8"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         self._parameter_validator.validate(scope)

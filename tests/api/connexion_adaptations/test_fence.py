@@ -1,0 +1,93 @@
+"""The fence around the connexion adaptations: the release they were written for, and every
+connexion internal they use, still there."""
+
+import importlib.metadata
+import inspect
+import pkgutil
+import re
+
+import pytest
+from connexion import ConnexionMiddleware
+from connexion.middleware.request_validation import RequestValidationMiddleware
+from connexion.middleware.swagger_ui import SwaggerUIMiddleware
+
+from server_impl.api.connexion_adaptations import ADAPTED_FOR, RELIED_ON, middlewares
+from server_impl.api.connexion_adaptations.request_validation import (
+    CachingRequestValidationMiddleware,
+)
+from server_impl.api.connexion_adaptations.swagger_ui import DocsOnlySwaggerUI
+
+
+def test_the_installed_connexion_is_the_release_the_adaptations_were_written_for() -> None:
+    # The adaptations replace connexion internals; another release may have moved them.
+    installed = importlib.metadata.version("connexion")
+    assert installed == ADAPTED_FOR, (
+        f"connexion {installed} is installed, the adaptations were written for {ADAPTED_FOR}. "
+        "Before changing ADAPTED_FOR, re-check every adaptation listed in the docstring of "
+        "server_impl/api/connexion_adaptations/__init__.py against the new release's source "
+        "(and the internals in RELIED_ON)."
+    )
+
+
+def assigned_in_init(cls: type, name: str) -> bool:
+    """Whether the __init__ of cls, or of one of its bases, assigns ``self.<name>``."""
+    assignment = re.compile(rf"\bself\.{re.escape(name)}\s*(:[^=\n]*)?=(?!=)")
+    for klass in inspect.getmro(cls):
+        init = vars(klass).get("__init__")
+        if inspect.isfunction(init) and assignment.search(inspect.getsource(init)):
+            return True
+    return False
+
+
+def missing_internal(dotted: str, attribute: str) -> str | None:
+    """Why (dotted, attribute) is not in the installed connexion; None if it is."""
+    try:
+        owner = pkgutil.resolve_name(dotted)
+    except (ImportError, AttributeError) as error:
+        return f"{dotted} cannot be imported: {error}"
+    if attribute.startswith("self."):
+        name = attribute.removeprefix("self.")
+        if not inspect.isclass(owner):
+            return f"{dotted} is not a class, so it has no __init__ to assign self.{name}"
+        if not assigned_in_init(owner, name):
+            return f"no __init__ in the MRO of {dotted} assigns self.{name}"
+        return None
+    if not hasattr(owner, attribute):
+        return f"{dotted} has no attribute {attribute}"
+    return None
+
+
+@pytest.mark.parametrize(("dotted", "attribute"), RELIED_ON, ids=[f"{d}:{a}" for d, a in RELIED_ON])
+def test_every_connexion_internal_the_adaptations_rely_on_is_there(
+    dotted: str, attribute: str
+) -> None:
+    # An internal gone or renamed would break an adaptation at startup or, worse, per request.
+    problem = missing_internal(dotted, attribute)
+    assert problem is None, problem
+
+
+@pytest.mark.parametrize(
+    ("dotted", "attribute"),
+    [
+        ("connexion.no_such_module.Thing", "x"),
+        ("connexion.ConnexionMiddleware", "no_such_method"),
+        ("connexion.middleware.swagger_ui.SwaggerUIMiddleware", "self.no_such_router"),
+        # A prefix of a name __init__ assigns (self.router) is not that name.
+        ("connexion.middleware.swagger_ui.SwaggerUIMiddleware", "self.rout"),
+        ("connexion.utils.is_nullable", "self.x"),
+    ],
+)
+def test_the_fence_reports_an_internal_that_is_not_there(dotted: str, attribute: str) -> None:
+    # Without this, a check that accepted anything would pass the test above.
+    assert missing_internal(dotted, attribute) is not None
+
+
+def test_the_adapted_layers_take_the_place_of_connexions_in_its_default_stack() -> None:
+    # Replaced by lookup in connexion's list: a release that wrapped or renamed a layer would
+    # otherwise drop the adaptation silently and run connexion's own.
+    default = list(ConnexionMiddleware.default_middlewares)
+    replaced = [(d, a) for d, a in zip(default, middlewares(), strict=True) if d is not a]
+    assert replaced == [
+        (SwaggerUIMiddleware, DocsOnlySwaggerUI),
+        (RequestValidationMiddleware, CachingRequestValidationMiddleware),
+    ]
