@@ -8,7 +8,7 @@ from typing import NoReturn
 from generated.models import Conversation, ConversationCreate, ConversationUpdate
 
 from .actor import Actor
-from .errors import DomainError, NotFound, PreconditionFailed
+from .errors import NotFound, PreconditionFailed
 from .ports import ConversationStore, CursorNotFound, NewConversation, Order, Page
 from .versions import Versioned, Versions
 
@@ -26,14 +26,23 @@ class ConversationNotFound(NotFound):
         super().__init__(f"No conversation {conversation_id}.")
 
 
+class ConversationChanged(PreconditionFailed):
+    """The conversation's version is none of those the write accepts."""
+
+    def __init__(self, conversation_id: str) -> None:
+        super().__init__(
+            f"Conversation {conversation_id} has changed since the ETag in If-Match;"
+            " retrieve it again and retry. Nothing was changed."
+        )
+
+
 class NoDefaultToMatch(PreconditionFailed):
-    """If-Match names versions of a default conversation that does not exist yet."""
+    """A conditional write names versions of a default conversation that does not exist yet."""
 
     def __init__(self, agent_id: str) -> None:
-        DomainError.__init__(
-            self,
+        super().__init__(
             f"Agent {agent_id} has no default conversation yet, so no ETag in If-Match can"
-            " match; retrieve it first. Nothing was changed.",
+            " match; retrieve it first. Nothing was changed."
         )
 
 
@@ -150,7 +159,7 @@ class Conversations:
         """Why a conditional write touched nothing: it was gone (404) or had changed (412)."""
         exists = await self._store.get(actor.organization_id, conversation_id) is not None
         if if_version is not None and exists:
-            raise PreconditionFailed(conversation_id)
+            raise ConversationChanged(conversation_id)
         raise ConversationNotFound(conversation_id)
 
     def _new(self, actor: Actor, agent_id: str, summary: str | None) -> NewConversation:

@@ -14,13 +14,7 @@ class NotFound(DomainError):
 
 
 class PreconditionFailed(DomainError):
-    """A conditional write found the conversation changed since the versions it accepts."""
-
-    def __init__(self, conversation_id: str) -> None:
-        super().__init__(
-            f"Conversation {conversation_id} has changed since the ETag in If-Match;"
-            " retrieve it again and retry. Nothing was changed."
-        )
+    """A conditional write whose condition does not hold; nothing was changed."""
 
 
 class StorageUnavailable(DomainError):
