@@ -38,7 +38,7 @@ $(SDK_INSTALLED): requirements.lock tests/compat/latest-sdk.txt $(GENERATED)
 
 generate: $(GENERATED)
 
-$(GENERATED): openapi.yaml codegen/generate.sh codegen/client.yaml | $(DEPS)
+$(GENERATED): openapi.yaml codegen/generate.sh codegen/client.yaml codegen/pyproject.toml | $(DEPS)
 	codegen/generate.sh generated
 
 check-generated: | $(DEPS)
