@@ -1,8 +1,18 @@
-# The two commands a new user needs are `make run` and `make test`; both set up .venv first.
+# The two commands a new user needs are `make run` and `make test`; both set up .venv first,
+# needing nothing but Python 3.11 or newer.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# uv installs the locks. It is the one thing pip installs, into .venv itself, so that a new
+# machine needs nothing but Python; its version is in the stamp's name so that a change reinstalls.
+UV_VERSION := 0.13.8
+UV := $(BIN)/uv
+UV_STAMP := $(VENV)/.uv-$(UV_VERSION)
+# Serving only: requirements-runtime.lock and the project, for `make run`.
+RUNTIME := $(VENV)/.runtime
+# Development: requirements.lock (the runtime set, tools, generators, SDK) and the project...
 DEPS := $(VENV)/.deps
+# ...then the generated client, for `make test` and the other development commands.
 INSTALLED := $(VENV)/.installed
 # The newest official SDK release gets a virtualenv of its own for the compatibility suite.
 SDK_VENV := .venv-sdk-latest
@@ -16,24 +26,34 @@ PORT ?= 8283
 
 install: $(INSTALLED)
 
-# Tools and libraries first; the generated client is installed once it exists.
-$(DEPS): pyproject.toml requirements.lock
+$(UV_STAMP):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
 		|| { echo "Python 3.11 or newer is needed (set PYTHON=...)"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -r requirements.lock
-	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
+	touch $@
+
+$(RUNTIME): pyproject.toml requirements-runtime.lock | $(UV_STAMP)
+	$(UV) pip install --quiet --python $(BIN)/python -r requirements-runtime.lock
+	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $@
+
+$(DEPS): pyproject.toml requirements.lock | $(UV_STAMP)
+	$(UV) pip install --quiet --python $(BIN)/python -r requirements.lock
+	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $@
 
 $(INSTALLED): $(DEPS) $(GENERATED)
-	$(BIN)/python -m pip install --quiet --no-deps -e generated/client
+	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e generated/client
 	touch $@
 
-$(SDK_INSTALLED): requirements.lock tests/compat/latest-sdk.txt $(GENERATED)
-	test -x $(SDK_VENV)/bin/python || $(PYTHON) -m venv $(SDK_VENV)
-	$(SDK_VENV)/bin/python -m pip install --quiet -r requirements.lock
-	$(SDK_VENV)/bin/python -m pip install --quiet -r tests/compat/latest-sdk.txt
-	$(SDK_VENV)/bin/python -m pip install --quiet --no-deps -e . -e generated/client
+# The SDK release under test replaces the locked one; everything else stays as locked.
+$(SDK_INSTALLED): pyproject.toml requirements.lock tests/compat/latest-sdk.txt $(GENERATED) \
+		| $(UV_STAMP)
+	test -x $(SDK_VENV)/bin/python || $(PYTHON) -m venv --without-pip $(SDK_VENV)
+	$(UV) pip install --quiet --python $(SDK_VENV)/bin/python -r requirements.lock \
+		--overrides tests/compat/latest-sdk.txt
+	$(UV) pip install --quiet --python $(SDK_VENV)/bin/python --no-deps -e . -e generated/client
 	touch $@
 
 # Regenerates every time: it takes seconds, the output is byte-identical for the same spec, and
@@ -50,7 +70,7 @@ check-generated: | $(DEPS)
 		&& diff -r -x '*.egg-info' -x __pycache__ generated "$$tmp" \
 		&& echo "generated/ matches openapi.yaml"
 
-run: $(INSTALLED)
+run: $(RUNTIME)
 	$(BIN)/python -m server_impl migrate
 	$(BIN)/python -m server_impl serve --host $(HOST) --port $(PORT)
 
@@ -74,12 +94,14 @@ lint: $(INSTALLED)
 	$(BIN)/ruff format --check server_impl tests bench
 	$(BIN)/python -m mypy server_impl
 
-# Re-resolve every dependency from pyproject.toml and pin the whole tree.
-lock:
-	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
-	.lock-venv/bin/python -m pip install --quiet '.[dev]'
-	.lock-venv/bin/python -m pip freeze --exclude letta-conversations-server > requirements.lock
-	rm -rf .lock-venv
+# Re-pins both locks from pyproject.toml, keeping every pin that still fits
+# (LOCK_ARGS=--upgrade moves everything to the newest release). The runtime lock is constrained
+# by the development one, so a package has the same version in both.
+lock: | $(UV_STAMP)
+	$(UV) pip compile --quiet --python-version 3.11 --custom-compile-command 'make lock' \
+		$(LOCK_ARGS) --extra dev -o requirements.lock pyproject.toml
+	$(UV) pip compile --quiet --python-version 3.11 --custom-compile-command 'make lock' \
+		-c requirements.lock -o requirements-runtime.lock pyproject.toml
 
 clean:
 	rm -rf $(VENV) $(SDK_VENV) var
