@@ -8,6 +8,9 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.8
 UV := $(BIN)/uv
 UV_STAMP := $(VENV)/.uv-$(UV_VERSION)
+# Bytecode compiled as it installs, as pip does: otherwise each process compiles whatever it
+# imports, and on every start where bytecode is not written (PYTHONDONTWRITEBYTECODE).
+UV_INSTALL = $(UV) pip install --quiet --compile-bytecode --python
 # Serving only: requirements-runtime.lock and the project, for `make run`.
 RUNTIME := $(VENV)/.runtime
 # Development: requirements.lock (the runtime set, tools, generators, SDK) and the project...
@@ -34,26 +37,26 @@ $(UV_STAMP):
 	touch $@
 
 $(RUNTIME): pyproject.toml requirements-runtime.lock | $(UV_STAMP)
-	$(UV) pip install --quiet --python $(BIN)/python -r requirements-runtime.lock
-	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
+	$(UV_INSTALL) $(BIN)/python -r requirements-runtime.lock
+	$(UV_INSTALL) $(BIN)/python --no-deps -e .
 	touch $@
 
 $(DEPS): pyproject.toml requirements.lock | $(UV_STAMP)
-	$(UV) pip install --quiet --python $(BIN)/python -r requirements.lock
-	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
+	$(UV_INSTALL) $(BIN)/python -r requirements.lock
+	$(UV_INSTALL) $(BIN)/python --no-deps -e .
 	touch $@
 
 $(INSTALLED): $(DEPS) $(GENERATED)
-	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e generated/client
+	$(UV_INSTALL) $(BIN)/python --no-deps -e generated/client
 	touch $@
 
 # The SDK release under test replaces the locked one; everything else stays as locked.
 $(SDK_INSTALLED): pyproject.toml requirements.lock tests/compat/latest-sdk.txt $(GENERATED) \
 		| $(UV_STAMP)
 	test -x $(SDK_VENV)/bin/python || $(PYTHON) -m venv --without-pip $(SDK_VENV)
-	$(UV) pip install --quiet --python $(SDK_VENV)/bin/python -r requirements.lock \
+	$(UV_INSTALL) $(SDK_VENV)/bin/python -r requirements.lock \
 		--overrides tests/compat/latest-sdk.txt
-	$(UV) pip install --quiet --python $(SDK_VENV)/bin/python --no-deps -e . -e generated/client
+	$(UV_INSTALL) $(SDK_VENV)/bin/python --no-deps -e . -e generated/client
 	touch $@
 
 # Regenerates every time: it takes seconds, the output is byte-identical for the same spec, and
