@@ -1,14 +1,27 @@
-# The two commands a new user needs are `make run` and `make test`; both set up .venv first.
+# The two commands a new user needs are `make run` and `make test`; both set up .venv first,
+# needing nothing but Python 3.11 or newer.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# uv installs the locks. It is the one thing pip installs, into .venv itself, so that a new
+# machine needs nothing but Python; its version is in the stamp's name so that a change reinstalls.
+UV_VERSION := 0.13.8
+UV := $(BIN)/uv
+UV_STAMP := $(VENV)/.uv-$(UV_VERSION)
+# Bytecode compiled as it installs, as pip does: otherwise each process compiles whatever it
+# imports, and on every start where bytecode is not written (PYTHONDONTWRITEBYTECODE).
+UV_INSTALL = $(UV) pip install --quiet --compile-bytecode --python
+# Serving only: requirements-runtime.lock and the project, for `make run`.
+RUNTIME := $(VENV)/.runtime
+# Development: requirements.lock (the runtime set, tools, generators, SDK) and the project...
 DEPS := $(VENV)/.deps
+# ...then the generated client, for `make test` and the other development commands.
 INSTALLED := $(VENV)/.installed
 # The newest official SDK release gets a virtualenv of its own for the compatibility suite.
 SDK_VENV := .venv-sdk-latest
 SDK_INSTALLED := $(SDK_VENV)/.installed
 pinned = $(shell sed -n 's/^letta-client==//p' $(1))
-GENERATED := generated/models/__init__.py
+GENERATED := generated/client/setup.py
 HOST ?= 127.0.0.1
 PORT ?= 8283
 
@@ -16,29 +29,43 @@ PORT ?= 8283
 
 install: $(INSTALLED)
 
-# Tools and libraries first; the generated client is installed once it exists.
-$(DEPS): pyproject.toml requirements.lock
+$(UV_STAMP):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
 		|| { echo "Python 3.11 or newer is needed (set PYTHON=...)"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -r requirements.lock
-	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
+	touch $@
+
+$(RUNTIME): pyproject.toml requirements-runtime.lock | $(UV_STAMP)
+	$(UV_INSTALL) $(BIN)/python -r requirements-runtime.lock
+	$(UV_INSTALL) $(BIN)/python --no-deps -e .
+	touch $@
+
+$(DEPS): pyproject.toml requirements.lock | $(UV_STAMP)
+	$(UV_INSTALL) $(BIN)/python -r requirements.lock
+	$(UV_INSTALL) $(BIN)/python --no-deps -e .
 	touch $@
 
 $(INSTALLED): $(DEPS) $(GENERATED)
-	$(BIN)/python -m pip install --quiet --no-deps -e generated/client
+	$(UV_INSTALL) $(BIN)/python --no-deps -e generated/client
 	touch $@
 
-$(SDK_INSTALLED): requirements.lock tests/compat/latest-sdk.txt $(GENERATED)
-	test -x $(SDK_VENV)/bin/python || $(PYTHON) -m venv $(SDK_VENV)
-	$(SDK_VENV)/bin/python -m pip install --quiet -r requirements.lock
-	$(SDK_VENV)/bin/python -m pip install --quiet -r tests/compat/latest-sdk.txt
-	$(SDK_VENV)/bin/python -m pip install --quiet --no-deps -e . -e generated/client
+# The SDK release under test replaces the locked one; everything else stays as locked.
+$(SDK_INSTALLED): pyproject.toml requirements.lock tests/compat/latest-sdk.txt $(GENERATED) \
+		| $(UV_STAMP)
+	test -x $(SDK_VENV)/bin/python || $(PYTHON) -m venv --without-pip $(SDK_VENV)
+	$(UV_INSTALL) $(SDK_VENV)/bin/python -r requirements.lock \
+		--overrides tests/compat/latest-sdk.txt
+	$(UV_INSTALL) $(SDK_VENV)/bin/python --no-deps -e . -e generated/client
 	touch $@
 
-generate: $(GENERATED)
+# Regenerates every time: it takes seconds, the output is byte-identical for the same spec, and
+# so any part of generated/ that went missing comes back.
+generate: | $(DEPS)
+	codegen/generate.sh generated
 
-$(GENERATED): openapi.yaml codegen/generate.sh codegen/client.yaml | $(DEPS)
+# Only when it is missing: the client must exist before it is installed.
+$(GENERATED): | $(DEPS)
 	codegen/generate.sh generated
 
 check-generated: | $(DEPS)
@@ -46,7 +73,7 @@ check-generated: | $(DEPS)
 		&& diff -r -x '*.egg-info' -x __pycache__ generated "$$tmp" \
 		&& echo "generated/ matches openapi.yaml"
 
-run: $(INSTALLED)
+run: $(RUNTIME)
 	$(BIN)/python -m server_impl migrate
 	$(BIN)/python -m server_impl serve --host $(HOST) --port $(PORT)
 
@@ -70,12 +97,14 @@ lint: $(INSTALLED)
 	$(BIN)/ruff format --check server_impl tests bench
 	$(BIN)/python -m mypy server_impl
 
-# Re-resolve every dependency from pyproject.toml and pin the whole tree.
-lock:
-	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
-	.lock-venv/bin/python -m pip install --quiet '.[dev]'
-	.lock-venv/bin/python -m pip freeze --exclude letta-conversations-server > requirements.lock
-	rm -rf .lock-venv
+# Re-pins both locks from pyproject.toml, keeping every pin that still fits
+# (LOCK_ARGS=--upgrade moves everything to the newest release). The runtime lock is constrained
+# by the development one, so a package has the same version in both.
+lock: | $(UV_STAMP)
+	$(UV) pip compile --quiet --python-version 3.11 --custom-compile-command 'make lock' \
+		$(LOCK_ARGS) --extra dev -o requirements.lock pyproject.toml
+	$(UV) pip compile --quiet --python-version 3.11 --custom-compile-command 'make lock' \
+		-c requirements.lock -o requirements-runtime.lock pyproject.toml
 
 clean:
 	rm -rf $(VENV) $(SDK_VENV) var

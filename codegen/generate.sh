@@ -14,15 +14,10 @@ openapi-python-client generate --path "$root/openapi.yaml" --config "$root/codeg
     --meta setup --output-path "$work/client" >/dev/null
 rm -rf "$work/client/.ruff_cache"
 
+# Its settings, the spec included, are in codegen/pyproject.toml, which it reads from the
+# folder it runs in.
 mkdir -p "$work/models"
-(cd "$work" && datamodel-codegen --input "$root/openapi.yaml" --input-file-type openapi \
-    --output "$work/models/__init__.py" --output-model-type pydantic_v2.BaseModel \
-    --target-python-version 3.11 --disable-timestamp --strict-nullable --collapse-root-models \
-    --use-annotated --field-constraints --output-datetime-class AwareDatetime \
-    --use-standard-collections --use-union-operator --use-schema-description \
-    --use-field-description --formatters ruff-format)
-# The header names the input by its path; keep it independent of where the work folder was.
-sed -i "s|^#   filename:  .*|#   filename:  openapi.yaml|" "$work/models/__init__.py"
+(cd "$root/codegen" && datamodel-codegen --output "$work/models/__init__.py")
 
 mkdir -p "$out"
 rm -rf "$out/client" "$out/models"
