@@ -74,8 +74,8 @@ check-generated: | $(DEPS)
 		&& echo "generated/ matches openapi.yaml"
 
 run: $(RUNTIME)
-	$(BIN)/python -m server_impl migrate
-	$(BIN)/python -m server_impl serve --host $(HOST) --port $(PORT)
+	$(BIN)/conversations-server migrate
+	$(BIN)/conversations-server serve --host $(HOST) --port $(PORT)
 
 test: $(INSTALLED) $(SDK_INSTALLED)
 	LETTA_CLIENT_EXPECTED=$(call pinned,requirements.lock) $(BIN)/python -m pytest
@@ -93,9 +93,9 @@ bench: $(INSTALLED)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 lint: $(INSTALLED)
-	$(BIN)/ruff check server_impl tests bench
-	$(BIN)/ruff format --check server_impl tests bench
-	$(BIN)/python -m mypy server_impl
+	$(BIN)/ruff check server_impl tests bench testbed
+	$(BIN)/ruff format --check server_impl tests bench testbed
+	$(BIN)/python -m mypy server_impl tests bench testbed
 
 # Re-pins both locks from pyproject.toml, keeping every pin that still fits
 # (LOCK_ARGS=--upgrade moves everything to the newest release). The runtime lock is constrained
