@@ -105,7 +105,7 @@ bench: $(INSTALLED)
 lint: $(INSTALLED)
 	$(BIN)/ruff check server_impl tests bench
 	$(BIN)/ruff format --check server_impl tests bench
-	$(BIN)/python -m mypy server_impl
+	$(BIN)/python -m mypy server_impl tests bench
 
 # Re-pins both locks from pyproject.toml, keeping every pin that still fits
 # (LOCK_ARGS=--upgrade moves everything to the newest release). The runtime lock is constrained
