@@ -21,6 +21,10 @@ INSTALLED := $(VENV)/.installed
 SDK_VENV := .venv-sdk-latest
 SDK_INSTALLED := $(SDK_VENV)/.installed
 pinned = $(shell sed -n 's/^letta-client==//p' $(1))
+comma := ,
+# The engines that CONVERSATIONS_TEST_ENGINES (tests/support.py) leaves out of a quick local run.
+skipped_engines = $(if $(CONVERSATIONS_TEST_ENGINES),\
+	$(filter-out $(subst $(comma), ,$(CONVERSATIONS_TEST_ENGINES)),sqlite postgresql))
 GENERATED := generated/client/setup.py
 HOST ?= 127.0.0.1
 PORT ?= 8283
@@ -77,10 +81,16 @@ run: $(RUNTIME)
 	$(BIN)/conversations-server migrate
 	$(BIN)/conversations-server serve --host $(HOST) --port $(PORT)
 
+# Measures branch coverage of server_impl in both runs and in every process they start (see
+# [tool.coverage.*] in pyproject.toml) and reports it; below its floor (fail_under) a run on
+# every engine fails, a run that leaves an engine out only reports.
 test: $(INSTALLED) $(SDK_INSTALLED)
-	LETTA_CLIENT_EXPECTED=$(call pinned,requirements.lock) $(BIN)/python -m pytest
+	$(BIN)/python -m coverage erase
+	LETTA_CLIENT_EXPECTED=$(call pinned,requirements.lock) $(BIN)/python -m coverage run -m pytest
 	LETTA_CLIENT_EXPECTED=$(call pinned,tests/compat/latest-sdk.txt) \
-		$(SDK_VENV)/bin/python -m pytest tests/compat
+		$(SDK_VENV)/bin/python -m coverage run -m pytest tests/compat
+	$(BIN)/python -m coverage combine --quiet
+	$(BIN)/python -m coverage report $(if $(strip $(skipped_engines)),--fail-under=0)
 
 # Long contract fuzzing; SEED=N replays a run, FUZZ_EXAMPLES=N changes the budget.
 fuzz: $(INSTALLED)
@@ -107,4 +117,4 @@ lock: | $(UV_STAMP)
 		-c requirements.lock -o requirements-runtime.lock pyproject.toml
 
 clean:
-	rm -rf $(VENV) $(SDK_VENV) var
+	rm -rf $(VENV) $(SDK_VENV) var .coverage .coverage.*
