@@ -24,9 +24,7 @@ STATEMENT_TIMEOUT_S = 5.0
 POOL_SIZE = 10
 
 POSTGRES = Dialect(
-    version_in=(
-        "(CAST(:versions AS bigint[]) IS NULL OR version = ANY(CAST(:versions AS bigint[])))"
-    ),
+    version_in="version = ANY(CAST(:versions AS bigint[]))",
     contains="summary ILIKE :pattern",
     lock_row=" FOR UPDATE",
 )
@@ -58,14 +56,14 @@ class _Session:
         self._connection = connection
 
     async def one(self, query: Query, params: Params) -> Row | None:
-        return await self._connection.fetchrow(query.numbered, *query.args(params))
+        return await self._connection.fetchrow(query.numbered, *query.numbered_args(params))
 
     async def all(self, query: Query, params: Params) -> Sequence[Row]:
-        rows: list[Row] = await self._connection.fetch(query.numbered, *query.args(params))
+        rows: list[Row] = await self._connection.fetch(query.numbered, *query.numbered_args(params))
         return rows
 
     async def run(self, query: Query, params: Params) -> None:
-        await self._connection.execute(query.numbered, *query.args(params))
+        await self._connection.execute(query.numbered, *query.numbered_args(params))
 
 
 class PostgresStore(SqlStore):
@@ -107,7 +105,7 @@ class PostgresStore(SqlStore):
 
     async def _one(self, query: Query, params: Params) -> Row | None:
         async with self._acquire() as connection:
-            return await connection.fetchrow(query.numbered, *query.args(params))
+            return await connection.fetchrow(query.numbered, *query.numbered_args(params))
 
     @asynccontextmanager
     async def _connection(self) -> AsyncIterator[_Session]:

@@ -1,7 +1,8 @@
 """What both engines store and ask, written once: columns, row mapping and every query.
 
-Queries use named parameters (``:name``): SQLite's driver takes them as they are, and `Query`
-renders them once as asyncpg's numbered ones. Where the engines' SQL differs, a `Dialect` says
+Queries are written with named parameters (``:name``); `Query` renders each once in the
+placeholders of each driver (``?`` for sqlite3, ``$1`` for asyncpg), whose positional binding
+costs less per call than binding by name. Where the engines' SQL differs, a `Dialect` says
 how. `SqlStore` implements every storage operation on a few primitives that each engine module
 supplies (a statement, a connection, a transaction, how times and version sets are bound), so
 a new column or query is written here only.
@@ -9,9 +10,10 @@ a new column or query is written here only.
 
 import functools
 import json
+import operator
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -40,26 +42,44 @@ _INSERT = (
 )
 
 
-class Query:
-    """One statement: its text with named parameters, and the same numbered for asyncpg."""
+def _picker(names: Sequence[str]) -> Callable[[Params], tuple[object, ...]]:
+    """Reads the named parameters, in order, into a tuple."""
+    if not names:
+        return lambda _params: ()
+    if len(names) == 1:
+        name = names[0]
+        return lambda params: (params[name],)
+    return operator.itemgetter(*names)
 
-    __slots__ = ("names", "numbered", "text")
+
+class Query:
+    """One statement: its text with named parameters, rendered for each driver.
+
+    `qmark` (sqlite3) names a parameter once per use, `numbered` (asyncpg) once per name;
+    `qmark_args` and `numbered_args` read the values in their order.
+    """
+
+    __slots__ = ("names", "numbered", "numbered_args", "qmark", "qmark_args", "text")
 
     def __init__(self, text: str) -> None:
         names: list[str] = []
+        uses: list[str] = []
 
         def number(match: re.Match[str]) -> str:
             if match[1] not in names:
                 names.append(match[1])
             return f"${names.index(match[1]) + 1}"
 
+        def qmark(match: re.Match[str]) -> str:
+            uses.append(match[1])
+            return "?"
+
         self.text = text
         self.numbered = _NAMED.sub(number, text)
+        self.qmark = _NAMED.sub(qmark, text)
         self.names = tuple(names)
-
-    def args(self, params: Params) -> tuple[object, ...]:
-        """The parameters in the order of `numbered`."""
-        return tuple(params[name] for name in self.names)
+        self.numbered_args = _picker(names)
+        self.qmark_args = _picker(uses)
 
 
 @dataclass(frozen=True)
@@ -67,7 +87,7 @@ class Dialect:
     """The SQL that differs between engines."""
 
     version_in: str
-    """True when :versions is NULL or holds the row's version."""
+    """True when :versions holds the row's version."""
     contains: str
     """The summary matches :pattern, a LIKE pattern escaped with backslashes (like_pattern)."""
     lock_row: str
@@ -93,16 +113,19 @@ class Queries:
             f"SELECT {COLUMNS} FROM conversations WHERE agent_id = :agent_id AND is_default"
             f" AND {_LIVE}"
         )
-        self.update = Query(
+        update = (
             "UPDATE conversations SET summary = CASE WHEN :set_summary THEN :summary"
             " ELSE summary END, updated_at = :updated_at, last_updated_by_id = :updated_by_id,"
-            f" version = version + 1 WHERE id = :id AND {_LIVE} AND {dialect.version_in}"
-            f" {returning}"
+            f" version = version + 1 WHERE id = :id AND {_LIVE}"
         )
-        self.soft_delete = Query(
+        soft_delete = (
             f"UPDATE conversations SET deleted_at = :deleted_at WHERE id = :id AND {_LIVE}"
-            f" AND {dialect.version_in} {returning}"
         )
+        # Unconditional writes, the common case, skip the version test (a few µs on SQLite).
+        self.update = Query(f"{update} {returning}")
+        self.update_if_version = Query(f"{update} AND {dialect.version_in} {returning}")
+        self.soft_delete = Query(f"{soft_delete} {returning}")
+        self.soft_delete_if_version = Query(f"{soft_delete} AND {dialect.version_in} {returning}")
         # Deleted rows still anchor a cursor: pages stay put while others delete.
         self.cursor = Query(
             "SELECT seq FROM conversations WHERE id = :after AND organization_id = :organization_id"
@@ -229,9 +252,6 @@ class SqlStore(ABC):
             "created_by_id": new.created_by_id,
         }
 
-    def _version_set(self, if_version: Versions | None) -> object:
-        return None if if_version is None else self._versions(if_version)
-
     async def insert(self, new: NewConversation) -> Versioned:
         row = await self._one(self.queries.insert, self._new(new, is_default=False))
         return self._versioned(row)
@@ -273,9 +293,11 @@ class SqlStore(ABC):
             "updated_by_id": updated_by_id,
             "id": conversation_id,
             "organization_id": organization_id,
-            "versions": self._version_set(if_version),
         }
-        return self._maybe(await self._one(self.queries.update, params))
+        if if_version is None:
+            return self._maybe(await self._one(self.queries.update, params))
+        params["versions"] = self._versions(if_version)
+        return self._maybe(await self._one(self.queries.update_if_version, params))
 
     async def soft_delete(
         self,
@@ -288,9 +310,11 @@ class SqlStore(ABC):
             "deleted_at": self._time(deleted_at),
             "id": conversation_id,
             "organization_id": organization_id,
-            "versions": self._version_set(if_version),
         }
-        return self._maybe(await self._one(self.queries.soft_delete, params))
+        if if_version is None:
+            return self._maybe(await self._one(self.queries.soft_delete, params))
+        params["versions"] = self._versions(if_version)
+        return self._maybe(await self._one(self.queries.soft_delete_if_version, params))
 
     async def list_page(self, page: Page) -> list[Conversation]:
         params: dict[str, object] = {

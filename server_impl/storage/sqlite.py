@@ -21,7 +21,7 @@ from .urls import ensure_folder
 BUSY_TIMEOUT_MS = 5000
 
 SQLITE = Dialect(
-    version_in="(:versions IS NULL OR version IN (SELECT value FROM json_each(:versions)))",
+    version_in="version IN (SELECT value FROM json_each(:versions))",
     contains="summary LIKE :pattern ESCAPE '\\'",
     # BEGIN IMMEDIATE has already locked the whole database for writing.
     lock_row="",
@@ -46,15 +46,15 @@ class _Session:
 
     async def one(self, query: Query, params: Params) -> Row | None:
         with _busy_is_unavailable():
-            return self._db.execute(query.text, params).fetchone()
+            return self._db.execute(query.qmark, query.qmark_args(params)).fetchone()
 
     async def all(self, query: Query, params: Params) -> Sequence[Row]:
         with _busy_is_unavailable():
-            return self._db.execute(query.text, params).fetchall()
+            return self._db.execute(query.qmark, query.qmark_args(params)).fetchall()
 
     async def run(self, query: Query, params: Params) -> None:
         with _busy_is_unavailable():
-            self._db.execute(query.text, params)
+            self._db.execute(query.qmark, query.qmark_args(params))
 
 
 class SqliteStore(SqlStore):
@@ -97,7 +97,7 @@ class SqliteStore(SqlStore):
     async def _one(self, query: Query, params: Params) -> Row | None:
         # The hot path (every key check, retrieve and update): no context manager per call.
         with _busy_is_unavailable():
-            return self.db.execute(query.text, params).fetchone()
+            return self.db.execute(query.qmark, query.qmark_args(params)).fetchone()
 
     @asynccontextmanager
     async def _connection(self) -> AsyncIterator[_Session]:

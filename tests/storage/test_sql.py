@@ -8,7 +8,15 @@ from server_impl.storage.sqlite import SqliteStore
 def test_named_parameters_become_numbered_once_each_in_order_of_first_use() -> None:
     query = Query("UPDATE t SET a = :a, b = :b WHERE a = :a AND c = CAST(:c AS bigint[])")
     assert query.numbered == "UPDATE t SET a = $1, b = $2 WHERE a = $1 AND c = CAST($3 AS bigint[])"
-    assert query.args({"c": 3, "b": 2, "a": 1, "unused": 4}) == (1, 2, 3)
+    assert query.numbered_args({"c": 3, "b": 2, "a": 1, "unused": 4}) == (1, 2, 3)
+
+
+def test_question_marks_take_a_value_per_use() -> None:
+    query = Query("UPDATE t SET a = :a WHERE b = :b AND a <> :a")
+    assert query.qmark == "UPDATE t SET a = ? WHERE b = ? AND a <> ?"
+    assert query.qmark_args({"a": 1, "b": 2}) == (1, 2, 1)
+    assert Query("SELECT 1").qmark_args({}) == ()
+    assert Query("SELECT :x").qmark_args({"x": 5}) == (5,)
 
 
 def test_casts_are_not_parameters() -> None:
