@@ -233,3 +233,27 @@ def test_only_one_of_racing_first_keys_is_stored(
                 await store.close()
 
     assert sorted(run_async(race())) == [False, False, False, True]
+
+
+def test_a_key_that_fails_to_be_stored_leaves_no_organization_or_user_behind(
+    run: Callable[[Scenario], None],
+) -> None:
+    async def scenario(store: Store) -> None:
+        async def insert(key_id: str, organization: str) -> bool:
+            return await store.insert_key(
+                key_id=key_id, secret_hash="h", organization_name=organization, user_name="u",
+                new_organization_id=f"org-{organization}-{key_id}",
+                new_user_id=f"user-{organization}-{key_id}", created_at=T0,
+            )  # fmt: skip
+
+        assert await insert("k1", "acme")
+        with pytest.raises(Exception, match="(?i)unique"):
+            await insert("k1", "globex")  # the key id is taken: the whole transaction rolls back
+        assert [k.key_id for k in await store.list_keys()] == ["k1"]
+        assert await insert("k2", "globex")
+        owner = await store.key_owner("k2")
+        # Made by this call, with its ids: the failed call left no organization or user behind.
+        assert owner is not None
+        assert (owner.organization_id, owner.user_id) == ("org-globex-k2", "user-globex-k2")
+
+    run(scenario)
