@@ -79,10 +79,16 @@ class Conversation(BaseModel):
     The id of the user that last updated this object.
     """
     summary: Annotated[
-        str | None, Field(examples=["Planning the spring release"], max_length=10000)
+        str | None,
+        Field(
+            examples=["Planning the spring release"],
+            max_length=10000,
+            pattern="^[^\\x00]*$",
+        ),
     ]
     """
-    A summary of the conversation, at most 10,000 characters.
+    A summary of the conversation, at most 10,000 characters, none of them U+0000 (NUL).
+
     """
     updated_at: Annotated[
         AwareDatetime | None, Field(examples=["2026-11-29T10:21:00.654321Z"])
@@ -98,10 +104,16 @@ class ConversationCreate(BaseModel):
     """
 
     summary: Annotated[
-        str | None, Field(examples=["Planning the spring release"], max_length=10000)
+        str | None,
+        Field(
+            examples=["Planning the spring release"],
+            max_length=10000,
+            pattern="^[^\\x00]*$",
+        ),
     ] = None
     """
-    A summary of the conversation, at most 10,000 characters.
+    A summary of the conversation, at most 10,000 characters, none of them U+0000 (NUL).
+
     """
 
 
@@ -113,10 +125,16 @@ class ConversationUpdate(BaseModel):
     """
 
     summary: Annotated[
-        str | None, Field(examples=["Planning the spring release"], max_length=10000)
+        str | None,
+        Field(
+            examples=["Planning the spring release"],
+            max_length=10000,
+            pattern="^[^\\x00]*$",
+        ),
     ] = None
     """
-    A summary of the conversation, at most 10,000 characters.
+    A summary of the conversation, at most 10,000 characters, none of them U+0000 (NUL).
+
     """
 
 

@@ -157,3 +157,32 @@ def test_a_client_that_leaves_before_its_body_arrives_changes_nothing(
     assert http.get(conversation_url).status_code == 200  # served after the one that left
     log = server.log_path.read_text()
     assert "Traceback" not in log, log
+
+
+def test_a_nul_character_in_any_text_input_is_a_422_naming_it(
+    http: httpx.Client, agent_id: str, conversation_url: str
+) -> None:
+    # schemathesis ST101 and ST103 on PostgreSQL: its text cannot hold U+0000, so storing one
+    # was a 500 there, while SQLite stored it and a search for it matched every summary.
+    nul = "before\u0000after"
+    params = {"agent_id": agent_id}
+    answers = {
+        "create": (
+            http.post("/conversations/", params=params, json={"summary": nul}),
+            "body.summary",
+        ),
+        "update": (http.patch(conversation_url, json={"summary": nul}), "body.summary"),
+        "update default": (
+            http.patch("/conversations/default", params=params, json={"summary": nul}),
+            "body.summary",
+        ),
+        "search": (
+            http.get("/conversations/", params={"summary_search": "\u0000"}),
+            "query.summary_search",
+        ),
+    }
+    for what, (response, name) in answers.items():
+        invalid = assert_problem(response, 422)["invalid_params"]
+        assert isinstance(invalid, list) and [p["name"] for p in invalid] == [name], what
+    listed = http.get("/conversations/", params=params).json()
+    assert [f"/conversations/{c['id']}" for c in listed] == [conversation_url], "a 422 made one"

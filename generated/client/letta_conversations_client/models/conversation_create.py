@@ -16,8 +16,9 @@ class ConversationCreate:
     """The fields of a new conversation. Fields this server does not know are ignored.
 
     Attributes:
-        summary (None | str | Unset): A summary of the conversation, at most 10,000 characters. Example: Planning the
-            spring release.
+        summary (None | str | Unset): A summary of the conversation, at most 10,000 characters, none of them U+0000
+            (NUL).
+             Example: Planning the spring release.
     """
 
     summary: None | str | Unset = UNSET

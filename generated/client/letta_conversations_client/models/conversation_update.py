@@ -17,8 +17,9 @@ class ConversationUpdate:
     Fields this server does not know are ignored.
 
         Attributes:
-            summary (None | str | Unset): A summary of the conversation, at most 10,000 characters. Example: Planning the
-                spring release.
+            summary (None | str | Unset): A summary of the conversation, at most 10,000 characters, none of them U+0000
+                (NUL).
+                 Example: Planning the spring release.
     """
 
     summary: None | str | Unset = UNSET
