@@ -92,10 +92,11 @@ test: $(INSTALLED) $(SDK_INSTALLED)
 	$(BIN)/python -m coverage combine --quiet
 	$(BIN)/python -m coverage report $(if $(strip $(skipped_engines)),--fail-under=0)
 
-# Long contract fuzzing; SEED=N replays a run, FUZZ_EXAMPLES=N changes the budget.
+# Long contract fuzzing; SEED=N replays a run, FUZZ_EXAMPLES=N changes the budget,
+# ENGINE=postgresql fuzzes a server on a throwaway PostgreSQL cluster.
 fuzz: $(INSTALLED)
 	$(BIN)/python -m tests.contract.fuzz --max-examples $(or $(FUZZ_EXAMPLES),1200) \
-		$(if $(SEED),--seed $(SEED))
+		$(if $(SEED),--seed $(SEED)) $(if $(ENGINE),--engine $(ENGINE))
 
 # This server beside its FastAPI peer and the bare-Starlette floor; BENCH_ARGS=--big adds 10^6 rows.
 bench: $(INSTALLED)

@@ -1,9 +1,10 @@
 """`make fuzz`: schemathesis' command line against a live server started for the run.
 
-    python -m tests.contract.fuzz [--max-examples N] [--seed SEED] [-- SCHEMATHESIS OPTIONS]
+    python -m tests.contract.fuzz [--max-examples N] [--seed SEED] [--engine sqlite|postgresql]
+                                  [-- SCHEMATHESIS OPTIONS]
 
-Starts a server on a fresh SQLite database with response validation on, mints a key, runs every
-phase (examples, coverage, fuzzing, stateful) with every check, then prints how many requests
+Starts a server on a fresh SQLite database (or PostgreSQL: a throwaway cluster) with response
+validation on, mints a key, runs every phase (examples, coverage, fuzzing, stateful) with every check, then prints how many requests
 each operation received. Exits non-zero on any failure, on any error in the server's log, or
 when an operation that takes input received fewer requests than --min-requests.
 
@@ -26,7 +27,7 @@ from pathlib import Path
 import yaml
 from starlette.routing import compile_path
 
-from tests.support import ROOT, migrate, mint_key, start_server
+from tests.support import ROOT, PostgresCluster, migrate, mint_key, start_server
 
 ACCESS_LINE = re.compile(r'"(?P<method>[A-Z]+) (?P<path>/\S*) HTTP/1\.1" (?P<status>\d{3})')
 SERVER_ERRORS = ("Traceback", "NonConforming", "Exception in ASGI application")
@@ -75,6 +76,10 @@ def main() -> int:
     parser.add_argument("--max-examples", type=int, default=1200)
     parser.add_argument("--min-requests", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument(
+        "--engine", choices=["sqlite", "postgresql"], default="sqlite",
+        help="the database the server keeps its data in; postgresql starts a throwaway cluster",
+    )  # fmt: skip
     parser.add_argument("extra", nargs="*", help="more schemathesis options, after --")
     args = parser.parse_args()
     seed = args.seed if args.seed is not None else random.randrange(2**32)
@@ -96,8 +101,12 @@ def main() -> int:
         return subprocess.run(command, cwd=ROOT).returncode
 
     exit_codes = []
+    cluster = PostgresCluster() if args.engine == "postgresql" else None
     with tempfile.TemporaryDirectory(prefix="fuzz-") as folder:
-        database_url = f"sqlite:///{Path(folder) / 'fuzz.db'}"
+        if cluster is None:
+            database_url = f"sqlite:///{Path(folder) / 'fuzz.db'}"
+        else:
+            database_url = cluster.new_database()
         migrate(database_url)
         key = mint_key(database_url, "fuzz", "fuzzer")
         server = start_server(
@@ -128,6 +137,8 @@ def main() -> int:
                     )
         finally:
             server.stop()
+            if cluster is not None:
+                cluster.destroy()
         log = server.log_path.read_text()
 
     counts = requests_by_operation(log)
