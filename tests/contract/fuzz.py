@@ -4,9 +4,10 @@
                                   [-- SCHEMATHESIS OPTIONS]
 
 Starts a server on a fresh SQLite database (or PostgreSQL: a throwaway cluster) with response
-validation on, mints a key, runs every phase (examples, coverage, fuzzing, stateful) with every check, then prints how many requests
-each operation received. Exits non-zero on any failure, on any error in the server's log, or
-when an operation that takes input received fewer requests than --min-requests.
+validation on, mints a key, runs every phase (examples, coverage, fuzzing, stateful) with every
+check, then prints how many requests each operation received. Exits non-zero on any failure,
+on any error in the server's log, or when an operation that takes input received fewer requests
+than --min-requests.
 
 In a run over all operations schemathesis feeds DELETE by id mostly with ids it saw created, and
 spreads deletions over them, so it stops that operation after a few dozen distinct requests. An
