@@ -33,7 +33,7 @@ import httpx
 from server_impl.domain import keys
 from server_impl.domain.ports import NewConversation
 from server_impl.storage import migrate, store_for
-from testbed import ROOT, free_port
+from testbed import ROOT, children, free_port
 from testbed.postgres import PostgresCluster
 
 SERVER_CORE, LOAD_CORE = "0", "1"
@@ -143,14 +143,7 @@ def wrk(
 
 def _processes(pid: int) -> list[int]:
     """The server process and its workers, if any."""
-    found = [pid]
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(stat.parent.name))
-        except (OSError, ValueError):
-            continue
-    return found
+    return [pid, *children(pid)]
 
 
 def _status_kib(pid: int, field: str) -> int:

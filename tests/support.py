@@ -24,6 +24,7 @@ from server_impl.storage import store_for
 
 # Re-exported: the tests reach the testbed through this module.
 from testbed import ROOT as ROOT
+from testbed import children as children
 from testbed import free_port as free_port
 from testbed.postgres import PostgresCluster as PostgresCluster
 

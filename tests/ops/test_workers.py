@@ -8,20 +8,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from tests.support import bearer, cli, migrate, mint_key, start_server
+from tests.support import bearer, children, cli, migrate, mint_key, start_server
 
 LISTEN, ESTABLISHED = "0A", "01"
-
-
-def workers_of(pid: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(stat.parent.name))
-        except (OSError, ValueError):
-            continue
-    return found
 
 
 def server_sockets(port: int, state: str) -> set[str]:
@@ -55,7 +44,7 @@ def test_two_workers_serve_the_same_api(
     key = mint_key(url, "acme", "alice")
     server = start_server(url, tmp_path / "server.log", CONVERSATIONS_WORKERS="2")
     try:
-        assert len(workers_of(server.process.pid)) == 2
+        assert len(children(server.process.pid)) == 2
         with httpx.Client(base_url=server.api_url, headers=bearer(key)) as client:
             agent = "agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9"
             ids = [client.post("/conversations/", params={"agent_id": agent}).json()["id"]
@@ -78,7 +67,7 @@ def test_connections_opened_at_once_are_spread_over_the_workers(
     assert port is not None
     connections: list[socket.socket] = []
     try:
-        workers = workers_of(server.process.pid)
+        workers = children(server.process.pid)
         deadline = time.monotonic() + 20
         while len(server_sockets(port, LISTEN)) < 2 and time.monotonic() < deadline:
             time.sleep(0.05)
