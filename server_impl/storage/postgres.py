@@ -104,6 +104,7 @@ class PostgresStore(SqlStore):
             await connection.fetchval("SELECT 1")
 
     async def _one(self, query: Query, params: Params) -> Row | None:
+        # The hot path (every key check, retrieve and update): no session per call.
         async with self._acquire() as connection:
             return await connection.fetchrow(query.numbered, *query.numbered_args(params))
 

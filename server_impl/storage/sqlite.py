@@ -38,6 +38,11 @@ def _busy_is_unavailable() -> Iterator[None]:
         raise
 
 
+def _first(db: sqlite3.Connection, query: Query, params: Params) -> Row | None:
+    with _busy_is_unavailable():
+        return db.execute(query.qmark, query.qmark_args(params)).fetchone()
+
+
 class _Session:
     """Statements on the process's one connection, run inline."""
 
@@ -45,8 +50,7 @@ class _Session:
         self._db = db
 
     async def one(self, query: Query, params: Params) -> Row | None:
-        with _busy_is_unavailable():
-            return self._db.execute(query.qmark, query.qmark_args(params)).fetchone()
+        return _first(self._db, query, params)
 
     async def all(self, query: Query, params: Params) -> Sequence[Row]:
         with _busy_is_unavailable():
@@ -95,9 +99,8 @@ class SqliteStore(SqlStore):
             self._db = None
 
     async def _one(self, query: Query, params: Params) -> Row | None:
-        # The hot path (every key check, retrieve and update): no context manager per call.
-        with _busy_is_unavailable():
-            return self.db.execute(query.qmark, query.qmark_args(params)).fetchone()
+        # The hot path (every key check, retrieve and update): no session per call.
+        return _first(self.db, query, params)
 
     @asynccontextmanager
     async def _connection(self) -> AsyncIterator[_Session]:
