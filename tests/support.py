@@ -2,7 +2,11 @@
 in-process app. Test modules and conftest.py files import from here only."""
 
 import asyncio
+import inspect
 import os
+import pkgutil
+import re
+import resource
 import subprocess
 import sys
 import time
@@ -100,9 +104,17 @@ class RunningServer:
 
 
 def start_server(
-    database_url: str, log_path: Path, *, port: int | None = None, **env: str
+    database_url: str,
+    log_path: Path,
+    *,
+    port: int | None = None,
+    open_files: int | None = None,
+    **env: str,
 ) -> RunningServer:
-    """Starts ``python -m server_impl serve`` and waits until it answers."""
+    """Starts ``python -m server_impl serve`` and waits until it answers.
+
+    ``open_files`` lowers the process' limit of file descriptors (RLIMIT_NOFILE).
+    """
     port = port or free_port()
     environment = {
         **os.environ,
@@ -118,6 +130,7 @@ def start_server(
         env=environment,
         stdout=log,
         stderr=subprocess.STDOUT,
+        preexec_fn=None if open_files is None else lambda: _limit_open_files(open_files),
     )
     server = RunningServer(process, f"http://127.0.0.1:{port}", log_path, database_url)
     deadline = time.monotonic() + 30
@@ -131,6 +144,10 @@ def start_server(
             time.sleep(0.05)
     server.stop()
     raise RuntimeError(f"server did not start:\n{log_path.read_text()}")
+
+
+def _limit_open_files(count: int) -> None:
+    resource.setrlimit(resource.RLIMIT_NOFILE, (count, count))
 
 
 AGENT = "agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9"
@@ -174,3 +191,36 @@ def in_process(store: Store, **settings: Any) -> Iterator[TestClient]:
     app = create_app(Settings(validate_responses=True, **settings), store)
     with TestClient(app, base_url="http://testserver/v1", raise_server_exceptions=False) as client:
         yield client
+
+
+def assigned_in_init(cls: type, name: str) -> bool:
+    """Whether the __init__ of cls, or of one of its bases, assigns ``self.<name>``."""
+    assignment = re.compile(rf"\bself\.{re.escape(name)}\s*(:[^=\n]*)?=(?!=)")
+    for klass in inspect.getmro(cls):
+        init = vars(klass).get("__init__")
+        if inspect.isfunction(init) and assignment.search(inspect.getsource(init)):
+            return True
+    return False
+
+
+def missing_internal(dotted: str, attribute: str) -> str | None:
+    """Why (dotted, attribute) is not in the installed library; None if it is.
+
+    ``attribute`` names a method or class attribute, or ``self.<name>`` for an instance attribute
+    that the class's __init__ (or a base's) assigns. For the fences around adaptations of a
+    library's internals.
+    """
+    try:
+        owner = pkgutil.resolve_name(dotted)
+    except (ImportError, AttributeError) as error:
+        return f"{dotted} cannot be imported: {error}"
+    if attribute.startswith("self."):
+        name = attribute.removeprefix("self.")
+        if not inspect.isclass(owner):
+            return f"{dotted} is not a class, so it has no __init__ to assign self.{name}"
+        if not assigned_in_init(owner, name):
+            return f"no __init__ in the MRO of {dotted} assigns self.{name}"
+        return None
+    if not hasattr(owner, attribute):
+        return f"{dotted} has no attribute {attribute}"
+    return None

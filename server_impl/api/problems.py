@@ -50,6 +50,25 @@ class ContentTooLarge(ProblemException):
         )
 
 
+class HeadTooLarge(ProblemException):
+    """431: answered by the HTTP server itself (server_impl/ops/protocol.py), then it closes."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(status=431, title="Request Header Fields Too Large", detail=detail)
+
+
+class Overloaded(ProblemException):
+    """503: the process is at its connection limit and none of them is idle."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            status=503,
+            title="Service Unavailable",
+            detail="The server is at its limit of open connections; retry shortly.",
+            headers={"Retry-After": str(RETRY_AFTER_S)},
+        )
+
+
 class UnsupportedMediaType(ProblemException):
     def __init__(self, detail: str) -> None:
         super().__init__(status=415, title="Unsupported Media Type", detail=detail)

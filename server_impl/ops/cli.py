@@ -12,13 +12,49 @@ from server_impl.domain import keys
 from server_impl.domain.ports import KeyStore, Store
 from server_impl.storage import migrate, store_for
 
+from . import serving, workers
 from . import settings as settings_module
-from . import workers
 from .settings import Settings
 
 PROG = "conversations-server"
 BOOTSTRAP_ORGANIZATION = "default"
 BOOTSTRAP_USER = "admin"
+
+
+SERVE_LIMITS: dict[str, tuple[type, str]] = {
+    "max_head_bytes": (
+        int,
+        "The largest request head (request line and headers) in bytes; a larger one is answered"
+        " 431. Defaults to CONVERSATIONS_MAX_HEAD_BYTES, else 65536.",
+    ),
+    "max_header_fields": (
+        int,
+        "The most header fields in one request; more are answered 431. Defaults to"
+        " CONVERSATIONS_MAX_HEADER_FIELDS, else 100.",
+    ),
+    "head_timeout_s": (
+        float,
+        "Seconds a connection has to deliver a whole request head before it is closed. Defaults"
+        " to CONVERSATIONS_HEAD_TIMEOUT_S, else 10.",
+    ),
+    "keep_alive_s": (
+        float,
+        "Seconds an idle keep-alive connection stays open. Defaults to"
+        " CONVERSATIONS_KEEP_ALIVE_S, else 5.",
+    ),
+    "shutdown_grace_s": (
+        float,
+        "Seconds that requests in flight have to finish after SIGTERM before the server exits"
+        " anyway. Defaults to CONVERSATIONS_SHUTDOWN_GRACE_S, else 10.",
+    ),
+    "max_connections": (
+        int,
+        "The most open connections per process; past it the longest idle one is closed, and"
+        " when none is idle a request is answered 503 with Retry-After. Defaults to"
+        " CONVERSATIONS_MAX_CONNECTIONS, else 1024 or what the open-file limit leaves room for.",
+    ),
+}
+"""The options of `serve` that bound what clients can hold: setting name → (type, help)."""
 
 
 def _name(value: str) -> str:
@@ -66,6 +102,9 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         help="How many server processes share the port. Defaults to CONVERSATIONS_WORKERS, else"
         " 1; above 1, --port must not be 0.",
     )
+
+    for name, (kind, text) in SERVE_LIMITS.items():
+        serve.add_argument(f"--{name.replace('_', '-')}", type=kind, metavar="N", help=text)
 
     keys_parser = command("keys", "Mints, lists and revokes API keys.", [])
     key_commands = keys_parser.add_subparsers(dest="key_command", required=True, metavar="ACTION")
@@ -127,10 +166,16 @@ async def _with_store(database_url: str, work: Callable[[Store], Awaitable[int]]
 
 
 def _serve(args: argparse.Namespace, prog: str) -> int:
-    settings = _settings(args, "host", "port", "database_url", "workers")
+    settings = _settings(args, "host", "port", "database_url", "workers", *SERVE_LIMITS)
     if settings.workers > 1 and settings.port == 0:
         print("--workers above 1 needs a fixed --port: each worker binds it", file=sys.stderr)
         return 2
+    # Before the first-start key: a key printed by a server that then cannot start is lost.
+    try:
+        listener = serving.claim_port(settings.host, settings.port)
+    except serving.PortUnavailable as error:
+        print(error, file=sys.stderr)
+        return 1
 
     async def bootstrap(store: Store) -> int:
         await _bootstrap_key(store, settings, prog)
@@ -139,19 +184,25 @@ def _serve(args: argparse.Namespace, prog: str) -> int:
     asyncio.run(_with_store(settings.database_url, bootstrap))
     settings_module.export(settings)
     if settings.workers > 1:
-        workers.serve(settings)
+        listener.close()
+        try:
+            workers.serve(settings)
+        except serving.PortUnavailable as error:
+            print(error, file=sys.stderr)
+            return 1
         return 0
-    uvicorn.run(
+    config = uvicorn.Config(
         "server_impl.api.app:app_from_environment",
         factory=True,
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
-        # Off when the level hides them: uvicorn formats each line before the level check.
-        access_log=settings.logs_requests,
-        loop="uvloop",
-        http="httptools",
+        **serving.uvicorn_options(settings),
     )
+    port = listener.getsockname()[1]
+    # uvicorn announces the address only of sockets it binds itself.
+    print(f"Serving on http://{settings.host}:{port}", flush=True)
+    uvicorn.Server(config).run(sockets=[listener])
     return 0
 
 

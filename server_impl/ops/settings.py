@@ -5,9 +5,13 @@ the command-line option of the same name, which wins.
 """
 
 import os
+import resource
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DESCRIPTORS_KEPT = 64
+"""File descriptors kept for what is not a client: the database, logs, the listener."""
 
 
 class Settings(BaseSettings):
@@ -22,6 +26,26 @@ class Settings(BaseSettings):
     workers: int = Field(default=1, ge=1)
     validate_responses: bool = False
     log_level: str = "info"
+    max_head_bytes: int = Field(default=64 * 1024, ge=1024)
+    max_header_fields: int = Field(default=100, ge=10)
+    head_timeout_s: float = Field(default=10.0, gt=0)
+    keep_alive_s: float = Field(default=5.0, gt=0)
+    shutdown_grace_s: float = Field(default=10.0, ge=0)
+    max_connections: int | None = Field(default=None, ge=1)
+
+    @property
+    def connection_limit(self) -> int:
+        """``max_connections``, else as many as the descriptor limit leaves room for, at most 1024.
+
+        Past the descriptor limit a new client's socket is refused outright; a cap below it lets
+        the server make room or answer 503 instead.
+        """
+        if self.max_connections is not None:
+            return self.max_connections
+        descriptors, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if descriptors == resource.RLIM_INFINITY:
+            return 1024
+        return max(1, min(1024, descriptors - DESCRIPTORS_KEPT))
 
     @property
     def logs_requests(self) -> bool:
@@ -31,5 +55,5 @@ class Settings(BaseSettings):
 
 def export(settings: Settings) -> None:
     """Puts settings into the environment, where the worker processes of `serve` read them."""
-    for name, value in settings.model_dump().items():
+    for name, value in settings.model_dump(exclude_none=True).items():
         os.environ[f"CONVERSATIONS_{name.upper()}"] = str(value)

@@ -7,23 +7,24 @@ or a client pool opening its pool) lands on one worker while the others idle. gu
 balances by connection hash; gunicorn also replaces a worker that dies.
 """
 
+import math
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
 from uvicorn_worker import UvicornWorker
 
+from .serving import claim_port, uvicorn_options
 from .settings import Settings
 
 
 class ServerWorker(UvicornWorker):
-    """One worker process: the same event loop and HTTP parser as a single-process `serve`."""
-
-    CONFIG_KWARGS = {"loop": "uvloop", "http": "httptools"}
+    """One worker process: the same event loop, protocol and limits as a single-process `serve`."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # As with one worker: uvicorn formats each access line before its logger's level check.
-        self.config.access_log = Settings().logs_requests
+        # Read by uvicorn when the worker starts serving, after this.
+        for name, value in uvicorn_options(Settings()).items():
+            setattr(self.config, name, value)
 
 
 class _Gunicorn(BaseApplication):
@@ -42,9 +43,10 @@ class _Gunicorn(BaseApplication):
             # gunicorn's runtime control socket: one per-user path for every instance, unused here.
             "control_socket_disable": True,
             "loglevel": settings.log_level,
-            # As uvicorn does with one worker: requests logged at level info, keep-alive 5 s.
+            # As uvicorn does with one worker: requests logged at level info.
             "accesslog": "-" if settings.logs_requests else None,
-            "keepalive": 5,
+            # A worker stops within the grace period by itself; this margin is for its exit.
+            "graceful_timeout": math.ceil(settings.shutdown_grace_s) + 5,
         }
         for name, value in options.items():
             self.cfg.set(name, value)
@@ -59,7 +61,10 @@ def serve(settings: Settings) -> None:
     """Run `settings.workers` worker processes until told to stop (SIGTERM or SIGINT).
 
     Each worker binds the port itself, so port 0 (any free port) would give each another one.
+    Raises PortUnavailable when another server listens there: its workers' sockets would share
+    the port with these, splitting the traffic between two servers.
     """
+    claim_port(settings.host, settings.port).close()
     # gunicorn's own banner shows no address: the workers, not the arbiter, bind it.
     print(
         f"Serving on http://{settings.host}:{settings.port} with {settings.workers} workers",

@@ -2,9 +2,6 @@
 connexion internal they use, still there."""
 
 import importlib.metadata
-import inspect
-import pkgutil
-import re
 
 import pytest
 from connexion import ConnexionMiddleware
@@ -16,6 +13,7 @@ from server_impl.api.connexion_adaptations.request_validation import (
     CachingRequestValidationMiddleware,
 )
 from server_impl.api.connexion_adaptations.swagger_ui import DocsOnlySwaggerUI
+from tests.support import missing_internal
 
 
 def test_the_installed_connexion_is_the_release_the_adaptations_were_written_for() -> None:
@@ -27,34 +25,6 @@ def test_the_installed_connexion_is_the_release_the_adaptations_were_written_for
         "server_impl/api/connexion_adaptations/__init__.py against the new release's source "
         "(and the internals in RELIED_ON)."
     )
-
-
-def assigned_in_init(cls: type, name: str) -> bool:
-    """Whether the __init__ of cls, or of one of its bases, assigns ``self.<name>``."""
-    assignment = re.compile(rf"\bself\.{re.escape(name)}\s*(:[^=\n]*)?=(?!=)")
-    for klass in inspect.getmro(cls):
-        init = vars(klass).get("__init__")
-        if inspect.isfunction(init) and assignment.search(inspect.getsource(init)):
-            return True
-    return False
-
-
-def missing_internal(dotted: str, attribute: str) -> str | None:
-    """Why (dotted, attribute) is not in the installed connexion; None if it is."""
-    try:
-        owner = pkgutil.resolve_name(dotted)
-    except (ImportError, AttributeError) as error:
-        return f"{dotted} cannot be imported: {error}"
-    if attribute.startswith("self."):
-        name = attribute.removeprefix("self.")
-        if not inspect.isclass(owner):
-            return f"{dotted} is not a class, so it has no __init__ to assign self.{name}"
-        if not assigned_in_init(owner, name):
-            return f"no __init__ in the MRO of {dotted} assigns self.{name}"
-        return None
-    if not hasattr(owner, attribute):
-        return f"{dotted} has no attribute {attribute}"
-    return None
 
 
 @pytest.mark.parametrize(("dotted", "attribute"), RELIED_ON, ids=[f"{d}:{a}" for d, a in RELIED_ON])

@@ -1,0 +1,232 @@
+"""Each HTTP/1.1 connection: uvicorn's httptools protocol, with the limits uvicorn lacks.
+
+uvicorn's httptools parser enforces no limit on a request head: header lines streamed without end
+grow the process without bound (httptools joins a header value piece by piece), a request with
+10⁶ headers is parsed in full before the app sees it, and a socket that sends nothing, or one
+byte at a time, is held for as long as its client likes. Each connection here:
+
+- answers ``431`` and closes once its request head passes ``max_head_bytes`` or
+  ``max_header_fields``, having read no further than the limit;
+- is closed when a request head is not complete within ``head_timeout_s`` of the connection
+  opening or of its previous response (idle keep-alive connections close sooner: uvicorn's
+  ``timeout_keep_alive``);
+- past ``max_connections`` open connections in this process, closes the connection that has been
+  idle longest (no request in progress) to make room, and when none is idle, answers ``503`` with
+  ``Retry-After`` and closes, rather than leaving new clients to a refused socket.
+
+This adapts uvicorn's private protocol class: ``ADAPTED_FOR`` is the release it was written
+against and ``RELIED_ON`` what it uses of it; tests/ops/test_protocol_fence.py fails when either
+no longer holds, and tests/ops/test_connection_limits.py pins each behaviour on a real server.
+"""
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httptools
+from connexion.exceptions import ProblemException
+from starlette.responses import Response
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+
+from server_impl.api.problems import HeadTooLarge, Overloaded
+
+ADAPTED_FOR = "0.54.0"
+"""The uvicorn release this module was written and tested against."""
+
+_HTTPTOOLS = "uvicorn.protocols.http.httptools_impl"
+_PROTOCOL = f"{_HTTPTOOLS}.HttpToolsProtocol"
+RELIED_ON: list[tuple[str, str]] = [
+    # (uvicorn object, attribute): methods, and instance attributes that __init__ assigns.
+    (_HTTPTOOLS, "STATUS_LINE"),
+    *(
+        (_PROTOCOL, name)
+        for name in (
+            "connection_made",
+            "connection_lost",
+            "data_received",
+            "on_message_begin",
+            "on_header",
+            "on_headers_complete",
+            "on_message_complete",
+            "on_response_complete",
+            "_unset_keepalive_if_required",
+            "send_400_response",
+            "handle_websocket_upgrade",
+            "_should_upgrade",
+            "_unsupported_upgrade_warning",
+            "self.app",
+            "self.connections",
+            "self.cycle",
+            "self.headers",
+            "self.logger",
+            "self.loop",
+            "self.parser",
+            "self.transport",
+        )
+    ),
+    (f"{_HTTPTOOLS}.RequestResponseCycle", "self.response_complete"),
+]
+"""What this module uses or overrides of uvicorn's httptools protocol."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_head_bytes: int
+    max_header_fields: int
+    head_timeout_s: float
+    max_connections: int
+
+
+class _Refused(Exception):
+    """Raised in a parser callback to refuse the request with a problem, then close."""
+
+    def __init__(self, problem: ProblemException) -> None:
+        super().__init__(problem.detail)
+        self.problem = problem
+
+
+def _response(problem: ProblemException) -> Response:
+    """A problem as a response that closes its connection (also an ASGI app)."""
+    answer = problem.to_problem()
+    headers = {**answer.headers, "Connection": "close"}
+    return Response(str(answer.body), status_code=answer.status_code, headers=headers)
+
+
+def _raw(response: Response) -> bytes:
+    """The bytes of a whole HTTP/1.1 response, for answers given before any app runs."""
+    head = b"".join(name + b": " + value + b"\r\n" for name, value in response.raw_headers)
+    return STATUS_LINE[response.status_code] + head + b"\r\n" + response.body
+
+
+class LimitedHttpToolsProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol with ``limits`` on heads, slow clients and connections."""
+
+    limits: Limits
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._reading_head = True
+        self._head_bytes = 0
+        self._head_deadline: asyncio.TimerHandle | None = None
+        self._idle_since = time.monotonic()
+
+    @classmethod
+    def with_limits(cls, limits: Limits) -> type["LimitedHttpToolsProtocol"]:
+        """This protocol class bound to ``limits`` (uvicorn builds protocols from a class)."""
+        return type(cls.__name__, (cls,), {"limits": limits})
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        if self._open_connections() >= self.limits.max_connections:
+            self._close_longest_idle()
+        super().connection_made(transport)
+        self._await_head()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel_head_deadline()
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        # uvicorn's own, but feeding the parser no more of a head than the limit allows.
+        self._unset_keepalive_if_required()
+        try:
+            if self._reading_head:
+                room = self.limits.max_head_bytes - self._head_bytes
+                if len(data) > room:
+                    self.parser.feed_data(data[:room])
+                    if self._reading_head:
+                        raise _Refused(self._head_too_large())
+                    data = data[room:]
+                else:
+                    self._head_bytes += len(data)
+            self.parser.feed_data(data)
+        except _Refused as refusal:
+            self._refuse(refusal)
+        except httptools.HttpParserUpgrade:
+            if self._should_upgrade():
+                self.handle_websocket_upgrade()
+            else:
+                self._unsupported_upgrade_warning()
+        except httptools.HttpParserError as error:
+            if isinstance(error.__context__, _Refused):
+                self._refuse(error.__context__)
+                return
+            message = "Invalid HTTP request received."
+            self.logger.warning(message)
+            self.send_400_response(message)
+
+    def on_message_begin(self) -> None:
+        self._reading_head = True
+        super().on_message_begin()
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        super().on_header(name, value)
+        if len(self.headers) > self.limits.max_header_fields:
+            limit = self.limits.max_header_fields
+            raise _Refused(HeadTooLarge(f"The request has more than {limit} header fields."))
+
+    def on_headers_complete(self) -> None:
+        self._reading_head = False
+        self._cancel_head_deadline()
+        if self._open_connections() > self.limits.max_connections:
+            # This connection answers 503 and closes (the answer says so), so its app is done.
+            self.app = _response(Overloaded())
+        super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        # Whatever arrives next is the next request's head.
+        self._reading_head = True
+        self._head_bytes = 0
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        self._idle_since = time.monotonic()
+        if not self.transport.is_closing():
+            self._await_head()
+
+    def _head_too_large(self) -> HeadTooLarge:
+        limit = self.limits.max_head_bytes
+        return HeadTooLarge(f"The request line and headers are longer than {limit} bytes.")
+
+    def _busy(self) -> bool:
+        return self.cycle is not None and not self.cycle.response_complete
+
+    def _await_head(self) -> None:
+        self._cancel_head_deadline()
+        self._head_deadline = self.loop.call_later(self.limits.head_timeout_s, self._head_late)
+
+    def _cancel_head_deadline(self) -> None:
+        if self._head_deadline is not None:
+            self._head_deadline.cancel()
+            self._head_deadline = None
+
+    def _head_late(self) -> None:
+        self._head_deadline = None
+        if self._reading_head and not self._busy() and not self.transport.is_closing():
+            self.transport.close()
+
+    def _open_connections(self) -> int:
+        """The connections not closing; counted only near the limit, where it matters."""
+        if len(self.connections) < self.limits.max_connections:
+            return len(self.connections)
+        # A connection closed here leaves the set only on the loop's next turn.
+        return sum(not connection.transport.is_closing() for connection in self.connections)
+
+    def _close_longest_idle(self) -> None:
+        idle = [
+            connection
+            for connection in self.connections
+            if isinstance(connection, LimitedHttpToolsProtocol)
+            and not connection._busy()
+            and not connection.transport.is_closing()
+        ]
+        if idle:
+            min(idle, key=lambda connection: connection._idle_since).transport.close()
+
+    def _refuse(self, refusal: _Refused) -> None:
+        self.logger.warning("Refused a request: %s", refusal)
+        self._cancel_head_deadline()
+        if not self.transport.is_closing():
+            self.transport.write(_raw(_response(refusal.problem)))
+            self.transport.close()

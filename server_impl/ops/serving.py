@@ -1,0 +1,47 @@
+"""How one server process runs: its listening socket and uvicorn's options, from the settings."""
+
+import socket
+from typing import Any
+
+from .protocol import LimitedHttpToolsProtocol, Limits
+from .settings import Settings
+
+
+class PortUnavailable(RuntimeError):
+    pass
+
+
+def claim_port(host: str, port: int) -> socket.socket:
+    """A socket bound to the address, or PortUnavailable saying why not.
+
+    Bound without SO_REUSEPORT, so it fails while any other server listens there, even one whose
+    own sockets share the port among its workers.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        raise PortUnavailable(f"Cannot serve on {host}:{port}: {error.strerror}.") from error
+    return sock
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """The uvicorn configuration both a single process and each worker run with."""
+    limits = Limits(
+        max_head_bytes=settings.max_head_bytes,
+        max_header_fields=settings.max_header_fields,
+        head_timeout_s=settings.head_timeout_s,
+        max_connections=settings.connection_limit,
+    )
+    return {
+        "loop": "uvloop",
+        "http": LimitedHttpToolsProtocol.with_limits(limits),
+        "ws": "none",
+        "timeout_keep_alive": settings.keep_alive_s,
+        "timeout_graceful_shutdown": settings.shutdown_grace_s,
+        # Off when the level hides them: uvicorn formats each line before the level check.
+        "access_log": settings.logs_requests,
+    }

@@ -1,0 +1,320 @@
+"""What a server process lets one client hold: request heads, slow and idle sockets, connections.
+
+Each test talks raw HTTP/1.1 over sockets to a real `serve` process, since these limits live in
+the HTTP server (server_impl/ops/protocol.py), below any ASGI app.
+"""
+
+import json
+import signal
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support import AGENT, RunningServer, bearer, children, mint_key, start_server
+
+
+@pytest.fixture(scope="module")
+def database(tmp_path_factory: pytest.TempPathFactory) -> str:
+    from tests.support import migrate
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('limits') / 'conversations.db'}"
+    migrate(url)
+    return url
+
+
+@pytest.fixture
+def serve(database: str, tmp_path: Path) -> Iterator[Callable[..., RunningServer]]:
+    started: list[RunningServer] = []
+
+    def start(**env: str) -> RunningServer:
+        server = start_server(database, tmp_path / "server.log", port=None, open_files=None, **env)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        if server.process.poll() is None:
+            server.stop()
+
+
+def connect(server: RunningServer) -> socket.socket:
+    port = int(server.base_url.rsplit(":", 1)[1])
+    sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+    return sock
+
+
+def read_response(sock: socket.socket) -> tuple[int, dict[str, str], bytes]:
+    """One response: status, headers (lower-case names), body; reads until the connection closes
+    or the declared length has arrived."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError(f"closed after {data!r}")
+        data += chunk
+    head, body = data.split(b"\r\n\r\n", 1)
+    status_line, *lines = head.decode("latin-1").split("\r\n")
+    headers = {
+        name.lower(): value.strip() for name, value in (line.split(":", 1) for line in lines)
+    }
+    while len(body) < int(headers.get("content-length", "0")):
+        body += sock.recv(65536)
+    return int(status_line.split()[1]), headers, body
+
+
+def closed_within(sock: socket.socket, seconds: float) -> float:
+    """Seconds until the server closed the connection; fails if it stays open longer."""
+    sock.settimeout(seconds)
+    started = time.monotonic()
+    try:
+        while sock.recv(65536):
+            pass
+    except TimeoutError:
+        pytest.fail(f"the connection was still open after {seconds} s")
+    except ConnectionResetError:
+        pass
+    return time.monotonic() - started
+
+
+def head(lines: list[bytes]) -> bytes:
+    return b"\r\n".join([b"GET /v1/health HTTP/1.1", b"Host: test", *lines]) + b"\r\n\r\n"
+
+
+def test_a_head_at_the_size_limit_is_served_and_one_byte_more_is_answered_431(
+    serve: Callable[..., RunningServer],
+) -> None:
+    server = serve(CONVERSATIONS_MAX_HEAD_BYTES="4096")
+    padding = 4096 - len(head([b"X-Pad: "]))
+    for extra, expected in ((0, 200), (1, 431)):
+        with connect(server) as sock:
+            sock.sendall(head([b"X-Pad: " + b"a" * (padding + extra)]))
+            status, headers, body = read_response(sock)
+        assert status == expected
+    assert headers["content-type"] == "application/problem+json"
+    assert headers["connection"] == "close"
+    assert "4096 bytes" in json.loads(body)["detail"]
+
+
+def test_an_oversized_head_is_answered_431_without_waiting_for_its_end(
+    serve: Callable[..., RunningServer],
+) -> None:
+    server = serve()
+    with connect(server) as sock:
+        # 1 MiB of headers, never finished: the answer must not wait for the blank line.
+        sock.sendall(b"GET /v1/health HTTP/1.1\r\nHost: test\r\n" + b"X-Pad: " + b"a" * 2**20)
+        status, _headers, body = read_response(sock)
+    assert status == 431
+    assert json.loads(body)["status"] == 431
+
+
+def test_more_header_fields_than_the_limit_is_answered_431(
+    serve: Callable[..., RunningServer],
+) -> None:
+    server = serve(CONVERSATIONS_MAX_HEADER_FIELDS="20")
+    for count, expected in ((19, 200), (21, 431)):  # Host is one of them
+        with connect(server) as sock:
+            sock.sendall(head([b"X-%d: 1" % i for i in range(count)]))
+            status, _headers, body = read_response(sock)
+        assert status == expected
+    assert "20 header fields" in json.loads(body)["detail"]
+
+
+def test_a_connection_that_sends_nothing_is_closed_at_the_head_timeout(
+    serve: Callable[..., RunningServer],
+) -> None:
+    server = serve(CONVERSATIONS_HEAD_TIMEOUT_S="1")
+    with connect(server) as sock:
+        assert 0.5 < closed_within(sock, 5) < 3
+
+
+def test_a_head_dripped_a_byte_at_a_time_is_cut_off_at_the_head_timeout(
+    serve: Callable[..., RunningServer],
+) -> None:
+    server = serve(CONVERSATIONS_HEAD_TIMEOUT_S="1")
+    with connect(server) as sock:
+        started = time.monotonic()
+        with pytest.raises(OSError):
+            for byte in b"GET /v1/health HTTP/1.1\r\nHost: test\r\nX-Slow: " + b"a" * 1000:
+                sock.send(bytes([byte]))
+                time.sleep(0.05)
+        assert time.monotonic() - started < 3
+
+
+def test_an_idle_keep_alive_connection_is_closed_after_the_keep_alive_time(
+    serve: Callable[..., RunningServer],
+) -> None:
+    server = serve(CONVERSATIONS_KEEP_ALIVE_S="1", CONVERSATIONS_HEAD_TIMEOUT_S="30")
+    with connect(server) as sock:
+        sock.sendall(head([]))
+        status, headers, _body = read_response(sock)
+        assert status == 200 and headers.get("connection") != "close"
+        assert 0.5 < closed_within(sock, 5) < 3
+
+
+def rss_bytes(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError("no VmRSS")
+
+
+def test_a_flood_of_endless_heads_keeps_memory_bounded_and_others_answered(
+    serve: Callable[..., RunningServer],
+) -> None:
+    server = serve()
+    before = rss_bytes(server.process.pid)
+    stop = threading.Event()
+
+    def flood() -> None:
+        line = b"X-Flood: " + b"a" * 1000 + b"\r\n"
+        while not stop.is_set():
+            try:
+                with connect(server) as sock:
+                    sock.sendall(b"GET /v1/health HTTP/1.1\r\nHost: test\r\n")
+                    while not stop.is_set():
+                        sock.sendall(line * 64)
+            except OSError:
+                continue
+
+    floods = [threading.Thread(target=flood) for _ in range(4)]
+    for thread in floods:
+        thread.start()
+    slowest = 0.0
+    peak = before
+    try:
+        deadline = time.monotonic() + 4
+        with httpx.Client(base_url=server.api_url) as client:
+            while time.monotonic() < deadline:
+                started = time.monotonic()
+                assert client.get("/health", timeout=5).status_code == 200
+                slowest = max(slowest, time.monotonic() - started)
+                peak = max(peak, rss_bytes(server.process.pid))
+                time.sleep(0.05)
+    finally:
+        stop.set()
+        for thread in floods:
+            thread.join()
+    assert peak - before < 64 * 2**20
+    assert slowest < 0.5
+
+
+def test_past_the_connection_limit_the_longest_idle_connection_makes_room(
+    serve: Callable[..., RunningServer],
+) -> None:
+    server = serve(CONVERSATIONS_MAX_CONNECTIONS="8")
+    idle = [connect(server) for _ in range(20)]
+    try:
+        started = time.monotonic()
+        response = httpx.get(f"{server.api_url}/health", timeout=5)
+        assert response.status_code == 200
+        assert time.monotonic() - started < 0.5
+        still_open = 0
+        for sock in idle:
+            sock.settimeout(0.2)
+            try:
+                still_open += sock.recv(1) != b""
+            except TimeoutError:
+                still_open += 1
+            except ConnectionResetError:
+                pass
+        assert still_open <= 8
+    finally:
+        for sock in idle:
+            sock.close()
+
+
+def test_past_the_open_file_limit_new_clients_are_still_served(
+    database: str, tmp_path: Path
+) -> None:
+    # 300 idle sockets against a process allowed 256 descriptors: without a connection limit
+    # below the descriptor limit, the next client's connection cannot even be accepted.
+    server = start_server(
+        database, tmp_path / "server.log", open_files=256, CONVERSATIONS_HEAD_TIMEOUT_S="60"
+    )
+    try:
+        idle = [connect(server) for _ in range(300)]
+        try:
+            started = time.monotonic()
+            response = httpx.get(f"{server.api_url}/health", timeout=5)
+            assert response.status_code == 200
+            assert time.monotonic() - started < 0.5
+        finally:
+            for sock in idle:
+                sock.close()
+    finally:
+        server.stop()
+
+
+def start_body(server: RunningServer, key: str, sent: bytes = b'{"sum') -> socket.socket:
+    """A create request in flight: its head and the first bytes of a 100-byte body."""
+    sock = connect(server)
+    sock.sendall(
+        f"POST /v1/conversations/?agent_id={AGENT} HTTP/1.1\r\nHost: test\r\n"
+        f"Authorization: Bearer {key}\r\nContent-Type: application/json\r\n"
+        "Content-Length: 100\r\n\r\n".encode()
+        + sent
+    )
+    return sock
+
+
+def test_with_every_connection_busy_a_request_is_answered_503_with_retry_after(
+    serve: Callable[..., RunningServer], database: str
+) -> None:
+    key = mint_key(database, "acme", "alice")
+    server = serve(CONVERSATIONS_MAX_CONNECTIONS="2")
+    busy = [start_body(server, key) for _ in range(2)]
+    try:
+        time.sleep(0.2)
+        started = time.monotonic()
+        response = httpx.get(f"{server.api_url}/health", timeout=5)
+        assert time.monotonic() - started < 0.5
+        assert response.status_code == 503
+        assert response.headers["retry-after"] == "1"
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["status"] == 503
+    finally:
+        for sock in busy:
+            sock.close()
+
+
+def running(pid: int) -> bool:
+    try:
+        return "(zombie)" not in Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_sigterm_lets_requests_in_flight_finish_and_exits_within_the_grace_period(
+    serve: Callable[..., RunningServer], database: str, workers: str
+) -> None:
+    key = mint_key(database, "acme", "alice")
+    server = serve(CONVERSATIONS_SHUTDOWN_GRACE_S="2", CONVERSATIONS_WORKERS=workers)
+    # Enough requests that, with two workers, each worker holds some.
+    finishing = [start_body(server, key) for _ in range(4)]
+    stuck = [start_body(server, key) for _ in range(4)]
+    time.sleep(0.3)
+    pids = [server.process.pid, *children(server.process.pid)]
+    server.process.send_signal(signal.SIGTERM)
+    time.sleep(0.3)
+    rest = b'mary": "' + b"x" * (100 - len(b'{"summary": "') - 2) + b'"}'
+    for sock in finishing:
+        sock.sendall(rest)
+        status, _headers, body = read_response(sock)
+        assert status == 200, body
+    started = time.monotonic()
+    server.process.wait(timeout=10)
+    assert time.monotonic() - started < 2 + 3
+    for pid in pids:
+        assert (
+            not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text()
+        )
+    for sock in [*finishing, *stuck]:
+        sock.close()
+    with pytest.raises(httpx.TransportError):
+        httpx.get(f"{server.api_url}/health", timeout=1, headers=bearer(key))
