@@ -1,0 +1,47 @@
+"""`serve` refuses to start where it cannot serve, before it changes anything."""
+
+import socket
+from pathlib import Path
+
+import pytest
+
+from tests.support import cli, free_port, migrate, start_server
+
+
+@pytest.mark.parametrize(("first_workers", "second_workers"), [("2", "2"), ("2", "1"), ("1", "2")])
+def test_serve_on_a_port_another_server_serves_fails_and_mints_no_key(
+    tmp_path: Path, first_workers: str, second_workers: str
+) -> None:
+    # Workers share their port through SO_REUSEPORT, which would also let a second server's
+    # workers join it: the two would split the traffic, each refusing the other's keys.
+    first_url = f"sqlite:///{tmp_path / 'first.db'}"
+    second_url = f"sqlite:///{tmp_path / 'second.db'}"
+    migrate(first_url)
+    migrate(second_url)
+    port = free_port()
+    first = start_server(
+        first_url, tmp_path / "first.log", port=port, CONVERSATIONS_WORKERS=first_workers
+    )
+    try:
+        second = cli(
+            "serve", "--port", str(port), "--workers", second_workers, database_url=second_url
+        )
+    finally:
+        first.stop()
+    assert second.returncode == 1
+    assert second.stderr.strip() == f"Cannot serve on 127.0.0.1:{port}: Address already in use."
+    assert "lck_" not in second.stdout
+    assert cli("keys", "list", database_url=second_url).stdout == ""
+
+
+def test_serve_on_a_port_held_by_another_program_fails_with_one_line(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'conversations.db'}"
+    migrate(url)
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        port = held.getsockname()[1]
+        result = cli("serve", "--port", str(port), database_url=url)
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"Cannot serve on 127.0.0.1:{port}: Address already in use."
+    assert "lck_" not in result.stdout
