@@ -7,10 +7,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import uvicorn
+from pydantic import ValidationError
 
 from server_impl.domain import keys
 from server_impl.domain.ports import KeyStore, Store
 from server_impl.storage import migrate, store_for
+from server_impl.storage.urls import UnsupportedDatabaseUrl
 
 from . import serving, workers
 from . import settings as settings_module
@@ -229,15 +231,33 @@ async def _keys(args: argparse.Namespace, store: Store) -> int:
 
 def main(argv: list[str] | None = None, *, prog: str = PROG) -> int:
     args = _parser(prog).parse_args(argv)
+    try:
+        return _run(args, prog)
+    except (
+        ValidationError,
+        UnsupportedDatabaseUrl,
+        migrate.SchemaOutOfDate,
+        migrate.DatabaseUnusable,
+    ) as error:
+        # The operator's to fix, so one line saying what, rather than a traceback.
+        print(f"{prog}: {_one_line(error)}", file=sys.stderr)
+        return 2
+
+
+def _one_line(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        first = error.errors()[0]
+        name = "_".join(str(part) for part in first["loc"])
+        return f"--{name.replace('_', '-')} (or CONVERSATIONS_{name.upper()}): {first['msg']}"
+    return str(error)
+
+
+def _run(args: argparse.Namespace, prog: str) -> int:
     database_url = _settings(args, "database_url").database_url
     if args.command == "migrate":
         print(f"The database schema is at revision {migrate.upgrade(database_url)}.")
         return 0
-    try:
-        migrate.require_current(database_url, command_name=prog)
-    except migrate.SchemaOutOfDate as error:
-        print(error, file=sys.stderr)
-        return 1
+    migrate.require_current(database_url, command_name=prog)
     if args.command == "serve":
         return _serve(args, prog)
     return asyncio.run(_with_store(database_url, lambda store: _keys(args, store)))

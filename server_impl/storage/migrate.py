@@ -12,9 +12,10 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, create_engine, pool
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from .urls import DatabaseUrl, ensure_folder
+from .urls import DatabaseUrl, ensure_folder, shown
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -23,11 +24,28 @@ class SchemaOutOfDate(RuntimeError):
     pass
 
 
+class DatabaseUnusable(RuntimeError):
+    """The database cannot be reached or read: not a database file, refused, unreachable."""
+
+
 def _sqlalchemy_url(database_url: str) -> str:
+    return DatabaseUrl.parse(database_url).sqlalchemy_url
+
+
+def _missing_file(database_url: str) -> bool:
+    """Whether a SQLite URL names a file that does not exist (connecting would create it)."""
     url = DatabaseUrl.parse(database_url)
-    if url.engine == "sqlite":
-        ensure_folder(url.sqlite_path)
-    return url.sqlalchemy_url
+    return (
+        url.engine == "sqlite"
+        and url.sqlite_path != ":memory:"
+        and not (Path(url.sqlite_path).exists())
+    )
+
+
+def _unusable(database_url: str, error: Exception) -> DatabaseUnusable:
+    cause = error.orig if isinstance(error, DBAPIError) else error
+    reason = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
+    return DatabaseUnusable(f"Cannot use the database at {shown(database_url)}: {reason}")
 
 
 def _config(database_url: str) -> Config:
@@ -48,6 +66,17 @@ def _revision_of(connection: Connection) -> str | None:
 
 
 def current_revision(database_url: str) -> str | None:
+    """The schema's revision, None for an empty database (or a SQLite file not there, which this
+    leaves uncreated); raises DatabaseUnusable when the database cannot be read."""
+    if _missing_file(database_url):
+        return None
+    try:
+        return _read_revision(database_url)
+    except (DBAPIError, OSError) as error:
+        raise _unusable(database_url, error) from error
+
+
+def _read_revision(database_url: str) -> str | None:
     url = _sqlalchemy_url(database_url)
     if DatabaseUrl.parse(database_url).engine == "postgresql":
 
@@ -69,8 +98,17 @@ def current_revision(database_url: str) -> str | None:
 
 
 def upgrade(database_url: str, revision: str = "head") -> str:
-    """Applies the pending migrations up to revision; returns the revision now current."""
-    command.upgrade(_config(database_url), revision)
+    """Applies the pending migrations up to revision; returns the revision now current.
+
+    A new SQLite file is created, in a new folder if need be.
+    """
+    url = DatabaseUrl.parse(database_url)
+    if url.engine == "sqlite":
+        ensure_folder(url.sqlite_path)
+    try:
+        command.upgrade(_config(database_url), revision)
+    except (DBAPIError, OSError) as error:
+        raise _unusable(database_url, error) from error
     current = current_revision(database_url)
     assert current is not None, "an upgrade leaves a revision behind"
     return current
@@ -79,9 +117,12 @@ def upgrade(database_url: str, revision: str = "head") -> str:
 def require_current(database_url: str, *, command_name: str) -> None:
     """Raises SchemaOutOfDate, naming the command that fixes it, unless the schema is current."""
     current, head = current_revision(database_url), head_revision()
-    if current != head:
-        raise SchemaOutOfDate(
-            f"The database schema is at revision {current or 'none (empty database)'}, and this"
-            f" server needs {head}. Apply the migrations first:\n"
-            f"    {command_name} migrate --database-url {database_url}"
-        )
+    if current == head:
+        return
+    fix = f"{command_name} migrate --database-url {shown(database_url)}"
+    if _missing_file(database_url):
+        raise SchemaOutOfDate(f"There is no database at {shown(database_url)}; create it: {fix}")
+    raise SchemaOutOfDate(
+        f"The database schema is at revision {current or 'none (empty database)'}, and this"
+        f" server needs {head}; apply the migrations first: {fix}"
+    )

@@ -9,6 +9,10 @@ _SQLITE = "sqlite:///"
 _POSTGRES = ("postgresql://", "postgres://")
 
 
+class UnsupportedDatabaseUrl(ValueError):
+    pass
+
+
 @dataclass(frozen=True)
 class DatabaseUrl:
     url: str
@@ -20,7 +24,9 @@ class DatabaseUrl:
             return cls(url, "postgresql")
         if url.startswith(_SQLITE) and url != _SQLITE:
             return cls(url, "sqlite")
-        raise ValueError(f"unsupported database URL {url!r}: use sqlite:///PATH or postgresql://…")
+        raise UnsupportedDatabaseUrl(
+            f"Unsupported database URL {shown(url)!r}: use sqlite:///PATH or postgresql://…"
+        )
 
     @property
     def sqlite_path(self) -> str:
@@ -34,6 +40,15 @@ class DatabaseUrl:
         if self.engine == "postgresql":
             return "postgresql+asyncpg://" + self.url.split("://", 1)[1]
         return self.url
+
+
+def shown(url: str) -> str:
+    """The URL with any password masked, for messages and logs."""
+    scheme, separator, rest = url.partition("://")
+    credentials, at, address = rest.rpartition("@")
+    if not separator or not at or ":" not in credentials:
+        return url
+    return f"{scheme}://{credentials.split(':', 1)[0]}:***@{address}"
 
 
 def ensure_folder(path: str) -> None:

@@ -30,5 +30,5 @@ def test_postgres_urls_go_through_asyncpg_for_the_migrations(scheme: str) -> Non
 
 @pytest.mark.parametrize("url", ["mysql://x/y", "sqlite:///", "var/x.db", ""])
 def test_other_urls_are_refused(url: str) -> None:
-    with pytest.raises(ValueError, match="unsupported database URL"):
+    with pytest.raises(ValueError, match="Unsupported database URL"):
         store_for(url)
