@@ -27,6 +27,13 @@ def _name(value: str) -> str:
     return value
 
 
+def _shown(name: str) -> str:
+    """A stored name as `keys list` prints it, with repr's escapes (of control characters and
+    backslashes) but not its quotes: no name, not even one stored before names were checked,
+    forges a line or drives the terminal."""
+    return repr(name)[1:-1]
+
+
 def _parser(prog: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=prog,
@@ -164,7 +171,7 @@ async def _keys(args: argparse.Namespace, store: Store) -> int:
         for key in await store.list_keys():
             revoked = f"revoked {key.revoked_at.isoformat()}" if key.revoked_at else "active"
             print(
-                f"{key.key_id}  {key.organization_name}/{key.user_name}"
+                f"{key.key_id}  {_shown(key.organization_name)}/{_shown(key.user_name)}"
                 f"  created {key.created_at.isoformat()}  {revoked}"
             )
         return 0

@@ -102,6 +102,36 @@ def test_list_shows_id_owner_and_dates_but_never_the_key(database: tuple[str, Pa
         assert key.split("_", 2)[2] not in result.stdout
 
 
+def test_list_escapes_control_characters_in_names_stored_before_names_were_checked(
+    database: tuple[str, Path],
+) -> None:
+    url, path = database
+    at = "2026-01-01T00:00:00.000000+00:00"
+    forged_line = "acme/alice  created 2026-01-01T00:00:00+00:00  active\nfedcba9876543210  root"
+    terminal = "\x1b[2K\r\u202enimda"  # erases the line, then prints "admin" right to left
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "INSERT INTO organizations (id, name, created_at) VALUES ('org-1', ?, ?)",
+            (forged_line, at),
+        )
+        db.execute(
+            "INSERT INTO users (id, organization_id, name, created_at)"
+            " VALUES ('user-1', 'org-1', ?, ?)",
+            (terminal, at),
+        )
+        db.execute(
+            "INSERT INTO api_keys (id, user_id, secret_hash, created_at)"
+            " VALUES ('0123456789abcdef', 'user-1', 'h', ?)",
+            (at,),
+        )
+    result = cli("keys", "list", database_url=url)
+    assert result.returncode == 0, result.stderr
+    line = result.stdout.removesuffix("\n")
+    assert "\n" not in line and line.isprintable(), repr(result.stdout)
+    assert line.startswith("0123456789abcdef  acme/alice  created 2026-01-01T00:00:00+00:00")
+    assert "active\\nfedcba9876543210  root/\\x1b[2K\\r\\u202enimda  created" in line
+
+
 def test_list_of_no_keys_prints_nothing(database: tuple[str, Path]) -> None:
     result = cli("keys", "list", database_url=database[0])
     assert result.returncode == 0 and result.stdout == ""
