@@ -1,4 +1,5 @@
-"""API keys: minting, checking and revoking.
+"""API keys: minting, checking and revoking, and the names of the users and organizations
+they act as.
 
 A key reads ``lck_<key id>_<secret>``. The key id is public (it names the key in listings and
 revocation); the secret carries 256 random bits and is stored only as its SHA-256 hash. A slow
@@ -8,6 +9,7 @@ password hash would add nothing for a secret of that strength, and would slow ev
 import hashlib
 import hmac
 import secrets
+import unicodedata
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +21,20 @@ from .ports import KeyStore
 PREFIX = "lck"
 _KEY_ID_BYTES = 8
 _SECRET_BYTES = 32
+
+NAME_MAX_LENGTH = 100
+# Unicode categories no name may contain: invisible characters, or ones that rearrange, break or
+# recolour the text printed around them (controls, bidi and other format characters, line and
+# paragraph separators), and what is not a character (surrogates, private use, unassigned).
+_REFUSED_CATEGORIES = {
+    "Cc": "a control character",
+    "Cf": "a format character",
+    "Zl": "a line separator",
+    "Zp": "a paragraph separator",
+    "Cs": "a surrogate",
+    "Co": "a private-use character",
+    "Cn": "an unassigned code point",
+}
 
 Clock = Callable[[], datetime]
 
@@ -39,6 +55,29 @@ class ParsedKey:
     secret: str
 
 
+class InvalidName(ValueError):
+    """A name of an organization or user that breaks the rules; the message says how, without
+    quoting the name."""
+
+
+def parse_name(value: str) -> str:
+    """An organization's or a user's name as kept: trimmed, 1 to NAME_MAX_LENGTH characters,
+    none of them in _REFUSED_CATEGORIES. Raises InvalidName."""
+    text = value.strip()
+    if not text:
+        raise InvalidName("a name needs a character other than white space")
+    if len(text) > NAME_MAX_LENGTH:
+        raise InvalidName(f"a name has at most {NAME_MAX_LENGTH} characters, not {len(text)}")
+    for position, character in enumerate(text, start=1):
+        refused = _REFUSED_CATEGORIES.get(unicodedata.category(character))
+        if refused is not None:
+            raise InvalidName(
+                f"character {position} is U+{ord(character):04X}, {refused}, which no name"
+                " may contain"
+            )
+    return text
+
+
 def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
@@ -55,6 +94,8 @@ def parse_key(key: str) -> ParsedKey | None:
 async def mint(
     store: KeyStore, *, organization: str, user: str, clock: Clock = _utc_now
 ) -> MintedKey:
+    """A key for the named user of the named organization. Raises InvalidName for a bad name,
+    storing nothing."""
     minted = await _mint(store, organization, user, only_if_first=False, clock=clock)
     assert minted is not None, "a key stored without only_if_first is always stored"
     return minted
@@ -75,8 +116,8 @@ async def _mint(
     stored = await store.insert_key(
         key_id=key_id,
         secret_hash=hash_secret(secret),
-        organization_name=organization,
-        user_name=user,
+        organization_name=parse_name(organization),
+        user_name=parse_name(user),
         new_organization_id=f"org-{uuid.uuid4()}",
         new_user_id=f"user-{uuid.uuid4()}",
         created_at=clock(),

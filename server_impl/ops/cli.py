@@ -22,9 +22,10 @@ BOOTSTRAP_USER = "admin"
 
 
 def _name(value: str) -> str:
-    if not value.strip():
-        raise argparse.ArgumentTypeError("must not be empty")
-    return value
+    try:
+        return keys.parse_name(value)
+    except keys.InvalidName as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _shown(name: str) -> str:
@@ -84,10 +85,17 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         "create", "Mints a key for a user of an organization and prints the key, and only it."
     )
     create.add_argument(
-        "--organization", required=True, type=_name, help="The organization; reused if it exists."
+        "--organization",
+        required=True,
+        type=_name,
+        help=f"The organization's name: 1 to {keys.NAME_MAX_LENGTH} characters once trimmed, no"
+        " control or format characters. Reused if it exists.",
     )
     create.add_argument(
-        "--user", required=True, type=_name, help="The user in it; reused if it exists."
+        "--user",
+        required=True,
+        type=_name,
+        help="The user's name in it, by the same rules. Reused if it exists.",
     )
     key_command(
         "list",

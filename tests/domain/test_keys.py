@@ -11,7 +11,7 @@ import pytest
 
 from server_impl.domain import keys
 from server_impl.domain.actor import Actor
-from server_impl.domain.keys import MintedKey, ParsedKey, parse_key
+from server_impl.domain.keys import InvalidName, MintedKey, ParsedKey, parse_key, parse_name
 from server_impl.domain.ports import KeyListing
 from tests.domain.fake_store import FakeStore
 
@@ -183,3 +183,84 @@ def test_the_store_keeps_the_sha256_of_the_secret_never_the_secret() -> None:
     assert stored.secret_hash == hashlib.sha256(secret.encode()).hexdigest()
     assert secret not in repr(store.keys) + repr(store.listings)
     assert minted.key not in repr(store.keys) + repr(store.listings)
+
+
+def test_mint_trims_the_names_it_stores() -> None:
+    store = FakeStore()
+    mint(store, " \tacme corp\n", "\u3000alice ")
+    assert [(k.organization_name, k.user_name) for k in run(store.list_keys())] == [
+        ("acme corp", "alice")
+    ]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["a", "x" * 100, "Zoë Ünïcode 東京 🙂", "O'Brien & Sons / ops-2", "Ωmega\u00a0Ltd", "e\u0301"],
+)
+def test_a_name_of_1_to_100_characters_without_control_or_format_characters_is_kept(
+    name: str,
+) -> None:
+    assert parse_name(name) == name
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("", "a character other than white space"),
+        (" \t\n\r\x0b\x0c\x1c\x85\u2028\u2029\u3000", "a character other than white space"),
+        ("x" * 101, "at most 100 characters, not 101"),
+        (" " + "x" * 120_000 + " ", "at most 100 characters, not 120000"),
+    ],
+    ids=["empty", "white-space", "101-characters", "120-KB"],
+)
+def test_a_name_empty_once_trimmed_or_longer_than_100_characters_is_refused(
+    name: str, message: str
+) -> None:
+    with pytest.raises(InvalidName, match=message):
+        parse_name(name)
+
+
+@pytest.mark.parametrize(
+    ("name", "refused"),
+    [
+        ("new\nline", "U+000A, a control character"),
+        ("nul\x00", "U+0000, a control character"),
+        ("\x1b[31mred", "U+001B, a control character"),
+        ("del\x7f", "U+007F, a control character"),
+        ("next\x85line", "U+0085, a control character"),
+        ("evil\u202eexe.txt", "U+202E, a format character"),
+        ("isolate\u2066d", "U+2066, a format character"),
+        ("zero\u200bwidth", "U+200B, a format character"),
+        ("soft\u00adhyphen", "U+00AD, a format character"),
+        ("tag\U000e0041", "U+E0041, a format character"),
+        ("line\u2028break", "U+2028, a line separator"),
+        ("para\u2029break", "U+2029, a paragraph separator"),
+        ("lone\udc80byte", "U+DC80, a surrogate"),
+        ("private\ue000use", "U+E000, a private-use character"),
+        ("unassigned\u0378", "U+0378, an unassigned code point"),
+        ("nonchar\uffff", "U+FFFF, an unassigned code point"),
+    ],
+)
+def test_a_name_with_a_control_format_separator_or_non_character_is_refused(
+    name: str, refused: str
+) -> None:
+    with pytest.raises(InvalidName, match=re.escape(refused)):
+        parse_name(name)
+
+
+def test_a_refused_name_is_never_quoted_in_the_message() -> None:
+    with pytest.raises(InvalidName) as refused:
+        parse_name("x" * 50 + "\x1b[2J" + "y" * 40)
+    message = str(refused.value)
+    assert message.startswith("character 51 is U+001B, a control character")
+    assert message.isprintable() and len(message) < 100 and "x" not in message
+
+
+@pytest.mark.parametrize("names", [("acme\nfake", "alice"), ("acme", "\u202eecila"), ("", "a")])
+def test_mint_refuses_a_bad_name_and_stores_nothing(names: tuple[str, str]) -> None:
+    store = FakeStore()
+    with pytest.raises(InvalidName):
+        mint(store, *names)
+    with pytest.raises(InvalidName):
+        mint_first(store, *names)
+    assert store.keys == {} and store.organizations == {} and store.users == {}

@@ -168,6 +168,34 @@ def test_usage_errors_exit_2_and_store_nothing(
     assert cli("keys", "list", database_url=url).stdout == ""
 
 
+@pytest.mark.parametrize(
+    ("option", "name", "refusal"),
+    [
+        ("--organization", "acme\n0123456789abcdef  root/admin", "U+000A, a control character"),
+        ("--user", "\x1b[2J\x1b[31malice", "U+001B, a control character"),
+        ("--user", "\u202enimda", "U+202E, a format character"),
+        ("--organization", "x" * 120_000, "at most 100 characters, not 120000"),
+        ("--user", " \t ", "a character other than white space"),
+    ],
+    ids=["newline", "ansi", "bidi", "120-KB", "blank"],
+)
+def test_create_refuses_a_bad_name_with_exit_2_and_says_why(
+    database: tuple[str, Path], option: str, name: str, refusal: str
+) -> None:
+    url, _ = database
+    names = {"--organization": "acme", "--user": "alice", option: name}
+    result = cli(
+        "keys", "create", *(item for pair in names.items() for item in pair), database_url=url
+    )
+    assert result.returncode == 2 and result.stdout == ""
+    error = result.stderr.splitlines()[-1]
+    assert f": error: argument {option}: " in error and refusal in error, result.stderr[:500]
+    assert len(result.stderr) < 1000 and all(
+        line.isprintable() for line in result.stderr.splitlines()
+    )
+    assert cli("keys", "list", database_url=url).stdout == ""
+
+
 def test_commands_refuse_a_database_that_is_not_migrated(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'empty.db'}"
     for args in (("keys", "list"), ("keys", "create", "--organization", "o", "--user", "u")):
