@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from .actor import Actor
-from .ports import KeyStore
+from .ports import KeyStore, Name
 
 PREFIX = "lck"
 _KEY_ID_BYTES = 8
@@ -60,9 +60,9 @@ class InvalidName(ValueError):
     quoting the name."""
 
 
-def parse_name(value: str) -> str:
-    """An organization's or a user's name as kept: trimmed, 1 to NAME_MAX_LENGTH characters,
-    none of them in _REFUSED_CATEGORIES. Raises InvalidName."""
+def parse_name(value: str) -> Name:
+    """An organization's or a user's name: trimmed, 1 to NAME_MAX_LENGTH characters, none of
+    them in _REFUSED_CATEGORIES. Raises InvalidName."""
     text = value.strip()
     if not text:
         raise InvalidName("a name needs a character other than white space")
@@ -75,7 +75,14 @@ def parse_name(value: str) -> str:
                 f"character {position} is U+{ord(character):04X}, {refused}, which no name"
                 " may contain"
             )
-    return text
+    return Name(text, _name_key(text))
+
+
+def _name_key(text: str) -> str:
+    """What a name is matched by: Unicode's canonical caseless match (D145), so that "ACME"
+    matches "acme", "STRASSE" "straße", and "é" itself or as "e" and an accent. Computed here
+    and stored, rather than left to SQL's lower(), so that both engines match alike."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFD", text).casefold())
 
 
 def hash_secret(secret: str) -> str:
@@ -116,8 +123,8 @@ async def _mint(
     stored = await store.insert_key(
         key_id=key_id,
         secret_hash=hash_secret(secret),
-        organization_name=parse_name(organization),
-        user_name=parse_name(user),
+        organization=parse_name(organization),
+        user=parse_name(user),
         new_organization_id=f"org-{uuid.uuid4()}",
         new_user_id=f"user-{uuid.uuid4()}",
         created_at=clock(),

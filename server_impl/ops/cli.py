@@ -23,7 +23,7 @@ BOOTSTRAP_USER = "admin"
 
 def _name(value: str) -> str:
     try:
-        return keys.parse_name(value)
+        return keys.parse_name(value).text
     except keys.InvalidName as error:
         raise argparse.ArgumentTypeError(str(error)) from None
 
@@ -89,13 +89,13 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         required=True,
         type=_name,
         help=f"The organization's name: 1 to {keys.NAME_MAX_LENGTH} characters once trimmed, no"
-        " control or format characters. Reused if it exists.",
+        " control or format characters. Reused if it exists, whatever its case.",
     )
     create.add_argument(
         "--user",
         required=True,
         type=_name,
-        help="The user's name in it, by the same rules. Reused if it exists.",
+        help="The user's name in it, by the same rules. Reused if it exists, whatever its case.",
     )
     key_command(
         "list",

@@ -12,7 +12,7 @@ import pytest
 from server_impl.domain import keys
 from server_impl.domain.actor import Actor
 from server_impl.domain.keys import InvalidName, MintedKey, ParsedKey, parse_key, parse_name
-from server_impl.domain.ports import KeyListing
+from server_impl.domain.ports import KeyListing, Name
 from tests.domain.fake_store import FakeStore
 
 T = TypeVar("T")
@@ -200,7 +200,7 @@ def test_mint_trims_the_names_it_stores() -> None:
 def test_a_name_of_1_to_100_characters_without_control_or_format_characters_is_kept(
     name: str,
 ) -> None:
-    assert parse_name(name) == name
+    assert parse_name(name).text == name
 
 
 @pytest.mark.parametrize(
@@ -264,3 +264,42 @@ def test_mint_refuses_a_bad_name_and_stores_nothing(names: tuple[str, str]) -> N
     with pytest.raises(InvalidName):
         mint_first(store, *names)
     assert store.keys == {} and store.organizations == {} and store.users == {}
+
+
+def test_a_name_is_kept_as_written_once_trimmed_and_matched_by_its_case_folded_key() -> None:
+    assert parse_name("  Acme Corp\n") == Name("Acme Corp", "acme corp")
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        ("acme", "ACME", "Acme", "aCmE"),
+        ("straße", "STRASSE", "Strasse"),  # str.lower() would tell these apart
+        ("ΣΑΣ", "σας", "Σας"),  # a final sigma
+        # é, composed or as e and an accent
+        ("\u00e9t\u00e9", "e\u0301te\u0301", "\u00c9T\u00c9", "E\u0301TE\u0301"),
+        ("ǆemal", "ǅemal", "ǄEMAL"),  # a titlecase letter
+    ],
+)
+def test_names_differing_only_in_case_or_unicode_normalization_share_a_key(
+    names: tuple[str, ...],
+) -> None:
+    assert len({parse_name(name).key for name in names}) == 1
+    assert parse_name(names[0]).key != parse_name(names[0] + "x").key
+
+
+def test_mint_matches_names_whatever_their_case_and_lists_them_as_first_written() -> None:
+    store = FakeStore()
+    first = mint(store, "Acme", "Alice")
+    again = (mint(store, "ACME", "alice"), mint(store, " acme ", "ALICE"))
+    bob = mint(store, "aCME", "Bob")
+    alice = actor_for(store, first.key)
+    assert alice is not None
+    assert [actor_for(store, minted.key) for minted in again] == [alice, alice]
+    assert actor_for(store, bob.key) == Actor(
+        store.users[(alice.organization_id, "bob")], alice.organization_id
+    )
+    assert len(store.organizations) == 1 and len(store.users) == 2
+    assert sorted((k.organization_name, k.user_name) for k in run(store.list_keys())) == [
+        ("Acme", "Alice"), ("Acme", "Alice"), ("Acme", "Alice"), ("Acme", "Bob")
+    ]  # fmt: skip

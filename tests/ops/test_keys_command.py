@@ -85,6 +85,17 @@ def test_naming_an_existing_organization_or_user_reuses_it(database: tuple[str, 
     assert re.fullmatch(r"org-[0-9a-f-]{36}", alice1[1])
 
 
+def test_create_reuses_an_organization_and_user_named_in_another_case(
+    database: tuple[str, Path],
+) -> None:
+    url, path = database
+    first = mint_key(url, "Acme", "Alice").split("_")[1]
+    again = mint_key(url, " ACME ", "alice").split("_")[1]
+    assert owner(path, first) == owner(path, again)
+    listed = cli("keys", "list", database_url=url).stdout.splitlines()
+    assert [line.split("  ")[1] for line in listed] == ["Acme/Alice", "Acme/Alice"]
+
+
 def test_list_shows_id_owner_and_dates_but_never_the_key(database: tuple[str, Path]) -> None:
     url, _ = database
     alice = mint_key(url, "acme", "alice")
