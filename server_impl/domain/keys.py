@@ -1,4 +1,5 @@
-"""API keys: minting, checking and revoking.
+"""API keys: minting, checking and revoking, and the names of the users and organizations
+they act as.
 
 A key reads ``lck_<key id>_<secret>``. The key id is public (it names the key in listings and
 revocation); the secret carries 256 random bits and is stored only as its SHA-256 hash. A slow
@@ -8,17 +9,32 @@ password hash would add nothing for a secret of that strength, and would slow ev
 import hashlib
 import hmac
 import secrets
+import unicodedata
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from .actor import Actor
-from .ports import KeyStore
+from .ports import KeyStore, Name
 
 PREFIX = "lck"
 _KEY_ID_BYTES = 8
 _SECRET_BYTES = 32
+
+NAME_MAX_LENGTH = 100
+# Unicode categories no name may contain: invisible characters, or ones that rearrange, break or
+# recolour the text printed around them (controls, bidi and other format characters, line and
+# paragraph separators), and what is not a character (surrogates, private use, unassigned).
+_REFUSED_CATEGORIES = {
+    "Cc": "a control character",
+    "Cf": "a format character",
+    "Zl": "a line separator",
+    "Zp": "a paragraph separator",
+    "Cs": "a surrogate",
+    "Co": "a private-use character",
+    "Cn": "an unassigned code point",
+}
 
 Clock = Callable[[], datetime]
 
@@ -39,6 +55,36 @@ class ParsedKey:
     secret: str
 
 
+class InvalidName(ValueError):
+    """A name of an organization or user that breaks the rules; the message says how, without
+    quoting the name."""
+
+
+def parse_name(value: str) -> Name:
+    """An organization's or a user's name: trimmed, 1 to NAME_MAX_LENGTH characters, none of
+    them in _REFUSED_CATEGORIES. Raises InvalidName."""
+    text = value.strip()
+    if not text:
+        raise InvalidName("a name needs a character other than white space")
+    if len(text) > NAME_MAX_LENGTH:
+        raise InvalidName(f"a name has at most {NAME_MAX_LENGTH} characters, not {len(text)}")
+    for position, character in enumerate(text, start=1):
+        refused = _REFUSED_CATEGORIES.get(unicodedata.category(character))
+        if refused is not None:
+            raise InvalidName(
+                f"character {position} is U+{ord(character):04X}, {refused}, which no name"
+                " may contain"
+            )
+    return Name(text, _name_key(text))
+
+
+def _name_key(text: str) -> str:
+    """What a name is matched by: Unicode's canonical caseless match (D145), so that "ACME"
+    matches "acme", "STRASSE" "straße", and "é" itself or as "e" and an accent. Computed here
+    and stored, rather than left to SQL's lower(), so that both engines match alike."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFD", text).casefold())
+
+
 def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
@@ -55,6 +101,8 @@ def parse_key(key: str) -> ParsedKey | None:
 async def mint(
     store: KeyStore, *, organization: str, user: str, clock: Clock = _utc_now
 ) -> MintedKey:
+    """A key for the named user of the named organization. Raises InvalidName for a bad name,
+    storing nothing."""
     minted = await _mint(store, organization, user, only_if_first=False, clock=clock)
     assert minted is not None, "a key stored without only_if_first is always stored"
     return minted
@@ -75,8 +123,8 @@ async def _mint(
     stored = await store.insert_key(
         key_id=key_id,
         secret_hash=hash_secret(secret),
-        organization_name=organization,
-        user_name=user,
+        organization=parse_name(organization),
+        user=parse_name(user),
         new_organization_id=f"org-{uuid.uuid4()}",
         new_user_id=f"user-{uuid.uuid4()}",
         created_at=clock(),

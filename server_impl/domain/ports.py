@@ -77,6 +77,15 @@ class ConversationStore(Protocol):
 
 
 @dataclass(frozen=True)
+class Name:
+    """An organization's or a user's name, as keys.parse_name makes it: the text as written, and
+    the key it is matched by, which names differing only in case share."""
+
+    text: str
+    key: str
+
+
+@dataclass(frozen=True)
 class KeyOwner:
     """Who a stored key acts as, and whether it still may."""
 
@@ -104,14 +113,15 @@ class KeyStore(Protocol):
         *,
         key_id: str,
         secret_hash: str,
-        organization_name: str,
-        user_name: str,
+        organization: Name,
+        user: Name,
         new_organization_id: str,
         new_user_id: str,
         created_at: datetime,
         only_if_first: bool = False,
     ) -> bool:
-        """Stores a key for the named user of the named organization, creating either if new.
+        """Stores a key for the named user of the named organization, creating either if none
+        has the name's key; the first name written for either is the one kept.
 
         With only_if_first, stores it only while no key exists at all, atomically: of several
         replicas starting on an empty database, one mints the bootstrap key. Returns whether

@@ -60,9 +60,17 @@ SERVE_LIMITS: dict[str, tuple[type, str]] = {
 
 
 def _name(value: str) -> str:
-    if not value.strip():
-        raise argparse.ArgumentTypeError("must not be empty")
-    return value
+    try:
+        return keys.parse_name(value).text
+    except keys.InvalidName as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _shown(name: str) -> str:
+    """A stored name as `keys list` prints it, with repr's escapes (of control characters and
+    backslashes) but not its quotes: no name, not even one stored before names were checked,
+    forges a line or drives the terminal."""
+    return repr(name)[1:-1]
 
 
 def _parser(prog: str) -> argparse.ArgumentParser:
@@ -118,10 +126,17 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         "create", "Mints a key for a user of an organization and prints the key, and only it."
     )
     create.add_argument(
-        "--organization", required=True, type=_name, help="The organization; reused if it exists."
+        "--organization",
+        required=True,
+        type=_name,
+        help=f"The organization's name: 1 to {keys.NAME_MAX_LENGTH} characters once trimmed, no"
+        " control or format characters. Reused if it exists, whatever its case.",
     )
     create.add_argument(
-        "--user", required=True, type=_name, help="The user in it; reused if it exists."
+        "--user",
+        required=True,
+        type=_name,
+        help="The user's name in it, by the same rules. Reused if it exists, whatever its case.",
     )
     key_command(
         "list",
@@ -217,7 +232,7 @@ async def _keys(args: argparse.Namespace, store: Store) -> int:
         for key in await store.list_keys():
             revoked = f"revoked {key.revoked_at.isoformat()}" if key.revoked_at else "active"
             print(
-                f"{key.key_id}  {key.organization_name}/{key.user_name}"
+                f"{key.key_id}  {_shown(key.organization_name)}/{_shown(key.user_name)}"
                 f"  created {key.created_at.isoformat()}  {revoked}"
             )
         return 0

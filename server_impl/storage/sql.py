@@ -20,7 +20,14 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from generated.models import Conversation
-from server_impl.domain.ports import CursorNotFound, KeyListing, KeyOwner, NewConversation, Page
+from server_impl.domain.ports import (
+    CursorNotFound,
+    KeyListing,
+    KeyOwner,
+    Name,
+    NewConversation,
+    Page,
+)
 from server_impl.domain.versions import Versioned, Versions
 
 Params = Mapping[str, object]
@@ -131,18 +138,20 @@ class Queries:
             "SELECT seq FROM conversations WHERE id = :after AND organization_id = :organization_id"
         )
         self.any_key = Query("SELECT 1 FROM api_keys LIMIT 1")
+        # Names are matched by their keys, whose unique indexes make a racing writer's insert
+        # wait for ours, then do nothing: both read the same row.
         self.insert_organization = Query(
-            "INSERT INTO organizations (id, name, created_at) VALUES (:id, :name, :created_at)"
-            " ON CONFLICT (name) DO NOTHING"
+            "INSERT INTO organizations (id, name, name_key, created_at)"
+            " VALUES (:id, :name, :name_key, :created_at) ON CONFLICT (name_key) DO NOTHING"
         )
-        self.organization_id = Query("SELECT id FROM organizations WHERE name = :name")
+        self.organization_id = Query("SELECT id FROM organizations WHERE name_key = :name_key")
         self.insert_user = Query(
-            "INSERT INTO users (id, organization_id, name, created_at)"
-            " VALUES (:id, :organization_id, :name, :created_at)"
-            " ON CONFLICT (organization_id, name) DO NOTHING"
+            "INSERT INTO users (id, organization_id, name, name_key, created_at)"
+            " VALUES (:id, :organization_id, :name, :name_key, :created_at)"
+            " ON CONFLICT (organization_id, name_key) DO NOTHING"
         )
         self.user_id = Query(
-            "SELECT id FROM users WHERE organization_id = :organization_id AND name = :name"
+            "SELECT id FROM users WHERE organization_id = :organization_id AND name_key = :name_key"
         )
         self.insert_key = Query(
             "INSERT INTO api_keys (id, user_id, secret_hash, created_at)"
@@ -347,8 +356,8 @@ class SqlStore(ABC):
         *,
         key_id: str,
         secret_hash: str,
-        organization_name: str,
-        user_name: str,
+        organization: Name,
+        user: Name,
         new_organization_id: str,
         new_user_id: str,
         created_at: datetime,
@@ -358,15 +367,24 @@ class SqlStore(ABC):
         async with self._transaction(lock_keys=only_if_first) as session:
             if only_if_first and await session.one(queries.any_key, {}):
                 return False
+            name_key = {"name_key": organization.key}
             await session.run(
                 queries.insert_organization,
-                {"id": new_organization_id, "name": organization_name, "created_at": stamp},
+                {
+                    **name_key,
+                    "id": new_organization_id,
+                    "name": organization.text,
+                    "created_at": stamp,
+                },
             )
-            organization = await session.one(queries.organization_id, {"name": organization_name})
-            assert organization is not None, "inserted or found just now, in this transaction"
-            user = {"organization_id": organization["id"], "name": user_name}
-            await session.run(queries.insert_user, {**user, "id": new_user_id, "created_at": stamp})
-            found_user = await session.one(queries.user_id, user)
+            found_organization = await session.one(queries.organization_id, name_key)
+            assert found_organization is not None, "inserted or found just now, in this transaction"
+            in_organization = {"organization_id": found_organization["id"], "name_key": user.key}
+            await session.run(
+                queries.insert_user,
+                {**in_organization, "id": new_user_id, "name": user.text, "created_at": stamp},
+            )
+            found_user = await session.one(queries.user_id, in_organization)
             assert found_user is not None, "inserted or found just now, in this transaction"
             await session.run(
                 queries.insert_key,

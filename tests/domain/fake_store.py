@@ -1,6 +1,7 @@
 """An in-memory ConversationStore and KeyStore behaving like the engines (storage/sqlite.py):
 scoped by organization, soft deletes, versions and if_version, one live default per agent,
-pages in creation order whose cursors survive deletion, keys for named organizations and users.
+pages in creation order whose cursors survive deletion, keys for named organizations and users
+(matched by name key, shown by the name first written).
 """
 
 from dataclasses import dataclass, replace
@@ -11,6 +12,7 @@ from server_impl.domain.ports import (
     CursorNotFound,
     KeyListing,
     KeyOwner,
+    Name,
     NewConversation,
     Page,
 )
@@ -36,8 +38,9 @@ class FakeStore:
         self.rows: list[Row] = []
         self.keys: dict[str, KeyOwner] = {}
         self.listings: dict[str, KeyListing] = {}
-        self.organizations: dict[str, str] = {}  # name -> id
-        self.users: dict[tuple[str, str], str] = {}  # (organization id, name) -> id
+        self.organizations: dict[str, str] = {}  # name key -> id
+        self.users: dict[tuple[str, str], str] = {}  # (organization id, name key) -> id
+        self.names: dict[str, str] = {}  # organization or user id -> its name as first written
 
     async def insert(self, new: NewConversation) -> Versioned:
         return self._insert(new, is_default=False).versioned()
@@ -138,8 +141,8 @@ class FakeStore:
         *,
         key_id: str,
         secret_hash: str,
-        organization_name: str,
-        user_name: str,
+        organization: Name,
+        user: Name,
         new_organization_id: str,
         new_user_id: str,
         created_at: datetime,
@@ -148,10 +151,14 @@ class FakeStore:
         if only_if_first and self.keys:
             return False
         assert key_id not in self.keys, "key ids are unique"
-        organization_id = self.organizations.setdefault(organization_name, new_organization_id)
-        user_id = self.users.setdefault((organization_id, user_name), new_user_id)
+        organization_id = self.organizations.setdefault(organization.key, new_organization_id)
+        user_id = self.users.setdefault((organization_id, user.key), new_user_id)
+        self.names.setdefault(organization_id, organization.text)
+        self.names.setdefault(user_id, user.text)
         self.keys[key_id] = KeyOwner(key_id, secret_hash, user_id, organization_id, revoked=False)
-        self.listings[key_id] = KeyListing(key_id, organization_name, user_name, created_at, None)
+        self.listings[key_id] = KeyListing(
+            key_id, self.names[organization_id], self.names[user_id], created_at, None
+        )
         return True
 
     async def key_owner(self, key_id: str) -> KeyOwner | None:

@@ -11,8 +11,8 @@ import pytest
 
 from server_impl.domain import keys
 from server_impl.domain.actor import Actor
-from server_impl.domain.keys import MintedKey, ParsedKey, parse_key
-from server_impl.domain.ports import KeyListing
+from server_impl.domain.keys import InvalidName, MintedKey, ParsedKey, parse_key, parse_name
+from server_impl.domain.ports import KeyListing, Name
 from tests.domain.fake_store import FakeStore
 
 T = TypeVar("T")
@@ -183,3 +183,123 @@ def test_the_store_keeps_the_sha256_of_the_secret_never_the_secret() -> None:
     assert stored.secret_hash == hashlib.sha256(secret.encode()).hexdigest()
     assert secret not in repr(store.keys) + repr(store.listings)
     assert minted.key not in repr(store.keys) + repr(store.listings)
+
+
+def test_mint_trims_the_names_it_stores() -> None:
+    store = FakeStore()
+    mint(store, " \tacme corp\n", "\u3000alice ")
+    assert [(k.organization_name, k.user_name) for k in run(store.list_keys())] == [
+        ("acme corp", "alice")
+    ]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["a", "x" * 100, "Zoë Ünïcode 東京 🙂", "O'Brien & Sons / ops-2", "Ωmega\u00a0Ltd", "e\u0301"],
+)
+def test_a_name_of_1_to_100_characters_without_control_or_format_characters_is_kept(
+    name: str,
+) -> None:
+    assert parse_name(name).text == name
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("", "a character other than white space"),
+        (" \t\n\r\x0b\x0c\x1c\x85\u2028\u2029\u3000", "a character other than white space"),
+        ("x" * 101, "at most 100 characters, not 101"),
+        (" " + "x" * 120_000 + " ", "at most 100 characters, not 120000"),
+    ],
+    ids=["empty", "white-space", "101-characters", "120-KB"],
+)
+def test_a_name_empty_once_trimmed_or_longer_than_100_characters_is_refused(
+    name: str, message: str
+) -> None:
+    with pytest.raises(InvalidName, match=message):
+        parse_name(name)
+
+
+@pytest.mark.parametrize(
+    ("name", "refused"),
+    [
+        ("new\nline", "U+000A, a control character"),
+        ("nul\x00", "U+0000, a control character"),
+        ("\x1b[31mred", "U+001B, a control character"),
+        ("del\x7f", "U+007F, a control character"),
+        ("next\x85line", "U+0085, a control character"),
+        ("evil\u202eexe.txt", "U+202E, a format character"),
+        ("isolate\u2066d", "U+2066, a format character"),
+        ("zero\u200bwidth", "U+200B, a format character"),
+        ("soft\u00adhyphen", "U+00AD, a format character"),
+        ("tag\U000e0041", "U+E0041, a format character"),
+        ("line\u2028break", "U+2028, a line separator"),
+        ("para\u2029break", "U+2029, a paragraph separator"),
+        ("lone\udc80byte", "U+DC80, a surrogate"),
+        ("private\ue000use", "U+E000, a private-use character"),
+        ("unassigned\u0378", "U+0378, an unassigned code point"),
+        ("nonchar\uffff", "U+FFFF, an unassigned code point"),
+    ],
+)
+def test_a_name_with_a_control_format_separator_or_non_character_is_refused(
+    name: str, refused: str
+) -> None:
+    with pytest.raises(InvalidName, match=re.escape(refused)):
+        parse_name(name)
+
+
+def test_a_refused_name_is_never_quoted_in_the_message() -> None:
+    with pytest.raises(InvalidName) as refused:
+        parse_name("x" * 50 + "\x1b[2J" + "y" * 40)
+    message = str(refused.value)
+    assert message.startswith("character 51 is U+001B, a control character")
+    assert message.isprintable() and len(message) < 100 and "x" not in message
+
+
+@pytest.mark.parametrize("names", [("acme\nfake", "alice"), ("acme", "\u202eecila"), ("", "a")])
+def test_mint_refuses_a_bad_name_and_stores_nothing(names: tuple[str, str]) -> None:
+    store = FakeStore()
+    with pytest.raises(InvalidName):
+        mint(store, *names)
+    with pytest.raises(InvalidName):
+        mint_first(store, *names)
+    assert store.keys == {} and store.organizations == {} and store.users == {}
+
+
+def test_a_name_is_kept_as_written_once_trimmed_and_matched_by_its_case_folded_key() -> None:
+    assert parse_name("  Acme Corp\n") == Name("Acme Corp", "acme corp")
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        ("acme", "ACME", "Acme", "aCmE"),
+        ("straße", "STRASSE", "Strasse"),  # str.lower() would tell these apart
+        ("ΣΑΣ", "σας", "Σας"),  # a final sigma
+        # é, composed or as e and an accent
+        ("\u00e9t\u00e9", "e\u0301te\u0301", "\u00c9T\u00c9", "E\u0301TE\u0301"),
+        ("ǆemal", "ǅemal", "ǄEMAL"),  # a titlecase letter
+    ],
+)
+def test_names_differing_only_in_case_or_unicode_normalization_share_a_key(
+    names: tuple[str, ...],
+) -> None:
+    assert len({parse_name(name).key for name in names}) == 1
+    assert parse_name(names[0]).key != parse_name(names[0] + "x").key
+
+
+def test_mint_matches_names_whatever_their_case_and_lists_them_as_first_written() -> None:
+    store = FakeStore()
+    first = mint(store, "Acme", "Alice")
+    again = (mint(store, "ACME", "alice"), mint(store, " acme ", "ALICE"))
+    bob = mint(store, "aCME", "Bob")
+    alice = actor_for(store, first.key)
+    assert alice is not None
+    assert [actor_for(store, minted.key) for minted in again] == [alice, alice]
+    assert actor_for(store, bob.key) == Actor(
+        store.users[(alice.organization_id, "bob")], alice.organization_id
+    )
+    assert len(store.organizations) == 1 and len(store.users) == 2
+    assert sorted((k.organization_name, k.user_name) for k in run(store.list_keys())) == [
+        ("Acme", "Alice"), ("Acme", "Alice"), ("Acme", "Alice"), ("Acme", "Bob")
+    ]  # fmt: skip

@@ -85,6 +85,17 @@ def test_naming_an_existing_organization_or_user_reuses_it(database: tuple[str, 
     assert re.fullmatch(r"org-[0-9a-f-]{36}", alice1[1])
 
 
+def test_create_reuses_an_organization_and_user_named_in_another_case(
+    database: tuple[str, Path],
+) -> None:
+    url, path = database
+    first = mint_key(url, "Acme", "Alice").split("_")[1]
+    again = mint_key(url, " ACME ", "alice").split("_")[1]
+    assert owner(path, first) == owner(path, again)
+    listed = cli("keys", "list", database_url=url).stdout.splitlines()
+    assert [line.split("  ")[1] for line in listed] == ["Acme/Alice", "Acme/Alice"]
+
+
 def test_list_shows_id_owner_and_dates_but_never_the_key(database: tuple[str, Path]) -> None:
     url, _ = database
     alice = mint_key(url, "acme", "alice")
@@ -100,6 +111,36 @@ def test_list_shows_id_owner_and_dates_but_never_the_key(database: tuple[str, Pa
     assert "active" in lines[1]
     for key in (alice, carol):
         assert key.split("_", 2)[2] not in result.stdout
+
+
+def test_list_escapes_control_characters_in_names_stored_before_names_were_checked(
+    database: tuple[str, Path],
+) -> None:
+    url, path = database
+    at = "2026-01-01T00:00:00.000000+00:00"
+    forged_line = "acme/alice  created 2026-01-01T00:00:00+00:00  active\nfedcba9876543210  root"
+    terminal = "\x1b[2K\r\u202enimda"  # erases the line, then prints "admin" right to left
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "INSERT INTO organizations (id, name, created_at) VALUES ('org-1', ?, ?)",
+            (forged_line, at),
+        )
+        db.execute(
+            "INSERT INTO users (id, organization_id, name, created_at)"
+            " VALUES ('user-1', 'org-1', ?, ?)",
+            (terminal, at),
+        )
+        db.execute(
+            "INSERT INTO api_keys (id, user_id, secret_hash, created_at)"
+            " VALUES ('0123456789abcdef', 'user-1', 'h', ?)",
+            (at,),
+        )
+    result = cli("keys", "list", database_url=url)
+    assert result.returncode == 0, result.stderr
+    line = result.stdout.removesuffix("\n")
+    assert "\n" not in line and line.isprintable(), repr(result.stdout)
+    assert line.startswith("0123456789abcdef  acme/alice  created 2026-01-01T00:00:00+00:00")
+    assert "active\\nfedcba9876543210  root/\\x1b[2K\\r\\u202enimda  created" in line
 
 
 def test_list_of_no_keys_prints_nothing(database: tuple[str, Path]) -> None:
@@ -135,6 +176,34 @@ def test_usage_errors_exit_2_and_store_nothing(
     result = cli(*args, database_url=url)
     assert result.returncode == 2, result
     assert result.stdout == ""
+    assert cli("keys", "list", database_url=url).stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("option", "name", "refusal"),
+    [
+        ("--organization", "acme\n0123456789abcdef  root/admin", "U+000A, a control character"),
+        ("--user", "\x1b[2J\x1b[31malice", "U+001B, a control character"),
+        ("--user", "\u202enimda", "U+202E, a format character"),
+        ("--organization", "x" * 120_000, "at most 100 characters, not 120000"),
+        ("--user", " \t ", "a character other than white space"),
+    ],
+    ids=["newline", "ansi", "bidi", "120-KB", "blank"],
+)
+def test_create_refuses_a_bad_name_with_exit_2_and_says_why(
+    database: tuple[str, Path], option: str, name: str, refusal: str
+) -> None:
+    url, _ = database
+    names = {"--organization": "acme", "--user": "alice", option: name}
+    result = cli(
+        "keys", "create", *(item for pair in names.items() for item in pair), database_url=url
+    )
+    assert result.returncode == 2 and result.stdout == ""
+    error = result.stderr.splitlines()[-1]
+    assert f": error: argument {option}: " in error and refusal in error, result.stderr[:500]
+    assert len(result.stderr) < 1000 and all(
+        line.isprintable() for line in result.stderr.splitlines()
+    )
     assert cli("keys", "list", database_url=url).stdout == ""
 
 

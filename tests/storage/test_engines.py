@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from server_impl.domain.keys import parse_name
 from server_impl.domain.ports import CursorNotFound, NewConversation, Page, Store
 from server_impl.storage import store_for
 from tests.support import run_async
@@ -183,7 +184,8 @@ def test_keys_reuse_named_owners_and_revoke_once(run: Callable[[Scenario], None]
     async def scenario(store: Store) -> None:
         async def mint(key_id: str, org: str, user: str) -> None:
             await store.insert_key(
-                key_id=key_id, secret_hash="h", organization_name=org, user_name=user,
+                key_id=key_id, secret_hash="h", organization=parse_name(org),
+                user=parse_name(user),
                 new_organization_id=f"org-{key_id}", new_user_id=f"user-{key_id}",
                 created_at=T0,
             )  # fmt: skip
@@ -206,6 +208,74 @@ def test_keys_reuse_named_owners_and_revoke_once(run: Callable[[Scenario], None]
     run(scenario)
 
 
+def test_keys_match_owners_by_name_whatever_its_case_and_list_the_name_first_written(
+    run: Callable[[Scenario], None],
+) -> None:
+    async def scenario(store: Store) -> None:
+        async def mint(key_id: str, org: str, user: str) -> tuple[str, str]:
+            await store.insert_key(
+                key_id=key_id, secret_hash="h", organization=parse_name(org),
+                user=parse_name(user), new_organization_id=f"org-{key_id}",
+                new_user_id=f"user-{key_id}", created_at=T0,
+            )  # fmt: skip
+            owner = await store.key_owner(key_id)
+            assert owner is not None
+            return owner.organization_id, owner.user_id
+
+        assert await mint("k1", "Acme", "Alice") == ("org-k1", "user-k1")
+        assert await mint("k2", "ACME", " alice ") == ("org-k1", "user-k1")
+        assert await mint("k3", "acme", "Bob") == ("org-k1", "user-k3")
+        # Folded in Python, the same on both engines: SQL's lower() keeps ß, and ASCII only
+        # on SQLite.
+        assert await mint("k4", "Straße", "Zoë") == ("org-k4", "user-k4")
+        assert await mint("k5", "STRASSE", "ZOË") == ("org-k4", "user-k4")
+        assert await mint("k6", "Globex", "alice") == ("org-k6", "user-k6")
+        listed = [(k.organization_name, k.user_name) for k in await store.list_keys()]
+        assert sorted(listed) == sorted(
+            [("Acme", "Alice"), ("Acme", "Alice"), ("Acme", "Bob"), ("Straße", "Zoë"),
+             ("Straße", "Zoë"), ("Globex", "alice")]
+        )  # fmt: skip
+
+    run(scenario)
+
+
+def test_racing_keys_for_names_differing_in_case_share_one_organization_and_user(
+    engine: str, new_database: Callable[[str], str]
+) -> None:
+    url = new_database(engine)
+    names = [
+        ("Acme", "alice"), ("acme", "ALICE"), ("ACME", "Alice"), ("aCmE", "bob"),
+        (" acme", "BOB"), ("AcMe", "Bob"), ("acmE", "alice "), ("ACme", "bOb"),
+    ]  # fmt: skip
+
+    async def race() -> set[tuple[str, str]]:
+        stores = [store_for(url) for _ in names]
+        for store in stores:
+            await store.open()
+        try:
+            await asyncio.gather(
+                *(
+                    store.insert_key(
+                        key_id=f"k{n}", secret_hash="h", organization=parse_name(organization),
+                        user=parse_name(user), new_organization_id=f"org-{n}",
+                        new_user_id=f"user-{n}", created_at=T0,
+                    )
+                    for n, (store, (organization, user)) in enumerate(
+                        zip(stores, names, strict=True)
+                    )
+                )
+            )  # fmt: skip
+            owners = [await stores[0].key_owner(f"k{n}") for n in range(len(stores))]
+            return {(owner.organization_id, owner.user_id) for owner in owners if owner}
+        finally:
+            for store in stores:
+                await store.close()
+
+    owners = run_async(race())
+    assert len({organization for organization, _ in owners}) == 1, owners
+    assert len(owners) == 2, owners  # alice and bob
+
+
 def test_only_one_of_racing_first_keys_is_stored(
     engine: str, new_database: Callable[[str], str]
 ) -> None:
@@ -220,8 +290,8 @@ def test_only_one_of_racing_first_keys_is_stored(
                 await asyncio.gather(
                     *(
                         store.insert_key(
-                            key_id=f"k{n}", secret_hash="h", organization_name="default",
-                            user_name="admin", new_organization_id=f"org-{n}",
+                            key_id=f"k{n}", secret_hash="h", organization=parse_name("default"),
+                            user=parse_name("admin"), new_organization_id=f"org-{n}",
                             new_user_id=f"user-{n}", created_at=T0, only_if_first=True,
                         )
                         for n, store in enumerate(stores)
@@ -241,7 +311,8 @@ def test_a_key_that_fails_to_be_stored_leaves_no_organization_or_user_behind(
     async def scenario(store: Store) -> None:
         async def insert(key_id: str, organization: str) -> bool:
             return await store.insert_key(
-                key_id=key_id, secret_hash="h", organization_name=organization, user_name="u",
+                key_id=key_id, secret_hash="h", organization=parse_name(organization),
+                user=parse_name("u"),
                 new_organization_id=f"org-{organization}-{key_id}",
                 new_user_id=f"user-{organization}-{key_id}", created_at=T0,
             )  # fmt: skip

@@ -1,12 +1,14 @@
 """The Alembic migrations, on both engines."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from server_impl.storage import migrate
+from server_impl.domain import keys
+from server_impl.domain.actor import Actor
+from server_impl.storage import migrate, store_for
 from server_impl.storage.urls import DatabaseUrl
 from tests.support import run_async
 
@@ -24,7 +26,11 @@ def empty_database(engine: str, request: pytest.FixtureRequest, tmp_path: Path) 
     return f"sqlite:///{tmp_path / 'migrations.db'}"
 
 
-def execute(database_url: str, statement: sa.TextClause) -> list[sa.Row[tuple[object, ...]]]:
+def execute(
+    database_url: str, statement: sa.TextClause, **params: object
+) -> list[sa.Row[tuple[object, ...]]]:
+    """Runs statement with params and :now; times are bound as each engine's store binds them."""
+    params = {"now": datetime.now(UTC), **params}
     url = DatabaseUrl.parse(database_url).sqlalchemy_url
     if url.startswith("postgresql"):
         from sqlalchemy.ext.asyncio import create_async_engine
@@ -32,7 +38,7 @@ def execute(database_url: str, statement: sa.TextClause) -> list[sa.Row[tuple[ob
         async def run() -> list[sa.Row[tuple[object, ...]]]:
             engine = create_async_engine(url)
             async with engine.begin() as connection:
-                result = await connection.execute(statement, {"now": datetime.now(UTC)})
+                result = await connection.execute(statement, params)
                 rows = list(result) if result.returns_rows else []
             await engine.dispose()
             return rows
@@ -40,7 +46,11 @@ def execute(database_url: str, statement: sa.TextClause) -> list[sa.Row[tuple[ob
         return run_async(run())
     engine = sa.create_engine(url)
     with engine.begin() as connection:
-        result = connection.execute(statement, {"now": datetime.now(UTC).isoformat()})
+        as_text = {
+            name: value.isoformat(timespec="microseconds") if isinstance(value, datetime) else value
+            for name, value in params.items()
+        }
+        result = connection.execute(statement, as_text)
         rows = list(result) if result.returns_rows else []
     engine.dispose()
     return rows
@@ -65,3 +75,74 @@ def test_upgrading_keeps_existing_rows(empty_database: str) -> None:
     migrate.upgrade(empty_database)
     rows = execute(empty_database, sa.text("SELECT summary, version FROM conversations"))
     assert [(row.summary, row.version) for row in rows] == [("kept", 1)]
+
+
+# Rows as `keys create` stored them before 0003, the n-th created n seconds after T0: org-1 and
+# org-2 differ only in case and spaces, as do user-1 and user-2 (user-3 is in org-2); the names
+# of org-3, org-4 and user-4 would be refused today.
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+ANSI, BIDI, LONG = "evil\x1b[31m", "\u202enimda", "x" * 120_000
+INSERT_0002_ORGANIZATIONS = sa.text(
+    "INSERT INTO organizations (id, name, created_at) VALUES ('org-1', ' Acme ', :t1),"
+    " ('org-2', 'ACME', :t2), ('org-3', :ansi, :t3), ('org-4', :long, :t4)"
+)
+INSERT_0002_USERS = sa.text(
+    "INSERT INTO users (id, organization_id, name, created_at) VALUES"
+    " ('user-1', 'org-1', 'alice', :t1), ('user-2', 'org-1', 'ALICE ', :t2),"
+    " ('user-3', 'org-2', 'Alice', :t2), ('user-4', 'org-3', :bidi, :t3),"
+    " ('user-5', 'org-4', 'bob', :t4)"
+)
+INSERT_0002_KEYS = sa.text(
+    "INSERT INTO api_keys (id, user_id, secret_hash, created_at) VALUES ('k1', 'user-1', 'h', :t1),"
+    " ('k2', 'user-2', 'h', :t2), ('k3', 'user-3', 'h', :t3), ('k4', 'user-4', 'h', :t4),"
+    " ('k5', 'user-5', 'h', :t5)"
+)
+
+
+def name_keys(database_url: str, table: str) -> list[tuple[object, ...]]:
+    return [
+        tuple(row)
+        for row in execute(database_url, sa.text(f"SELECT id, name_key FROM {table} ORDER BY id"))
+    ]
+
+
+def test_upgrading_to_name_keys_keeps_every_key_and_gives_each_name_to_its_oldest_row(
+    empty_database: str,
+) -> None:
+    migrate.upgrade(empty_database, "0002")
+    times = {f"t{n}": T0 + timedelta(seconds=n) for n in range(1, 6)}
+    for insert in (INSERT_0002_ORGANIZATIONS, INSERT_0002_USERS, INSERT_0002_KEYS):
+        execute(empty_database, insert, **times, ansi=ANSI, bidi=BIDI, long=LONG)
+    migrate.upgrade(empty_database)
+
+    # NULL: a name some older row has (up to case and spaces), or one refused today.
+    assert name_keys(empty_database, "organizations") == [
+        ("org-1", "acme"), ("org-2", None), ("org-3", None), ("org-4", None)
+    ]  # fmt: skip
+    assert name_keys(empty_database, "users") == [
+        ("user-1", "alice"), ("user-2", None), ("user-3", "alice"), ("user-4", None),
+        ("user-5", "bob"),
+    ]  # fmt: skip
+
+    async def use() -> None:
+        store = store_for(empty_database)
+        await store.open()
+        try:
+            for n, organization in ((1, 1), (2, 1), (3, 2), (4, 3), (5, 4)):
+                owner = await store.key_owner(f"k{n}")
+                assert owner, n
+                assert (owner.organization_id, owner.user_id) == (
+                    f"org-{organization}",
+                    f"user-{n}",
+                )
+            assert [(k.organization_name, k.user_name) for k in await store.list_keys()] == [
+                (" Acme ", "alice"), (" Acme ", "ALICE "), ("ACME", "Alice"), (ANSI, BIDI),
+                (LONG, "bob"),
+            ]  # fmt: skip
+            # New keys for these names act in the oldest organization, as its oldest user.
+            minted = await keys.mint(store, organization="acme", user="Alice")
+            assert await keys.actor_for(store, minted.key) == Actor("user-1", "org-1")
+        finally:
+            await store.close()
+
+    run_async(use())
