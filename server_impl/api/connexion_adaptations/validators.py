@@ -6,8 +6,13 @@ that is not JSON at all. These validators keep connexion's checks and change onl
 
 connexion also compiles a JSON Schema validator for every parameter and body of every request;
 these compile each schema once and take the cheap is_valid path unless the value is invalid.
+
+A reason quotes a short prefix of the value, never all of it (jsonschema's message repeats the
+whole value: a megabyte summary made a two-megabyte answer and log line), and a length error
+states the limit.
 """
 
+import reprlib
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -17,13 +22,45 @@ from connexion.datastructures import MediaTypeDict
 from connexion.json_schema import Draft4RequestValidator
 from connexion.validators import VALIDATOR_MAP, JSONRequestBodyValidator, ParameterValidator
 from jsonschema import Draft4Validator
-from jsonschema.exceptions import best_match
+from jsonschema.exceptions import ValidationError, best_match
 from starlette.types import Scope
 
 from server_impl.api.problems import InvalidParams, MalformedBody, UnsupportedMediaType
 
 _ABSENT = object()
 _UTF8 = {"utf-8", "utf8"}
+
+
+class _Quote(reprlib.Repr):
+    """repr() cut short: a string to its first characters and "…", a few items of a container."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.maxstring = 40
+        self.maxlevel = 1
+        self.maxlist = self.maxdict = 3
+
+    def repr_str(self, value: str, level: int) -> str:
+        if len(value) <= self.maxstring:
+            return repr(value)
+        return repr(value[: self.maxstring]) + "…"
+
+
+_quote = _Quote().repr
+_LIMITS = {
+    "maxLength": "is too long: at most {} characters",
+    "minLength": "is too short: at least {} characters",
+}
+
+
+def _reason(error: ValidationError) -> str:
+    """jsonschema's message, with the value quoted short and a length limit stated."""
+    quoted = _quote(error.instance)
+    limit = _LIMITS.get(str(error.validator))
+    if limit is not None:
+        return f"{quoted} {limit.format(error.validator_value)}"
+    # Every message of jsonschema quotes the value as its repr().
+    return str(error.message).replace(repr(error.instance), quoted)
 
 
 class CompiledSchema:
@@ -48,7 +85,7 @@ class CompiledSchema:
             rejected = False
         error = best_match(self._explain.iter_errors(value))
         if error is not None:
-            return [str(part) for part in error.absolute_path], str(error.message)
+            return [str(part) for part in error.absolute_path], _reason(error)
         return ([], "does not match the schema in openapi.yaml") if rejected else None
 
 
