@@ -55,6 +55,18 @@ class UnsupportedMediaType(ProblemException):
         super().__init__(status=415, title="Unsupported Media Type", detail=detail)
 
 
+class UnsupportedContentEncoding(ProblemException):
+    """415 naming the one content coding accepted (RFC 9110, 15.5.16)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            status=415,
+            title="Unsupported Media Type",
+            detail="Send the body uncompressed: no Content-Encoding but identity is accepted.",
+            headers={"Accept-Encoding": "identity"},
+        )
+
+
 class InvalidParams(ProblemException):
     """422: values that break the contract, each named as ``<where>.<field>``."""
 

@@ -1,5 +1,6 @@
 """Bad input gets a clear problem with the right 4xx status, and changes nothing stored."""
 
+import gzip
 import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -63,6 +64,38 @@ def test_a_charset_other_than_utf8_is_a_415(http: httpx.Client, conversation_url
             headers={"content-type": f"application/json; charset={charset}"},
         )
         assert_problem(response, 415)
+
+
+@pytest.mark.parametrize("coding", ["gzip", "br", "deflate", "x-unknown", "identity, gzip"])
+def test_a_body_with_a_content_coding_is_a_415_naming_the_accepted_one(
+    http: httpx.Client, agent_id: str, conversation_url: str, coding: str
+) -> None:
+    # A gzip body got a misleading 400 and a plain body declared as gzip was applied.
+    body = b'{"summary": "changed"}'
+    for content in (gzip.compress(body), body):
+        headers = {**JSON, "content-encoding": coding}
+        answers = [
+            http.patch(conversation_url, content=content, headers=headers),
+            http.patch("/conversations/default", params={"agent_id": agent_id}, headers=headers),
+            http.post("/conversations/", params={"agent_id": agent_id}, headers=headers),
+        ]
+        for answer in answers:
+            assert_problem(answer, 415)
+            assert answer.headers["accept-encoding"] == "identity"
+    listed = http.get("/conversations/", params={"agent_id": agent_id}).json()
+    assert [f"/conversations/{c['id']}" for c in listed] == [conversation_url], "a 415 made one"
+
+
+def test_an_identity_content_coding_is_accepted(http: httpx.Client, agent_id: str) -> None:
+    for coding in ("identity", "Identity"):
+        response = http.post(
+            "/conversations/",
+            params={"agent_id": agent_id},
+            content=b'{"summary": "plain"}',
+            headers={**JSON, "content-encoding": coding},
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["summary"] == "plain"
 
 
 def test_a_utf8_charset_is_accepted(http: httpx.Client, agent_id: str) -> None:

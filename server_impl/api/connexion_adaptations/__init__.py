@@ -14,13 +14,13 @@ release or lacks one of them, and the tests named below pin what each adaptation
   instead of per request; the content type read from the raw headers, with a charset after
   "; " read correctly (connexion's helper missed it). Pinned by ``test_request_validation.py``
   and ``tests/e2e/test_bad_input.py`` (415 for charsets other than UTF-8).
-- ``validators``: 422 with ``invalid_params`` for values that break the schema and 400 only
-  for a body that is not JSON in UTF-8 (connexion answers 400 for all); schemas compiled once
-  with jsonschema-rs, which also reads a pattern's ``$`` as JSON Schema means it (Python's
-  ``re`` lets a trailing newline through); each reason quotes at most a short prefix of the
-  value and states a length limit (jsonschema's message repeats the whole value, which went
-  into the answer twice and into the log). Pinned by ``test_validators.py`` and
-  ``tests/e2e/test_bad_input.py``.
+- ``validators``: 422 with ``invalid_params`` for values that break the schema, 400 only
+  for a body that is not JSON in UTF-8 (connexion answers 400 for all), 415 for a body with a
+  content coding (connexion read it as sent); schemas compiled once with jsonschema-rs, which
+  also reads a pattern's ``$`` as JSON Schema means it (Python's ``re`` lets a trailing newline
+  through); each reason quotes at most a short prefix of the value and states a length limit
+  (jsonschema's message repeats the whole value, which went into the answer twice and into the
+  log). Pinned by ``test_validators.py`` and ``tests/e2e/test_bad_input.py``.
 - ``uri_parser``: plain string path parameters passed through connexion's URI parser untouched
   (3.4 % of GET in py-spy). Pinned by ``test_uri_parser.py``.
 - ``swagger_ui``: Swagger UI's router consulted only for documentation paths, matched exactly.

@@ -23,9 +23,15 @@ from connexion.json_schema import Draft4RequestValidator
 from connexion.validators import VALIDATOR_MAP, JSONRequestBodyValidator, ParameterValidator
 from jsonschema import Draft4Validator
 from jsonschema.exceptions import ValidationError, best_match
+from starlette.datastructures import Headers
 from starlette.types import Scope
 
-from server_impl.api.problems import InvalidParams, MalformedBody, UnsupportedMediaType
+from server_impl.api.problems import (
+    InvalidParams,
+    MalformedBody,
+    UnsupportedContentEncoding,
+    UnsupportedMediaType,
+)
 
 _ABSENT = object()
 _UTF8 = {"utf-8", "utf8"}
@@ -138,6 +144,12 @@ class ProblemParameterValidator(ParameterValidator):
             raise InvalidParams(name, error[1])
 
 
+def _coded(content_encoding: str) -> bool:
+    """Whether a Content-Encoding value names a coding other than identity."""
+    codings = (coding.strip().lower() for coding in content_encoding.split(","))
+    return any(coding not in ("", "identity") for coding in codings)
+
+
 class ProblemJSONBodyValidator(JSONRequestBodyValidator):
     async def _parse(self, stream: AsyncIterator[bytes], scope: Scope) -> Any:
         # The charset as the request validation layer (request_validation.py) read it.
@@ -145,6 +157,9 @@ class ProblemJSONBodyValidator(JSONRequestBodyValidator):
             raise UnsupportedMediaType(
                 f"JSON bodies must be encoded as UTF-8, not {self._encoding}."
             )
+        # No coding is decoded: a body is read as sent, so one that claims a coding is refused.
+        if any(_coded(value) for value in Headers(scope=scope).getlist("content-encoding")):
+            raise UnsupportedContentEncoding()
         raw = b"".join([chunk async for chunk in stream])
         if not raw:
             return _ABSENT
