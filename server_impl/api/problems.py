@@ -26,6 +26,15 @@ class MalformedBody(ProblemException):
         super().__init__(status=400, title="Bad Request", detail=detail)
 
 
+class MoreThanOneAuthorization(ProblemException):
+    def __init__(self) -> None:
+        super().__init__(
+            status=400,
+            title="Bad Request",
+            detail="Send exactly one Authorization header, as 'Authorization: Bearer <key>'.",
+        )
+
+
 class PathNotFound(ProblemException):
     def __init__(self, path: str) -> None:
         super().__init__(status=404, title="Not Found", detail=f"Nothing is served at {path}.")

@@ -26,7 +26,8 @@ release or lacks one of them, and the tests named below pin what each adaptation
 - ``swagger_ui``: Swagger UI's router consulted only for documentation paths, matched exactly.
   Pinned by ``test_swagger_ui.py``.
 - ``bearer``: the bearer check given in code rather than as a module path in the spec, called
-  without connexion's per-request signature inspection. Pinned by ``test_bearer.py`` and
+  without connexion's per-request signature inspection; more than one Authorization header is
+  a 400 (connexion read the first). Pinned by ``test_bearer.py`` and
   ``tests/e2e/test_identity.py``.
 """
 
