@@ -2,7 +2,12 @@
 
 The HTTP edge raises the problems below; the rules raise domain errors, which become problems
 here, in one place. connexion's exception middleware writes the response.
+
+A value a client sent is quoted by ``quoted``, never whole: connexion also logs each problem.
 """
+
+import reprlib
+from typing import Any
 
 from connexion import ConnexionMiddleware
 from connexion.exceptions import OAuthProblem, ProblemException
@@ -21,6 +26,29 @@ RETRY_AFTER_S = 1
 """How long a client should wait before retrying while the database is unavailable."""
 
 
+class _Quote(reprlib.Repr):
+    """repr() cut short: a string to its first characters and "…", a few items of a container."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.maxstring = 40
+        self.maxlevel = 1
+        self.maxlist = self.maxdict = 3
+
+    def repr_str(self, value: str, level: int) -> str:
+        if len(value) <= self.maxstring:
+            return repr(value)
+        return repr(value[: self.maxstring]) + "…"
+
+
+_QUOTE = _Quote()
+
+
+def quoted(value: Any) -> str:
+    """A short repr() of a value a client sent, for a problem's detail."""
+    return _QUOTE.repr(value)
+
+
 class MalformedBody(ProblemException):
     def __init__(self, detail: str) -> None:
         super().__init__(status=400, title="Bad Request", detail=detail)
@@ -37,7 +65,9 @@ class MoreThanOneAuthorization(ProblemException):
 
 class PathNotFound(ProblemException):
     def __init__(self, path: str) -> None:
-        super().__init__(status=404, title="Not Found", detail=f"Nothing is served at {path}.")
+        super().__init__(
+            status=404, title="Not Found", detail=f"Nothing is served at {quoted(path)}."
+        )
 
 
 class MethodNotAllowed(ProblemException):

@@ -12,7 +12,6 @@ whole value: a megabyte summary made a two-megabyte answer and log line), and a 
 states the limit.
 """
 
-import reprlib
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -31,28 +30,13 @@ from server_impl.api.problems import (
     MalformedBody,
     UnsupportedContentEncoding,
     UnsupportedMediaType,
+    quoted,
 )
 
 _ABSENT = object()
 _UTF8 = {"utf-8", "utf8"}
 
 
-class _Quote(reprlib.Repr):
-    """repr() cut short: a string to its first characters and "…", a few items of a container."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.maxstring = 40
-        self.maxlevel = 1
-        self.maxlist = self.maxdict = 3
-
-    def repr_str(self, value: str, level: int) -> str:
-        if len(value) <= self.maxstring:
-            return repr(value)
-        return repr(value[: self.maxstring]) + "…"
-
-
-_quote = _Quote().repr
 _LIMITS = {
     "maxLength": "is too long: at most {} characters",
     "minLength": "is too short: at least {} characters",
@@ -61,12 +45,12 @@ _LIMITS = {
 
 def _reason(error: ValidationError) -> str:
     """jsonschema's message, with the value quoted short and a length limit stated."""
-    quoted = _quote(error.instance)
+    value = quoted(error.instance)
     limit = _LIMITS.get(str(error.validator))
     if limit is not None:
-        return f"{quoted} {limit.format(error.validator_value)}"
+        return f"{value} {limit.format(error.validator_value)}"
     # Every message of jsonschema quotes the value as its repr().
-    return str(error.message).replace(repr(error.instance), quoted)
+    return str(error.message).replace(repr(error.instance), value)
 
 
 class CompiledSchema:
