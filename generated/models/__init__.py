@@ -169,7 +169,9 @@ class InvalidParam(BaseModel):
     """
     reason: Annotated[str, Field(examples=["5 is not of type 'string'"])]
     """
-    What is wrong with it.
+    What is wrong with it. A value is quoted by its first 40 characters at most, and a
+    length limit is stated: `'xxxxxxxx…' is too long: at most 10000 characters`.
+
     """
 
 

@@ -7,6 +7,7 @@ spec, then the dispatcher calls the handler named by the operation's operationId
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,17 @@ def create_app(settings: Settings, store: Store | None = None) -> ConnexionMiddl
         finally:
             await store.close()
 
+    base_path = spec.raw["servers"][0]["url"]
+    in_front_of_routing = [
+        partial(
+            AllowedMethods,
+            methods_by_path={
+                base_path + path: [method for method in item if method in HTTP_METHODS]
+                for path, item in spec["paths"].items()
+            },
+        ),
+        partial(BodySizeLimit, max_bytes=settings.max_body_bytes),
+    ]
     app = ConnexionMiddleware(
         connexion_adaptations.Dispatcher(
             {
@@ -51,7 +63,7 @@ def create_app(settings: Settings, store: Store | None = None) -> ConnexionMiddl
             }
         ),
         lifespan=lifespan,
-        middlewares=connexion_adaptations.middlewares(),
+        middlewares=connexion_adaptations.middlewares(before_routing=in_front_of_routing),
     )
     app.add_api(
         SPEC_PATH,
@@ -62,24 +74,10 @@ def create_app(settings: Settings, store: Store | None = None) -> ConnexionMiddl
         validate_responses=settings.validate_responses,
     )
     problems.install(app)
-    base_path = spec.raw["servers"][0]["url"]
     app.add_middleware(
         CollectionWithoutSlash,
         position=MiddlewarePosition.BEFORE_EXCEPTION,
         collection_paths=[base_path + path for path in spec["paths"]],
-    )
-    app.add_middleware(
-        AllowedMethods,
-        position=MiddlewarePosition.BEFORE_ROUTING,
-        methods_by_path={
-            base_path + path: [method for method in item if method in HTTP_METHODS]
-            for path, item in spec["paths"].items()
-        },
-    )
-    app.add_middleware(
-        BodySizeLimit,
-        position=MiddlewarePosition.BEFORE_ROUTING,
-        max_bytes=settings.max_body_bytes,
     )
     return app
 

@@ -2,7 +2,12 @@
 
 The HTTP edge raises the problems below; the rules raise domain errors, which become problems
 here, in one place. connexion's exception middleware writes the response.
+
+A value a client sent is quoted by ``quoted``, never whole: connexion also logs each problem.
 """
+
+import reprlib
+from typing import Any
 
 from connexion import ConnexionMiddleware
 from connexion.exceptions import OAuthProblem, ProblemException
@@ -21,14 +26,48 @@ RETRY_AFTER_S = 1
 """How long a client should wait before retrying while the database is unavailable."""
 
 
+class _Quote(reprlib.Repr):
+    """repr() cut short: a string to its first characters and "…", a few items of a container."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.maxstring = 40
+        self.maxlevel = 1
+        self.maxlist = self.maxdict = 3
+
+    def repr_str(self, value: str, level: int) -> str:
+        if len(value) <= self.maxstring:
+            return repr(value)
+        return repr(value[: self.maxstring]) + "…"
+
+
+_QUOTE = _Quote()
+
+
+def quoted(value: Any) -> str:
+    """A short repr() of a value a client sent, for a problem's detail."""
+    return _QUOTE.repr(value)
+
+
 class MalformedBody(ProblemException):
     def __init__(self, detail: str) -> None:
         super().__init__(status=400, title="Bad Request", detail=detail)
 
 
+class MoreThanOneAuthorization(ProblemException):
+    def __init__(self) -> None:
+        super().__init__(
+            status=400,
+            title="Bad Request",
+            detail="Send exactly one Authorization header, as 'Authorization: Bearer <key>'.",
+        )
+
+
 class PathNotFound(ProblemException):
     def __init__(self, path: str) -> None:
-        super().__init__(status=404, title="Not Found", detail=f"Nothing is served at {path}.")
+        super().__init__(
+            status=404, title="Not Found", detail=f"Nothing is served at {quoted(path)}."
+        )
 
 
 class MethodNotAllowed(ProblemException):
@@ -72,6 +111,18 @@ class Overloaded(ProblemException):
 class UnsupportedMediaType(ProblemException):
     def __init__(self, detail: str) -> None:
         super().__init__(status=415, title="Unsupported Media Type", detail=detail)
+
+
+class UnsupportedContentEncoding(ProblemException):
+    """415 naming the one content coding accepted (RFC 9110, 15.5.16)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            status=415,
+            title="Unsupported Media Type",
+            detail="Send the body uncompressed: no Content-Encoding but identity is accepted.",
+            headers={"Accept-Encoding": "identity"},
+        )
 
 
 class InvalidParams(ProblemException):

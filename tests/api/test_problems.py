@@ -1,6 +1,7 @@
 """Domain errors become problems in one place: every kind has its status."""
 
 import inspect
+import logging
 import sqlite3
 from pathlib import Path
 
@@ -80,3 +81,20 @@ def test_an_error_the_edge_did_not_expect_is_a_500_problem_without_details(
     answer = app.get("/conversations/", headers=key)
     assert answer.status_code == 500
     assert "secret internals" not in answer.text
+
+
+def test_an_unknown_path_is_quoted_short_in_the_404_and_the_log(
+    app: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The whole path was quoted in the answer and in connexion's log line: 60 KB each.
+    caplog.set_level(logging.DEBUG)
+    long = "p" * 60_000
+    answer = app.get(f"/{long}")
+    assert answer.status_code == 404
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert len(answer.content) < 512
+    assert answer.json()["detail"].startswith("Nothing is served at '/v1/ppp")
+    # httpx, the test's client, logs the URL it requested.
+    logged = [r.getMessage() for r in caplog.records if not r.name.startswith("httpx")]
+    assert any("PathNotFound" in message for message in logged)
+    assert not any(long[:100] in message for message in logged)

@@ -1,13 +1,15 @@
 """Bad input gets a clear problem with the right 4xx status, and changes nothing stored."""
 
+import gzip
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
-from tests.support import RunningServer
+from tests.support import AGENT, RunningServer, fresh_key, start_server
 
 ONE_MIB = 1024 * 1024
 JSON = {"content-type": "application/json"}
@@ -62,6 +64,38 @@ def test_a_charset_other_than_utf8_is_a_415(http: httpx.Client, conversation_url
             headers={"content-type": f"application/json; charset={charset}"},
         )
         assert_problem(response, 415)
+
+
+@pytest.mark.parametrize("coding", ["gzip", "br", "deflate", "x-unknown", "identity, gzip"])
+def test_a_body_with_a_content_coding_is_a_415_naming_the_accepted_one(
+    http: httpx.Client, agent_id: str, conversation_url: str, coding: str
+) -> None:
+    # A gzip body got a misleading 400 and a plain body declared as gzip was applied.
+    body = b'{"summary": "changed"}'
+    for content in (gzip.compress(body), body):
+        headers = {**JSON, "content-encoding": coding}
+        answers = [
+            http.patch(conversation_url, content=content, headers=headers),
+            http.patch("/conversations/default", params={"agent_id": agent_id}, headers=headers),
+            http.post("/conversations/", params={"agent_id": agent_id}, headers=headers),
+        ]
+        for answer in answers:
+            assert_problem(answer, 415)
+            assert answer.headers["accept-encoding"] == "identity"
+    listed = http.get("/conversations/", params={"agent_id": agent_id}).json()
+    assert [f"/conversations/{c['id']}" for c in listed] == [conversation_url], "a 415 made one"
+
+
+def test_an_identity_content_coding_is_accepted(http: httpx.Client, agent_id: str) -> None:
+    for coding in ("identity", "Identity"):
+        response = http.post(
+            "/conversations/",
+            params={"agent_id": agent_id},
+            content=b'{"summary": "plain"}',
+            headers={**JSON, "content-encoding": coding},
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["summary"] == "plain"
 
 
 def test_a_utf8_charset_is_accepted(http: httpx.Client, agent_id: str) -> None:
@@ -186,3 +220,31 @@ def test_a_nul_character_in_any_text_input_is_a_422_naming_it(
         assert isinstance(invalid, list) and [p["name"] for p in invalid] == [name], what
     listed = http.get("/conversations/", params=params).json()
     assert [f"/conversations/{c['id']}" for c in listed] == [conversation_url], "a 422 made one"
+
+
+def test_a_long_value_is_neither_echoed_nor_logged_by_a_real_server(
+    tmp_path: Path, new_database: Callable[[str], str]
+) -> None:
+    # A 1 MB summary was quoted twice in the 422 (2 MB) and once in a log line (1 MB).
+    url = new_database("sqlite")
+    key = fresh_key(url)
+    # At the default log level, which also logs a line per request.
+    server = start_server(url, tmp_path / "server.log", CONVERSATIONS_LOG_LEVEL="info")
+    long = "x" * 1_000_000
+    try:
+        with httpx.Client(base_url=server.api_url, headers=key, timeout=10) as http:
+            params = {"agent_id": AGENT}
+            created = http.post("/conversations/", params=params)
+            answers = [
+                http.post("/conversations/", params=params, json={"summary": long}),
+                http.patch(f"/conversations/{created.json()['id']}", json={"summary": long}),
+            ]
+    finally:
+        server.stop()
+    for answer in answers:
+        assert "at most 10000 characters" in str(assert_problem(answer, 422)["detail"])
+        assert len(answer.content) < 2048
+    log = server.log_path.read_text()
+    assert "422" in log, "the server logged nothing about the requests: the test proves nothing"
+    assert long[:100] not in log
+    assert max(len(line) for line in log.splitlines()) < 1024

@@ -14,29 +14,39 @@ release or lacks one of them, and the tests named below pin what each adaptation
   instead of per request; the content type read from the raw headers, with a charset after
   "; " read correctly (connexion's helper missed it). Pinned by ``test_request_validation.py``
   and ``tests/e2e/test_bad_input.py`` (415 for charsets other than UTF-8).
-- ``validators``: 422 with ``invalid_params`` for values that break the schema and 400 only
-  for a body that is not JSON in UTF-8 (connexion answers 400 for all); schemas compiled once
-  with jsonschema-rs, which also reads a pattern's ``$`` as JSON Schema means it (Python's
-  ``re`` lets a trailing newline through). Pinned by ``test_validators.py`` and
-  ``tests/e2e/test_bad_input.py``.
+- ``validators``: 422 with ``invalid_params`` for values that break the schema, 400 only
+  for a body that is not JSON in UTF-8 (connexion answers 400 for all), 415 for a body with a
+  content coding (connexion read it as sent); schemas compiled once with jsonschema-rs, which
+  also reads a pattern's ``$`` as JSON Schema means it (Python's ``re`` lets a trailing newline
+  through); each reason quotes at most a short prefix of the value and states a length limit
+  (jsonschema's message repeats the whole value, which went into the answer twice and into the
+  log). Pinned by ``test_validators.py`` and ``tests/e2e/test_bad_input.py``.
 - ``uri_parser``: plain string path parameters passed through connexion's URI parser untouched
   (3.4 % of GET in py-spy). Pinned by ``test_uri_parser.py``.
-- ``swagger_ui``: Swagger UI's router consulted only for documentation paths, matched exactly.
-  Pinned by ``test_swagger_ui.py``.
+- ``routing``: no trailing-slash redirects, which Starlette's routers built from the client's
+  Host header for any method and without a key; such a path is a 404 problem. Pinned by
+  ``test_routing.py``.
+- ``swagger_ui``: Swagger UI's router consulted only for documentation paths, matched exactly
+  (no longer with a trailing slash, which only led to such a redirect). Pinned by
+  ``test_swagger_ui.py``.
 - ``bearer``: the bearer check given in code rather than as a module path in the spec, called
-  without connexion's per-request signature inspection. Pinned by ``test_bearer.py`` and
+  without connexion's per-request signature inspection; more than one Authorization header is
+  a 400 (connexion read the first). Pinned by ``test_bearer.py`` and
   ``tests/e2e/test_identity.py``.
 """
 
+from collections.abc import Sequence
 from typing import Any
 
 from connexion import ConnexionMiddleware
 from connexion.middleware.request_validation import RequestValidationMiddleware
+from connexion.middleware.routing import RoutingMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 
 from .bearer import bearer_handler
 from .dispatch import Dispatcher, Handler
 from .request_validation import CachingRequestValidationMiddleware
+from .routing import NoSlashRedirectRouting
 from .swagger_ui import DocsOnlySwaggerUI
 from .uri_parser import StringPathURIParser
 from .validators import VALIDATORS
@@ -84,20 +94,30 @@ RELIED_ON: list[tuple[str, str]] = [
     ("connexion.security.BearerSecurityHandler", "_resolve_func"),
     ("connexion.security.BearerSecurityHandler", "_get_verify_func"),
     ("connexion.security.BearerSecurityHandler", "get_auth_header_value"),
+    ("connexion.middleware.routing.RoutingMiddleware", "add_api"),
+    ("connexion.middleware.routing.RoutingMiddleware", "self.router"),
     ("connexion.middleware.swagger_ui.SwaggerUIMiddleware", "add_api"),
     ("connexion.middleware.swagger_ui.SwaggerUIMiddleware", "self.router"),
     ("connexion.middleware.swagger_ui.SwaggerUIMiddleware", "self.app"),
 ]
 
 _REPLACEMENTS = {
+    RoutingMiddleware: NoSlashRedirectRouting,
     RequestValidationMiddleware: CachingRequestValidationMiddleware,
     SwaggerUIMiddleware: DocsOnlySwaggerUI,
 }
 
 
-def middlewares() -> list[Any]:
-    """connexion's default middleware stack with the adapted layers in place."""
-    return [_REPLACEMENTS.get(m, m) for m in ConnexionMiddleware.default_middlewares]
+def middlewares(before_routing: Sequence[Any] = ()) -> list[Any]:
+    """connexion's default middleware stack with the adapted layers in place, and the
+    middleware of before_routing (classes, or partials giving their options) in front of routing.
+
+    connexion's ``add_middleware`` cannot put them there: its positions name connexion's own
+    classes, and its routing is replaced here.
+    """
+    stack = [_REPLACEMENTS.get(m, m) for m in ConnexionMiddleware.default_middlewares]
+    at = stack.index(NoSlashRedirectRouting)
+    return [*stack[:at], *before_routing, *stack[at:]]
 
 
 __all__ = [

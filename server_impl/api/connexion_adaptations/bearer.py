@@ -4,6 +4,9 @@ connexion 3.3 looks a bearer check up by the Python path written in the spec
 (``x-bearerInfoFunc``) and wraps it in a generic caller that inspects its signature on every
 request. This handler class, given to connexion's ``security_map``, resolves to the check it is
 made with and calls it directly: no module paths in openapi.yaml, no per-request inspection.
+
+connexion reads the first Authorization header; a request with more than one is refused (400)
+rather than acting as whichever came first.
 """
 
 from collections.abc import Awaitable, Callable
@@ -13,6 +16,7 @@ from connexion.exceptions import OAuthResponseProblem
 from connexion.lifecycle import ConnexionRequest
 from connexion.security import NO_VALUE, BearerSecurityHandler
 
+from server_impl.api.problems import MoreThanOneAuthorization
 from server_impl.api.security import TokenCheck
 
 
@@ -23,6 +27,8 @@ def bearer_handler(check: TokenCheck) -> type[BearerSecurityHandler]:
 
         def _get_verify_func(self, _function: Any) -> Callable[..., Awaitable[Any]]:
             async def verify(request: ConnexionRequest) -> Any:
+                if len(request.headers.getlist("authorization")) > 1:
+                    raise MoreThanOneAuthorization()
                 scheme, token = self.get_auth_header_value(request)
                 if scheme != "bearer":
                     return NO_VALUE

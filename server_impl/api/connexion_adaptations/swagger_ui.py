@@ -25,8 +25,7 @@ class DocsOnlySwaggerUI(SwaggerUIMiddleware):
         super().add_api(specification, base_path=base_path, **kwargs)
         # The mount connexion just added for this API says where its documentation is served.
         root = self.router.routes[-1].path
-        # With a trailing slash too: connexion's router redirects those to the spec.
-        self._files.update(root + name + slash for name in SPEC_FILES for slash in ("", "/"))
+        self._files.update(root + name for name in SPEC_FILES)
         self._files.add(root + UI_FOLDER)
         self._folders.append(root + UI_FOLDER + "/")
 

@@ -6,6 +6,10 @@ that is not JSON at all. These validators keep connexion's checks and change onl
 
 connexion also compiles a JSON Schema validator for every parameter and body of every request;
 these compile each schema once and take the cheap is_valid path unless the value is invalid.
+
+A reason quotes a short prefix of the value, never all of it (jsonschema's message repeats the
+whole value: a megabyte summary made a two-megabyte answer and log line), and a length error
+states the limit.
 """
 
 from collections.abc import AsyncIterator
@@ -17,13 +21,36 @@ from connexion.datastructures import MediaTypeDict
 from connexion.json_schema import Draft4RequestValidator
 from connexion.validators import VALIDATOR_MAP, JSONRequestBodyValidator, ParameterValidator
 from jsonschema import Draft4Validator
-from jsonschema.exceptions import best_match
+from jsonschema.exceptions import ValidationError, best_match
+from starlette.datastructures import Headers
 from starlette.types import Scope
 
-from server_impl.api.problems import InvalidParams, MalformedBody, UnsupportedMediaType
+from server_impl.api.problems import (
+    InvalidParams,
+    MalformedBody,
+    UnsupportedContentEncoding,
+    UnsupportedMediaType,
+    quoted,
+)
 
 _ABSENT = object()
 _UTF8 = {"utf-8", "utf8"}
+
+
+_LIMITS = {
+    "maxLength": "is too long: at most {} characters",
+    "minLength": "is too short: at least {} characters",
+}
+
+
+def _reason(error: ValidationError) -> str:
+    """jsonschema's message, with the value quoted short and a length limit stated."""
+    value = quoted(error.instance)
+    limit = _LIMITS.get(str(error.validator))
+    if limit is not None:
+        return f"{value} {limit.format(error.validator_value)}"
+    # Every message of jsonschema quotes the value as its repr().
+    return str(error.message).replace(repr(error.instance), value)
 
 
 class CompiledSchema:
@@ -48,7 +75,7 @@ class CompiledSchema:
             rejected = False
         error = best_match(self._explain.iter_errors(value))
         if error is not None:
-            return [str(part) for part in error.absolute_path], str(error.message)
+            return [str(part) for part in error.absolute_path], _reason(error)
         return ([], "does not match the schema in openapi.yaml") if rejected else None
 
 
@@ -101,6 +128,12 @@ class ProblemParameterValidator(ParameterValidator):
             raise InvalidParams(name, error[1])
 
 
+def _coded(content_encoding: str) -> bool:
+    """Whether a Content-Encoding value names a coding other than identity."""
+    codings = (coding.strip().lower() for coding in content_encoding.split(","))
+    return any(coding not in ("", "identity") for coding in codings)
+
+
 class ProblemJSONBodyValidator(JSONRequestBodyValidator):
     async def _parse(self, stream: AsyncIterator[bytes], scope: Scope) -> Any:
         # The charset as the request validation layer (request_validation.py) read it.
@@ -108,6 +141,9 @@ class ProblemJSONBodyValidator(JSONRequestBodyValidator):
             raise UnsupportedMediaType(
                 f"JSON bodies must be encoded as UTF-8, not {self._encoding}."
             )
+        # No coding is decoded: a body is read as sent, so one that claims a coding is refused.
+        if any(_coded(value) for value in Headers(scope=scope).getlist("content-encoding")):
+            raise UnsupportedContentEncoding()
         raw = b"".join([chunk async for chunk in stream])
         if not raw:
             return _ABSENT

@@ -144,3 +144,31 @@ def test_a_request_refused_for_its_key_changes_nothing_stored(app: App) -> None:
     assert app.client.get(path, headers=good).json() == before
     listed = app.client.get("/conversations/", params={"agent_id": agent}, headers=good).json()
     assert [conversation["id"] for conversation in listed] == [before["id"]]
+
+
+@pytest.mark.parametrize(
+    "second",
+    ["Bearer not-a-key", "{key}", "Bearer {key}", "Basic dXNlcjpwYXNzd29yZA=="],
+    ids=["a wrong key", "the key alone", "the same key", "another scheme"],
+)
+def test_two_authorization_headers_are_a_400_and_change_nothing(app: App, second: str) -> None:
+    # The first one used to act, whatever the second said.
+    good = bearer(app.key)
+    agent = f"agent-{uuid.uuid4()}"
+    created = app.client.post("/conversations/", params={"agent_id": agent}, headers=good)
+    path = f"/conversations/{created.json()['id']}"
+    before = app.client.get(path, headers=good).json()
+    values = [f"Bearer {app.key}", second.format(key=app.key)]
+    for both in (values, values[::-1]):
+        headers = [("Authorization", value) for value in both]
+        answers = [
+            app.client.get("/conversations/", headers=headers),
+            app.client.get(path, headers=headers),
+            app.client.patch(path, json={"summary": "changed"}, headers=headers),
+            app.client.delete(path, headers=headers),
+        ]
+        for answer in answers:
+            assert answer.status_code == 400, answer.text
+            assert answer.headers["content-type"] == "application/problem+json"
+            assert "one Authorization header" in answer.json()["detail"]
+    assert app.client.get(path, headers=good).json() == before

@@ -6,12 +6,14 @@ import importlib.metadata
 import pytest
 from connexion import ConnexionMiddleware
 from connexion.middleware.request_validation import RequestValidationMiddleware
+from connexion.middleware.routing import RoutingMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 
 from server_impl.api.connexion_adaptations import ADAPTED_FOR, RELIED_ON, middlewares
 from server_impl.api.connexion_adaptations.request_validation import (
     CachingRequestValidationMiddleware,
 )
+from server_impl.api.connexion_adaptations.routing import NoSlashRedirectRouting
 from server_impl.api.connexion_adaptations.swagger_ui import DocsOnlySwaggerUI
 from tests.support import missing_internal
 
@@ -59,5 +61,6 @@ def test_the_adapted_layers_take_the_place_of_connexions_in_its_default_stack() 
     replaced = [(d, a) for d, a in zip(default, middlewares(), strict=True) if d is not a]
     assert replaced == [
         (SwaggerUIMiddleware, DocsOnlySwaggerUI),
+        (RoutingMiddleware, NoSlashRedirectRouting),
         (RequestValidationMiddleware, CachingRequestValidationMiddleware),
     ]

@@ -126,8 +126,8 @@ def test_the_documentation_paths_are_matched_exactly(
     assert docs_layer.serves(path) is served
 
 
-def test_the_spec_with_a_trailing_slash_still_redirects_to_it(client: TestClient) -> None:
-    # As connexion alone answers it: the adaptation changes no answer on the wire.
+def test_the_spec_with_a_trailing_slash_is_a_404_problem(client: TestClient) -> None:
+    # It was a redirect to a URL built from the Host header.
     answer = client.get("/openapi.json/", follow_redirects=False)
-    assert answer.status_code == 307
-    assert urlsplit(answer.headers["location"]).path == "/v1/openapi.json"
+    assert answer.status_code == 404
+    assert answer.headers["content-type"] == "application/problem+json"

@@ -1,6 +1,11 @@
 """The compiled schema checks that stand in for connexion's per-request validators."""
 
+import logging
+
+import pytest
 from connexion.json_schema import Draft4RequestValidator
+from httpx import Response
+from starlette.testclient import TestClient
 
 from server_impl.api.connexion_adaptations.validators import CompiledSchema
 
@@ -15,7 +20,10 @@ def test_nullable_fields_take_null_and_their_type_but_nothing_else() -> None:
     check = CompiledSchema(SUMMARY, Draft4RequestValidator)
     assert check.first_error({"summary": None}) is None
     assert check.first_error({"summary": "abc"}) is None
-    assert check.first_error({"summary": "abcd"}) == (["summary"], "'abcd' is too long")
+    assert check.first_error({"summary": "abcd"}) == (
+        ["summary"],
+        "'abcd' is too long: at most 3 characters",
+    )
     assert check.first_error({"summary": 5}) == (["summary"], "5 is not of type 'string'")
 
 
@@ -29,3 +37,60 @@ def test_numbers_beyond_64_bits_are_judged_by_jsonschema() -> None:
     check = CompiledSchema({"type": "integer", "maximum": 100}, Draft4RequestValidator)
     assert check.first_error(10**30) is not None
     assert check.first_error(7) is None
+
+
+MAX_SUMMARY = 10_000
+"""maxLength of Summary in openapi.yaml."""
+AGENT = "agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9"
+LONG_VALUE = "x" * 1_000_000
+
+
+def summary_over_the_limit_answers(app: TestClient, key: dict[str, str]) -> dict[str, Response]:
+    """The answers to a create and an update whose summary is a megabyte long."""
+    long = {"summary": LONG_VALUE}
+    created = app.post("/conversations/", params={"agent_id": AGENT}, headers=key)
+    assert created.status_code == 200, created.text
+    return {
+        "create": app.post("/conversations/", params={"agent_id": AGENT}, json=long, headers=key),
+        "update": app.patch(f"/conversations/{created.json()['id']}", json=long, headers=key),
+    }
+
+
+def test_a_value_over_its_length_limit_is_a_short_422_naming_it_and_stating_the_limit(
+    app: TestClient, key: dict[str, str]
+) -> None:
+    # The whole value used to be quoted twice: a 1 MB summary made a 2 MB answer.
+    for operation, answer in summary_over_the_limit_answers(app, key).items():
+        assert answer.status_code == 422, operation
+        assert len(answer.content) < 2048, f"{operation}: {len(answer.content)} bytes"
+        (invalid,) = answer.json()["invalid_params"]
+        assert invalid["name"] == "body.summary", operation
+        assert f"at most {MAX_SUMMARY} characters" in invalid["reason"], operation
+        assert f"at most {MAX_SUMMARY} characters" in answer.json()["detail"], operation
+
+
+def test_a_value_over_its_length_limit_is_not_logged(
+    app: TestClient, key: dict[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    summary_over_the_limit_answers(app, key)
+    assert caplog.records, "nothing was logged: the test would prove nothing"
+    assert LONG_VALUE[:100] not in caplog.text
+    assert max(len(record.getMessage()) for record in caplog.records) < 1024
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "x" * 100_000,
+        "\U0001f600" * 250_000,
+        [["y" * 100] * 100] * 50,
+        {f"key{n}": "z" * 1000 for n in range(1000)},
+    ],
+    ids=["ascii", "emoji", "nested lists", "object"],
+)
+def test_a_reason_quotes_at_most_a_short_prefix_of_the_value(value: object) -> None:
+    check = CompiledSchema({"type": "string", "maxLength": 3}, Draft4RequestValidator)
+    error = check.first_error(value)
+    assert error is not None
+    assert len(error[1]) < 512, error[1]

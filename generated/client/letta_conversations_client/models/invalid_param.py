@@ -15,7 +15,9 @@ class InvalidParam:
 
     Attributes:
         name (str): Where the value is, such as `body.summary` or `query.limit`. Example: body.summary.
-        reason (str): What is wrong with it. Example: 5 is not of type 'string'.
+        reason (str): What is wrong with it. A value is quoted by its first 40 characters at most, and a
+            length limit is stated: `'xxxxxxxx…' is too long: at most 10000 characters`.
+             Example: 5 is not of type 'string'.
     """
 
     name: str
