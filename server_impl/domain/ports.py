@@ -61,7 +61,10 @@ class ConversationStore(Protocol):
         updated_by_id: str,
         if_version: Versions | None = None,
     ) -> Versioned | None:
-        """None when there is no such live conversation or its version is not in if_version."""
+        """None when there is no such live conversation or its version is not in if_version.
+
+        updated_at is stored unless the stored one is later, so as the version rises it never
+        falls, whatever the order in which racing writers read their clocks."""
 
     async def soft_delete(
         self,

@@ -92,6 +92,8 @@ class Dialect:
     """The summary matches :pattern, a LIKE pattern escaped with backslashes (like_pattern)."""
     lock_row: str
     """Appended to a SELECT whose row the transaction goes on to change."""
+    greatest: str
+    """The function giving the greatest of its arguments."""
 
 
 def like_pattern(text: str) -> str:
@@ -115,8 +117,11 @@ class Queries:
         )
         update = (
             "UPDATE conversations SET summary = CASE WHEN :set_summary THEN :summary"
-            " ELSE summary END, updated_at = :updated_at, last_updated_by_id = :updated_by_id,"
-            f" version = version + 1 WHERE id = :id AND {_LIVE}"
+            " ELSE summary END, last_updated_by_id = :updated_by_id, version = version + 1,"
+            # Never earlier than the stored time: a racing writer may have read its clock (or
+            # another replica's) before this one and still take the row's lock after it.
+            f" updated_at = {dialect.greatest}(:updated_at, updated_at)"
+            f" WHERE id = :id AND {_LIVE}"
         )
         soft_delete = (
             f"UPDATE conversations SET deleted_at = :deleted_at WHERE id = :id AND {_LIVE}"

@@ -69,7 +69,12 @@ class FakeStore:
         row = self._live(organization_id, conversation_id, if_version)
         if row is None:
             return None
-        changes: dict[str, object] = {"updated_at": updated_at, "last_updated_by_id": updated_by_id}
+        stored = row.conversation.updated_at
+        assert stored is not None, "every stored conversation has one"
+        changes: dict[str, object] = {
+            "updated_at": max(updated_at, stored),
+            "last_updated_by_id": updated_by_id,
+        }
         if set_summary:
             changes["summary"] = summary
         row.conversation = row.conversation.model_copy(update=changes)

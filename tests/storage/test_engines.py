@@ -109,6 +109,33 @@ def test_update_sets_clears_or_keeps_the_summary_and_bumps_the_version(
     run(scenario)
 
 
+def test_an_update_stamped_earlier_than_the_stored_time_keeps_the_stored_time(
+    run: Callable[[Scenario], None],
+) -> None:
+    # Racing writers (or replicas with skewed clocks) may reach the row in another order than
+    # they read their clocks; as the version rises, updated_at must not fall.
+    async def scenario(store: Store) -> None:
+        cid = (await store.insert(new(1))).conversation.id
+        created = new(1).created_at
+
+        async def update(moment: datetime) -> tuple[int, datetime | None]:
+            updated = await store.update(
+                ORG, cid, summary=None, set_summary=False, updated_at=moment, updated_by_id=USER
+            )
+            assert updated is not None
+            return updated.version, updated.conversation.updated_at
+
+        later = created + timedelta(microseconds=2)
+        assert await update(created - timedelta(microseconds=1)) == (2, created)
+        assert await update(later) == (3, later)
+        assert await update(later - timedelta(microseconds=1)) == (4, later)
+        assert await update(later + timedelta(days=1)) == (5, later + timedelta(days=1))
+        stored = await store.get(ORG, cid)
+        assert stored is not None and stored.conversation.updated_at == later + timedelta(days=1)
+
+    run(scenario)
+
+
 def test_a_version_condition_guards_update_and_delete(run: Callable[[Scenario], None]) -> None:
     async def scenario(store: Store) -> None:
         cid = (await store.insert(new(1, summary="a"))).conversation.id
