@@ -102,15 +102,23 @@ class Conversations:
         patch: ConversationUpdate,
         if_version: Versions | None = None,
     ) -> Versioned:
-        """As update; made on first use, except by a conditional update, which needs a version."""
+        """As update; made on first use, except by a conditional update, which needs a version.
+
+        A default is made by the same write as its update, so an update that fails makes none.
+        """
         if if_version is None:
-            default = await self.retrieve_default(actor, agent_id)
-        else:
-            found = await self._store.get_default(actor.organization_id, agent_id)
-            if found is None:
-                raise NoDefaultToMatch(agent_id)
-            default = found
-        return await self.update(actor, default.conversation.id, patch, if_version)
+            new = self._new(actor, agent_id, None)
+            return await self._store.upsert_default(
+                new,
+                summary=patch.summary,
+                set_summary="summary" in patch.model_fields_set,
+                updated_at=self._clock(),
+                updated_by_id=actor.user_id,
+            )
+        found = await self._store.get_default(actor.organization_id, agent_id)
+        if found is None:
+            raise NoDefaultToMatch(agent_id)
+        return await self.update(actor, found.conversation.id, patch, if_version)
 
     async def delete(
         self, actor: Actor, conversation_id: str, if_version: Versions | None = None

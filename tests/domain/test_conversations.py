@@ -17,7 +17,7 @@ from server_impl.domain.actor import Actor
 from server_impl.domain.conversations import Conversations
 from server_impl.domain.errors import NotFound, PreconditionFailed
 from server_impl.domain.versions import Versions
-from tests.domain.fake_store import FakeStore
+from tests.domain.fake_store import FakeStore, Refused
 
 T = TypeVar("T")
 
@@ -309,6 +309,20 @@ def test_update_default_makes_the_default_first_when_there_is_none(
     assert updated.version == 2
     assert updated.conversation.model_dump() == as_stored(updated=1, summary="Fresh")
     assert run(conversations.retrieve_default(ALICE, AGENT)) == updated
+
+
+def test_an_update_of_the_default_that_fails_makes_no_default(
+    conversations: Conversations, store: FakeStore
+) -> None:
+    # The default once was made, and kept, before an update that the database then refused.
+    store.refused_summary = "Refused"
+    with pytest.raises(Refused):
+        run(conversations.update_default(ALICE, AGENT, ConversationUpdate(summary="Refused")))
+    assert store.rows == []
+    kept = run(conversations.retrieve_default(ALICE, AGENT))
+    with pytest.raises(Refused):
+        run(conversations.update_default(BOB, AGENT, ConversationUpdate(summary="Refused")))
+    assert run(conversations.retrieve_default(ALICE, AGENT)) == kept
 
 
 def test_a_conditional_update_of_a_default_not_made_yet_is_412_and_makes_none(
