@@ -36,6 +36,11 @@ class ConversationChanged(PreconditionFailed):
         )
 
 
+class NoDefault(NotFound):
+    def __init__(self, agent_id: str) -> None:
+        super().__init__(f"Agent {agent_id} has no default conversation.")
+
+
 class NoDefaultToMatch(PreconditionFailed):
     """A conditional write names versions of a default conversation that does not exist yet."""
 
@@ -73,6 +78,14 @@ class Conversations:
         if found is not None:
             return found
         return await self._store.get_or_insert_default(self._new(actor, agent_id, None))
+
+    async def look_up_default(self, actor: Actor, agent_id: str) -> Versioned:
+        """The agent's default conversation as it is, never made: for a look that changes
+        nothing. NoDefault while there is none."""
+        found = await self._store.get_default(actor.organization_id, agent_id)
+        if found is None:
+            raise NoDefault(agent_id)
+        return found
 
     async def update(
         self,
@@ -133,9 +146,7 @@ class Conversations:
     async def delete_default(
         self, actor: Actor, agent_id: str, if_version: Versions | None = None
     ) -> Versioned:
-        default = await self._store.get_default(actor.organization_id, agent_id)
-        if default is None:
-            raise NotFound(f"Agent {agent_id} has no default conversation.")
+        default = await self.look_up_default(actor, agent_id)
         return await self.delete(actor, default.conversation.id, if_version)
 
     async def list(

@@ -288,6 +288,23 @@ def test_default_is_one_per_organization_and_agent(
     assert run(conversations.retrieve(CAROL, "conv-2")).conversation.created_by_id == "user-carol"
 
 
+def test_look_up_default_finds_the_default_but_never_makes_one(
+    conversations: Conversations, store: FakeStore
+) -> None:
+    with pytest.raises(NotFound) as raised:
+        run(conversations.look_up_default(ALICE, AGENT))
+    assert raised.value.detail == "Agent agent-1 has no default conversation."
+    assert store.rows == []
+    made = run(conversations.retrieve_default(ALICE, AGENT))
+    assert run(conversations.look_up_default(BOB, AGENT)) == made
+    with pytest.raises(NotFound):
+        run(conversations.look_up_default(CAROL, AGENT))  # another organization's
+    run(conversations.delete_default(ALICE, AGENT))
+    with pytest.raises(NotFound):
+        run(conversations.look_up_default(ALICE, AGENT))
+    assert len(store.rows) == 1
+
+
 def test_update_default_updates_the_agents_default(conversations: Conversations) -> None:
     run(conversations.retrieve_default(ALICE, AGENT))
     patch = ConversationUpdate(summary="Default plan")

@@ -105,6 +105,31 @@ def test_deleting_a_default_that_does_not_exist_is_a_404(
     assert listed == []
 
 
+def test_head_of_a_default_not_made_yet_is_a_404_and_makes_none(
+    http: httpx.Client, agent_id: str
+) -> None:
+    params = {"agent_id": agent_id}
+    answer = http.head("/conversations/default", params=params)
+    assert answer.status_code == 404
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.content == b""
+    assert http.get("/conversations/", params=params).json() == []
+    assert http.delete("/conversations/default", params=params).status_code == 404
+
+
+def test_head_of_the_default_answers_the_headers_of_get_without_a_body(
+    http: httpx.Client, agent_id: str
+) -> None:
+    params = {"agent_id": agent_id}
+    got = http.get("/conversations/default", params=params)
+    head = http.head("/conversations/default", params=params)
+    assert head.status_code == 200 and head.content == b""
+    for name in ("etag", "content-type", "content-length"):
+        assert head.headers[name] == got.headers[name], name
+    http.delete("/conversations/default", params=params)
+    assert http.head("/conversations/default", params=params).status_code == 404
+
+
 def test_an_update_of_the_default_that_fails_in_the_database_makes_no_default(
     engine: str, new_database: Callable[[str], str], tmp_path: Path, agent_id: str
 ) -> None:
