@@ -7,15 +7,17 @@ import os
 import pkgutil
 import re
 import resource
+import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Coroutine, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+import asyncpg
 import httpx
 from starlette.testclient import TestClient
 
@@ -25,6 +27,7 @@ from server_impl.domain.ports import Store
 from server_impl.ops.settings import Settings
 from server_impl.storage import migrate as migrations
 from server_impl.storage import store_for
+from server_impl.storage.urls import DatabaseUrl
 
 # Re-exported: the tests reach the testbed through this module.
 from testbed import ROOT as ROOT
@@ -182,6 +185,37 @@ def mint_key_in_process(database_url: str, organization: str = "acme", user: str
             await store.close()
 
     return run_async(mint())
+
+
+def refuse_summary(database_url: str, summary: str) -> None:
+    """Makes the database itself refuse to store summary, by insert or update: a write that
+    fails in the database after the server's checks passed, as U+0000 did on PostgreSQL."""
+    url = DatabaseUrl.parse(database_url)
+    quoted = "'" + summary.replace("'", "''") + "'"
+    if url.engine == "sqlite":
+        with closing(sqlite3.connect(url.sqlite_path)) as db:
+            for event in ("INSERT", "UPDATE"):
+                db.execute(
+                    f"CREATE TRIGGER refuse_{event.lower()} BEFORE {event} ON conversations"
+                    f" WHEN NEW.summary = {quoted} BEGIN SELECT RAISE(ABORT, 'refused'); END"
+                )
+            db.commit()
+        return
+
+    async def install() -> None:
+        connection = await asyncpg.connect(url.url)
+        try:
+            await connection.execute(
+                "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                f" IF NEW.summary = {quoted} THEN RAISE EXCEPTION 'refused'; END IF;"
+                " RETURN NEW; END $$;"
+                " CREATE TRIGGER refuse BEFORE INSERT OR UPDATE ON conversations"
+                " FOR EACH ROW EXECUTE FUNCTION refuse()"
+            )
+        finally:
+            await connection.close()
+
+    run_async(install())
 
 
 @contextmanager

@@ -94,7 +94,7 @@ class Conversation(BaseModel):
         AwareDatetime | None, Field(examples=["2026-11-29T10:21:00.654321Z"])
     ]
     """
-    The timestamp when the object was last updated (UTC, RFC 3339).
+    The timestamp when the object was last updated (UTC, RFC 3339). It never goes back while the version in the `ETag` rises, even under concurrent updates.
     """
 
 

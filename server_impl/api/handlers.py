@@ -73,7 +73,12 @@ class Handlers:
 
     async def retrieve_default_conversation(self, request: Request) -> Response:
         agent_id = request.query_params["agent_id"]
-        return _conversation(await self._conversations.retrieve_default(acting_user(), agent_id))
+        if request.method == "HEAD":
+            # HEAD is routed here with GET, but must change nothing: it never makes the default.
+            found = await self._conversations.look_up_default(acting_user(), agent_id)
+        else:
+            found = await self._conversations.retrieve_default(acting_user(), agent_id)
+        return _conversation(found)
 
     async def update_conversation(self, request: Request) -> Response:
         updated = await self._conversations.update(

@@ -36,6 +36,11 @@ class ConversationChanged(PreconditionFailed):
         )
 
 
+class NoDefault(NotFound):
+    def __init__(self, agent_id: str) -> None:
+        super().__init__(f"Agent {agent_id} has no default conversation.")
+
+
 class NoDefaultToMatch(PreconditionFailed):
     """A conditional write names versions of a default conversation that does not exist yet."""
 
@@ -74,6 +79,14 @@ class Conversations:
             return found
         return await self._store.get_or_insert_default(self._new(actor, agent_id, None))
 
+    async def look_up_default(self, actor: Actor, agent_id: str) -> Versioned:
+        """The agent's default conversation as it is, never made: for a look that changes
+        nothing. NoDefault while there is none."""
+        found = await self._store.get_default(actor.organization_id, agent_id)
+        if found is None:
+            raise NoDefault(agent_id)
+        return found
+
     async def update(
         self,
         actor: Actor,
@@ -102,15 +115,23 @@ class Conversations:
         patch: ConversationUpdate,
         if_version: Versions | None = None,
     ) -> Versioned:
-        """As update; made on first use, except by a conditional update, which needs a version."""
+        """As update; made on first use, except by a conditional update, which needs a version.
+
+        A default is made by the same write as its update, so an update that fails makes none.
+        """
         if if_version is None:
-            default = await self.retrieve_default(actor, agent_id)
-        else:
-            found = await self._store.get_default(actor.organization_id, agent_id)
-            if found is None:
-                raise NoDefaultToMatch(agent_id)
-            default = found
-        return await self.update(actor, default.conversation.id, patch, if_version)
+            new = self._new(actor, agent_id, None)
+            return await self._store.upsert_default(
+                new,
+                summary=patch.summary,
+                set_summary="summary" in patch.model_fields_set,
+                updated_at=self._clock(),
+                updated_by_id=actor.user_id,
+            )
+        found = await self._store.get_default(actor.organization_id, agent_id)
+        if found is None:
+            raise NoDefaultToMatch(agent_id)
+        return await self.update(actor, found.conversation.id, patch, if_version)
 
     async def delete(
         self, actor: Actor, conversation_id: str, if_version: Versions | None = None
@@ -125,9 +146,7 @@ class Conversations:
     async def delete_default(
         self, actor: Actor, agent_id: str, if_version: Versions | None = None
     ) -> Versioned:
-        default = await self._store.get_default(actor.organization_id, agent_id)
-        if default is None:
-            raise NotFound(f"Agent {agent_id} has no default conversation.")
+        default = await self.look_up_default(actor, agent_id)
         return await self.delete(actor, default.conversation.id, if_version)
 
     async def list(

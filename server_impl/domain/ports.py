@@ -61,7 +61,23 @@ class ConversationStore(Protocol):
         updated_by_id: str,
         if_version: Versions | None = None,
     ) -> Versioned | None:
-        """None when there is no such live conversation or its version is not in if_version."""
+        """None when there is no such live conversation or its version is not in if_version.
+
+        updated_at is stored unless the stored one is later, so as the version rises it never
+        falls, whatever the order in which racing writers read their clocks."""
+
+    async def upsert_default(
+        self,
+        new: NewConversation,
+        *,
+        summary: str | None,
+        set_summary: bool,
+        updated_at: datetime,
+        updated_by_id: str,
+    ) -> Versioned:
+        """Updates the live default of new's agent as update does; if there is none, new
+        (its summary aside) becomes it, stored as made and then so updated (version 2).
+        Atomically: a default is never made without its update."""
 
     async def soft_delete(
         self,

@@ -27,6 +27,7 @@ POSTGRES = Dialect(
     version_in="version = ANY(CAST(:versions AS bigint[]))",
     contains="summary ILIKE :pattern",
     lock_row=" FOR UPDATE",
+    greatest="GREATEST",
 )
 
 _UNAVAILABLE = (

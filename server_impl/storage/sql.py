@@ -41,6 +41,8 @@ COLUMNS = (
     " last_updated_by_id, summary, updated_at, version"
 )
 _LIVE = "organization_id = :organization_id AND deleted_at IS NULL"
+# The predicate of the partial unique index conversations_one_default: one per agent.
+_LIVE_DEFAULT = "is_default AND deleted_at IS NULL"
 _INSERT = (
     "INSERT INTO conversations (id, organization_id, agent_id, is_default, summary,"
     " created_at, created_by_id, updated_at, last_updated_by_id)"
@@ -99,6 +101,8 @@ class Dialect:
     """The summary matches :pattern, a LIKE pattern escaped with backslashes (like_pattern)."""
     lock_row: str
     """Appended to a SELECT whose row the transaction goes on to change."""
+    greatest: str
+    """The function giving the greatest of its arguments."""
 
 
 def like_pattern(text: str) -> str:
@@ -120,10 +124,25 @@ class Queries:
             f"SELECT {COLUMNS} FROM conversations WHERE agent_id = :agent_id AND is_default"
             f" AND {_LIVE}"
         )
-        update = (
-            "UPDATE conversations SET summary = CASE WHEN :set_summary THEN :summary"
-            " ELSE summary END, updated_at = :updated_at, last_updated_by_id = :updated_by_id,"
-            f" version = version + 1 WHERE id = :id AND {_LIVE}"
+        # Stored values qualified: in an upsert, plain names could also be the proposed row's.
+        changes = (
+            "summary = CASE WHEN :set_summary THEN :summary ELSE conversations.summary END,"
+            " last_updated_by_id = :updated_by_id, version = conversations.version + 1,"
+            # Never earlier than the stored time: a racing writer may have read its clock (or
+            # another replica's) before this one and still take the row's lock after it.
+            f" updated_at = {dialect.greatest}(:updated_at, conversations.updated_at)"
+        )
+        update = f"UPDATE conversations SET {changes} WHERE id = :id AND {_LIVE}"
+        # One statement, so a default is never made without its update: a new one is stored
+        # as made and then updated (version 2), an existing one is updated.
+        self.upsert_default = Query(
+            "INSERT INTO conversations (id, organization_id, agent_id, is_default, summary,"
+            " created_at, created_by_id, updated_at, last_updated_by_id, version)"
+            " VALUES (:id, :organization_id, :agent_id, :is_default,"
+            " CASE WHEN :set_summary THEN :summary END, :created_at, :created_by_id,"
+            " :updated_at, :updated_by_id, 2)"
+            f" ON CONFLICT (organization_id, agent_id) WHERE {_LIVE_DEFAULT}"
+            f" DO UPDATE SET {changes} {returning}"
         )
         soft_delete = (
             f"UPDATE conversations SET deleted_at = :deleted_at WHERE id = :id AND {_LIVE}"
@@ -307,6 +326,24 @@ class SqlStore(ABC):
             return self._maybe(await self._one(self.queries.update, params))
         params["versions"] = self._versions(if_version)
         return self._maybe(await self._one(self.queries.update_if_version, params))
+
+    async def upsert_default(
+        self,
+        new: NewConversation,
+        *,
+        summary: str | None,
+        set_summary: bool,
+        updated_at: datetime,
+        updated_by_id: str,
+    ) -> Versioned:
+        params = {
+            **self._new(new, is_default=True),
+            "set_summary": set_summary,
+            "summary": summary,
+            "updated_at": self._time(updated_at),
+            "updated_by_id": updated_by_id,
+        }
+        return self._versioned(await self._one(self.queries.upsert_default, params))
 
     async def soft_delete(
         self,

@@ -25,6 +25,8 @@ SQLITE = Dialect(
     contains="summary LIKE :pattern ESCAPE '\\'",
     # BEGIN IMMEDIATE has already locked the whole database for writing.
     lock_row="",
+    # Times are stored as fixed-width text (_time), whose order is time order.
+    greatest="max",
 )
 
 

@@ -1,7 +1,12 @@
 """An in-memory ConversationStore and KeyStore behaving like the engines (storage/sqlite.py):
 scoped by organization, soft deletes, versions and if_version, one live default per agent,
+<<<<<<< HEAD
 pages in creation order whose cursors survive deletion, keys for named organizations and users
 (matched by name key, shown by the name first written).
+=======
+pages in creation order whose cursors survive deletion, keys for named organizations and users.
+It can be told to refuse a summary (refused_summary), as a database may refuse a value.
+>>>>>>> i11-api-rules
 """
 
 from dataclasses import dataclass, replace
@@ -38,9 +43,15 @@ class FakeStore:
         self.rows: list[Row] = []
         self.keys: dict[str, KeyOwner] = {}
         self.listings: dict[str, KeyListing] = {}
+<<<<<<< HEAD
         self.organizations: dict[str, str] = {}  # name key -> id
         self.users: dict[tuple[str, str], str] = {}  # (organization id, name key) -> id
         self.names: dict[str, str] = {}  # organization or user id -> its name as first written
+=======
+        self.organizations: dict[str, str] = {}  # name -> id
+        self.users: dict[tuple[str, str], str] = {}  # (organization id, name) -> id
+        self.refused_summary: str | None = None
+>>>>>>> i11-api-rules
 
     async def insert(self, new: NewConversation) -> Versioned:
         return self._insert(new, is_default=False).versioned()
@@ -49,10 +60,7 @@ class FakeStore:
         return _versioned(self._live(organization_id, conversation_id))
 
     async def get_default(self, organization_id: str, agent_id: str) -> Versioned | None:
-        for row in self._live_rows(organization_id):
-            if row.is_default and row.conversation.agent_id == agent_id:
-                return row.versioned()
-        return None
+        return _versioned(self._default(organization_id, agent_id))
 
     async def get_or_insert_default(self, new: NewConversation) -> Versioned:
         found = await self.get_default(new.organization_id, new.agent_id)
@@ -69,15 +77,26 @@ class FakeStore:
         updated_by_id: str,
         if_version: Versions | None = None,
     ) -> Versioned | None:
+        self._check(summary if set_summary else None)
         row = self._live(organization_id, conversation_id, if_version)
         if row is None:
             return None
-        changes: dict[str, object] = {"updated_at": updated_at, "last_updated_by_id": updated_by_id}
-        if set_summary:
-            changes["summary"] = summary
-        row.conversation = row.conversation.model_copy(update=changes)
-        row.version += 1
-        return row.versioned()
+        return _change(row, summary, set_summary, updated_at, updated_by_id)
+
+    async def upsert_default(
+        self,
+        new: NewConversation,
+        *,
+        summary: str | None,
+        set_summary: bool,
+        updated_at: datetime,
+        updated_by_id: str,
+    ) -> Versioned:
+        self._check(summary if set_summary else None)
+        row = self._default(new.organization_id, new.agent_id) or self._insert(
+            replace(new, summary=None), is_default=True
+        )
+        return _change(row, summary, set_summary, updated_at, updated_by_id)
 
     async def soft_delete(
         self,
@@ -109,7 +128,13 @@ class FakeStore:
             and _contains(row.conversation.summary, page.summary_search)
         ][: page.limit]
 
+    def _check(self, summary: str | None) -> None:
+        """Refuses to write refused_summary, as a database may refuse a value."""
+        if summary is not None and summary == self.refused_summary:
+            raise Refused(summary)
+
     def _insert(self, new: NewConversation, *, is_default: bool) -> Row:
+        self._check(new.summary)
         assert all(row.conversation.id != new.id for row in self.rows), "ids are unique"
         conversation = Conversation.model_construct(
             id=new.id,
@@ -127,6 +152,10 @@ class FakeStore:
 
     def _live_rows(self, org: str) -> list[Row]:
         return [row for row in self.rows if row.organization_id == org and row.deleted_at is None]
+
+    def _default(self, org: str, agent_id: str) -> Row | None:
+        rows = self._live_rows(org)
+        return next((r for r in rows if r.is_default and r.conversation.agent_id == agent_id), None)
 
     def _live(
         self, org: str, conversation_id: str, if_version: Versions | None = None
@@ -176,6 +205,27 @@ class FakeStore:
         self.keys[key_id] = replace(owner, revoked=True)
         self.listings[key_id] = replace(self.listings[key_id], revoked_at=revoked_at)
         return True
+
+
+class Refused(Exception):
+    """The store refused to write a value (FakeStore.refused_summary)."""
+
+
+def _change(
+    row: Row, summary: str | None, set_summary: bool, updated_at: datetime, updated_by_id: str
+) -> Versioned:
+    """Updates a live row as the engines' UPDATE does."""
+    stored = row.conversation.updated_at
+    assert stored is not None, "every stored conversation has one"
+    changes: dict[str, object] = {
+        "updated_at": max(updated_at, stored),
+        "last_updated_by_id": updated_by_id,
+    }
+    if set_summary:
+        changes["summary"] = summary
+    row.conversation = row.conversation.model_copy(update=changes)
+    row.version += 1
+    return row.versioned()
 
 
 def _versioned(row: Row | None) -> Versioned | None:

@@ -17,7 +17,7 @@ from server_impl.domain.actor import Actor
 from server_impl.domain.conversations import Conversations
 from server_impl.domain.errors import NotFound, PreconditionFailed
 from server_impl.domain.versions import Versions
-from tests.domain.fake_store import FakeStore
+from tests.domain.fake_store import FakeStore, Refused
 
 T = TypeVar("T")
 
@@ -288,6 +288,23 @@ def test_default_is_one_per_organization_and_agent(
     assert run(conversations.retrieve(CAROL, "conv-2")).conversation.created_by_id == "user-carol"
 
 
+def test_look_up_default_finds_the_default_but_never_makes_one(
+    conversations: Conversations, store: FakeStore
+) -> None:
+    with pytest.raises(NotFound) as raised:
+        run(conversations.look_up_default(ALICE, AGENT))
+    assert raised.value.detail == "Agent agent-1 has no default conversation."
+    assert store.rows == []
+    made = run(conversations.retrieve_default(ALICE, AGENT))
+    assert run(conversations.look_up_default(BOB, AGENT)) == made
+    with pytest.raises(NotFound):
+        run(conversations.look_up_default(CAROL, AGENT))  # another organization's
+    run(conversations.delete_default(ALICE, AGENT))
+    with pytest.raises(NotFound):
+        run(conversations.look_up_default(ALICE, AGENT))
+    assert len(store.rows) == 1
+
+
 def test_update_default_updates_the_agents_default(conversations: Conversations) -> None:
     run(conversations.retrieve_default(ALICE, AGENT))
     patch = ConversationUpdate(summary="Default plan")
@@ -309,6 +326,20 @@ def test_update_default_makes_the_default_first_when_there_is_none(
     assert updated.version == 2
     assert updated.conversation.model_dump() == as_stored(updated=1, summary="Fresh")
     assert run(conversations.retrieve_default(ALICE, AGENT)) == updated
+
+
+def test_an_update_of_the_default_that_fails_makes_no_default(
+    conversations: Conversations, store: FakeStore
+) -> None:
+    # The default once was made, and kept, before an update that the database then refused.
+    store.refused_summary = "Refused"
+    with pytest.raises(Refused):
+        run(conversations.update_default(ALICE, AGENT, ConversationUpdate(summary="Refused")))
+    assert store.rows == []
+    kept = run(conversations.retrieve_default(ALICE, AGENT))
+    with pytest.raises(Refused):
+        run(conversations.update_default(BOB, AGENT, ConversationUpdate(summary="Refused")))
+    assert run(conversations.retrieve_default(ALICE, AGENT)) == kept
 
 
 def test_a_conditional_update_of_a_default_not_made_yet_is_412_and_makes_none(

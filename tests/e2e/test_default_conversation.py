@@ -1,5 +1,8 @@
 """The `default` alias: an agent's default conversation, created on first use."""
 
+from collections.abc import Callable
+from pathlib import Path
+
 import httpx
 from letta_conversations_client import AuthenticatedClient
 from letta_conversations_client.api.conversations import (
@@ -12,6 +15,8 @@ from letta_conversations_client.api.conversations import (
     update_default_conversation,
 )
 from letta_conversations_client.models import Conversation, ConversationUpdate
+
+from tests.support import bearer, mint_key_in_process, refuse_summary, start_server
 
 
 def default_of(client: AuthenticatedClient, agent_id: str) -> Conversation:
@@ -98,3 +103,50 @@ def test_deleting_a_default_that_does_not_exist_is_a_404(
     assert response.status_code == 404
     listed = list_conversations.sync(client=client, agent_id=agent_id)
     assert listed == []
+
+
+def test_head_of_a_default_not_made_yet_is_a_404_and_makes_none(
+    http: httpx.Client, agent_id: str
+) -> None:
+    params = {"agent_id": agent_id}
+    answer = http.head("/conversations/default", params=params)
+    assert answer.status_code == 404
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.content == b""
+    assert http.get("/conversations/", params=params).json() == []
+    assert http.delete("/conversations/default", params=params).status_code == 404
+
+
+def test_head_of_the_default_answers_the_headers_of_get_without_a_body(
+    http: httpx.Client, agent_id: str
+) -> None:
+    params = {"agent_id": agent_id}
+    got = http.get("/conversations/default", params=params)
+    head = http.head("/conversations/default", params=params)
+    assert head.status_code == 200 and head.content == b""
+    for name in ("etag", "content-type", "content-length"):
+        assert head.headers[name] == got.headers[name], name
+    http.delete("/conversations/default", params=params)
+    assert http.head("/conversations/default", params=params).status_code == 404
+
+
+def test_an_update_of_the_default_that_fails_in_the_database_makes_no_default(
+    engine: str, new_database: Callable[[str], str], tmp_path: Path, agent_id: str
+) -> None:
+    # The default was made, and kept, before an update that the database then refused (as
+    # PostgreSQL refused U+0000 before the edge checked for it).
+    database_url = new_database(engine)
+    refuse_summary(database_url, "refused")
+    server = start_server(database_url, tmp_path / "server.log")
+    try:
+        with httpx.Client(
+            base_url=server.api_url, headers=bearer(mint_key_in_process(database_url)), timeout=10
+        ) as http:
+            params = {"agent_id": agent_id}
+            refused = http.patch(
+                "/conversations/default", params=params, json={"summary": "refused"}
+            )
+            assert refused.is_server_error, refused.text
+            assert http.get("/conversations/", params=params).json() == []
+    finally:
+        server.stop()

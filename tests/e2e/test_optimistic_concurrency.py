@@ -1,9 +1,17 @@
 """ETag and If-Match: change a conversation only while nobody else has (RFC 9110)."""
 
+import asyncio
+from datetime import datetime
+
 import httpx
 from letta_conversations_client import AuthenticatedClient
 from letta_conversations_client.api.conversations import update_conversation
 from letta_conversations_client.models import Conversation, ConversationUpdate, Problem
+
+from tests.support import Keys, RunningServer, bearer, run_async
+
+RACING_UPDATES = 50
+RACES = 4
 
 
 def etag_of(response: httpx.Response) -> str:
@@ -138,3 +146,31 @@ def test_deleting_the_default_honours_if_match(http: httpx.Client, agent_id: str
     )
     assert deleted.status_code == 200 and deleted.json()["id"] == first.json()["id"]
     assert http.get(f"/conversations/{first.json()['id']}").status_code == 404
+
+
+def test_as_versions_rise_updated_at_never_falls_under_concurrent_updates(
+    server: RunningServer, keys: Keys, agent_id: str
+) -> None:
+    # Each writer reads the clock before it holds the row: on PostgreSQL a later version was
+    # stamped with an earlier time (6 of 245 pairs, by up to 0.8 ms).
+    async def race(client: httpx.AsyncClient) -> list[tuple[int, datetime]]:
+        created = await client.post("/conversations/", params={"agent_id": agent_id})
+        url = f"/conversations/{created.json()['id']}"
+        answers = await asyncio.gather(*(client.patch(url) for _ in range(RACING_UPDATES)))
+        assert {answer.status_code for answer in answers} == {200}
+        return sorted(
+            (int(etag_of(answer).strip('"')), datetime.fromisoformat(answer.json()["updated_at"]))
+            for answer in answers
+        )
+
+    async def races() -> list[list[tuple[int, datetime]]]:
+        limits = httpx.Limits(max_connections=RACING_UPDATES)
+        async with httpx.AsyncClient(
+            base_url=server.api_url, headers=bearer(keys.alice), timeout=30, limits=limits
+        ) as client:
+            return [await race(client) for _ in range(RACES)]
+
+    for stamps in run_async(races()):
+        assert [version for version, _ in stamps] == list(range(2, RACING_UPDATES + 2))
+        fallen = [(a, b) for a, b in zip(stamps, stamps[1:], strict=False) if b[1] < a[1]]
+        assert fallen == []

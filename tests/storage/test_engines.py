@@ -9,8 +9,9 @@ import pytest
 
 from server_impl.domain.keys import parse_name
 from server_impl.domain.ports import CursorNotFound, NewConversation, Page, Store
+from server_impl.domain.versions import Versioned
 from server_impl.storage import store_for
-from tests.support import run_async
+from tests.support import refuse_summary, run_async
 
 ORG = "org-00000000-0000-4000-8000-00000000000a"
 OTHER_ORG = "org-00000000-0000-4000-8000-00000000000b"
@@ -22,9 +23,15 @@ Scenario = Callable[[Store], Awaitable[None]]
 
 
 @pytest.fixture
-def run(engine: str, new_database: Callable[[str], str]) -> Callable[[Scenario], None]:
-    """Runs a scenario against a fresh, migrated database of the engine."""
-    url = new_database(engine)
+def fresh_url(engine: str, new_database: Callable[[str], str]) -> str:
+    """A fresh, migrated database of the engine."""
+    return new_database(engine)
+
+
+@pytest.fixture
+def run(fresh_url: str) -> Callable[[Scenario], None]:
+    """Runs a scenario against fresh_url's database."""
+    url = fresh_url
 
     def run_scenario(scenario: Scenario) -> None:
         async def opened() -> None:
@@ -110,6 +117,33 @@ def test_update_sets_clears_or_keeps_the_summary_and_bumps_the_version(
     run(scenario)
 
 
+def test_an_update_stamped_earlier_than_the_stored_time_keeps_the_stored_time(
+    run: Callable[[Scenario], None],
+) -> None:
+    # Racing writers (or replicas with skewed clocks) may reach the row in another order than
+    # they read their clocks; as the version rises, updated_at must not fall.
+    async def scenario(store: Store) -> None:
+        cid = (await store.insert(new(1))).conversation.id
+        created = new(1).created_at
+
+        async def update(moment: datetime) -> tuple[int, datetime | None]:
+            updated = await store.update(
+                ORG, cid, summary=None, set_summary=False, updated_at=moment, updated_by_id=USER
+            )
+            assert updated is not None
+            return updated.version, updated.conversation.updated_at
+
+        later = created + timedelta(microseconds=2)
+        assert await update(created - timedelta(microseconds=1)) == (2, created)
+        assert await update(later) == (3, later)
+        assert await update(later - timedelta(microseconds=1)) == (4, later)
+        assert await update(later + timedelta(days=1)) == (5, later + timedelta(days=1))
+        stored = await store.get(ORG, cid)
+        assert stored is not None and stored.conversation.updated_at == later + timedelta(days=1)
+
+    run(scenario)
+
+
 def test_a_version_condition_guards_update_and_delete(run: Callable[[Scenario], None]) -> None:
     async def scenario(store: Store) -> None:
         cid = (await store.insert(new(1, summary="a"))).conversation.id
@@ -158,6 +192,71 @@ def test_only_one_live_default_per_agent_and_organization(run: Callable[[Scenari
         await store.soft_delete(ORG, first, T0)
         assert await store.get_default(ORG, AGENT) is None
         assert (await store.get_or_insert_default(new(4))).conversation.id == new(4).id
+
+    run(scenario)
+
+
+def test_upsert_default_makes_the_default_already_updated_or_updates_the_live_one(
+    run: Callable[[Scenario], None],
+) -> None:
+    later = T0 + timedelta(days=1)
+
+    async def scenario(store: Store) -> None:
+        async def upsert(number: int, summary: str | None = None, org: str = ORG) -> Versioned:
+            return await store.upsert_default(
+                new(number, org=org), summary=summary, set_summary=summary is not None,
+                updated_at=later, updated_by_id="user-x",
+            )  # fmt: skip
+
+        ordinary = await store.insert(new(1))
+        made = await upsert(2, "a")
+        assert (made.conversation.id, made.version) == (new(2).id, 2)
+        made_fields = made.conversation.model_dump(
+            include={"summary", "created_at", "updated_at", "created_by_id", "last_updated_by_id"}
+        )
+        assert made_fields == {
+            "summary": "a",
+            "created_at": new(2).created_at,
+            "updated_at": later,
+            "created_by_id": USER,
+            "last_updated_by_id": "user-x",
+        }
+        assert await store.get_default(ORG, AGENT) == made
+        again = await upsert(3)
+        assert (again.conversation.id, again.version, again.conversation.summary) == (
+            new(2).id,
+            3,
+            "a",
+        )
+        other = await upsert(4, org=OTHER_ORG)
+        assert (other.conversation.id, other.version) == (new(4).id, 2)
+        await store.soft_delete(ORG, new(2).id, T0)
+        fresh = await upsert(5, "b")
+        assert (fresh.conversation.id, fresh.version) == (new(5).id, 2)
+        assert await store.get(ORG, new(1).id) == ordinary
+
+    run(scenario)
+
+
+def test_an_upsert_of_the_default_the_database_refuses_makes_none(
+    run: Callable[[Scenario], None], fresh_url: str
+) -> None:
+    refuse_summary(fresh_url, "refused")
+
+    async def scenario(store: Store) -> None:
+        async def upsert(number: int, summary: str) -> Versioned:
+            return await store.upsert_default(
+                new(number), summary=summary, set_summary=True, updated_at=T0,
+                updated_by_id=USER,
+            )  # fmt: skip
+
+        with pytest.raises(Exception, match="refused"):
+            await upsert(1, "refused")
+        assert await store.get_default(ORG, AGENT) is None
+        made = await upsert(2, "kept")
+        with pytest.raises(Exception, match="refused"):
+            await upsert(3, "refused")
+        assert await store.get_default(ORG, AGENT) == made
 
     run(scenario)
 

@@ -29,7 +29,8 @@ class Conversation:
             user-00000000-0000-4000-8000-000000000000.
         summary (None | str): A summary of the conversation, at most 10,000 characters, none of them U+0000 (NUL).
              Example: Planning the spring release.
-        updated_at (datetime.datetime | None): The timestamp when the object was last updated (UTC, RFC 3339). Example:
+        updated_at (datetime.datetime | None): The timestamp when the object was last updated (UTC, RFC 3339). It never
+            goes back while the version in the `ETag` rises, even under concurrent updates. Example:
             2026-11-29T10:21:00.654321Z.
     """
 

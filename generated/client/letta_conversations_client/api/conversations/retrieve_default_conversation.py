@@ -46,6 +46,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_401
 
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
     if response.status_code == 422:
         response_422 = Problem.from_dict(response.json())
 
@@ -88,7 +93,8 @@ def sync_detailed(
      Returns the default conversation of the agent named by `agent_id`, creating it on
     first use. `default` is an alias, never an id: the answer carries the conversation's
     real `conv-…` id, which works with every other operation. Each organization has its
-    own default conversation per agent.
+    own default conversation per agent. `HEAD` answers with the headers `GET` would, but
+    changes nothing: it never creates the default, and answers 404 while there is none.
 
     Args:
         agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
@@ -123,7 +129,8 @@ def sync(
      Returns the default conversation of the agent named by `agent_id`, creating it on
     first use. `default` is an alias, never an id: the answer carries the conversation's
     real `conv-…` id, which works with every other operation. Each organization has its
-    own default conversation per agent.
+    own default conversation per agent. `HEAD` answers with the headers `GET` would, but
+    changes nothing: it never creates the default, and answers 404 while there is none.
 
     Args:
         agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
@@ -153,7 +160,8 @@ async def asyncio_detailed(
      Returns the default conversation of the agent named by `agent_id`, creating it on
     first use. `default` is an alias, never an id: the answer carries the conversation's
     real `conv-…` id, which works with every other operation. Each organization has its
-    own default conversation per agent.
+    own default conversation per agent. `HEAD` answers with the headers `GET` would, but
+    changes nothing: it never creates the default, and answers 404 while there is none.
 
     Args:
         agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
@@ -186,7 +194,8 @@ async def asyncio(
      Returns the default conversation of the agent named by `agent_id`, creating it on
     first use. `default` is an alias, never an id: the answer carries the conversation's
     real `conv-…` id, which works with every other operation. Each organization has its
-    own default conversation per agent.
+    own default conversation per agent. `HEAD` answers with the headers `GET` would, but
+    changes nothing: it never creates the default, and answers 404 while there is none.
 
     Args:
         agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:

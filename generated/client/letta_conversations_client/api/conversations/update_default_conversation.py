@@ -116,8 +116,9 @@ def sync_detailed(
 
      Updates the default conversation of the agent named by `agent_id`, creating it on
     first use, exactly as `update_conversation` updates
-    a conversation by id. A conditional update (`If-Match`) never creates it: while the
-    agent has no default there is no version to match, so the answer is 412 and nothing
+    a conversation by id. The default is made by the same write as the update, so an
+    update that fails makes none. A conditional update (`If-Match`) never creates it: while
+    the agent has no default there is no version to match, so the answer is 412 and nothing
     is made.
 
     Args:
@@ -160,8 +161,9 @@ def sync(
 
      Updates the default conversation of the agent named by `agent_id`, creating it on
     first use, exactly as `update_conversation` updates
-    a conversation by id. A conditional update (`If-Match`) never creates it: while the
-    agent has no default there is no version to match, so the answer is 412 and nothing
+    a conversation by id. The default is made by the same write as the update, so an
+    update that fails makes none. A conditional update (`If-Match`) never creates it: while
+    the agent has no default there is no version to match, so the answer is 412 and nothing
     is made.
 
     Args:
@@ -199,8 +201,9 @@ async def asyncio_detailed(
 
      Updates the default conversation of the agent named by `agent_id`, creating it on
     first use, exactly as `update_conversation` updates
-    a conversation by id. A conditional update (`If-Match`) never creates it: while the
-    agent has no default there is no version to match, so the answer is 412 and nothing
+    a conversation by id. The default is made by the same write as the update, so an
+    update that fails makes none. A conditional update (`If-Match`) never creates it: while
+    the agent has no default there is no version to match, so the answer is 412 and nothing
     is made.
 
     Args:
@@ -241,8 +244,9 @@ async def asyncio(
 
      Updates the default conversation of the agent named by `agent_id`, creating it on
     first use, exactly as `update_conversation` updates
-    a conversation by id. A conditional update (`If-Match`) never creates it: while the
-    agent has no default there is no version to match, so the answer is 412 and nothing
+    a conversation by id. The default is made by the same write as the update, so an
+    update that fails makes none. A conditional update (`If-Match`) never creates it: while
+    the agent has no default there is no version to match, so the answer is 412 and nothing
     is made.
 
     Args:
