@@ -43,15 +43,10 @@ class FakeStore:
         self.rows: list[Row] = []
         self.keys: dict[str, KeyOwner] = {}
         self.listings: dict[str, KeyListing] = {}
-<<<<<<< HEAD
         self.organizations: dict[str, str] = {}  # name key -> id
         self.users: dict[tuple[str, str], str] = {}  # (organization id, name key) -> id
         self.names: dict[str, str] = {}  # organization or user id -> its name as first written
-=======
-        self.organizations: dict[str, str] = {}  # name -> id
-        self.users: dict[tuple[str, str], str] = {}  # (organization id, name) -> id
         self.refused_summary: str | None = None
->>>>>>> i11-api-rules
 
     async def insert(self, new: NewConversation) -> Versioned:
         return self._insert(new, is_default=False).versioned()
