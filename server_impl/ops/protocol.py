@@ -5,8 +5,8 @@ grow the process without bound (httptools joins a header value piece by piece), 
 10⁶ headers is parsed in full before the app sees it, and a socket that sends nothing, or one
 byte at a time, is held for as long as its client likes. Each connection here:
 
-- answers ``431`` and closes once its request head passes ``max_head_bytes`` or
-  ``max_header_fields``, having read no further than the limit;
+- answers ``431`` and closes once its request head passes ``max_head_bytes``, having read no
+  further, or has more than ``max_header_fields`` fields;
 - is closed when a request head is not complete within ``head_timeout_s`` of the connection
   opening or of its previous response (idle keep-alive connections close sooner: uvicorn's
   ``timeout_keep_alive``);
@@ -43,12 +43,8 @@ RELIED_ON: list[tuple[str, str]] = [
         (_PROTOCOL, name)
         for name in (
             "connection_made",
-            "connection_lost",
             "data_received",
-            "on_message_begin",
-            "on_header",
             "on_headers_complete",
-            "on_message_complete",
             "on_response_complete",
             "_unset_keepalive_if_required",
             "send_400_response",
@@ -66,6 +62,7 @@ RELIED_ON: list[tuple[str, str]] = [
         )
     ),
     (f"{_HTTPTOOLS}.RequestResponseCycle", "self.response_complete"),
+    (f"{_HTTPTOOLS}.RequestResponseCycle", "self.more_body"),
 ]
 """What this module uses or overrides of uvicorn's httptools protocol."""
 
@@ -103,13 +100,14 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol with ``limits`` on heads, slow clients and connections."""
 
     limits: Limits
+    # One sweep per process closes connections late with their head, rather than a timer set
+    # and cancelled on every request: it costs per connection and second, not per request.
+    _sweep: asyncio.TimerHandle | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._reading_head = True
         self._head_bytes = 0
-        self._head_deadline: asyncio.TimerHandle | None = None
-        self._idle_since = time.monotonic()
+        self._awaiting_head_since = time.monotonic()
 
     @classmethod
     def with_limits(cls, limits: Limits) -> type["LimitedHttpToolsProtocol"]:
@@ -120,21 +118,18 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         if self._open_connections() >= self.limits.max_connections:
             self._close_longest_idle()
         super().connection_made(transport)
-        self._await_head()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._cancel_head_deadline()
-        super().connection_lost(exc)
+        if type(self)._sweep is None:
+            self._schedule_sweep()
 
     def data_received(self, data: bytes) -> None:
         # uvicorn's own, but feeding the parser no more of a head than the limit allows.
         self._unset_keepalive_if_required()
         try:
-            if self._reading_head:
+            if self._reading_head():
                 room = self.limits.max_head_bytes - self._head_bytes
                 if len(data) > room:
                     self.parser.feed_data(data[:room])
-                    if self._reading_head:
+                    if self._reading_head():
                         raise _Refused(self._head_too_large())
                     data = data[room:]
                 else:
@@ -155,56 +150,52 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             self.logger.warning(message)
             self.send_400_response(message)
 
-    def on_message_begin(self) -> None:
-        self._reading_head = True
-        super().on_message_begin()
-
-    def on_header(self, name: bytes, value: bytes) -> None:
-        super().on_header(name, value)
+    def on_headers_complete(self) -> None:
+        self._head_bytes = 0
+        # Counted here rather than per field: the size limit already bounds how many there are.
         if len(self.headers) > self.limits.max_header_fields:
             limit = self.limits.max_header_fields
             raise _Refused(HeadTooLarge(f"The request has more than {limit} header fields."))
-
-    def on_headers_complete(self) -> None:
-        self._reading_head = False
-        self._cancel_head_deadline()
         if self._open_connections() > self.limits.max_connections:
             # This connection answers 503 and closes (the answer says so), so its app is done.
             self.app = _response(Overloaded())
         super().on_headers_complete()
 
-    def on_message_complete(self) -> None:
-        super().on_message_complete()
-        # Whatever arrives next is the next request's head.
-        self._reading_head = True
-        self._head_bytes = 0
-
     def on_response_complete(self) -> None:
         super().on_response_complete()
-        self._idle_since = time.monotonic()
-        if not self.transport.is_closing():
-            self._await_head()
+        self._awaiting_head_since = time.monotonic()
+
+    def _reading_head(self) -> bool:
+        """Whether the bytes that arrive now belong to a request head."""
+        return self.cycle is None or not self.cycle.more_body
+
+    def _busy(self) -> bool:
+        return self.cycle is not None and not self.cycle.response_complete
 
     def _head_too_large(self) -> HeadTooLarge:
         limit = self.limits.max_head_bytes
         return HeadTooLarge(f"The request line and headers are longer than {limit} bytes.")
 
-    def _busy(self) -> bool:
-        return self.cycle is not None and not self.cycle.response_complete
+    def _schedule_sweep(self) -> None:
+        # A fraction of the timeout, so that a connection closes at most that much late.
+        interval = min(1.0, self.limits.head_timeout_s / 4)
+        type(self)._sweep = self.loop.call_later(interval, self._close_late_connections)
 
-    def _await_head(self) -> None:
-        self._cancel_head_deadline()
-        self._head_deadline = self.loop.call_later(self.limits.head_timeout_s, self._head_late)
-
-    def _cancel_head_deadline(self) -> None:
-        if self._head_deadline is not None:
-            self._head_deadline.cancel()
-            self._head_deadline = None
-
-    def _head_late(self) -> None:
-        self._head_deadline = None
-        if self._reading_head and not self._busy() and not self.transport.is_closing():
-            self.transport.close()
+    def _close_late_connections(self) -> None:
+        """Closes each connection that has been waiting for a request head too long."""
+        deadline = time.monotonic() - self.limits.head_timeout_s
+        for connection in list(self.connections):
+            if (
+                isinstance(connection, LimitedHttpToolsProtocol)
+                and not connection._busy()
+                and connection._awaiting_head_since < deadline
+                and not connection.transport.is_closing()
+            ):
+                connection.transport.close()
+        if self.connections:
+            self._schedule_sweep()
+        else:
+            type(self)._sweep = None
 
     def _open_connections(self) -> int:
         """The connections not closing; counted only near the limit, where it matters."""
@@ -222,11 +213,10 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             and not connection.transport.is_closing()
         ]
         if idle:
-            min(idle, key=lambda connection: connection._idle_since).transport.close()
+            min(idle, key=lambda connection: connection._awaiting_head_since).transport.close()
 
     def _refuse(self, refusal: _Refused) -> None:
         self.logger.warning("Refused a request: %s", refusal)
-        self._cancel_head_deadline()
         if not self.transport.is_closing():
             self.transport.write(_raw(_response(refusal.problem)))
             self.transport.close()
