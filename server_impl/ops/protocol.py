@@ -125,11 +125,12 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         # uvicorn's own, but feeding the parser no more of a head than the limit allows.
         self._unset_keepalive_if_required()
         try:
-            if self._reading_head():
+            cycle = self.cycle
+            if cycle is None or not cycle.more_body:  # the bytes belong to a request head
                 room = self.limits.max_head_bytes - self._head_bytes
                 if len(data) > room:
                     self.parser.feed_data(data[:room])
-                    if self._reading_head():
+                    if self.cycle is None or not self.cycle.more_body:
                         raise _Refused(self._head_too_large())
                     data = data[room:]
                 else:
@@ -153,10 +154,14 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         self._head_bytes = 0
         # Counted here rather than per field: the size limit already bounds how many there are.
-        if len(self.headers) > self.limits.max_header_fields:
-            limit = self.limits.max_header_fields
-            raise _Refused(HeadTooLarge(f"The request has more than {limit} header fields."))
-        if self._open_connections() > self.limits.max_connections:
+        limits = self.limits
+        if len(self.headers) > limits.max_header_fields:
+            fields = limits.max_header_fields
+            raise _Refused(HeadTooLarge(f"The request has more than {fields} header fields."))
+        if (
+            len(self.connections) > limits.max_connections
+            and self._open_connections() > limits.max_connections
+        ):
             # This connection answers 503 and closes (the answer says so), so its app is done.
             self.app = _response(Overloaded())
         super().on_headers_complete()
@@ -164,10 +169,6 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     def on_response_complete(self) -> None:
         super().on_response_complete()
         self._awaiting_head_since = time.monotonic()
-
-    def _reading_head(self) -> bool:
-        """Whether the bytes that arrive now belong to a request head."""
-        return self.cycle is None or not self.cycle.more_body
 
     def _busy(self) -> bool:
         return self.cycle is not None and not self.cycle.response_complete
@@ -198,10 +199,10 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             type(self)._sweep = None
 
     def _open_connections(self) -> int:
-        """The connections not closing; counted only near the limit, where it matters."""
+        """The connections not closing (one closed here leaves the set on the loop's next turn);
+        counted only near the limit, where it matters."""
         if len(self.connections) < self.limits.max_connections:
             return len(self.connections)
-        # A connection closed here leaves the set only on the loop's next turn.
         return sum(not connection.transport.is_closing() for connection in self.connections)
 
     def _close_longest_idle(self) -> None:
