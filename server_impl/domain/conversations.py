@@ -42,11 +42,12 @@ class NoDefault(NotFound):
 
 
 class NoDefaultToMatch(PreconditionFailed):
-    """A conditional write names versions of a default conversation that does not exist yet."""
+    """A conditional write names versions of a default conversation that does not exist (not
+    made yet, or deleted)."""
 
     def __init__(self, agent_id: str) -> None:
         super().__init__(
-            f"Agent {agent_id} has no default conversation yet, so no ETag in If-Match can"
+            f"Agent {agent_id} has no default conversation, so no ETag in If-Match can"
             " match; retrieve it first. Nothing was changed."
         )
 
@@ -95,15 +96,7 @@ class Conversations:
         if_version: Versions | None = None,
     ) -> Versioned:
         """A JSON merge-patch; with if_version, only while the version is one of those."""
-        updated = await self._store.update(
-            actor.organization_id,
-            conversation_id,
-            summary=patch.summary,
-            set_summary="summary" in patch.model_fields_set,
-            updated_at=self._clock(),
-            updated_by_id=actor.user_id,
-            if_version=if_version,
-        )
+        updated = await self._update(actor, conversation_id, patch, if_version)
         if updated is None:
             await self._raise_missing_or_changed(actor, conversation_id, if_version)
         return updated
@@ -131,7 +124,15 @@ class Conversations:
         found = await self._store.get_default(actor.organization_id, agent_id)
         if found is None:
             raise NoDefaultToMatch(agent_id)
-        return await self.update(actor, found.conversation.id, patch, if_version)
+        conversation_id = found.conversation.id
+        updated = await self._update(actor, conversation_id, patch, if_version)
+        if updated is None:
+            # Changed or deleted since it was found. Deleted, the agent has no default, as if
+            # there had been none: If-Match cannot match (412, never 404).
+            if await self._store.get(actor.organization_id, conversation_id) is None:
+                raise NoDefaultToMatch(agent_id)
+            raise ConversationChanged(conversation_id)
+        return updated
 
     async def delete(
         self, actor: Actor, conversation_id: str, if_version: Versions | None = None
@@ -171,6 +172,23 @@ class Conversations:
             return await self._store.list_page(page)
         except CursorNotFound:
             raise NotFound(f"No conversation {after} to continue after.") from None
+
+    async def _update(
+        self,
+        actor: Actor,
+        conversation_id: str,
+        patch: ConversationUpdate,
+        if_version: Versions | None,
+    ) -> Versioned | None:
+        return await self._store.update(
+            actor.organization_id,
+            conversation_id,
+            summary=patch.summary,
+            set_summary="summary" in patch.model_fields_set,
+            updated_at=self._clock(),
+            updated_by_id=actor.user_id,
+            if_version=if_version,
+        )
 
     async def _raise_missing_or_changed(
         self, actor: Actor, conversation_id: str, if_version: Versions | None

@@ -16,7 +16,7 @@ from generated.models import ConversationCreate, ConversationUpdate
 from server_impl.domain.actor import Actor
 from server_impl.domain.conversations import Conversations
 from server_impl.domain.errors import NotFound, PreconditionFailed
-from server_impl.domain.versions import Versions
+from server_impl.domain.versions import Versioned, Versions
 from tests.domain.fake_store import FakeStore, Refused
 
 T = TypeVar("T")
@@ -349,8 +349,39 @@ def test_a_conditional_update_of_a_default_not_made_yet_is_412_and_makes_none(
     # the default first would change something while saying "Nothing was changed".
     with pytest.raises(PreconditionFailed) as raised:
         run(conversations.update_default(ALICE, AGENT, ConversationUpdate(), frozenset({1})))
-    assert "Agent agent-1 has no default conversation yet" in raised.value.detail
+    assert "Agent agent-1 has no default conversation" in raised.value.detail
     assert store.rows == []
+
+
+class DeletesTheDefaultOnceFound(FakeStore):
+    """A store where, once armed, the default is deleted just after it is found, as by a
+    DELETE committed between a lookup and the write that follows it."""
+
+    armed = False
+
+    async def get_default(self, organization_id: str, agent_id: str) -> Versioned | None:
+        found = await super().get_default(organization_id, agent_id)
+        if found is not None and self.armed:
+            self.armed = False
+            await self.soft_delete(organization_id, found.conversation.id, START)
+        return found
+
+
+def test_a_conditional_update_of_the_default_deleted_meanwhile_is_412_and_makes_none() -> None:
+    # It answered 404, which update_default_conversation never answers: with the default gone,
+    # no version If-Match names is current, as when there was none to begin with.
+    store = DeletesTheDefaultOnceFound()
+    conversations = Conversations(store)
+    made = run(conversations.retrieve_default(ALICE, AGENT))
+    store.armed = True
+    with pytest.raises(PreconditionFailed) as raised:
+        run(
+            conversations.update_default(
+                ALICE, AGENT, ConversationUpdate(summary="x"), frozenset({made.version})
+            )
+        )
+    assert "Agent agent-1 has no default conversation" in raised.value.detail
+    assert len(store.rows) == 1 and store.rows[0].conversation.summary is None
 
 
 def test_delete_default_without_a_default_is_not_found_naming_the_agent(

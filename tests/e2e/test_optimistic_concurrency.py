@@ -1,6 +1,7 @@
 """ETag and If-Match: change a conversation only while nobody else has (RFC 9110)."""
 
 import asyncio
+import time
 from datetime import datetime
 
 import httpx
@@ -12,6 +13,7 @@ from tests.support import Keys, RunningServer, bearer, run_async
 
 RACING_UPDATES = 50
 RACES = 4
+RACE_SECONDS = 3.0
 
 
 def etag_of(response: httpx.Response) -> str:
@@ -174,3 +176,34 @@ def test_as_versions_rise_updated_at_never_falls_under_concurrent_updates(
         assert [version for version, _ in stamps] == list(range(2, RACING_UPDATES + 2))
         fallen = [(a, b) for a, b in zip(stamps, stamps[1:], strict=False) if b[1] < a[1]]
         assert fallen == []
+
+
+def test_a_conditional_update_of_the_default_racing_its_delete_is_200_or_412_never_404(
+    server: RunningServer, keys: Keys, agent_id: str
+) -> None:
+    # The update found the default, then updated it by id: a DELETE committed in between made
+    # it answer 404, a status this operation never answers.
+    url, params = "/conversations/default", {"agent_id": agent_id}
+
+    async def race(client: httpx.AsyncClient) -> tuple[int, int]:
+        current = await client.get(url, params=params)
+        headers = {"If-Match": etag_of(current)}
+        update, delete = await asyncio.gather(
+            client.patch(url, params=params, json={"summary": "raced"}, headers=headers),
+            client.delete(url, params=params),
+        )
+        return update.status_code, delete.status_code
+
+    async def races() -> list[tuple[int, int]]:
+        outcomes = []
+        deadline = time.monotonic() + RACE_SECONDS
+        async with httpx.AsyncClient(
+            base_url=server.api_url, headers=bearer(keys.alice), timeout=10
+        ) as client:
+            while time.monotonic() < deadline:
+                outcomes.append(await race(client))
+        return outcomes
+
+    outcomes = run_async(races())
+    assert {update for update, _ in outcomes} <= {200, 412}, outcomes
+    assert {delete for _, delete in outcomes} == {200}

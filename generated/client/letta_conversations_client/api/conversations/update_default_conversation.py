@@ -114,7 +114,8 @@ def sync_detailed(
     a conversation by id. The default is made by the same write as the update, so an
     update that fails makes none. A conditional update (`If-Match`) never creates it: while
     the agent has no default there is no version to match, so the answer is 412 and nothing
-    is made.
+    is made. The same holds when the default is deleted while the update runs: 412, never
+    404.
 
     Args:
         agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
@@ -159,7 +160,8 @@ def sync(
     a conversation by id. The default is made by the same write as the update, so an
     update that fails makes none. A conditional update (`If-Match`) never creates it: while
     the agent has no default there is no version to match, so the answer is 412 and nothing
-    is made.
+    is made. The same holds when the default is deleted while the update runs: 412, never
+    404.
 
     Args:
         agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
@@ -199,7 +201,8 @@ async def asyncio_detailed(
     a conversation by id. The default is made by the same write as the update, so an
     update that fails makes none. A conditional update (`If-Match`) never creates it: while
     the agent has no default there is no version to match, so the answer is 412 and nothing
-    is made.
+    is made. The same holds when the default is deleted while the update runs: 412, never
+    404.
 
     Args:
         agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
@@ -242,7 +245,8 @@ async def asyncio(
     a conversation by id. The default is made by the same write as the update, so an
     update that fails makes none. A conditional update (`If-Match`) never creates it: while
     the agent has no default there is no version to match, so the answer is 412 and nothing
-    is made.
+    is made. The same holds when the default is deleted while the update runs: 412, never
+    404.
 
     Args:
         agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
