@@ -135,6 +135,37 @@ def test_a_conditional_update_never_creates_the_default(http: httpx.Client, agen
     assert http.get("/conversations/", params=params).json() == []
 
 
+def test_if_match_star_on_a_default_not_made_yet_is_a_412_and_makes_none(
+    http: httpx.Client, agent_id: str
+) -> None:
+    # `*` matches a current version and there is none (RFC 9110, 13.1.1); it was read as no
+    # If-Match, and the update made the default.
+    params, star = {"agent_id": agent_id}, {"If-Match": "*"}
+    answer = http.patch(
+        "/conversations/default", params=params, json={"summary": "x"}, headers=star
+    )
+    assert answer.status_code == 412, answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert http.get("/conversations/", params=params).json() == []
+    # Without a default, DELETE answers 404 with or without If-Match, as documented.
+    assert http.delete("/conversations/default", params=params, headers=star).status_code == 404
+
+
+def test_if_match_star_lets_writes_of_the_existing_default_through_at_any_version(
+    http: httpx.Client, agent_id: str
+) -> None:
+    params, star = {"agent_id": agent_id}, {"If-Match": "*"}
+    first = http.get("/conversations/default", params=params).json()
+    http.patch("/conversations/default", params=params, json={"summary": "v2"})
+    updated = http.patch(
+        "/conversations/default", params=params, json={"summary": "v3"}, headers=star
+    )
+    assert updated.status_code == 200 and updated.json()["summary"] == "v3"
+    assert etag_of(updated) == '"3"'
+    deleted = http.delete("/conversations/default", params=params, headers=star)
+    assert deleted.status_code == 200 and deleted.json()["id"] == first["id"]
+
+
 def test_deleting_the_default_honours_if_match(http: httpx.Client, agent_id: str) -> None:
     params = {"agent_id": agent_id}
     first = http.get("/conversations/default", params=params)
