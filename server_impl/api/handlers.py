@@ -14,7 +14,7 @@ from starlette.responses import Response
 from generated.models import Conversation, ConversationCreate, ConversationUpdate
 from server_impl.domain.conversations import Conversations
 from server_impl.domain.ports import Store
-from server_impl.domain.versions import Versioned, Versions, etag, parse_if_match
+from server_impl.domain.versions import IfMatch, Versioned, etag, parse_if_match
 
 from .connexion_adaptations import Handler
 from .parameters import Parameters
@@ -32,7 +32,7 @@ def _conversation(versioned: Versioned) -> Response:
     return _ok(body, {"ETag": etag(versioned.version)})
 
 
-def _if_match(request: Request) -> Versions | None:
+def _if_match(request: Request) -> IfMatch | None:
     return parse_if_match(request.headers.get("if-match"))
 
 

@@ -10,7 +10,7 @@ from generated.models import Conversation, ConversationCreate, ConversationUpdat
 from .actor import Actor
 from .errors import NotFound, PreconditionFailed
 from .ports import ConversationStore, CursorNotFound, NewConversation, Order, Page
-from .versions import Versioned, Versions
+from .versions import IfMatch, Versioned, versions_to_test
 
 
 def utc_now() -> datetime:
@@ -42,11 +42,12 @@ class NoDefault(NotFound):
 
 
 class NoDefaultToMatch(PreconditionFailed):
-    """A conditional write names versions of a default conversation that does not exist yet."""
+    """A conditional write names versions of a default conversation that does not exist (not
+    made yet, or deleted)."""
 
     def __init__(self, agent_id: str) -> None:
         super().__init__(
-            f"Agent {agent_id} has no default conversation yet, so no ETag in If-Match can"
+            f"Agent {agent_id} has no default conversation, so no ETag in If-Match can"
             " match; retrieve it first. Nothing was changed."
         )
 
@@ -92,20 +93,12 @@ class Conversations:
         actor: Actor,
         conversation_id: str,
         patch: ConversationUpdate,
-        if_version: Versions | None = None,
+        if_match: IfMatch | None = None,
     ) -> Versioned:
-        """A JSON merge-patch; with if_version, only while the version is one of those."""
-        updated = await self._store.update(
-            actor.organization_id,
-            conversation_id,
-            summary=patch.summary,
-            set_summary="summary" in patch.model_fields_set,
-            updated_at=self._clock(),
-            updated_by_id=actor.user_id,
-            if_version=if_version,
-        )
+        """A JSON merge-patch; with if_match, only while the version is one it accepts."""
+        updated = await self._update(actor, conversation_id, patch, if_match)
         if updated is None:
-            await self._raise_missing_or_changed(actor, conversation_id, if_version)
+            await self._raise_missing_or_changed(actor, conversation_id, if_match)
         return updated
 
     async def update_default(
@@ -113,13 +106,14 @@ class Conversations:
         actor: Actor,
         agent_id: str,
         patch: ConversationUpdate,
-        if_version: Versions | None = None,
+        if_match: IfMatch | None = None,
     ) -> Versioned:
-        """As update; made on first use, except by a conditional update, which needs a version.
+        """As update; made on first use, except by a conditional update (``*`` too), which
+        needs a current version.
 
         A default is made by the same write as its update, so an update that fails makes none.
         """
-        if if_version is None:
+        if if_match is None:
             new = self._new(actor, agent_id, None)
             return await self._store.upsert_default(
                 new,
@@ -131,23 +125,31 @@ class Conversations:
         found = await self._store.get_default(actor.organization_id, agent_id)
         if found is None:
             raise NoDefaultToMatch(agent_id)
-        return await self.update(actor, found.conversation.id, patch, if_version)
+        conversation_id = found.conversation.id
+        updated = await self._update(actor, conversation_id, patch, if_match)
+        if updated is None:
+            # Changed or deleted since it was found. Deleted, the agent has no default, as if
+            # there had been none: If-Match cannot match (412, never 404).
+            if await self._store.get(actor.organization_id, conversation_id) is None:
+                raise NoDefaultToMatch(agent_id)
+            raise ConversationChanged(conversation_id)
+        return updated
 
     async def delete(
-        self, actor: Actor, conversation_id: str, if_version: Versions | None = None
+        self, actor: Actor, conversation_id: str, if_match: IfMatch | None = None
     ) -> Versioned:
         deleted = await self._store.soft_delete(
-            actor.organization_id, conversation_id, self._clock(), if_version
+            actor.organization_id, conversation_id, self._clock(), versions_to_test(if_match)
         )
         if deleted is None:
-            await self._raise_missing_or_changed(actor, conversation_id, if_version)
+            await self._raise_missing_or_changed(actor, conversation_id, if_match)
         return deleted
 
     async def delete_default(
-        self, actor: Actor, agent_id: str, if_version: Versions | None = None
+        self, actor: Actor, agent_id: str, if_match: IfMatch | None = None
     ) -> Versioned:
         default = await self.look_up_default(actor, agent_id)
-        return await self.delete(actor, default.conversation.id, if_version)
+        return await self.delete(actor, default.conversation.id, if_match)
 
     async def list(
         self,
@@ -172,12 +174,29 @@ class Conversations:
         except CursorNotFound:
             raise NotFound(f"No conversation {after} to continue after.") from None
 
+    async def _update(
+        self,
+        actor: Actor,
+        conversation_id: str,
+        patch: ConversationUpdate,
+        if_match: IfMatch | None,
+    ) -> Versioned | None:
+        return await self._store.update(
+            actor.organization_id,
+            conversation_id,
+            summary=patch.summary,
+            set_summary="summary" in patch.model_fields_set,
+            updated_at=self._clock(),
+            updated_by_id=actor.user_id,
+            if_version=versions_to_test(if_match),
+        )
+
     async def _raise_missing_or_changed(
-        self, actor: Actor, conversation_id: str, if_version: Versions | None
+        self, actor: Actor, conversation_id: str, if_match: IfMatch | None
     ) -> NoReturn:
         """Why a conditional write touched nothing: it was gone (404) or had changed (412)."""
         exists = await self._store.get(actor.organization_id, conversation_id) is not None
-        if if_version is not None and exists:
+        if if_match is not None and exists:
             raise ConversationChanged(conversation_id)
         raise ConversationNotFound(conversation_id)
 

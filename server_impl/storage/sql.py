@@ -118,7 +118,13 @@ class Queries:
         self.dialect = dialect
         returning = f"RETURNING {COLUMNS}"
         self.insert = Query(f"{_INSERT} {returning}")
-        self.insert_default = Query(f"{_INSERT} ON CONFLICT DO NOTHING")
+        # One statement answers the row it found or made: as an insert then a read, a delete
+        # committed in between left nothing to read. The update changes nothing; it only makes
+        # RETURNING give the live default.
+        self.get_or_insert_default = Query(
+            f"{_INSERT} ON CONFLICT (organization_id, agent_id) WHERE {_LIVE_DEFAULT}"
+            f" DO UPDATE SET last_updated_by_id = conversations.last_updated_by_id {returning}"
+        )
         self.get = Query(f"SELECT {COLUMNS} FROM conversations WHERE id = :id AND {_LIVE}")
         self.get_default = Query(
             f"SELECT {COLUMNS} FROM conversations WHERE agent_id = :agent_id AND is_default"
@@ -294,14 +300,9 @@ class SqlStore(ABC):
 
     async def get_or_insert_default(self, new: NewConversation) -> Versioned:
         # The partial unique index lets one live default exist per agent: a racing writer's
-        # insert waits for ours, then does nothing, and both read the same row.
-        async with self._transaction() as session:
-            await session.run(self.queries.insert_default, self._new(new, is_default=True))
-            row = await session.one(
-                self.queries.get_default,
-                {"agent_id": new.agent_id, "organization_id": new.organization_id},
-            )
-        return self._versioned(row)
+        # insert waits for ours, then takes the existing row instead.
+        params = self._new(new, is_default=True)
+        return self._versioned(await self._one(self.queries.get_or_insert_default, params))
 
     async def update(
         self,

@@ -16,7 +16,7 @@ from generated.models import ConversationCreate, ConversationUpdate
 from server_impl.domain.actor import Actor
 from server_impl.domain.conversations import Conversations
 from server_impl.domain.errors import NotFound, PreconditionFailed
-from server_impl.domain.versions import Versions
+from server_impl.domain.versions import IfMatch, Versioned
 from tests.domain.fake_store import FakeStore, Refused
 
 T = TypeVar("T")
@@ -201,7 +201,7 @@ def test_conditional_delete_at_another_version_is_precondition_failed_and_delete
     assert run(conversations.retrieve(ALICE, "conv-1")) == current
 
 
-@pytest.mark.parametrize("if_version", [None, frozenset({1}), frozenset({2}), frozenset()])
+@pytest.mark.parametrize("if_version", [None, "*", frozenset({1}), frozenset({2}), frozenset()])
 @pytest.mark.parametrize("target", ["missing", "deleted", "another organization's"])
 @pytest.mark.parametrize("operation", ["update", "delete"])
 def test_write_to_a_missing_deleted_or_foreign_conversation_is_not_found_never_412(
@@ -209,7 +209,7 @@ def test_write_to_a_missing_deleted_or_foreign_conversation_is_not_found_never_4
     store: FakeStore,
     operation: str,
     target: str,
-    if_version: Versions | None,
+    if_version: IfMatch | None,
 ) -> None:
     create(conversations, ALICE, summary="Plan")  # version 1
     create(conversations, CAROL, summary="Theirs")
@@ -258,6 +258,16 @@ def test_if_version_containing_the_current_version_lets_the_write_through(
     deleted = run(conversations.delete(ALICE, "conv-1", frozenset({2})))
     assert deleted == updated
     assert store.rows[0].deleted_at == at(2)
+
+
+def test_if_match_star_lets_a_write_of_an_existing_conversation_through_at_any_version(
+    conversations: Conversations,
+) -> None:
+    create(conversations, summary="Plan")
+    run(conversations.update(ALICE, "conv-1", ConversationUpdate(summary="Revised")))
+    updated = run(conversations.update(BOB, "conv-1", ConversationUpdate(summary="Star"), "*"))
+    assert updated.version == 3 and updated.conversation.summary == "Star"
+    assert run(conversations.delete(ALICE, "conv-1", "*")) == updated
 
 
 # the default conversation of an agent
@@ -349,8 +359,55 @@ def test_a_conditional_update_of_a_default_not_made_yet_is_412_and_makes_none(
     # the default first would change something while saying "Nothing was changed".
     with pytest.raises(PreconditionFailed) as raised:
         run(conversations.update_default(ALICE, AGENT, ConversationUpdate(), frozenset({1})))
-    assert "Agent agent-1 has no default conversation yet" in raised.value.detail
+    assert "Agent agent-1 has no default conversation" in raised.value.detail
     assert store.rows == []
+
+
+def test_if_match_star_on_a_default_not_made_yet_is_412_and_makes_none(
+    conversations: Conversations, store: FakeStore
+) -> None:
+    # `*` matches a current version, and there is none (RFC 9110, 13.1.1).
+    with pytest.raises(PreconditionFailed, match="Agent agent-1 has no default conversation"):
+        run(conversations.update_default(ALICE, AGENT, ConversationUpdate(summary="x"), "*"))
+    assert store.rows == []
+
+
+def test_if_match_star_updates_or_deletes_the_existing_default_at_any_version(
+    conversations: Conversations,
+) -> None:
+    run(conversations.update_default(ALICE, AGENT, ConversationUpdate(summary="v2")))
+    updated = run(conversations.update_default(BOB, AGENT, ConversationUpdate(summary="v3"), "*"))
+    assert updated.version == 3 and updated.conversation.summary == "v3"
+    assert run(conversations.delete_default(ALICE, AGENT, "*")) == updated
+
+
+class DeletesTheDefaultOnceFound(FakeStore):
+    """A store where, once armed, the default is deleted just after it is found, as by a
+    DELETE committed between a lookup and the write that follows it."""
+
+    armed = False
+
+    async def get_default(self, organization_id: str, agent_id: str) -> Versioned | None:
+        found = await super().get_default(organization_id, agent_id)
+        if found is not None and self.armed:
+            self.armed = False
+            await self.soft_delete(organization_id, found.conversation.id, START)
+        return found
+
+
+@pytest.mark.parametrize("if_match", [frozenset({1}), "*"])
+def test_a_conditional_update_of_the_default_deleted_meanwhile_is_412_and_makes_none(
+    if_match: IfMatch,
+) -> None:
+    # It answered 404, which update_default_conversation never answers: with the default gone,
+    # no version If-Match names is current, as when there was none to begin with.
+    store = DeletesTheDefaultOnceFound()
+    conversations = Conversations(store)
+    run(conversations.retrieve_default(ALICE, AGENT))  # version 1
+    store.armed = True
+    with pytest.raises(PreconditionFailed, match="Agent agent-1 has no default conversation"):
+        run(conversations.update_default(ALICE, AGENT, ConversationUpdate(summary="x"), if_match))
+    assert len(store.rows) == 1 and store.rows[0].conversation.summary is None
 
 
 def test_delete_default_without_a_default_is_not_found_naming_the_agent(

@@ -2,7 +2,7 @@
 
 import pytest
 
-from server_impl.domain.versions import Versions, etag, parse_if_match
+from server_impl.domain.versions import IfMatch, etag, parse_if_match, versions_to_test
 
 EIGHTEEN_NINES = 10**18 - 1
 
@@ -21,8 +21,8 @@ def test_parse_if_match_reads_back_every_etag(version: int) -> None:
     ("header", "versions"),
     [
         (None, None),
-        ("*", None),
-        ("  *  ", None),
+        ("*", "*"),
+        ("  *  ", "*"),
         ('"3"', frozenset({3})),
         ('"1", "2","3" ,  "12"', frozenset({1, 2, 3, 12})),
         ('"3", "3"', frozenset({3})),
@@ -47,7 +47,7 @@ def test_parse_if_match_reads_back_every_etag(version: int) -> None:
     ],
 )
 def test_parse_if_match_keeps_only_strong_tags_of_at_most_18_digits(
-    header: str | None, versions: Versions | None
+    header: str | None, versions: IfMatch | None
 ) -> None:
     assert parse_if_match(header) == versions
 
@@ -58,8 +58,17 @@ def test_a_tag_with_leading_zeros_is_not_the_tag_of_its_number() -> None:
     assert parse_if_match('"01", "0"') == frozenset({0})
 
 
-def test_parse_if_match_is_none_only_for_no_header_or_a_lone_star() -> None:
+def test_parse_if_match_keeps_a_lone_star_apart_from_no_header() -> None:
+    # `*` needs a current version where no header needs nothing (RFC 9110, 13.1.1): read as
+    # no header, it let a PATCH of the default make one.
     assert parse_if_match(None) is None
-    assert parse_if_match("*") is None
+    assert parse_if_match("*") == "*"
     assert parse_if_match("**") == frozenset()
     assert parse_if_match("W/*") == frozenset()
+
+
+def test_versions_to_test_are_those_named_and_none_for_no_header_or_a_star() -> None:
+    assert versions_to_test(None) is None
+    assert versions_to_test("*") is None
+    assert versions_to_test(frozenset({3, 4})) == frozenset({3, 4})
+    assert versions_to_test(frozenset()) == frozenset()

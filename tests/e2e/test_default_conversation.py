@@ -1,5 +1,7 @@
 """The `default` alias: an agent's default conversation, created on first use."""
 
+import asyncio
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,7 +18,19 @@ from letta_conversations_client.api.conversations import (
 )
 from letta_conversations_client.models import Conversation, ConversationUpdate
 
-from tests.support import bearer, mint_key_in_process, refuse_summary, start_server
+from generated.models import Conversation as ConversationModel
+from tests.support import (
+    Keys,
+    RunningServer,
+    bearer,
+    mint_key_in_process,
+    refuse_summary,
+    run_async,
+    start_server,
+)
+
+RACE_SECONDS = 3.0
+RACERS = 4
 
 
 def default_of(client: AuthenticatedClient, agent_id: str) -> Conversation:
@@ -150,3 +164,37 @@ def test_an_update_of_the_default_that_fails_in_the_database_makes_no_default(
             assert http.get("/conversations/", params=params).json() == []
     finally:
         server.stop()
+
+
+def test_get_of_the_default_racing_its_delete_always_answers_a_whole_conversation(
+    server: RunningServer, keys: Keys, agent_id: str
+) -> None:
+    # GET made the default if missing, then read it: a DELETE committed in between left
+    # nothing to read, and PostgreSQL answered 500.
+    url, params = "/conversations/default", {"agent_id": agent_id}
+
+    async def loop(client: httpx.AsyncClient, method: str, deadline: float) -> list[httpx.Response]:
+        answers = []
+        while time.monotonic() < deadline:
+            answers.append(await client.request(method, url, params=params))
+        return answers
+
+    async def race() -> tuple[list[httpx.Response], list[httpx.Response]]:
+        deadline = time.monotonic() + RACE_SECONDS
+        async with httpx.AsyncClient(
+            base_url=server.api_url, headers=bearer(keys.alice), timeout=10
+        ) as client:
+            runs = await asyncio.gather(
+                *(loop(client, "GET", deadline) for _ in range(RACERS)),
+                *(loop(client, "DELETE", deadline) for _ in range(RACERS)),
+            )
+        return [a for run in runs[:RACERS] for a in run], [a for run in runs[RACERS:] for a in run]
+
+    gets, deletes = run_async(race())
+    assert {a.status_code for a in deletes} <= {200, 404}
+    assert {a.status_code for a in gets} == {200}, [a.text for a in gets if a.status_code != 200]
+    for answer in gets:
+        conversation = ConversationModel.model_validate_json(answer.content)
+        assert conversation.agent_id == agent_id and conversation.id.startswith("conv-")
+        assert answer.headers["etag"].strip('"').isdigit()
+    assert len({a.json()["id"] for a in gets}) > 1, "no delete came between the gets"

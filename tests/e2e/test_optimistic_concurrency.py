@@ -1,6 +1,7 @@
 """ETag and If-Match: change a conversation only while nobody else has (RFC 9110)."""
 
 import asyncio
+import time
 from datetime import datetime
 
 import httpx
@@ -12,6 +13,7 @@ from tests.support import Keys, RunningServer, bearer, run_async
 
 RACING_UPDATES = 50
 RACES = 4
+RACE_SECONDS = 3.0
 
 
 def etag_of(response: httpx.Response) -> str:
@@ -133,6 +135,37 @@ def test_a_conditional_update_never_creates_the_default(http: httpx.Client, agen
     assert http.get("/conversations/", params=params).json() == []
 
 
+def test_if_match_star_on_a_default_not_made_yet_is_a_412_and_makes_none(
+    http: httpx.Client, agent_id: str
+) -> None:
+    # `*` matches a current version and there is none (RFC 9110, 13.1.1); it was read as no
+    # If-Match, and the update made the default.
+    params, star = {"agent_id": agent_id}, {"If-Match": "*"}
+    answer = http.patch(
+        "/conversations/default", params=params, json={"summary": "x"}, headers=star
+    )
+    assert answer.status_code == 412, answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert http.get("/conversations/", params=params).json() == []
+    # Without a default, DELETE answers 404 with or without If-Match, as documented.
+    assert http.delete("/conversations/default", params=params, headers=star).status_code == 404
+
+
+def test_if_match_star_lets_writes_of_the_existing_default_through_at_any_version(
+    http: httpx.Client, agent_id: str
+) -> None:
+    params, star = {"agent_id": agent_id}, {"If-Match": "*"}
+    first = http.get("/conversations/default", params=params).json()
+    http.patch("/conversations/default", params=params, json={"summary": "v2"})
+    updated = http.patch(
+        "/conversations/default", params=params, json={"summary": "v3"}, headers=star
+    )
+    assert updated.status_code == 200 and updated.json()["summary"] == "v3"
+    assert etag_of(updated) == '"3"'
+    deleted = http.delete("/conversations/default", params=params, headers=star)
+    assert deleted.status_code == 200 and deleted.json()["id"] == first["id"]
+
+
 def test_deleting_the_default_honours_if_match(http: httpx.Client, agent_id: str) -> None:
     params = {"agent_id": agent_id}
     first = http.get("/conversations/default", params=params)
@@ -174,3 +207,34 @@ def test_as_versions_rise_updated_at_never_falls_under_concurrent_updates(
         assert [version for version, _ in stamps] == list(range(2, RACING_UPDATES + 2))
         fallen = [(a, b) for a, b in zip(stamps, stamps[1:], strict=False) if b[1] < a[1]]
         assert fallen == []
+
+
+def test_a_conditional_update_of_the_default_racing_its_delete_is_200_or_412_never_404(
+    server: RunningServer, keys: Keys, agent_id: str
+) -> None:
+    # The update found the default, then updated it by id: a DELETE committed in between made
+    # it answer 404, a status this operation never answers.
+    url, params = "/conversations/default", {"agent_id": agent_id}
+
+    async def race(client: httpx.AsyncClient) -> tuple[int, int]:
+        current = await client.get(url, params=params)
+        headers = {"If-Match": etag_of(current)}
+        update, delete = await asyncio.gather(
+            client.patch(url, params=params, json={"summary": "raced"}, headers=headers),
+            client.delete(url, params=params),
+        )
+        return update.status_code, delete.status_code
+
+    async def races() -> list[tuple[int, int]]:
+        outcomes = []
+        deadline = time.monotonic() + RACE_SECONDS
+        async with httpx.AsyncClient(
+            base_url=server.api_url, headers=bearer(keys.alice), timeout=10
+        ) as client:
+            while time.monotonic() < deadline:
+                outcomes.append(await race(client))
+        return outcomes
+
+    outcomes = run_async(races())
+    assert {update for update, _ in outcomes} <= {200, 412}, outcomes
+    assert {delete for _, delete in outcomes} == {200}

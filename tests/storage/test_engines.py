@@ -184,9 +184,10 @@ def test_soft_delete_hides_the_row_but_keeps_it_as_a_cursor(
 
 def test_only_one_live_default_per_agent_and_organization(run: Callable[[Scenario], None]) -> None:
     async def scenario(store: Store) -> None:
-        first = (await store.get_or_insert_default(new(1))).conversation.id
-        again = (await store.get_or_insert_default(new(2))).conversation.id
-        assert again == first == new(1).id
+        made = await store.get_or_insert_default(new(1))
+        first = made.conversation.id
+        assert first == new(1).id
+        assert await store.get_or_insert_default(new(2)) == made, "finding it changed it"
         other = (await store.get_or_insert_default(new(3, org=OTHER_ORG))).conversation.id
         assert other != first
         await store.soft_delete(ORG, first, T0)

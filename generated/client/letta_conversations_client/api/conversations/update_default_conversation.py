@@ -117,9 +117,10 @@ def sync_detailed(
      Updates the default conversation of the agent named by `agent_id`, creating it on
     first use, exactly as `update_conversation` updates
     a conversation by id. The default is made by the same write as the update, so an
-    update that fails makes none. A conditional update (`If-Match`) never creates it: while
-    the agent has no default there is no version to match, so the answer is 412 and nothing
-    is made.
+    update that fails makes none. A conditional update (`If-Match`, `*` included) never
+    creates it: while the agent has no default there is no version to match, so the answer
+    is 412 and nothing is made. The same holds when the default is deleted while the
+    update runs: 412, never 404.
 
     Args:
         agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
@@ -162,9 +163,10 @@ def sync(
      Updates the default conversation of the agent named by `agent_id`, creating it on
     first use, exactly as `update_conversation` updates
     a conversation by id. The default is made by the same write as the update, so an
-    update that fails makes none. A conditional update (`If-Match`) never creates it: while
-    the agent has no default there is no version to match, so the answer is 412 and nothing
-    is made.
+    update that fails makes none. A conditional update (`If-Match`, `*` included) never
+    creates it: while the agent has no default there is no version to match, so the answer
+    is 412 and nothing is made. The same holds when the default is deleted while the
+    update runs: 412, never 404.
 
     Args:
         agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
@@ -202,9 +204,10 @@ async def asyncio_detailed(
      Updates the default conversation of the agent named by `agent_id`, creating it on
     first use, exactly as `update_conversation` updates
     a conversation by id. The default is made by the same write as the update, so an
-    update that fails makes none. A conditional update (`If-Match`) never creates it: while
-    the agent has no default there is no version to match, so the answer is 412 and nothing
-    is made.
+    update that fails makes none. A conditional update (`If-Match`, `*` included) never
+    creates it: while the agent has no default there is no version to match, so the answer
+    is 412 and nothing is made. The same holds when the default is deleted while the
+    update runs: 412, never 404.
 
     Args:
         agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
@@ -245,9 +248,10 @@ async def asyncio(
      Updates the default conversation of the agent named by `agent_id`, creating it on
     first use, exactly as `update_conversation` updates
     a conversation by id. The default is made by the same write as the update, so an
-    update that fails makes none. A conditional update (`If-Match`) never creates it: while
-    the agent has no default there is no version to match, so the answer is 412 and nothing
-    is made.
+    update that fails makes none. A conditional update (`If-Match`, `*` included) never
+    creates it: while the agent has no default there is no version to match, so the answer
+    is 412 and nothing is made. The same holds when the default is deleted while the
+    update runs: 412, never 404.
 
     Args:
         agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
