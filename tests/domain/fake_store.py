@@ -1,12 +1,8 @@
 """An in-memory ConversationStore and KeyStore behaving like the engines (storage/sqlite.py):
 scoped by organization, soft deletes, versions and if_version, one live default per agent,
-<<<<<<< HEAD
 pages in creation order whose cursors survive deletion, keys for named organizations and users
-(matched by name key, shown by the name first written).
-=======
-pages in creation order whose cursors survive deletion, keys for named organizations and users.
-It can be told to refuse a summary (refused_summary), as a database may refuse a value.
->>>>>>> i11-api-rules
+(matched by name key, shown by the name first written). It can be told to refuse a summary
+(refused_summary), as a database may refuse a value.
 """
 
 from dataclasses import dataclass, replace
