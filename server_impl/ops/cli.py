@@ -39,6 +39,12 @@ SERVE_LIMITS: dict[str, tuple[type, str]] = {
         "Seconds a connection has to deliver a whole request head before it is closed. Defaults"
         " to CONVERSATIONS_HEAD_TIMEOUT_S, else 10.",
     ),
+    "body_timeout_s": (
+        float,
+        "Seconds a request's body has to arrive after its head before the connection is closed"
+        " and the request fails, changing nothing. Defaults to CONVERSATIONS_BODY_TIMEOUT_S,"
+        " else 30.",
+    ),
     "keep_alive_s": (
         float,
         "Seconds an idle keep-alive connection stays open. Defaults to"

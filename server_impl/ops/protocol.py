@@ -9,7 +9,7 @@ byte at a time, is held for as long as its client likes. Each connection here:
   further, or has more than ``max_header_fields`` fields;
 - is closed when a request head is not complete within ``head_timeout_s`` of the connection
   opening or of its previous response (idle keep-alive connections close sooner: uvicorn's
-  ``timeout_keep_alive``);
+  ``timeout_keep_alive``), or a request body within ``body_timeout_s`` of its head;
 - past ``max_connections`` open connections in this process, closes the connection that has been
   idle longest (no request in progress) to make room, and when none is idle, answers ``503`` with
   ``Retry-After`` and closes, rather than leaving new clients to a refused socket.
@@ -72,6 +72,7 @@ class Limits:
     max_head_bytes: int
     max_header_fields: int
     head_timeout_s: float
+    body_timeout_s: float
     max_connections: int
 
 
@@ -107,7 +108,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._head_bytes = 0
-        self._awaiting_head_since = time.monotonic()
+        self._waiting_since = time.monotonic()
 
     @classmethod
     def with_limits(cls, limits: Limits) -> type["LimitedHttpToolsProtocol"]:
@@ -153,6 +154,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._head_bytes = 0
+        self._waiting_since = time.monotonic()  # now for the body, if there is one
         # Counted here rather than per field: the size limit already bounds how many there are.
         limits = self.limits
         if len(self.headers) > limits.max_header_fields:
@@ -168,7 +170,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
-        self._awaiting_head_since = time.monotonic()
+        self._waiting_since = time.monotonic()
 
     def _busy(self) -> bool:
         return self.cycle is not None and not self.cycle.response_complete
@@ -179,19 +181,27 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
 
     def _schedule_sweep(self) -> None:
         # A fraction of the timeout, so that a connection closes at most that much late.
-        interval = min(1.0, self.limits.head_timeout_s / 4)
+        interval = min(1.0, self.limits.head_timeout_s / 4, self.limits.body_timeout_s / 4)
         type(self)._sweep = self.loop.call_later(interval, self._close_late_connections)
 
     def _close_late_connections(self) -> None:
-        """Closes each connection that has been waiting for a request head too long."""
-        deadline = time.monotonic() - self.limits.head_timeout_s
+        """Closes each connection that has waited too long for a request head or body.
+
+        A request whose body is cut off this way fails as if its client had left: it changes
+        nothing.
+        """
+        now = time.monotonic()
+        head_deadline = now - self.limits.head_timeout_s
+        body_deadline = now - self.limits.body_timeout_s
         for connection in list(self.connections):
-            if (
-                isinstance(connection, LimitedHttpToolsProtocol)
-                and not connection._busy()
-                and connection._awaiting_head_since < deadline
-                and not connection.transport.is_closing()
-            ):
+            if not isinstance(connection, LimitedHttpToolsProtocol):
+                continue
+            cycle = connection.cycle
+            if cycle is None or cycle.response_complete:
+                late = connection._waiting_since < head_deadline
+            else:
+                late = cycle.more_body and connection._waiting_since < body_deadline
+            if late and not connection.transport.is_closing():
                 connection.transport.close()
         if self.connections:
             self._schedule_sweep()
@@ -214,7 +224,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             and not connection.transport.is_closing()
         ]
         if idle:
-            min(idle, key=lambda connection: connection._awaiting_head_since).transport.close()
+            min(idle, key=lambda connection: connection._waiting_since).transport.close()
 
     def _refuse(self, refusal: _Refused) -> None:
         self.logger.warning("Refused a request: %s", refusal)

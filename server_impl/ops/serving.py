@@ -34,6 +34,7 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         max_head_bytes=settings.max_head_bytes,
         max_header_fields=settings.max_header_fields,
         head_timeout_s=settings.head_timeout_s,
+        body_timeout_s=settings.body_timeout_s,
         max_connections=settings.connection_limit,
     )
     return {

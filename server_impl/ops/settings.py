@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     max_head_bytes: int = Field(default=64 * 1024, ge=1024)
     max_header_fields: int = Field(default=100, ge=10)
     head_timeout_s: float = Field(default=10.0, gt=0)
+    body_timeout_s: float = Field(default=30.0, gt=0)
     keep_alive_s: float = Field(default=5.0, gt=0)
     shutdown_grace_s: float = Field(default=10.0, ge=0)
     max_connections: int | None = Field(default=None, ge=1)

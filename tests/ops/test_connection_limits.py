@@ -262,6 +262,17 @@ def start_body(server: RunningServer, key: str, sent: bytes = b'{"sum') -> socke
     return sock
 
 
+def test_a_body_that_stops_arriving_is_cut_off_at_the_body_timeout_and_changes_nothing(
+    serve: Callable[..., RunningServer], database: str
+) -> None:
+    key = mint_key(database, "acme", "body-timeout")
+    server = serve(CONVERSATIONS_BODY_TIMEOUT_S="1")
+    with start_body(server, key) as sock:
+        assert 0.5 < closed_within(sock, 5) < 3
+    listed = httpx.get(f"{server.api_url}/conversations/", headers=bearer(key), timeout=5)
+    assert listed.status_code == 200 and listed.json() == []
+
+
 def test_with_every_connection_busy_a_request_is_answered_503_with_retry_after(
     serve: Callable[..., RunningServer], database: str
 ) -> None:
