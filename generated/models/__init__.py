@@ -3,27 +3,16 @@
 
 from __future__ import annotations
 from typing import Annotated
-from pydantic import AwareDatetime, BaseModel, Field, RootModel
+from pydantic import AwareDatetime, BaseModel, Field
 from enum import StrEnum
 
 
-class AgentId(RootModel[str]):
-    root: Annotated[
-        str,
-        Field(
-            examples=["agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9"],
-            max_length=42,
-            min_length=42,
-            pattern="^agent-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$",
-        ),
-    ]
+class Conversation(BaseModel):
     """
-    An agent id, `agent-` followed by a lowercase UUID4.
+    Represents a conversation on an agent for concurrent messaging.
     """
 
-
-class ConversationId(RootModel[str]):
-    root: Annotated[
+    id: Annotated[
         str,
         Field(
             examples=["conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b"],
@@ -33,21 +22,16 @@ class ConversationId(RootModel[str]):
         ),
     ]
     """
-    A conversation id, `conv-` followed by a lowercase UUID4.
-    """
-
-
-class Conversation(BaseModel):
-    """
-    Represents a conversation on an agent for concurrent messaging.
-    """
-
-    id: Annotated[str, Field(examples=["conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b"])]
-    """
     The unique identifier of the conversation.
     """
     agent_id: Annotated[
-        str, Field(examples=["agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9"])
+        str,
+        Field(
+            examples=["agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9"],
+            max_length=42,
+            min_length=42,
+            pattern="^agent-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$",
+        ),
     ]
     """
     The ID of the agent this conversation belongs to.
@@ -188,9 +172,9 @@ class Problem(BaseModel):
     """
     A short summary of the problem type.
     """
-    status: Annotated[int, Field(examples=[404])]
+    status: Annotated[int, Field(examples=[404], ge=400, le=599)]
     """
-    The HTTP status code.
+    The HTTP status code, a client (4xx) or server (5xx) error.
     """
     detail: Annotated[
         str,

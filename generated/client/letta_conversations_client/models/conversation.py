@@ -15,8 +15,9 @@ class Conversation:
     """Represents a conversation on an agent for concurrent messaging.
 
     Attributes:
-        id (str): The unique identifier of the conversation. Example: conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b.
-        agent_id (str): The ID of the agent this conversation belongs to. Example:
+        id (str): A conversation id, `conv-` followed by a lowercase UUID4. Example:
+            conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b.
+        agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
             agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
         created_at (datetime.datetime | None): The timestamp when the object was created (UTC, RFC 3339). Example:
             2026-11-29T10:20:30.123456Z.

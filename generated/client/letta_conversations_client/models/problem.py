@@ -22,7 +22,7 @@ class Problem:
     Attributes:
         type_ (str): A URI reference that identifies the problem type. Example: about:blank.
         title (str): A short summary of the problem type. Example: Not Found.
-        status (int): The HTTP status code. Example: 404.
+        status (int): The HTTP status code, a client (4xx) or server (5xx) error. Example: 404.
         detail (str): What went wrong in this occurrence. Example: No conversation
             conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b..
         invalid_params (list[InvalidParam] | Unset): The values that broke the contract (422 only).
