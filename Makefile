@@ -1,5 +1,6 @@
 # The two commands a new user needs are `make run` and `make test`; both set up .venv first,
-# needing nothing but Python 3.11 or newer.
+# needing nothing but Python 3.11 or newer. `make lint` also needs Node.js (and npm) for its
+# spec linter.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -26,6 +27,12 @@ comma := ,
 skipped_engines = $(if $(CONVERSATIONS_TEST_ENGINES),\
 	$(filter-out $(subst $(comma), ,$(CONVERSATIONS_TEST_ENGINES)),sqlite postgresql))
 GENERATED := generated/client/setup.py
+# The spec linter, Redocly CLI, pinned in package.json and package-lock.json; `npm ci` installs
+# exactly the lock into node_modules, as uv does the Python locks into .venv.
+NODE_DEPS := node_modules/.installed
+REDOCLY := node_modules/.bin/redocly
+need_npm = @command -v npm >/dev/null && command -v node >/dev/null \
+	|| { echo "make lint needs Node.js 20.19 or newer, with npm, for its spec linter (Redocly CLI)"; exit 1; }
 HOST ?= 127.0.0.1
 PORT ?= 8283
 
@@ -103,7 +110,15 @@ bench: $(INSTALLED)
 	@command -v wrk >/dev/null || { echo "make bench needs wrk: apt-get install wrk"; exit 1; }
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
-lint: $(INSTALLED)
+$(NODE_DEPS): package.json package-lock.json
+	$(need_npm)
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+# The spec first (its settings and declared exceptions are in redocly.yaml), then the code.
+lint: $(NODE_DEPS) $(INSTALLED)
+	$(need_npm)
+	REDOCLY_SUPPRESS_UPDATE_NOTICE=true $(REDOCLY) lint --config redocly.yaml --lint-config error openapi.yaml
 	$(BIN)/ruff check server_impl tests bench testbed
 	$(BIN)/ruff format --check server_impl tests bench testbed
 	$(BIN)/python -m mypy server_impl tests bench testbed
@@ -118,4 +133,4 @@ lock: | $(UV_STAMP)
 		-c requirements.lock -o requirements-runtime.lock pyproject.toml
 
 clean:
-	rm -rf $(VENV) $(SDK_VENV) var .coverage .coverage.*
+	rm -rf $(VENV) $(SDK_VENV) node_modules var .coverage .coverage.*
