@@ -168,11 +168,14 @@ def create_retrieve_and_list_in_pages() -> None:
         )
         check([item.id for item in parsed_as(list, found)] == [created[1].id], found.content)
 
-        # A field the server adds to the resource later is kept, not lost, by this client.
+        # A field added to the resource later is kept by this client, beside any the server
+        # already sends that this client does not know.
         raw = created[0].to_dict()
-        later = Conversation.from_dict({**raw, "archived": False, "model": "openai/gpt-4o-mini"})
-        check(later.additional_properties == {"archived": False, "model": "openai/gpt-4o-mini"})
-        check(later.to_dict() == {**raw, "archived": False, "model": "openai/gpt-4o-mini"})
+        added = {"added_in_a_later_release": {"nested": [1, None]}}
+        later = Conversation.from_dict({**raw, **added})
+        expected = {**created[0].additional_properties, **added}
+        check(later.additional_properties == expected, later.additional_properties, expected)
+        check(later.to_dict() == {**raw, **added}, later.to_dict())
 
 
 def update_set_and_clear_with_if_match() -> None:
