@@ -173,8 +173,8 @@ def create_retrieve_and_list_in_pages() -> None:
         raw = created[0].to_dict()
         added = {"added_in_a_later_release": {"nested": [1, None]}}
         later = Conversation.from_dict({**raw, **added})
-        expected = {**created[0].additional_properties, **added}
-        check(later.additional_properties == expected, later.additional_properties, expected)
+        kept = {**created[0].additional_properties, **added}
+        check(later.additional_properties == kept, later.additional_properties, kept)
         check(later.to_dict() == {**raw, **added}, later.to_dict())
 
 
