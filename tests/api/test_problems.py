@@ -1,6 +1,7 @@
 """Domain errors become problems in one place: every kind has its status."""
 
 import inspect
+import json
 import logging
 import sqlite3
 from pathlib import Path
@@ -8,9 +9,10 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
+from server_impl.api import problems
 from server_impl.api.problems import STATUS_OF
 from server_impl.domain import conversations, errors
-from server_impl.domain.errors import DomainError, StorageUnavailable
+from server_impl.domain.errors import DomainError, InvalidValue, StorageUnavailable
 from server_impl.storage.sqlite import SqliteStore
 from tests.support import in_process, mint_key_in_process
 
@@ -25,6 +27,18 @@ DOMAIN_ERRORS = [
 @pytest.mark.parametrize("kind", DOMAIN_ERRORS, ids=lambda kind: kind.__name__)
 def test_every_domain_error_has_an_answer(kind: type[DomainError]) -> None:
     assert any(base in STATUS_OF for base in kind.__mro__), f"{kind.__name__} would be a 500"
+
+
+def test_an_invalid_value_is_a_422_naming_it_as_connexions_own_are() -> None:
+    answer = problems._domain_problem(None, InvalidValue("body.last_message_at", "out of range"))
+    assert answer.status_code == 422
+    assert json.loads(answer.body) == {
+        "type": "about:blank",
+        "title": "Unprocessable Content",
+        "status": 422,
+        "detail": "body.last_message_at: out of range",
+        "invalid_params": [{"name": "body.last_message_at", "reason": "out of range"}],
+    }
 
 
 class _UnavailableStore(SqliteStore):
