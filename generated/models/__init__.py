@@ -36,6 +36,27 @@ class Conversation(BaseModel):
     """
     The ID of the agent this conversation belongs to.
     """
+    archived: Annotated[bool, Field(examples=[False])]
+    """
+    Whether the conversation is archived. Set by `archived` in an update; the server
+    always answers `true` or `false`.
+
+    """
+    archived_at: Annotated[AwareDatetime | None, Field(examples=[None])]
+    """
+    When the conversation was archived (UTC, RFC 3339), null while it is not. Set by the
+    server: the first `archived: true` sets it, later ones keep it, `archived: false`
+    (or `null`) clears it.
+
+    """
+    context_window_limit: Annotated[
+        int | None, Field(examples=[128000], ge=1, le=100000000)
+    ]
+    """
+    The context window limit for this conversation, in tokens (overrides the agent's
+    context window): a positive integer, at most 100,000,000.
+
+    """
     created_at: Annotated[
         AwareDatetime | None, Field(examples=["2026-11-29T10:20:30.123456Z"])
     ]
@@ -48,6 +69,19 @@ class Conversation(BaseModel):
     """
     The id of the user that made this object.
     """
+    description: Annotated[
+        str | None,
+        Field(
+            examples=["Dates, owners and risks of the spring release"],
+            max_length=10000,
+            pattern="^[^\\x00]*$",
+        ),
+    ]
+    """
+    A description of the conversation, used for search and bootstrap context: at most
+    10,000 characters, none of them U+0000 (NUL).
+
+    """
     in_context_message_ids: Annotated[list[str] | None, Field(examples=[[]])]
     """
     The IDs of in-context messages for the conversation.
@@ -56,11 +90,36 @@ class Conversation(BaseModel):
     """
     IDs of blocks that are isolated (specific to this conversation, overriding agent defaults).
     """
+    last_message_at: Annotated[
+        AwareDatetime | None, Field(examples=["2026-11-29T10:21:00.654321Z"])
+    ]
+    """
+    When the most recent message request was sent to this conversation (UTC, RFC 3339),
+    as last set by an update; null until then.
+
+    """
     last_updated_by_id: Annotated[
         str | None, Field(examples=["user-00000000-0000-4000-8000-000000000000"])
     ]
     """
     The id of the user that last updated this object.
+    """
+    model: Annotated[
+        str | None,
+        Field(
+            examples=["openai/gpt-4o-mini"],
+            max_length=256,
+            min_length=3,
+            pattern="^[A-Za-z0-9][A-Za-z0-9._-]*/[^\\x00-\\x20\\x7f]+$",
+        ),
+    ]
+    """
+    The model handle for this conversation (overrides the agent's model), in the form
+    `provider/model-name`: a provider of ASCII letters, digits, `.`, `_` and `-` starting
+    with a letter or digit, a `/`, then a model name of at least one character with no
+    space or ASCII control character (it may contain `/` itself, as in
+    `together/meta-llama/Llama-3-70b`); at most 256 characters in all.
+
     """
     summary: Annotated[
         str | None,
@@ -99,12 +158,57 @@ class ConversationCreate(BaseModel):
     A summary of the conversation, at most 10,000 characters, none of them U+0000 (NUL).
 
     """
+    description: Annotated[
+        str | None,
+        Field(
+            examples=["Dates, owners and risks of the spring release"],
+            max_length=10000,
+            pattern="^[^\\x00]*$",
+        ),
+    ] = None
+    """
+    A description of the conversation, used for search and bootstrap context: at most
+    10,000 characters, none of them U+0000 (NUL).
+
+    """
+    model: Annotated[
+        str | None,
+        Field(
+            examples=["openai/gpt-4o-mini"],
+            max_length=256,
+            min_length=3,
+            pattern="^[A-Za-z0-9][A-Za-z0-9._-]*/[^\\x00-\\x20\\x7f]+$",
+        ),
+    ] = None
+    """
+    The model handle for this conversation (overrides the agent's model), in the form
+    `provider/model-name`: a provider of ASCII letters, digits, `.`, `_` and `-` starting
+    with a letter or digit, a `/`, then a model name of at least one character with no
+    space or ASCII control character (it may contain `/` itself, as in
+    `together/meta-llama/Llama-3-70b`); at most 256 characters in all.
+
+    """
+    context_window_limit: Annotated[
+        int | None, Field(examples=[128000], ge=1, le=100000000)
+    ] = None
+    """
+    The context window limit for this conversation, in tokens (overrides the agent's
+    context window): a positive integer, at most 100,000,000.
+
+    """
+    hidden: bool = False
+    """
+    A hidden conversation is never listed, under any `archive_status`; retrieve,
+    update and delete work on it by id. Set at creation only, and not answered (as
+    upstream's `Conversation`, which has no such field).
+
+    """
 
 
 class ConversationUpdate(BaseModel):
     """
     A JSON merge-patch of a conversation: a field left out is unchanged, `null` clears it.
-    Fields this server does not know are ignored.
+    Fields this server does not know are ignored (`hidden` and `archived_at` included).
 
     """
 
@@ -118,6 +222,60 @@ class ConversationUpdate(BaseModel):
     ] = None
     """
     A summary of the conversation, at most 10,000 characters, none of them U+0000 (NUL).
+
+    """
+    description: Annotated[
+        str | None,
+        Field(
+            examples=["Dates, owners and risks of the spring release"],
+            max_length=10000,
+            pattern="^[^\\x00]*$",
+        ),
+    ] = None
+    """
+    A description of the conversation, used for search and bootstrap context: at most
+    10,000 characters, none of them U+0000 (NUL).
+
+    """
+    model: Annotated[
+        str | None,
+        Field(
+            examples=["openai/gpt-4o-mini"],
+            max_length=256,
+            min_length=3,
+            pattern="^[A-Za-z0-9][A-Za-z0-9._-]*/[^\\x00-\\x20\\x7f]+$",
+        ),
+    ] = None
+    """
+    The model handle for this conversation (overrides the agent's model), in the form
+    `provider/model-name`: a provider of ASCII letters, digits, `.`, `_` and `-` starting
+    with a letter or digit, a `/`, then a model name of at least one character with no
+    space or ASCII control character (it may contain `/` itself, as in
+    `together/meta-llama/Llama-3-70b`); at most 256 characters in all.
+
+    """
+    context_window_limit: Annotated[
+        int | None, Field(examples=[128000], ge=1, le=100000000)
+    ] = None
+    """
+    The context window limit for this conversation, in tokens (overrides the agent's
+    context window): a positive integer, at most 100,000,000.
+
+    """
+    last_message_at: Annotated[
+        AwareDatetime | None, Field(examples=["2026-11-29T10:21:00.654321Z"])
+    ] = None
+    """
+    When the most recent message request was sent to this conversation: RFC 3339 with an
+    offset, in years 0002 to 9998; stored and answered in UTC. Set as given by an update;
+    this server sends no messages, so it never sets it itself.
+
+    """
+    archived: bool | None = None
+    """
+    `true` archives the conversation: `archived_at` becomes now, or stays as it was if
+    it is archived already. `false` unarchives it, clearing `archived_at`; `null`, which
+    clears as in every merge-patch, does the same.
 
     """
 

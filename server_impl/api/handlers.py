@@ -5,9 +5,9 @@ handler runs; a handler reads the request, calls one method of the rules with th
 and shapes the answer. Errors are raised, and become problems in problems.py.
 """
 
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import TypeAdapter
+from pydantic import BaseModel, TypeAdapter, ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -18,9 +18,11 @@ from server_impl.domain.versions import IfMatch, Versioned, etag, parse_if_match
 
 from .connexion_adaptations import Handler
 from .parameters import Parameters
+from .problems import InvalidParams, quoted
 from .security import acting_user
 
 _PAGE = TypeAdapter(list[Conversation])
+M = TypeVar("M", bound=BaseModel)
 
 
 def _ok(body: bytes, headers: dict[str, str] | None = None) -> Response:
@@ -36,10 +38,23 @@ def _if_match(request: Request) -> IfMatch | None:
     return parse_if_match(request.headers.get("if-match"))
 
 
-async def _patch(request: Request) -> ConversationUpdate:
+async def _body(request: Request, model: type[M]) -> M:
+    """The body as model; an absent body is an empty one. connexion has checked a present one
+    against the spec, but a few values its checks pass the model refuses (a date-time with a
+    leap second): those are a 422 too."""
     body = await request.body()
-    # An absent body is an empty merge-patch; connexion has checked a present one.
-    return ConversationUpdate.model_validate_json(body) if body else ConversationUpdate()
+    if not body:
+        return model()
+    try:
+        return model.model_validate_json(body)
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = ".".join(["body", *map(str, first["loc"])])
+        raise InvalidParams(name, f"{quoted(first['input'])}: {first['msg']}") from None
+
+
+async def _patch(request: Request) -> ConversationUpdate:
+    return await _body(request, ConversationUpdate)
 
 
 class Handlers:
@@ -57,8 +72,7 @@ class Handlers:
 
     async def create_conversation(self, request: Request) -> Response:
         query = self._parameters.query("create_conversation", request)
-        body = await request.body()
-        fields = ConversationCreate.model_validate_json(body) if body else ConversationCreate()
+        fields = await _body(request, ConversationCreate)
         created = await self._conversations.create(acting_user(), query["agent_id"], fields)
         return _conversation(created)
 

@@ -17,6 +17,7 @@ from starlette.requests import ClientDisconnect
 
 from server_impl.domain.errors import (
     DomainError,
+    InvalidValue,
     NotFound,
     PreconditionFailed,
     StorageUnavailable,
@@ -139,6 +140,7 @@ class InvalidParams(ProblemException):
 
 STATUS_OF: dict[type[DomainError], tuple[int, str]] = {
     NotFound: (404, "Not Found"),
+    InvalidValue: (422, "Unprocessable Content"),
     PreconditionFailed: (412, "Precondition Failed"),
     StorageUnavailable: (503, "Service Unavailable"),
 }
@@ -146,6 +148,8 @@ STATUS_OF: dict[type[DomainError], tuple[int, str]] = {
 
 
 def _domain_problem(_request: ConnexionRequest, error: Exception) -> ConnexionResponse:
+    if isinstance(error, InvalidValue):  # named, as connexion's own 422s are
+        return InvalidParams(error.name, error.detail).to_problem()
     kind = next(base for base in type(error).__mro__ if base in STATUS_OF)
     status, title = STATUS_OF[kind]
     headers = {"Retry-After": str(RETRY_AFTER_S)} if status == 503 else None

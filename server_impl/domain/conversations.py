@@ -8,8 +8,17 @@ from typing import NoReturn
 from generated.models import Conversation, ConversationCreate, ConversationUpdate
 
 from .actor import Actor
-from .errors import NotFound, PreconditionFailed
-from .ports import ConversationStore, CursorNotFound, NewConversation, Order, Page
+from .errors import InvalidValue, NotFound, PreconditionFailed
+from .ports import (
+    PLAIN_FIELDS,
+    ArchiveStatus,
+    Changes,
+    ConversationStore,
+    CursorNotFound,
+    NewConversation,
+    Order,
+    Page,
+)
 from .versions import IfMatch, Versioned, versions_to_test
 
 
@@ -52,6 +61,31 @@ class NoDefaultToMatch(PreconditionFailed):
         )
 
 
+def in_utc(name: str, moment: datetime) -> datetime:
+    """moment in UTC, as every time is stored and answered; one whose UTC falls outside years
+    1 to 9999 (as 0001-01-01T00:00:00+01:00) cannot be."""
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise InvalidValue(
+            f"body.{name}", f"{moment.isoformat()} is out of range: in UTC, years 1 to 9999"
+        ) from None
+
+
+def changes_of(patch: ConversationUpdate, now: datetime) -> Changes:
+    """The merge-patch as storage applies it. `archived: null` clears, as null does: like
+    false, it unarchives."""
+    given = patch.model_fields_set
+    fields = {name: getattr(patch, name) for name in PLAIN_FIELDS if name in given}
+    last_message_at = fields.get("last_message_at")
+    if isinstance(last_message_at, datetime):
+        fields["last_message_at"] = in_utc("last_message_at", last_message_at)
+    if "archived" not in given:
+        return Changes(fields)
+    archive = bool(patch.archived)
+    return Changes(fields, archive=archive, archived_at=now if archive else None)
+
+
 class Conversations:
     def __init__(
         self,
@@ -65,7 +99,7 @@ class Conversations:
         self._new_id = new_id
 
     async def create(self, actor: Actor, agent_id: str, fields: ConversationCreate) -> Versioned:
-        return await self._store.insert(self._new(actor, agent_id, fields.summary))
+        return await self._store.insert(self._new(actor, agent_id, fields))
 
     async def retrieve(self, actor: Actor, conversation_id: str) -> Versioned:
         found = await self._store.get(actor.organization_id, conversation_id)
@@ -78,7 +112,7 @@ class Conversations:
         found = await self._store.get_default(actor.organization_id, agent_id)
         if found is not None:
             return found
-        return await self._store.get_or_insert_default(self._new(actor, agent_id, None))
+        return await self._store.get_or_insert_default(self._new(actor, agent_id))
 
     async def look_up_default(self, actor: Actor, agent_id: str) -> Versioned:
         """The agent's default conversation as it is, never made: for a look that changes
@@ -114,12 +148,12 @@ class Conversations:
         A default is made by the same write as its update, so an update that fails makes none.
         """
         if if_match is None:
-            new = self._new(actor, agent_id, None)
+            new = self._new(actor, agent_id)
+            now = self._clock()
             return await self._store.upsert_default(
                 new,
-                summary=patch.summary,
-                set_summary="summary" in patch.model_fields_set,
-                updated_at=self._clock(),
+                changes=changes_of(patch, now),
+                updated_at=now,
                 updated_by_id=actor.user_id,
             )
         found = await self._store.get_default(actor.organization_id, agent_id)
@@ -160,7 +194,9 @@ class Conversations:
         agent_id: str | None = None,
         after: str | None = None,
         summary_search: str | None = None,
+        archive_status: ArchiveStatus = "unarchived",
     ) -> list[Conversation]:
+        """A page of the organization's live conversations, hidden ones never included."""
         page = Page(
             organization_id=actor.organization_id,
             limit=limit,
@@ -168,6 +204,7 @@ class Conversations:
             agent_id=agent_id,
             after=after,
             summary_search=summary_search,
+            archive_status=archive_status,
         )
         try:
             return await self._store.list_page(page)
@@ -181,12 +218,12 @@ class Conversations:
         patch: ConversationUpdate,
         if_match: IfMatch | None,
     ) -> Versioned | None:
+        now = self._clock()
         return await self._store.update(
             actor.organization_id,
             conversation_id,
-            summary=patch.summary,
-            set_summary="summary" in patch.model_fields_set,
-            updated_at=self._clock(),
+            changes=changes_of(patch, now),
+            updated_at=now,
             updated_by_id=actor.user_id,
             if_version=versions_to_test(if_match),
         )
@@ -200,12 +237,19 @@ class Conversations:
             raise ConversationChanged(conversation_id)
         raise ConversationNotFound(conversation_id)
 
-    def _new(self, actor: Actor, agent_id: str, summary: str | None) -> NewConversation:
+    def _new(
+        self, actor: Actor, agent_id: str, fields: ConversationCreate | None = None
+    ) -> NewConversation:
+        fields = fields or ConversationCreate()
         return NewConversation(
             id=self._new_id(),
             organization_id=actor.organization_id,
             agent_id=agent_id,
-            summary=summary,
+            summary=fields.summary,
             created_at=self._clock(),
             created_by_id=actor.user_id,
+            description=fields.description,
+            model=fields.model,
+            context_window_limit=fields.context_window_limit,
+            hidden=fields.hidden,
         )

@@ -13,6 +13,15 @@ class NotFound(DomainError):
     """No such thing in the actor's organization (another organization's answers the same)."""
 
 
+class InvalidValue(DomainError):
+    """A value the contract's schema allows but a rule refuses (422); name says where it is,
+    as ``body.<field>``. Nothing was changed."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(reason)
+        self.name = name
+
+
 class PreconditionFailed(DomainError):
     """A conditional write whose condition does not hold; nothing was changed."""
 

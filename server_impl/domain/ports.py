@@ -1,6 +1,7 @@
 """What the rules need kept, as the interfaces storage implements (one per concern)."""
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, Protocol
 
@@ -9,6 +10,10 @@ from generated.models import Conversation
 from .versions import Versioned, Versions
 
 Order = Literal["asc", "desc"]
+ArchiveStatus = Literal["unarchived", "archived", "all"]
+
+PLAIN_FIELDS = ("summary", "description", "model", "context_window_limit", "last_message_at")
+"""The fields an update sets as given (merge-patch): left out keeps, None clears, a value sets."""
 
 
 class CursorNotFound(LookupError):
@@ -23,6 +28,24 @@ class NewConversation:
     summary: str | None
     created_at: datetime
     created_by_id: str
+    description: str | None = None
+    model: str | None = None
+    context_window_limit: int | None = None
+    hidden: bool = False
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What an update changes, as merge-patch says.
+
+    fields maps each of PLAIN_FIELDS given to its new value (None clears it); the others are
+    kept. archive: True archives at archived_at unless already archived (the earlier time is
+    kept), False unarchives, None leaves it as it is.
+    """
+
+    fields: Mapping[str, object] = field(default_factory=dict)
+    archive: bool | None = None
+    archived_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -33,6 +56,8 @@ class Page:
     agent_id: str | None = None
     after: str | None = None
     summary_search: str | None = None
+    archive_status: ArchiveStatus = "unarchived"
+    """Hidden conversations are never listed, whatever this says."""
 
 
 class ConversationStore(Protocol):
@@ -55,8 +80,7 @@ class ConversationStore(Protocol):
         organization_id: str,
         conversation_id: str,
         *,
-        summary: str | None,
-        set_summary: bool,
+        changes: Changes,
         updated_at: datetime,
         updated_by_id: str,
         if_version: Versions | None = None,
@@ -70,13 +94,12 @@ class ConversationStore(Protocol):
         self,
         new: NewConversation,
         *,
-        summary: str | None,
-        set_summary: bool,
+        changes: Changes,
         updated_at: datetime,
         updated_by_id: str,
     ) -> Versioned:
         """Updates the live default of new's agent as update does; if there is none, new
-        (its summary aside) becomes it, stored as made and then so updated (version 2).
+        (with no field set) becomes it, stored as made and then so updated (version 2).
         Atomically: a default is never made without its update."""
 
     async def soft_delete(

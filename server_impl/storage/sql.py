@@ -21,6 +21,9 @@ from typing import Any, Protocol
 
 from generated.models import Conversation
 from server_impl.domain.ports import (
+    PLAIN_FIELDS,
+    ArchiveStatus,
+    Changes,
     CursorNotFound,
     KeyListing,
     KeyOwner,
@@ -38,16 +41,31 @@ _NAMED = re.compile(r"(?<![:\w]):([a-z_]+)")
 
 COLUMNS = (
     "id, agent_id, created_at, created_by_id, in_context_message_ids, isolated_block_ids,"
-    " last_updated_by_id, summary, updated_at, version"
+    " last_updated_by_id, summary, updated_at, version, description, model,"
+    " context_window_limit, last_message_at, archived_at"
 )
 _LIVE = "organization_id = :organization_id AND deleted_at IS NULL"
 # The predicate of the partial unique index conversations_one_default: one per agent.
 _LIVE_DEFAULT = "is_default AND deleted_at IS NULL"
 _INSERT = (
     "INSERT INTO conversations (id, organization_id, agent_id, is_default, summary,"
+    " description, model, context_window_limit, hidden,"
     " created_at, created_by_id, updated_at, last_updated_by_id)"
     " VALUES (:id, :organization_id, :agent_id, :is_default, :summary,"
+    " :description, :model, :context_window_limit, :hidden,"
     " :created_at, :created_by_id, :created_at, :created_by_id)"
+)
+# What each archive_status lists; hidden conversations never are. The archived predicate is
+# that of the partial indexes of migration 0004, so the planner can use them.
+_ARCHIVE_FILTER: dict[ArchiveStatus, str] = {
+    "unarchived": "archived_at IS NULL",
+    "archived": "archived_at IS NOT NULL",
+    "all": "",
+}
+# An update's archive: :archive true keeps an earlier archived_at, false clears it.
+_ARCHIVED_AT = (
+    "CASE WHEN NOT :set_archive THEN conversations.archived_at"
+    " WHEN :archive THEN COALESCE(conversations.archived_at, :archived_at) END"
 )
 
 
@@ -132,7 +150,11 @@ class Queries:
         )
         # Stored values qualified: in an upsert, plain names could also be the proposed row's.
         changes = (
-            "summary = CASE WHEN :set_summary THEN :summary ELSE conversations.summary END,"
+            "".join(
+                f"{name} = CASE WHEN :set_{name} THEN :{name} ELSE conversations.{name} END, "
+                for name in PLAIN_FIELDS
+            )
+            + f"archived_at = {_ARCHIVED_AT},"
             " last_updated_by_id = :updated_by_id, version = conversations.version + 1,"
             # Never earlier than the stored time: a racing writer may have read its clock (or
             # another replica's) before this one and still take the row's lock after it.
@@ -142,11 +164,13 @@ class Queries:
         # One statement, so a default is never made without its update: a new one is stored
         # as made and then updated (version 2), an existing one is updated.
         self.upsert_default = Query(
-            "INSERT INTO conversations (id, organization_id, agent_id, is_default, summary,"
+            "INSERT INTO conversations (id, organization_id, agent_id, is_default,"
+            f" {', '.join(PLAIN_FIELDS)}, archived_at,"
             " created_at, created_by_id, updated_at, last_updated_by_id, version)"
-            " VALUES (:id, :organization_id, :agent_id, :is_default,"
-            " CASE WHEN :set_summary THEN :summary END, :created_at, :created_by_id,"
-            " :updated_at, :updated_by_id, 2)"
+            " VALUES (:id, :organization_id, :agent_id, :is_default, "
+            # Plain parameters, so PostgreSQL types each as its column.
+            + "".join(f":new_{name}, " for name in PLAIN_FIELDS)
+            + ":new_archived_at, :created_at, :created_by_id, :updated_at, :updated_by_id, 2)"
             f" ON CONFLICT (organization_id, agent_id) WHERE {_LIVE_DEFAULT}"
             f" DO UPDATE SET {changes} {returning}"
         )
@@ -196,16 +220,31 @@ class Queries:
         )
         self.revoke_key = Query("UPDATE api_keys SET revoked_at = :revoked_at WHERE id = :id")
 
-    def page(self, *, by_agent: bool, after: bool, search: bool, descending: bool) -> Query:
+    def page(
+        self,
+        *,
+        by_agent: bool,
+        after: bool,
+        search: bool,
+        descending: bool,
+        archive_status: ArchiveStatus = "unarchived",
+    ) -> Query:
         """The list statement for the filters a page uses (a handful of shapes, each built once)."""
-        return _page_query(self.dialect, by_agent, after, search, descending)
+        return _page_query(self.dialect, by_agent, after, search, descending, archive_status)
 
 
 @functools.cache
 def _page_query(
-    dialect: Dialect, by_agent: bool, after: bool, search: bool, descending: bool
+    dialect: Dialect,
+    by_agent: bool,
+    after: bool,
+    search: bool,
+    descending: bool,
+    archive_status: ArchiveStatus,
 ) -> Query:
-    where = [_LIVE]
+    where = [_LIVE, "NOT hidden"]
+    if _ARCHIVE_FILTER[archive_status]:
+        where.append(_ARCHIVE_FILTER[archive_status])
     if by_agent:
         where.append("agent_id = :agent_id")
     if after:
@@ -269,8 +308,34 @@ class SqlStore(ABC):
             last_updated_by_id=row["last_updated_by_id"],
             summary=row["summary"],
             updated_at=self._read_time(row["updated_at"]),
+            description=row["description"],
+            model=row["model"],
+            context_window_limit=row["context_window_limit"],
+            last_message_at=self._maybe_time(row["last_message_at"]),
+            archived=row["archived_at"] is not None,
+            archived_at=self._maybe_time(row["archived_at"]),
         )
         return Versioned(conversation, row["version"])
+
+    def _maybe_time(self, stored: Any) -> datetime | None:
+        return None if stored is None else self._read_time(stored)
+
+    def _changes(self, changes: Changes) -> dict[str, object]:
+        """The parameters of an update's changes (its SET clause)."""
+        params: dict[str, object] = {}
+        for name in PLAIN_FIELDS:
+            value = changes.fields.get(name)
+            params[f"set_{name}"] = name in changes.fields
+            params[name] = params[f"new_{name}"] = (
+                self._time(value) if isinstance(value, datetime) else value
+            )
+        params["set_archive"] = changes.archive is not None
+        params["archive"] = bool(changes.archive)
+        archived_at = changes.archived_at
+        params["archived_at"] = None if archived_at is None else self._time(archived_at)
+        # What a default made by upsert_default starts with, as made and then so changed.
+        params["new_archived_at"] = params["archived_at"] if changes.archive else None
+        return params
 
     def _maybe(self, row: Row | None) -> Versioned | None:
         return None if row is None else self._versioned(row)
@@ -282,6 +347,10 @@ class SqlStore(ABC):
             "agent_id": new.agent_id,
             "is_default": is_default,
             "summary": new.summary,
+            "description": new.description,
+            "model": new.model,
+            "context_window_limit": new.context_window_limit,
+            "hidden": new.hidden,
             "created_at": self._time(new.created_at),
             "created_by_id": new.created_by_id,
         }
@@ -309,15 +378,13 @@ class SqlStore(ABC):
         organization_id: str,
         conversation_id: str,
         *,
-        summary: str | None,
-        set_summary: bool,
+        changes: Changes,
         updated_at: datetime,
         updated_by_id: str,
         if_version: Versions | None = None,
     ) -> Versioned | None:
         params = {
-            "set_summary": set_summary,
-            "summary": summary,
+            **self._changes(changes),
             "updated_at": self._time(updated_at),
             "updated_by_id": updated_by_id,
             "id": conversation_id,
@@ -332,15 +399,13 @@ class SqlStore(ABC):
         self,
         new: NewConversation,
         *,
-        summary: str | None,
-        set_summary: bool,
+        changes: Changes,
         updated_at: datetime,
         updated_by_id: str,
     ) -> Versioned:
         params = {
             **self._new(new, is_default=True),
-            "set_summary": set_summary,
-            "summary": summary,
+            **self._changes(changes),
             "updated_at": self._time(updated_at),
             "updated_by_id": updated_by_id,
         }
@@ -385,6 +450,7 @@ class SqlStore(ABC):
                 after=page.after is not None,
                 search=page.summary_search is not None,
                 descending=page.order == "desc",
+                archive_status=page.archive_status,
             )
             rows = await session.all(query, params)
         return [self._versioned(row).conversation for row in rows]

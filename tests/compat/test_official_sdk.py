@@ -4,6 +4,7 @@ the newest 1.x release (tests/compat/latest-sdk.txt, in .venv-sdk-latest). `make
 
 import os
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import letta_client
@@ -140,3 +141,117 @@ def test_an_oversized_body_raises_a_413_status_error(letta: Letta, agent_id: str
         letta.conversations.update(created.id, summary="x" * (1024 * 1024 + 1))
     assert raised.value.status_code == 413
     assert letta.conversations.retrieve(created.id).summary == "kept"
+
+
+# The fields of 1.12.1 (issue 12): stored and answered, where older releases sent none of them.
+
+
+def with_new_fields(letta: Letta) -> Any:
+    """The conversations resource of a release that sends the fields of 1.12.1; skips the test
+    under older ones (the seed's 1.7.8 run stays as it was)."""
+    params = getattr(letta_client.types, "ConversationUpdateParams", None)
+    if params is None or "archived" not in params.__annotations__:
+        pytest.skip(f"letta-client {letta_client.__version__} sends no archived, model, ...")
+    return letta.conversations
+
+
+def test_every_new_field_round_trips_through_create_update_and_retrieve(
+    letta: Letta, agent_id: str
+) -> None:
+    conversations = with_new_fields(letta)
+    created = conversations.create(
+        agent_id=agent_id, summary="s", description="d", model="openai/gpt-4o-mini",
+        context_window_limit=128000,
+    )  # fmt: skip
+    assert (created.description, created.model, created.context_window_limit) == (
+        "d", "openai/gpt-4o-mini", 128000
+    )  # fmt: skip
+    assert (created.archived, created.archived_at, created.last_message_at) == (False, None, None)
+    assert conversations.retrieve(created.id) == created
+
+    last = datetime(2026, 11, 29, 10, 21, 0, 654321, tzinfo=UTC)
+    updated = conversations.update(
+        created.id, description="e", model="anthropic/claude-sonnet-4", context_window_limit=8000,
+        last_message_at=last,
+    )  # fmt: skip
+    assert (updated.summary, updated.description, updated.model) == (
+        "s", "e", "anthropic/claude-sonnet-4"
+    )  # fmt: skip
+    assert (updated.context_window_limit, updated.last_message_at) == (8000, last)
+    assert conversations.retrieve(created.id) == updated
+
+    kept = conversations.update(created.id, summary="t")
+    assert (kept.description, kept.model, kept.last_message_at) == (
+        "e", "anthropic/claude-sonnet-4", last
+    )  # fmt: skip
+    cleared = conversations.update(
+        created.id, description=None, model=None, context_window_limit=None, last_message_at=None
+    )
+    assert (cleared.description, cleared.model, cleared.context_window_limit) == (None,) * 3
+    assert cleared.last_message_at is None and cleared.summary == "t"
+    assert conversations.retrieve(created.id) == cleared
+
+
+def test_archive_and_unarchive_and_list_by_archive_status(letta: Letta, agent_id: str) -> None:
+    conversations = with_new_fields(letta)
+    first, second = (conversations.create(agent_id=agent_id, summary=s).id for s in "ab")
+    archived = conversations.update(first, archived=True)
+    assert archived.archived is True and archived.archived_at is not None
+    assert conversations.update(first, archived=True).archived_at == archived.archived_at
+    assert conversations.retrieve(first).archived is True
+
+    def ids(**query: str) -> list[str]:
+        return [c.id for c in conversations.list(agent_id=agent_id, **query)]
+
+    assert ids() == [second]
+    assert ids(archive_status="unarchived") == [second]
+    assert ids(archive_status="archived") == [first]
+    assert ids(archive_status="all") == [second, first]
+    assert ids(archive_status="all", order="asc") == [first, second]
+
+    unarchived = conversations.update(first, archived=False)
+    assert (unarchived.archived, unarchived.archived_at) == (False, None)
+    assert ids(archive_status="archived") == []
+    assert ids() == [second, first]
+
+
+def test_hidden_conversations_are_never_listed_but_work_by_id(letta: Letta, agent_id: str) -> None:
+    conversations = with_new_fields(letta)
+    hidden = conversations.create(agent_id=agent_id, summary="h", hidden=True)
+    conversations.update(hidden.id, archived=True)
+    for status in ("unarchived", "archived", "all"):
+        assert conversations.list(agent_id=agent_id, archive_status=status) == [], status
+    assert conversations.retrieve(hidden.id).summary == "h"
+    conversations.delete(hidden.id)
+    with pytest.raises(letta_client.NotFoundError):
+        conversations.retrieve(hidden.id)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("description", "x" * 10_001),
+        ("model", "gpt-4o"),
+        ("model", "openai/gpt 4o"),
+        ("context_window_limit", 0),
+        ("context_window_limit", -5),
+        ("context_window_limit", "many"),
+        ("last_message_at", "yesterday"),
+        ("archived", "yes"),
+    ],
+)
+def test_a_bad_new_field_raises_unprocessable_entity_naming_it_and_changes_nothing(
+    letta: Letta, agent_id: str, name: str, value: object
+) -> None:
+    conversations = with_new_fields(letta)
+    created = conversations.create(agent_id=agent_id, summary="kept", model="openai/gpt-4o")
+    with pytest.raises(letta_client.UnprocessableEntityError) as raised:
+        conversations.update(created.id, **{name: value})
+    assert f"body.{name}" in str(raised.value)
+    if name not in ("last_message_at", "archived"):
+        with pytest.raises(letta_client.UnprocessableEntityError):
+            conversations.create(agent_id=agent_id, **{name: value})
+    assert conversations.retrieve(created.id) == created
+    assert [c.id for c in conversations.list(agent_id=agent_id, archive_status="all")] == [
+        created.id
+    ]

@@ -1,7 +1,8 @@
 """An in-memory ConversationStore and KeyStore behaving like the engines (storage/sqlite.py):
 scoped by organization, soft deletes, versions and if_version, one live default per agent,
-pages in creation order whose cursors survive deletion, keys for named organizations and users
-(matched by name key, shown by the name first written). It can be told to refuse a summary
+pages in creation order (hidden never, archived as archive_status says) whose cursors survive
+deletion, keys for named organizations and users (matched by name key, shown by the name first
+written). It can be told to refuse a summary
 (refused_summary), as a database may refuse a value.
 """
 
@@ -10,6 +11,7 @@ from datetime import datetime
 
 from generated.models import Conversation
 from server_impl.domain.ports import (
+    Changes,
     CursorNotFound,
     KeyListing,
     KeyOwner,
@@ -29,6 +31,7 @@ class Row:
     conversation: Conversation
     version: int = 1
     deleted_at: datetime | None = None
+    hidden: bool = False
 
     def versioned(self) -> Versioned:
         return Versioned(self.conversation, self.version)
@@ -62,32 +65,30 @@ class FakeStore:
         organization_id: str,
         conversation_id: str,
         *,
-        summary: str | None,
-        set_summary: bool,
+        changes: Changes,
         updated_at: datetime,
         updated_by_id: str,
         if_version: Versions | None = None,
     ) -> Versioned | None:
-        self._check(summary if set_summary else None)
+        self._check(_summary(changes))
         row = self._live(organization_id, conversation_id, if_version)
         if row is None:
             return None
-        return _change(row, summary, set_summary, updated_at, updated_by_id)
+        return _change(row, changes, updated_at, updated_by_id)
 
     async def upsert_default(
         self,
         new: NewConversation,
         *,
-        summary: str | None,
-        set_summary: bool,
+        changes: Changes,
         updated_at: datetime,
         updated_by_id: str,
     ) -> Versioned:
-        self._check(summary if set_summary else None)
+        self._check(_summary(changes))
         row = self._default(new.organization_id, new.agent_id) or self._insert(
             replace(new, summary=None), is_default=True
         )
-        return _change(row, summary, set_summary, updated_at, updated_by_id)
+        return _change(row, changes, updated_at, updated_by_id)
 
     async def soft_delete(
         self,
@@ -115,6 +116,8 @@ class FakeStore:
             row.conversation
             for row in rows
             if row.deleted_at is None
+            and not row.hidden
+            and _archive_status_lists(page, row.conversation)
             and page.agent_id in (None, row.conversation.agent_id)
             and _contains(row.conversation.summary, page.summary_search)
         ][: page.limit]
@@ -137,8 +140,14 @@ class FakeStore:
             last_updated_by_id=new.created_by_id,
             summary=new.summary,
             updated_at=new.created_at,
+            description=new.description,
+            model=new.model,
+            context_window_limit=new.context_window_limit,
+            last_message_at=None,
+            archived=False,
+            archived_at=None,
         )
-        self.rows.append(Row(new.organization_id, is_default, conversation))
+        self.rows.append(Row(new.organization_id, is_default, conversation, hidden=new.hidden))
         return self.rows[-1]
 
     def _live_rows(self, org: str) -> list[Row]:
@@ -202,25 +211,37 @@ class Refused(Exception):
     """The store refused to write a value (FakeStore.refused_summary)."""
 
 
-def _change(
-    row: Row, summary: str | None, set_summary: bool, updated_at: datetime, updated_by_id: str
-) -> Versioned:
+def _change(row: Row, changes: Changes, updated_at: datetime, updated_by_id: str) -> Versioned:
     """Updates a live row as the engines' UPDATE does."""
     stored = row.conversation.updated_at
     assert stored is not None, "every stored conversation has one"
-    changes: dict[str, object] = {
+    update: dict[str, object] = {
+        **changes.fields,
         "updated_at": max(updated_at, stored),
         "last_updated_by_id": updated_by_id,
     }
-    if set_summary:
-        changes["summary"] = summary
-    row.conversation = row.conversation.model_copy(update=changes)
+    if changes.archive is not None:
+        archived_at = row.conversation.archived_at or changes.archived_at
+        update["archived_at"] = archived_at if changes.archive else None
+        update["archived"] = changes.archive
+    row.conversation = row.conversation.model_copy(update=update)
     row.version += 1
     return row.versioned()
 
 
 def _versioned(row: Row | None) -> Versioned | None:
     return None if row is None else row.versioned()
+
+
+def _summary(changes: Changes) -> str | None:
+    summary = changes.fields.get("summary")
+    return summary if isinstance(summary, str) else None
+
+
+def _archive_status_lists(page: Page, conversation: Conversation) -> bool:
+    if page.archive_status == "all":
+        return True
+    return conversation.archived == (page.archive_status == "archived")
 
 
 def _contains(summary: str | None, search: str | None) -> bool:

@@ -7,7 +7,7 @@ new ids are conv-1, conv-2, ..., so every time and id below is exact.
 import asyncio
 import itertools
 from collections.abc import Coroutine
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, TypeVar
 
 import pytest
@@ -15,7 +15,7 @@ import pytest
 from generated.models import ConversationCreate, ConversationUpdate
 from server_impl.domain.actor import Actor
 from server_impl.domain.conversations import Conversations
-from server_impl.domain.errors import NotFound, PreconditionFailed
+from server_impl.domain.errors import InvalidValue, NotFound, PreconditionFailed
 from server_impl.domain.versions import IfMatch, Versioned
 from tests.domain.fake_store import FakeStore, Refused
 
@@ -58,6 +58,12 @@ def as_stored(
         "last_updated_by_id": updated_by or created_by,
         "summary": summary,
         "updated_at": at(created if updated is None else updated),
+        "description": None,
+        "model": None,
+        "context_window_limit": None,
+        "last_message_at": None,
+        "archived": False,
+        "archived_at": None,
     }
 
 
@@ -446,6 +452,142 @@ def test_delete_default_with_a_stale_if_version_is_412_and_deletes_nothing(
         run(conversations.delete_default(ALICE, AGENT, frozenset({1})))
     assert run(conversations.retrieve_default(ALICE, AGENT)) == current
     assert run(conversations.delete_default(ALICE, AGENT, frozenset({2}))) == current
+
+
+# the fields of newer SDK releases: each a merge-patch like summary; archive; hidden
+
+NEW_FIELDS: dict[str, tuple[object, object]] = {
+    "description": ("Dates and owners", "Risks"),
+    "model": ("openai/gpt-4o-mini", "together/meta-llama/Llama-3-70b"),
+    "context_window_limit": (8000, 128000),
+    "last_message_at": (START - timedelta(days=1), START + timedelta(days=1)),
+}
+
+
+def field_of(conversations: Conversations, name: str) -> object:
+    return getattr(run(conversations.retrieve(ALICE, "conv-1")).conversation, name)
+
+
+@pytest.mark.parametrize("name", ["description", "model", "context_window_limit"])
+def test_create_stores_each_plain_field(conversations: Conversations, name: str) -> None:
+    value = NEW_FIELDS[name][0]
+    created = run(
+        conversations.create(ALICE, AGENT, ConversationCreate.model_validate({name: value}))
+    )
+    assert created.conversation.model_dump() == {**as_stored(), name: value}
+    assert field_of(conversations, name) == value
+
+
+@pytest.mark.parametrize("name", sorted(NEW_FIELDS))
+def test_update_of_each_field_is_a_merge_patch_left_out_keeps_null_clears_value_sets(
+    conversations: Conversations, name: str
+) -> None:
+    first, second = NEW_FIELDS[name]
+    create(conversations, summary="Plan")
+    set_first = run(
+        conversations.update(ALICE, "conv-1", ConversationUpdate.model_validate({name: first}))
+    )
+    assert set_first.conversation.model_dump() == {
+        **as_stored(updated=1, summary="Plan"),
+        name: first,
+    }
+    kept = run(conversations.update(ALICE, "conv-1", ConversationUpdate(summary="Other")))
+    assert getattr(kept.conversation, name) == first
+    changed = run(
+        conversations.update(ALICE, "conv-1", ConversationUpdate.model_validate({name: second}))
+    )
+    assert getattr(changed.conversation, name) == second
+    assert changed.conversation.summary == "Other"
+    cleared = run(
+        conversations.update(ALICE, "conv-1", ConversationUpdate.model_validate({name: None}))
+    )
+    assert cleared.conversation.model_dump() == as_stored(updated=4, summary="Other")
+    assert field_of(conversations, name) is None
+
+
+def test_update_of_last_message_at_stores_it_in_utc(conversations: Conversations) -> None:
+    create(conversations)
+    given = datetime(2026, 3, 1, 12, 0, tzinfo=timezone(timedelta(hours=2)))
+    run(conversations.update(ALICE, "conv-1", ConversationUpdate(last_message_at=given)))
+    stored = field_of(conversations, "last_message_at")
+    assert stored == given and isinstance(stored, datetime) and stored.tzinfo == UTC
+
+
+def test_a_last_message_at_outside_utcs_years_is_invalid_naming_it_and_changes_nothing(
+    conversations: Conversations, store: FakeStore
+) -> None:
+    create(conversations)
+    early = datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=1)))
+    with pytest.raises(InvalidValue) as invalid:
+        run(conversations.update(ALICE, "conv-1", ConversationUpdate(last_message_at=early)))
+    assert invalid.value.name == "body.last_message_at"
+    assert store.rows[0].version == 1
+
+
+def test_update_default_sets_the_new_fields_of_a_default_it_makes(
+    conversations: Conversations,
+) -> None:
+    patch = ConversationUpdate(description="d", model="openai/gpt-4o", archived=True)
+    made = run(conversations.update_default(ALICE, AGENT, patch)).conversation
+    assert (made.description, made.model, made.archived, made.archived_at) == (
+        "d", "openai/gpt-4o", True, at(1)
+    )  # fmt: skip
+
+
+def test_archiving_sets_archived_at_from_clock_and_archiving_again_keeps_it(
+    conversations: Conversations,
+) -> None:
+    create(conversations)
+    archived = run(conversations.update(ALICE, "conv-1", ConversationUpdate(archived=True)))
+    assert (archived.conversation.archived, archived.conversation.archived_at) == (True, at(1))
+    again = run(conversations.update(BOB, "conv-1", ConversationUpdate(archived=True)))
+    assert (again.conversation.archived, again.conversation.archived_at) == (True, at(1))
+    assert again.version == 3
+    untouched = run(conversations.update(BOB, "conv-1", ConversationUpdate(summary="s")))
+    assert (untouched.conversation.archived, untouched.conversation.archived_at) == (True, at(1))
+
+
+@pytest.mark.parametrize("unarchive", [False, None])
+def test_unarchiving_with_false_or_null_clears_archived_and_archived_at(
+    conversations: Conversations, unarchive: bool | None
+) -> None:
+    create(conversations)
+    run(conversations.update(ALICE, "conv-1", ConversationUpdate(archived=True)))
+    patch = ConversationUpdate(archived=unarchive)
+    unarchived = run(conversations.update(ALICE, "conv-1", patch)).conversation
+    assert unarchived.model_dump() == as_stored(updated=2)
+    rearchived = run(conversations.update(ALICE, "conv-1", ConversationUpdate(archived=True)))
+    assert rearchived.conversation.archived_at == at(3), "a new archive, a new time"
+
+
+def test_list_archive_status_picks_unarchived_by_default_archived_or_all(
+    conversations: Conversations,
+) -> None:
+    for _ in range(3):
+        create(conversations)
+    run(conversations.update(ALICE, "conv-2", ConversationUpdate(archived=True)))
+    assert ids(conversations) == ["conv-3", "conv-1"]
+    assert ids(conversations, archive_status="unarchived") == ["conv-3", "conv-1"]
+    assert ids(conversations, archive_status="archived") == ["conv-2"]
+    assert ids(conversations, archive_status="all") == ["conv-3", "conv-2", "conv-1"]
+    assert ids(conversations, archive_status="all", order="asc", after="conv-1") == [
+        "conv-2", "conv-3"
+    ]  # fmt: skip
+
+
+def test_hidden_conversations_are_never_listed_but_retrieve_update_and_delete_work(
+    conversations: Conversations,
+) -> None:
+    create(conversations, hidden=True)
+    create(conversations)
+    for status in ("unarchived", "archived", "all"):
+        assert "conv-1" not in ids(conversations, archive_status=status), status
+    run(conversations.update(ALICE, "conv-1", ConversationUpdate(archived=True)))
+    assert ids(conversations, archive_status="archived") == []
+    assert ids(conversations, archive_status="all") == ["conv-2"]
+    assert run(conversations.retrieve(ALICE, "conv-1")).conversation.archived
+    assert ids(conversations, after="conv-1", order="asc") == ["conv-2"], "still a cursor"
+    assert run(conversations.delete(ALICE, "conv-1")).conversation.id == "conv-1"
 
 
 # list

@@ -3,12 +3,21 @@ updates with versions, defaults, cursors, keys."""
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from server_impl.domain.keys import parse_name
-from server_impl.domain.ports import CursorNotFound, NewConversation, Page, Store
+from server_impl.domain.ports import (
+    ArchiveStatus,
+    Changes,
+    CursorNotFound,
+    NewConversation,
+    Order,
+    Page,
+    Store,
+)
 from server_impl.domain.versions import Versioned
 from server_impl.storage import store_for
 from tests.support import refuse_summary, run_async
@@ -47,6 +56,10 @@ def run(fresh_url: str) -> Callable[[Scenario], None]:
     return run_scenario
 
 
+def summary_is(summary: str) -> Changes:
+    return Changes({"summary": summary})
+
+
 def new(number: int, *, org: str = ORG, summary: str | None = None) -> NewConversation:
     return NewConversation(
         id=f"conv-00000000-0000-4000-8000-{number:012d}",
@@ -77,7 +90,7 @@ def test_another_organization_sees_nothing(run: Callable[[Scenario], None]) -> N
         cid = inserted.conversation.id
         assert await store.get(OTHER_ORG, cid) is None
         changed = await store.update(
-            OTHER_ORG, cid, summary="x", set_summary=True, updated_at=T0, updated_by_id=USER
+            OTHER_ORG, cid, changes=summary_is("x"), updated_at=T0, updated_by_id=USER
         )
         assert changed is None
         assert await store.soft_delete(OTHER_ORG, cid, T0) is None
@@ -99,8 +112,8 @@ def test_update_sets_clears_or_keeps_the_summary_and_bumps_the_version(
 
         async def update(summary: str | None, set_summary: bool) -> str | None:
             updated = await store.update(
-                ORG, cid, summary=summary, set_summary=set_summary, updated_at=later,
-                updated_by_id="user-x",
+                ORG, cid, changes=Changes({"summary": summary} if set_summary else {}),
+                updated_at=later, updated_by_id="user-x",
             )  # fmt: skip
             assert updated is not None
             assert updated.conversation.updated_at == later
@@ -128,7 +141,7 @@ def test_an_update_stamped_earlier_than_the_stored_time_keeps_the_stored_time(
 
         async def update(moment: datetime) -> tuple[int, datetime | None]:
             updated = await store.update(
-                ORG, cid, summary=None, set_summary=False, updated_at=moment, updated_by_id=USER
+                ORG, cid, changes=Changes(), updated_at=moment, updated_by_id=USER
             )
             assert updated is not None
             return updated.version, updated.conversation.updated_at
@@ -150,7 +163,7 @@ def test_a_version_condition_guards_update_and_delete(run: Callable[[Scenario], 
 
         async def update(versions: frozenset[int]) -> int | None:
             updated = await store.update(
-                ORG, cid, summary="b", set_summary=True, updated_at=T0, updated_by_id=USER,
+                ORG, cid, changes=summary_is("b"), updated_at=T0, updated_by_id=USER,
                 if_version=versions,
             )  # fmt: skip
             return None if updated is None else updated.version
@@ -205,7 +218,8 @@ def test_upsert_default_makes_the_default_already_updated_or_updates_the_live_on
     async def scenario(store: Store) -> None:
         async def upsert(number: int, summary: str | None = None, org: str = ORG) -> Versioned:
             return await store.upsert_default(
-                new(number, org=org), summary=summary, set_summary=summary is not None,
+                new(number, org=org),
+                changes=Changes({} if summary is None else {"summary": summary}),
                 updated_at=later, updated_by_id="user-x",
             )  # fmt: skip
 
@@ -247,7 +261,7 @@ def test_an_upsert_of_the_default_the_database_refuses_makes_none(
     async def scenario(store: Store) -> None:
         async def upsert(number: int, summary: str) -> Versioned:
             return await store.upsert_default(
-                new(number), summary=summary, set_summary=True, updated_at=T0,
+                new(number), changes=summary_is(summary), updated_at=T0,
                 updated_by_id=USER,
             )  # fmt: skip
 
@@ -426,5 +440,159 @@ def test_a_key_that_fails_to_be_stored_leaves_no_organization_or_user_behind(
         # Made by this call, with its ids: the failed call left no organization or user behind.
         assert owner is not None
         assert (owner.organization_id, owner.user_id) == ("org-globex-k2", "user-globex-k2")
+
+    run(scenario)
+
+
+# The fields of newer SDK releases (migration 0004).
+
+LATER = T0 + timedelta(days=1)
+PLAIN_VALUES: dict[str, tuple[object, object]] = {
+    "summary": ("a", "b"),
+    "description": ("d" * 10_000, "é ✓ 🙂"),
+    "model": ("openai/gpt-4o-mini", "together/meta-llama/Llama-3-70b"),
+    "context_window_limit": (1, 100_000_000),
+    "last_message_at": (T0 - timedelta(microseconds=1), datetime(9999, 12, 31, tzinfo=UTC)),
+}
+
+
+def test_insert_stores_the_new_fields_and_answers_every_one(
+    run: Callable[[Scenario], None],
+) -> None:
+    async def scenario(store: Store) -> None:
+        plain = await store.insert(new(1))
+        assert plain.conversation.model_dump(include=set(NEW_FIELD_NAMES)) == dict.fromkeys(
+            NEW_FIELD_NAMES
+        ) | {"archived": False}
+        full = replace(
+            new(2), description="d", model="openai/gpt-4o", context_window_limit=8000, hidden=True
+        )
+        inserted = await store.insert(full)
+        assert await store.get(ORG, full.id) == inserted
+        got = inserted.conversation
+        assert (got.description, got.model, got.context_window_limit) == (
+            "d", "openai/gpt-4o", 8000
+        )  # fmt: skip
+
+    run(scenario)
+
+
+NEW_FIELD_NAMES = (
+    "description", "model", "context_window_limit", "last_message_at", "archived", "archived_at"
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(PLAIN_VALUES))
+def test_update_of_each_plain_field_keeps_sets_or_clears_it_alone(
+    run: Callable[[Scenario], None], name: str
+) -> None:
+    async def scenario(store: Store) -> None:
+        cid = (await store.insert(new(1))).conversation.id
+        first, second = PLAIN_VALUES[name]
+
+        async def update(changes: Changes) -> object:
+            updated = await store.update(
+                ORG, cid, changes=changes, updated_at=LATER, updated_by_id=USER
+            )
+            assert updated is not None and updated == await store.get(ORG, cid)
+            others = set(PLAIN_VALUES) - {name}
+            assert all(getattr(updated.conversation, other) is None for other in others)
+            return getattr(updated.conversation, name)
+
+        assert await update(Changes({name: first})) == first
+        assert await update(Changes()) == first
+        assert await update(Changes({name: second})) == second
+        assert await update(Changes({name: None})) is None
+        assert await update(Changes()) is None
+
+    run(scenario)
+
+
+def test_archive_keeps_the_first_archived_at_and_unarchive_clears_it(
+    run: Callable[[Scenario], None],
+) -> None:
+    async def scenario(store: Store) -> None:
+        cid = (await store.insert(new(1))).conversation.id
+
+        async def update(archive: bool | None, at: datetime) -> tuple[bool, datetime | None]:
+            changes = Changes(archive=archive, archived_at=at if archive else None)
+            updated = await store.update(
+                ORG, cid, changes=changes, updated_at=at, updated_by_id=USER
+            )
+            assert updated is not None
+            return updated.conversation.archived, updated.conversation.archived_at
+
+        assert await update(None, T0) == (False, None)
+        assert await update(True, T0) == (True, T0)
+        assert await update(True, LATER) == (True, T0)
+        assert await update(None, LATER) == (True, T0)
+        assert await update(False, LATER) == (False, None)
+        assert await update(True, LATER) == (True, LATER)
+
+    run(scenario)
+
+
+def test_upsert_default_makes_a_default_with_the_changes_or_changes_the_live_one(
+    run: Callable[[Scenario], None],
+) -> None:
+    async def scenario(store: Store) -> None:
+        changes = Changes(
+            {"model": "openai/gpt-4o", "last_message_at": T0, "context_window_limit": 7},
+            archive=True,
+            archived_at=T0,
+        )
+        made = await store.upsert_default(
+            new(1), changes=changes, updated_at=T0, updated_by_id=USER
+        )
+        got = made.conversation
+        assert (got.model, got.last_message_at, got.context_window_limit) == (
+            "openai/gpt-4o", T0, 7
+        )  # fmt: skip
+        assert (got.archived, got.archived_at, got.summary, made.version) == (True, T0, None, 2)
+        again = await store.upsert_default(
+            new(2), changes=Changes({"model": None}, archive=False), updated_at=LATER,
+            updated_by_id=USER,
+        )  # fmt: skip
+        got = again.conversation
+        assert (got.id, got.model, got.context_window_limit) == (new(1).id, None, 7)
+        assert (got.archived, got.archived_at, again.version) == (False, None, 3)
+
+    run(scenario)
+
+
+def test_list_by_archive_status_never_lists_hidden_and_pages_exactly(
+    run: Callable[[Scenario], None],
+) -> None:
+    async def scenario(store: Store) -> None:
+        # 1..8: the even ones archived, 3 and 4 hidden.
+        for number in range(1, 9):
+            await store.insert(replace(new(number), hidden=number in (3, 4)))
+            if number % 2 == 0:
+                archive = Changes(archive=True, archived_at=T0)
+                await store.update(
+                    ORG, new(number).id, changes=archive, updated_at=T0, updated_by_id=USER
+                )
+
+        async def listed(status: ArchiveStatus, order: Order = "desc") -> list[int]:
+            numbers: list[int] = []
+            after = None
+            while True:
+                page = Page(
+                    organization_id=ORG, limit=2, order=order, after=after,
+                    archive_status=status,
+                )  # fmt: skip
+                found = await store.list_page(page)
+                if not found:
+                    return numbers
+                numbers += [int(c.id[-12:]) for c in found]
+                after = found[-1].id
+
+        assert await listed("unarchived") == [7, 5, 1]
+        assert await listed("archived") == [8, 6, 2]
+        assert await listed("all") == [8, 7, 6, 5, 2, 1]
+        assert await listed("all", "asc") == [1, 2, 5, 6, 7, 8]
+        hidden_cursor = Page(organization_id=ORG, limit=9, order="asc", after=new(3).id)
+        assert [c.id for c in await store.list_page(hidden_cursor)] == [new(5).id, new(7).id]
+        assert (await store.get(ORG, new(4).id)) is not None
 
     run(scenario)

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from server_impl.domain import keys
 from server_impl.domain.actor import Actor
+from server_impl.domain.ports import Page
 from server_impl.storage import migrate, store_for
 from server_impl.storage.urls import DatabaseUrl
 from tests.support import run_async
@@ -142,6 +143,47 @@ def test_upgrading_to_name_keys_keeps_every_key_and_gives_each_name_to_its_oldes
             # New keys for these names act in the oldest organization, as its oldest user.
             minted = await keys.mint(store, organization="acme", user="Alice")
             assert await keys.actor_for(store, minted.key) == Actor("user-1", "org-1")
+        finally:
+            await store.close()
+
+    run_async(use())
+
+
+def test_upgrading_to_the_new_fields_keeps_conversations_intact_with_the_new_fields_unset(
+    empty_database: str,
+) -> None:
+    migrate.upgrade(empty_database, "0003")
+    execute(empty_database, INSERT_0001)
+    execute(
+        empty_database,
+        sa.text("UPDATE conversations SET version = 3 WHERE id = 'conv-1'"),
+    )
+    second = INSERT_0001.text.replace("conv-1", "conv-2").replace("'kept'", "NULL")
+    execute(empty_database, sa.text(second))
+    migrate.upgrade(empty_database)
+    assert migrate.current_revision(empty_database) == "0004"
+
+    async def use() -> None:
+        store = store_for(empty_database)
+        await store.open()
+        try:
+            kept = await store.get("org-1", "conv-1")
+            assert kept is not None and kept.version == 3
+            got = kept.conversation
+            assert (got.id, got.agent_id, got.summary, got.created_by_id) == (
+                "conv-1", "agent-1", "kept", "user-1"
+            )  # fmt: skip
+            assert (got.in_context_message_ids, got.isolated_block_ids) == ([], [])
+            assert got.model_dump(
+                include={"description", "model", "context_window_limit", "last_message_at",
+                         "archived", "archived_at"}
+            ) == {
+                "description": None, "model": None, "context_window_limit": None,
+                "last_message_at": None, "archived": False, "archived_at": None,
+            }  # fmt: skip
+            # Neither hidden nor archived: both are listed as before.
+            listed = await store.list_page(Page(organization_id="org-1", limit=10, order="asc"))
+            assert [c.id for c in listed] == ["conv-1", "conv-2"]
         finally:
             await store.close()
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from server_impl.domain.errors import StorageUnavailable
-from server_impl.domain.ports import NewConversation
+from server_impl.domain.ports import Changes, NewConversation
 from server_impl.storage.sqlite import SqliteStore
 from tests.support import new_sqlite_database, run_async
 
@@ -39,7 +39,7 @@ def test_a_write_that_waits_past_the_busy_timeout_is_unavailable_and_changes_not
             other.execute("BEGIN IMMEDIATE")
             with pytest.raises(StorageUnavailable) as unavailable:
                 await store.update(
-                    "org-1", NEW.id, summary="lost", set_summary=True, updated_at=T0,
+                    "org-1", NEW.id, changes=Changes({"summary": "lost"}), updated_at=T0,
                     updated_by_id="user-2",
                 )  # fmt: skip
             assert unavailable.value.reason == "database is locked"

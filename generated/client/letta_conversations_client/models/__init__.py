@@ -6,6 +6,7 @@ from .conversation_update import ConversationUpdate
 from .health import Health
 from .health_status import HealthStatus
 from .invalid_param import InvalidParam
+from .list_conversations_archive_status import ListConversationsArchiveStatus
 from .list_conversations_order import ListConversationsOrder
 from .problem import Problem
 
@@ -16,6 +17,7 @@ __all__ = (
     "Health",
     "HealthStatus",
     "InvalidParam",
+    "ListConversationsArchiveStatus",
     "ListConversationsOrder",
     "Problem",
 )

@@ -19,15 +19,39 @@ class Conversation:
             conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b.
         agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
             agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
+        archived (bool): Whether the conversation is archived. Set by `archived` in an update; the server
+            always answers `true` or `false`.
+             Example: False.
+        archived_at (datetime.datetime | None): When the conversation was archived (UTC, RFC 3339), null while it is
+            not. Set by the
+            server: the first `archived: true` sets it, later ones keep it, `archived: false`
+            (or `null`) clears it.
+        context_window_limit (int | None): The context window limit for this conversation, in tokens (overrides the
+            agent's
+            context window): a positive integer, at most 100,000,000.
+             Example: 128000.
         created_at (datetime.datetime | None): The timestamp when the object was created (UTC, RFC 3339). Example:
             2026-11-29T10:20:30.123456Z.
         created_by_id (None | str): The id of the user that made this object. Example:
             user-00000000-0000-4000-8000-000000000000.
+        description (None | str): A description of the conversation, used for search and bootstrap context: at most
+            10,000 characters, none of them U+0000 (NUL).
+             Example: Dates, owners and risks of the spring release.
         in_context_message_ids (list[str] | None): The IDs of in-context messages for the conversation. Example: [].
         isolated_block_ids (list[str] | None): IDs of blocks that are isolated (specific to this conversation,
             overriding agent defaults). Example: [].
+        last_message_at (datetime.datetime | None): When the most recent message request was sent to this conversation
+            (UTC, RFC 3339),
+            as last set by an update; null until then.
+             Example: 2026-11-29T10:21:00.654321Z.
         last_updated_by_id (None | str): The id of the user that last updated this object. Example:
             user-00000000-0000-4000-8000-000000000000.
+        model (None | str): The model handle for this conversation (overrides the agent's model), in the form
+            `provider/model-name`: a provider of ASCII letters, digits, `.`, `_` and `-` starting
+            with a letter or digit, a `/`, then a model name of at least one character with no
+            space or ASCII control character (it may contain `/` itself, as in
+            `together/meta-llama/Llama-3-70b`); at most 256 characters in all.
+             Example: openai/gpt-4o-mini.
         summary (None | str): A summary of the conversation, at most 10,000 characters, none of them U+0000 (NUL).
              Example: Planning the spring release.
         updated_at (datetime.datetime | None): The timestamp when the object was last updated (UTC, RFC 3339). It never
@@ -37,11 +61,17 @@ class Conversation:
 
     id: str
     agent_id: str
+    archived: bool
+    archived_at: datetime.datetime | None
+    context_window_limit: int | None
     created_at: datetime.datetime | None
     created_by_id: None | str
+    description: None | str
     in_context_message_ids: list[str] | None
     isolated_block_ids: list[str] | None
+    last_message_at: datetime.datetime | None
     last_updated_by_id: None | str
+    model: None | str
     summary: None | str
     updated_at: datetime.datetime | None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -51,6 +81,17 @@ class Conversation:
 
         agent_id = self.agent_id
 
+        archived = self.archived
+
+        archived_at: None | str
+        if isinstance(self.archived_at, datetime.datetime):
+            archived_at = self.archived_at.isoformat()
+        else:
+            archived_at = self.archived_at
+
+        context_window_limit: int | None
+        context_window_limit = self.context_window_limit
+
         created_at: None | str
         if isinstance(self.created_at, datetime.datetime):
             created_at = self.created_at.isoformat()
@@ -59,6 +100,9 @@ class Conversation:
 
         created_by_id: None | str
         created_by_id = self.created_by_id
+
+        description: None | str
+        description = self.description
 
         in_context_message_ids: list[str] | None
         if isinstance(self.in_context_message_ids, list):
@@ -74,8 +118,17 @@ class Conversation:
         else:
             isolated_block_ids = self.isolated_block_ids
 
+        last_message_at: None | str
+        if isinstance(self.last_message_at, datetime.datetime):
+            last_message_at = self.last_message_at.isoformat()
+        else:
+            last_message_at = self.last_message_at
+
         last_updated_by_id: None | str
         last_updated_by_id = self.last_updated_by_id
+
+        model: None | str
+        model = self.model
 
         summary: None | str
         summary = self.summary
@@ -92,11 +145,17 @@ class Conversation:
             {
                 "id": id,
                 "agent_id": agent_id,
+                "archived": archived,
+                "archived_at": archived_at,
+                "context_window_limit": context_window_limit,
                 "created_at": created_at,
                 "created_by_id": created_by_id,
+                "description": description,
                 "in_context_message_ids": in_context_message_ids,
                 "isolated_block_ids": isolated_block_ids,
+                "last_message_at": last_message_at,
                 "last_updated_by_id": last_updated_by_id,
+                "model": model,
                 "summary": summary,
                 "updated_at": updated_at,
             }
@@ -110,6 +169,30 @@ class Conversation:
         id = d.pop("id")
 
         agent_id = d.pop("agent_id")
+
+        archived = d.pop("archived")
+
+        def _parse_archived_at(data: object) -> datetime.datetime | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                archived_at_type_0 = datetime.datetime.fromisoformat(data)
+
+                return archived_at_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None, data)
+
+        archived_at = _parse_archived_at(d.pop("archived_at"))
+
+        def _parse_context_window_limit(data: object) -> int | None:
+            if data is None:
+                return data
+            return cast(int | None, data)
+
+        context_window_limit = _parse_context_window_limit(d.pop("context_window_limit"))
 
         def _parse_created_at(data: object) -> datetime.datetime | None:
             if data is None:
@@ -132,6 +215,13 @@ class Conversation:
             return cast(None | str, data)
 
         created_by_id = _parse_created_by_id(d.pop("created_by_id"))
+
+        def _parse_description(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        description = _parse_description(d.pop("description"))
 
         def _parse_in_context_message_ids(data: object) -> list[str] | None:
             if data is None:
@@ -163,12 +253,34 @@ class Conversation:
 
         isolated_block_ids = _parse_isolated_block_ids(d.pop("isolated_block_ids"))
 
+        def _parse_last_message_at(data: object) -> datetime.datetime | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                last_message_at_type_0 = datetime.datetime.fromisoformat(data)
+
+                return last_message_at_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None, data)
+
+        last_message_at = _parse_last_message_at(d.pop("last_message_at"))
+
         def _parse_last_updated_by_id(data: object) -> None | str:
             if data is None:
                 return data
             return cast(None | str, data)
 
         last_updated_by_id = _parse_last_updated_by_id(d.pop("last_updated_by_id"))
+
+        def _parse_model(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        model = _parse_model(d.pop("model"))
 
         def _parse_summary(data: object) -> None | str:
             if data is None:
@@ -195,11 +307,17 @@ class Conversation:
         conversation = cls(
             id=id,
             agent_id=agent_id,
+            archived=archived,
+            archived_at=archived_at,
+            context_window_limit=context_window_limit,
             created_at=created_at,
             created_by_id=created_by_id,
+            description=description,
             in_context_message_ids=in_context_message_ids,
             isolated_block_ids=isolated_block_ids,
+            last_message_at=last_message_at,
             last_updated_by_id=last_updated_by_id,
+            model=model,
             summary=summary,
             updated_at=updated_at,
         )

@@ -19,9 +19,31 @@ class ConversationCreate:
         summary (None | str | Unset): A summary of the conversation, at most 10,000 characters, none of them U+0000
             (NUL).
              Example: Planning the spring release.
+        description (None | str | Unset): A description of the conversation, used for search and bootstrap context: at
+            most
+            10,000 characters, none of them U+0000 (NUL).
+             Example: Dates, owners and risks of the spring release.
+        model (None | str | Unset): The model handle for this conversation (overrides the agent's model), in the form
+            `provider/model-name`: a provider of ASCII letters, digits, `.`, `_` and `-` starting
+            with a letter or digit, a `/`, then a model name of at least one character with no
+            space or ASCII control character (it may contain `/` itself, as in
+            `together/meta-llama/Llama-3-70b`); at most 256 characters in all.
+             Example: openai/gpt-4o-mini.
+        context_window_limit (int | None | Unset): The context window limit for this conversation, in tokens (overrides
+            the agent's
+            context window): a positive integer, at most 100,000,000.
+             Example: 128000.
+        hidden (bool | Unset): A hidden conversation is never listed, under any `archive_status`; retrieve,
+            update and delete work on it by id. Set at creation only, and not answered (as
+            upstream's `Conversation`, which has no such field).
+             Default: False.
     """
 
     summary: None | str | Unset = UNSET
+    description: None | str | Unset = UNSET
+    model: None | str | Unset = UNSET
+    context_window_limit: int | None | Unset = UNSET
+    hidden: bool | Unset = False
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -31,11 +53,39 @@ class ConversationCreate:
         else:
             summary = self.summary
 
+        description: None | str | Unset
+        if isinstance(self.description, Unset):
+            description = UNSET
+        else:
+            description = self.description
+
+        model: None | str | Unset
+        if isinstance(self.model, Unset):
+            model = UNSET
+        else:
+            model = self.model
+
+        context_window_limit: int | None | Unset
+        if isinstance(self.context_window_limit, Unset):
+            context_window_limit = UNSET
+        else:
+            context_window_limit = self.context_window_limit
+
+        hidden = self.hidden
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
         if summary is not UNSET:
             field_dict["summary"] = summary
+        if description is not UNSET:
+            field_dict["description"] = description
+        if model is not UNSET:
+            field_dict["model"] = model
+        if context_window_limit is not UNSET:
+            field_dict["context_window_limit"] = context_window_limit
+        if hidden is not UNSET:
+            field_dict["hidden"] = hidden
 
         return field_dict
 
@@ -52,8 +102,41 @@ class ConversationCreate:
 
         summary = _parse_summary(d.pop("summary", UNSET))
 
+        def _parse_description(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        description = _parse_description(d.pop("description", UNSET))
+
+        def _parse_model(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        model = _parse_model(d.pop("model", UNSET))
+
+        def _parse_context_window_limit(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        context_window_limit = _parse_context_window_limit(d.pop("context_window_limit", UNSET))
+
+        hidden = d.pop("hidden", UNSET)
+
         conversation_create = cls(
             summary=summary,
+            description=description,
+            model=model,
+            context_window_limit=context_window_limit,
+            hidden=hidden,
         )
 
         conversation_create.additional_properties = d

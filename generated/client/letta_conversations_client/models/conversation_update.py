@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
 from typing import Any, TypeVar, cast
 
@@ -14,15 +15,43 @@ T = TypeVar("T", bound="ConversationUpdate")
 @_attrs_define
 class ConversationUpdate:
     """A JSON merge-patch of a conversation: a field left out is unchanged, `null` clears it.
-    Fields this server does not know are ignored.
+    Fields this server does not know are ignored (`hidden` and `archived_at` included).
 
         Attributes:
             summary (None | str | Unset): A summary of the conversation, at most 10,000 characters, none of them U+0000
                 (NUL).
                  Example: Planning the spring release.
+            description (None | str | Unset): A description of the conversation, used for search and bootstrap context: at
+                most
+                10,000 characters, none of them U+0000 (NUL).
+                 Example: Dates, owners and risks of the spring release.
+            model (None | str | Unset): The model handle for this conversation (overrides the agent's model), in the form
+                `provider/model-name`: a provider of ASCII letters, digits, `.`, `_` and `-` starting
+                with a letter or digit, a `/`, then a model name of at least one character with no
+                space or ASCII control character (it may contain `/` itself, as in
+                `together/meta-llama/Llama-3-70b`); at most 256 characters in all.
+                 Example: openai/gpt-4o-mini.
+            context_window_limit (int | None | Unset): The context window limit for this conversation, in tokens (overrides
+                the agent's
+                context window): a positive integer, at most 100,000,000.
+                 Example: 128000.
+            last_message_at (datetime.datetime | None | Unset): When the most recent message request was sent to this
+                conversation: RFC 3339 with an
+                offset, in years 0002 to 9998; stored and answered in UTC. Set as given by an update;
+                this server sends no messages, so it never sets it itself.
+                 Example: 2026-11-29T10:21:00.654321Z.
+            archived (bool | None | Unset): `true` archives the conversation: `archived_at` becomes now, or stays as it was
+                if
+                it is archived already. `false` unarchives it, clearing `archived_at`; `null`, which
+                clears as in every merge-patch, does the same.
     """
 
     summary: None | str | Unset = UNSET
+    description: None | str | Unset = UNSET
+    model: None | str | Unset = UNSET
+    context_window_limit: int | None | Unset = UNSET
+    last_message_at: datetime.datetime | None | Unset = UNSET
+    archived: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -32,11 +61,53 @@ class ConversationUpdate:
         else:
             summary = self.summary
 
+        description: None | str | Unset
+        if isinstance(self.description, Unset):
+            description = UNSET
+        else:
+            description = self.description
+
+        model: None | str | Unset
+        if isinstance(self.model, Unset):
+            model = UNSET
+        else:
+            model = self.model
+
+        context_window_limit: int | None | Unset
+        if isinstance(self.context_window_limit, Unset):
+            context_window_limit = UNSET
+        else:
+            context_window_limit = self.context_window_limit
+
+        last_message_at: None | str | Unset
+        if isinstance(self.last_message_at, Unset):
+            last_message_at = UNSET
+        elif isinstance(self.last_message_at, datetime.datetime):
+            last_message_at = self.last_message_at.isoformat()
+        else:
+            last_message_at = self.last_message_at
+
+        archived: bool | None | Unset
+        if isinstance(self.archived, Unset):
+            archived = UNSET
+        else:
+            archived = self.archived
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
         if summary is not UNSET:
             field_dict["summary"] = summary
+        if description is not UNSET:
+            field_dict["description"] = description
+        if model is not UNSET:
+            field_dict["model"] = model
+        if context_window_limit is not UNSET:
+            field_dict["context_window_limit"] = context_window_limit
+        if last_message_at is not UNSET:
+            field_dict["last_message_at"] = last_message_at
+        if archived is not UNSET:
+            field_dict["archived"] = archived
 
         return field_dict
 
@@ -53,8 +124,66 @@ class ConversationUpdate:
 
         summary = _parse_summary(d.pop("summary", UNSET))
 
+        def _parse_description(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        description = _parse_description(d.pop("description", UNSET))
+
+        def _parse_model(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        model = _parse_model(d.pop("model", UNSET))
+
+        def _parse_context_window_limit(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        context_window_limit = _parse_context_window_limit(d.pop("context_window_limit", UNSET))
+
+        def _parse_last_message_at(data: object) -> datetime.datetime | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                componentsschemas_last_message_at_type_0 = datetime.datetime.fromisoformat(data)
+
+                return componentsschemas_last_message_at_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None | Unset, data)
+
+        last_message_at = _parse_last_message_at(d.pop("last_message_at", UNSET))
+
+        def _parse_archived(data: object) -> bool | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(bool | None | Unset, data)
+
+        archived = _parse_archived(d.pop("archived", UNSET))
+
         conversation_update = cls(
             summary=summary,
+            description=description,
+            model=model,
+            context_window_limit=context_window_limit,
+            last_message_at=last_message_at,
+            archived=archived,
         )
 
         conversation_update.additional_properties = d

@@ -6,6 +6,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.conversation import Conversation
+from ...models.list_conversations_archive_status import ListConversationsArchiveStatus
 from ...models.list_conversations_order import ListConversationsOrder
 from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
@@ -18,6 +19,7 @@ def _get_kwargs(
     after: str | Unset = UNSET,
     summary_search: str | Unset = UNSET,
     order: ListConversationsOrder | Unset = ListConversationsOrder.DESC,
+    archive_status: ListConversationsArchiveStatus | Unset = ListConversationsArchiveStatus.UNARCHIVED,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
@@ -35,6 +37,12 @@ def _get_kwargs(
         json_order = order.value
 
     params["order"] = json_order
+
+    json_archive_status: str | Unset = UNSET
+    if not isinstance(archive_status, Unset):
+        json_archive_status = archive_status.value
+
+    params["archive_status"] = json_archive_status
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -115,6 +123,7 @@ def sync_detailed(
     after: str | Unset = UNSET,
     summary_search: str | Unset = UNSET,
     order: ListConversationsOrder | Unset = ListConversationsOrder.DESC,
+    archive_status: ListConversationsArchiveStatus | Unset = ListConversationsArchiveStatus.UNARCHIVED,
 ) -> Response[Problem | list[Conversation]]:
     """List conversations
 
@@ -122,7 +131,9 @@ def sync_detailed(
     pagination: pass the `id` of the last conversation of a page as `after` to get the next
     one. A page never repeats or skips a conversation because others were created or
     deleted meanwhile, and a deleted conversation still works as a cursor. Deleted
-    conversations are never listed.
+    conversations are never listed, nor are hidden ones (`hidden` at creation), under any
+    `archive_status`; `archive_status` picks unarchived (the default), archived or all
+    conversations.
 
     Args:
         agent_id (str | Unset): An agent id, `agent-` followed by a lowercase UUID4. Example:
@@ -132,6 +143,8 @@ def sync_detailed(
             conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b.
         summary_search (str | Unset):
         order (ListConversationsOrder | Unset):  Default: ListConversationsOrder.DESC.
+        archive_status (ListConversationsArchiveStatus | Unset):  Default:
+            ListConversationsArchiveStatus.UNARCHIVED.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -147,6 +160,7 @@ def sync_detailed(
         after=after,
         summary_search=summary_search,
         order=order,
+        archive_status=archive_status,
     )
 
     response = client.get_httpx_client().request(
@@ -164,6 +178,7 @@ def sync(
     after: str | Unset = UNSET,
     summary_search: str | Unset = UNSET,
     order: ListConversationsOrder | Unset = ListConversationsOrder.DESC,
+    archive_status: ListConversationsArchiveStatus | Unset = ListConversationsArchiveStatus.UNARCHIVED,
 ) -> Problem | list[Conversation] | None:
     """List conversations
 
@@ -171,7 +186,9 @@ def sync(
     pagination: pass the `id` of the last conversation of a page as `after` to get the next
     one. A page never repeats or skips a conversation because others were created or
     deleted meanwhile, and a deleted conversation still works as a cursor. Deleted
-    conversations are never listed.
+    conversations are never listed, nor are hidden ones (`hidden` at creation), under any
+    `archive_status`; `archive_status` picks unarchived (the default), archived or all
+    conversations.
 
     Args:
         agent_id (str | Unset): An agent id, `agent-` followed by a lowercase UUID4. Example:
@@ -181,6 +198,8 @@ def sync(
             conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b.
         summary_search (str | Unset):
         order (ListConversationsOrder | Unset):  Default: ListConversationsOrder.DESC.
+        archive_status (ListConversationsArchiveStatus | Unset):  Default:
+            ListConversationsArchiveStatus.UNARCHIVED.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -197,6 +216,7 @@ def sync(
         after=after,
         summary_search=summary_search,
         order=order,
+        archive_status=archive_status,
     ).parsed
 
 
@@ -208,6 +228,7 @@ async def asyncio_detailed(
     after: str | Unset = UNSET,
     summary_search: str | Unset = UNSET,
     order: ListConversationsOrder | Unset = ListConversationsOrder.DESC,
+    archive_status: ListConversationsArchiveStatus | Unset = ListConversationsArchiveStatus.UNARCHIVED,
 ) -> Response[Problem | list[Conversation]]:
     """List conversations
 
@@ -215,7 +236,9 @@ async def asyncio_detailed(
     pagination: pass the `id` of the last conversation of a page as `after` to get the next
     one. A page never repeats or skips a conversation because others were created or
     deleted meanwhile, and a deleted conversation still works as a cursor. Deleted
-    conversations are never listed.
+    conversations are never listed, nor are hidden ones (`hidden` at creation), under any
+    `archive_status`; `archive_status` picks unarchived (the default), archived or all
+    conversations.
 
     Args:
         agent_id (str | Unset): An agent id, `agent-` followed by a lowercase UUID4. Example:
@@ -225,6 +248,8 @@ async def asyncio_detailed(
             conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b.
         summary_search (str | Unset):
         order (ListConversationsOrder | Unset):  Default: ListConversationsOrder.DESC.
+        archive_status (ListConversationsArchiveStatus | Unset):  Default:
+            ListConversationsArchiveStatus.UNARCHIVED.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -240,6 +265,7 @@ async def asyncio_detailed(
         after=after,
         summary_search=summary_search,
         order=order,
+        archive_status=archive_status,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -255,6 +281,7 @@ async def asyncio(
     after: str | Unset = UNSET,
     summary_search: str | Unset = UNSET,
     order: ListConversationsOrder | Unset = ListConversationsOrder.DESC,
+    archive_status: ListConversationsArchiveStatus | Unset = ListConversationsArchiveStatus.UNARCHIVED,
 ) -> Problem | list[Conversation] | None:
     """List conversations
 
@@ -262,7 +289,9 @@ async def asyncio(
     pagination: pass the `id` of the last conversation of a page as `after` to get the next
     one. A page never repeats or skips a conversation because others were created or
     deleted meanwhile, and a deleted conversation still works as a cursor. Deleted
-    conversations are never listed.
+    conversations are never listed, nor are hidden ones (`hidden` at creation), under any
+    `archive_status`; `archive_status` picks unarchived (the default), archived or all
+    conversations.
 
     Args:
         agent_id (str | Unset): An agent id, `agent-` followed by a lowercase UUID4. Example:
@@ -272,6 +301,8 @@ async def asyncio(
             conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b.
         summary_search (str | Unset):
         order (ListConversationsOrder | Unset):  Default: ListConversationsOrder.DESC.
+        archive_status (ListConversationsArchiveStatus | Unset):  Default:
+            ListConversationsArchiveStatus.UNARCHIVED.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -289,5 +320,6 @@ async def asyncio(
             after=after,
             summary_search=summary_search,
             order=order,
+            archive_status=archive_status,
         )
     ).parsed

@@ -128,7 +128,7 @@ def sync_detailed(
         if_match (str | Unset):
         body (ConversationUpdate | Unset): A JSON merge-patch of a conversation: a field left out
             is unchanged, `null` clears it.
-            Fields this server does not know are ignored.
+            Fields this server does not know are ignored (`hidden` and `archived_at` included).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -174,7 +174,7 @@ def sync(
         if_match (str | Unset):
         body (ConversationUpdate | Unset): A JSON merge-patch of a conversation: a field left out
             is unchanged, `null` clears it.
-            Fields this server does not know are ignored.
+            Fields this server does not know are ignored (`hidden` and `archived_at` included).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -215,7 +215,7 @@ async def asyncio_detailed(
         if_match (str | Unset):
         body (ConversationUpdate | Unset): A JSON merge-patch of a conversation: a field left out
             is unchanged, `null` clears it.
-            Fields this server does not know are ignored.
+            Fields this server does not know are ignored (`hidden` and `archived_at` included).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -259,7 +259,7 @@ async def asyncio(
         if_match (str | Unset):
         body (ConversationUpdate | Unset): A JSON merge-patch of a conversation: a field left out
             is unchanged, `null` clears it.
-            Fields this server does not know are ignored.
+            Fields this server does not know are ignored (`hidden` and `archived_at` included).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
