@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
 
 from server_impl.domain import keys
 from server_impl.domain.actor import Actor
@@ -188,3 +190,26 @@ def test_upgrading_to_the_new_fields_keeps_conversations_intact_with_the_new_fie
             await store.close()
 
     run_async(use())
+
+
+def test_every_migration_downgrades_and_upgrades_again(empty_database: str) -> None:
+    # A release rolled back by hand (alembic downgrade) must leave a schema that upgrades again.
+    config = Config()
+    config.set_main_option("script_location", str(migrate.MIGRATIONS))
+    url = DatabaseUrl.parse(empty_database).sqlalchemy_url
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    migrate.upgrade(empty_database)
+    command.downgrade(config, "base")
+    assert migrate.current_revision(empty_database) is None
+    assert migrate.upgrade(empty_database) == migrate.head_revision()
+    minted = run_async(_mint(empty_database))
+    assert minted.startswith("lck_")
+
+
+async def _mint(database_url: str) -> str:
+    store = store_for(database_url)
+    await store.open()
+    try:
+        return (await keys.mint(store, organization="acme", user="alice")).key
+    finally:
+        await store.close()
