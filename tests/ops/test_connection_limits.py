@@ -251,14 +251,24 @@ def test_past_the_open_file_limit_new_clients_are_still_served(
 
 
 def start_body(server: RunningServer, key: str, sent: bytes = b'{"sum') -> socket.socket:
-    """A create request in flight: its head and the first bytes of a 100-byte body."""
+    """A create request in flight: its head and the first bytes of a 100-byte body.
+
+    Returns once the app is reading the body: with ``Expect: 100-continue`` the server says
+    "100 Continue" then, and not before (a request still in the socket's buffer is not in flight).
+    """
     sock = connect(server)
     sock.sendall(
         f"POST /v1/conversations/?agent_id={AGENT} HTTP/1.1\r\nHost: test\r\n"
         f"Authorization: Bearer {key}\r\nContent-Type: application/json\r\n"
-        "Content-Length: 100\r\n\r\n".encode()
-        + sent
+        "Expect: 100-continue\r\nContent-Length: 100\r\n\r\n".encode()
     )
+    interim = b""
+    while not interim.endswith(b"\r\n\r\n"):
+        chunk = sock.recv(1)
+        assert chunk, f"closed after {interim!r}"
+        interim += chunk
+    assert interim.startswith(b"HTTP/1.1 100 "), interim
+    sock.sendall(sent)
     return sock
 
 
