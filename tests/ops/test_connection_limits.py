@@ -15,13 +15,19 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support import AGENT, RunningServer, bearer, children, mint_key, start_server
+from tests.support import (
+    AGENT,
+    RunningServer,
+    bearer,
+    children,
+    migrate,
+    mint_key,
+    start_server,
+)
 
 
 @pytest.fixture(scope="module")
 def database(tmp_path_factory: pytest.TempPathFactory) -> str:
-    from tests.support import migrate
-
     url = f"sqlite:///{tmp_path_factory.mktemp('limits') / 'conversations.db'}"
     migrate(url)
     return url
@@ -290,7 +296,6 @@ def test_with_every_connection_busy_a_request_is_answered_503_with_retry_after(
     server = serve(CONVERSATIONS_MAX_CONNECTIONS="2")
     busy = [start_body(server, key) for _ in range(2)]
     try:
-        time.sleep(0.2)
         started = time.monotonic()
         response = httpx.get(f"{server.api_url}/health", timeout=5)
         assert time.monotonic() - started < 0.5
@@ -319,10 +324,9 @@ def test_sigterm_lets_requests_in_flight_finish_and_exits_within_the_grace_perio
     # Enough requests that, with two workers, each worker holds some.
     finishing = [start_body(server, key) for _ in range(4)]
     stuck = [start_body(server, key) for _ in range(4)]
-    time.sleep(0.3)
     pids = [server.process.pid, *children(server.process.pid)]
     server.process.send_signal(signal.SIGTERM)
-    time.sleep(0.3)
+    time.sleep(0.3)  # the rest of the bodies arrives during the shutdown, not before it
     rest = b'mary": "' + b"x" * (100 - len(b'{"summary": "') - 2) + b'"}'
     for sock in finishing:
         sock.sendall(rest)
