@@ -17,6 +17,7 @@ from .ports import (
     CursorNotFound,
     NewConversation,
     Order,
+    OrderBy,
     Page,
 )
 from .versions import IfMatch, Versioned, versions_to_test
@@ -195,6 +196,7 @@ class Conversations:
         after: str | None = None,
         summary_search: str | None = None,
         archive_status: ArchiveStatus = "unarchived",
+        order_by: OrderBy = "created_at",
     ) -> list[Conversation]:
         """A page of the organization's live conversations, hidden ones never included."""
         page = Page(
@@ -205,6 +207,7 @@ class Conversations:
             after=after,
             summary_search=summary_search,
             archive_status=archive_status,
+            order_by=order_by,
         )
         try:
             return await self._store.list_page(page)

@@ -163,7 +163,7 @@ def test_upgrading_to_the_new_fields_keeps_conversations_intact_with_the_new_fie
     second = INSERT_0001.text.replace("conv-1", "conv-2").replace("'kept'", "NULL")
     execute(empty_database, sa.text(second))
     migrate.upgrade(empty_database)
-    assert migrate.current_revision(empty_database) == "0004"
+    assert migrate.current_revision(empty_database) == migrate.head_revision()
 
     async def use() -> None:
         store = store_for(empty_database)

@@ -8,6 +8,7 @@ from .health_status import HealthStatus
 from .invalid_param import InvalidParam
 from .list_conversations_archive_status import ListConversationsArchiveStatus
 from .list_conversations_order import ListConversationsOrder
+from .list_conversations_order_by import ListConversationsOrderBy
 from .problem import Problem
 
 __all__ = (
@@ -19,5 +20,6 @@ __all__ = (
     "InvalidParam",
     "ListConversationsArchiveStatus",
     "ListConversationsOrder",
+    "ListConversationsOrderBy",
     "Problem",
 )
