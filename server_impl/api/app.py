@@ -7,6 +7,7 @@ spec, then the dispatcher calls the handler named by the operation's operationId
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,8 @@ def create_app(settings: Settings, store: Store | None = None) -> ConnexionMiddl
     """The app for settings; store replaces the one settings.database_url names (tests)."""
     spec = Specification.load(SPEC_PATH)
     store = store or store_for(settings.database_url)
-    handlers = Handlers(Conversations(store), store, Parameters(spec))
+    conversations = Conversations(store, key_ttl=timedelta(seconds=settings.idempotency_key_ttl_s))
+    handlers = Handlers(conversations, store, Parameters(spec))
 
     @asynccontextmanager
     async def lifespan(_app: Any) -> AsyncIterator[None]:

@@ -15,8 +15,11 @@ def _get_kwargs(
     *,
     body: ConversationCreate | Unset = UNSET,
     agent_id: str,
+    idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(idempotency_key, Unset):
+        headers["Idempotency-Key"] = idempotency_key
 
     params: dict[str, Any] = {}
 
@@ -54,6 +57,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         response_401 = Problem.from_dict(response.json())
 
         return response_401
+
+    if response.status_code == 409:
+        response_409 = Problem.from_dict(response.json())
+
+        return response_409
 
     if response.status_code == 413:
         response_413 = Problem.from_dict(response.json())
@@ -102,6 +110,7 @@ def sync_detailed(
     client: AuthenticatedClient | Client,
     body: ConversationCreate | Unset = UNSET,
     agent_id: str,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[Conversation | Problem]:
     """Create a conversation
 
@@ -109,9 +118,15 @@ def sync_detailed(
     fields it does not know are ignored, so newer clients can send optional fields this
     server does not implement.
 
+    With an `Idempotency-Key`, a create whose answer was lost (a timeout, a dropped
+    connection) can be retried safely: the retry with the same key and the same request
+    gets the first answer again, with `Idempotent-Replayed: true`, and creates nothing.
+    See the parameter for the rules.
+
     Args:
         agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
             agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
+        idempotency_key (str | Unset):
         body (ConversationCreate | Unset): The fields of a new conversation. Fields this server
             does not know are ignored.
 
@@ -126,6 +141,7 @@ def sync_detailed(
     kwargs = _get_kwargs(
         body=body,
         agent_id=agent_id,
+        idempotency_key=idempotency_key,
     )
 
     response = client.get_httpx_client().request(
@@ -140,6 +156,7 @@ def sync(
     client: AuthenticatedClient | Client,
     body: ConversationCreate | Unset = UNSET,
     agent_id: str,
+    idempotency_key: str | Unset = UNSET,
 ) -> Conversation | Problem | None:
     """Create a conversation
 
@@ -147,9 +164,15 @@ def sync(
     fields it does not know are ignored, so newer clients can send optional fields this
     server does not implement.
 
+    With an `Idempotency-Key`, a create whose answer was lost (a timeout, a dropped
+    connection) can be retried safely: the retry with the same key and the same request
+    gets the first answer again, with `Idempotent-Replayed: true`, and creates nothing.
+    See the parameter for the rules.
+
     Args:
         agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
             agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
+        idempotency_key (str | Unset):
         body (ConversationCreate | Unset): The fields of a new conversation. Fields this server
             does not know are ignored.
 
@@ -165,6 +188,7 @@ def sync(
         client=client,
         body=body,
         agent_id=agent_id,
+        idempotency_key=idempotency_key,
     ).parsed
 
 
@@ -173,6 +197,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
     body: ConversationCreate | Unset = UNSET,
     agent_id: str,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[Conversation | Problem]:
     """Create a conversation
 
@@ -180,9 +205,15 @@ async def asyncio_detailed(
     fields it does not know are ignored, so newer clients can send optional fields this
     server does not implement.
 
+    With an `Idempotency-Key`, a create whose answer was lost (a timeout, a dropped
+    connection) can be retried safely: the retry with the same key and the same request
+    gets the first answer again, with `Idempotent-Replayed: true`, and creates nothing.
+    See the parameter for the rules.
+
     Args:
         agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
             agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
+        idempotency_key (str | Unset):
         body (ConversationCreate | Unset): The fields of a new conversation. Fields this server
             does not know are ignored.
 
@@ -197,6 +228,7 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         body=body,
         agent_id=agent_id,
+        idempotency_key=idempotency_key,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -209,6 +241,7 @@ async def asyncio(
     client: AuthenticatedClient | Client,
     body: ConversationCreate | Unset = UNSET,
     agent_id: str,
+    idempotency_key: str | Unset = UNSET,
 ) -> Conversation | Problem | None:
     """Create a conversation
 
@@ -216,9 +249,15 @@ async def asyncio(
     fields it does not know are ignored, so newer clients can send optional fields this
     server does not implement.
 
+    With an `Idempotency-Key`, a create whose answer was lost (a timeout, a dropped
+    connection) can be retried safely: the retry with the same key and the same request
+    gets the first answer again, with `Idempotent-Replayed: true`, and creates nothing.
+    See the parameter for the rules.
+
     Args:
         agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
             agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
+        idempotency_key (str | Unset):
         body (ConversationCreate | Unset): The fields of a new conversation. Fields this server
             does not know are ignored.
 
@@ -235,5 +274,6 @@ async def asyncio(
             client=client,
             body=body,
             agent_id=agent_id,
+            idempotency_key=idempotency_key,
         )
     ).parsed
