@@ -40,8 +40,12 @@ schema = schemathesis.pytest.from_fixture("live_schema")
 
 @schema.parametrize()
 @BUDGET
-def test_every_operation_keeps_its_contract(case: Case[Any]) -> None:
-    case.call_and_validate()
+def test_every_operation_keeps_its_contract(case: Case[Any], keys: Keys) -> None:
+    # The key the schema is configured with, named again so that ignored_auth counts it as
+    # given (and probes without it) rather than as generated: for an operation with a header
+    # parameter of its own (create's Idempotency-Key) it otherwise took the configured key
+    # for a generated one and failed any 2xx.
+    case.call_and_validate(headers=bearer(keys.alice))
 
 
 def test_workflows_along_the_links_keep_the_contract(server: RunningServer, keys: Keys) -> None:
