@@ -11,8 +11,12 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 
-from generated.models import Conversation, ConversationCreate, ConversationUpdate
 from server_impl.domain.conversations import Conversations
+from server_impl.domain.model_settings import (
+    ConversationAsStored,
+    ConversationCreateAsGiven,
+    ConversationUpdateAsGiven,
+)
 from server_impl.domain.ports import Store
 from server_impl.domain.versions import IfMatch, Versioned, etag, parse_if_match
 
@@ -21,7 +25,7 @@ from .parameters import Parameters
 from .problems import InvalidParams, quoted
 from .security import acting_user
 
-_PAGE = TypeAdapter(list[Conversation])
+_PAGE = TypeAdapter(list[ConversationAsStored])
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -53,8 +57,8 @@ async def _body(request: Request, model: type[M]) -> M:
         raise InvalidParams(name, f"{quoted(first['input'])}: {first['msg']}") from None
 
 
-async def _patch(request: Request) -> ConversationUpdate:
-    return await _body(request, ConversationUpdate)
+async def _patch(request: Request) -> ConversationUpdateAsGiven:
+    return await _body(request, ConversationUpdateAsGiven)
 
 
 class Handlers:
@@ -72,7 +76,7 @@ class Handlers:
 
     async def create_conversation(self, request: Request) -> Response:
         query = self._parameters.query("create_conversation", request)
-        fields = await _body(request, ConversationCreate)
+        fields = await _body(request, ConversationCreateAsGiven)
         created = await self._conversations.create(acting_user(), query["agent_id"], fields)
         return _conversation(created)
 

@@ -5,10 +5,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import NoReturn
 
-from generated.models import Conversation, ConversationCreate, ConversationUpdate
-
 from .actor import Actor
 from .errors import InvalidValue, NotFound, PreconditionFailed
+from .model_settings import (
+    ConversationAsStored,
+    ConversationCreateAsGiven,
+    ConversationUpdateAsGiven,
+)
 from .ports import (
     PLAIN_FIELDS,
     ArchiveStatus,
@@ -72,7 +75,7 @@ def in_utc(name: str, moment: datetime) -> datetime:
         ) from None
 
 
-def changes_of(patch: ConversationUpdate, now: datetime) -> Changes:
+def changes_of(patch: ConversationUpdateAsGiven, now: datetime) -> Changes:
     """The merge-patch as storage applies it. `archived: null` clears, as null does: like
     false, it unarchives."""
     given = patch.model_fields_set
@@ -98,7 +101,9 @@ class Conversations:
         self._clock = clock
         self._new_id = new_id
 
-    async def create(self, actor: Actor, agent_id: str, fields: ConversationCreate) -> Versioned:
+    async def create(
+        self, actor: Actor, agent_id: str, fields: ConversationCreateAsGiven
+    ) -> Versioned:
         return await self._store.insert(self._new(actor, agent_id, fields))
 
     async def retrieve(self, actor: Actor, conversation_id: str) -> Versioned:
@@ -126,7 +131,7 @@ class Conversations:
         self,
         actor: Actor,
         conversation_id: str,
-        patch: ConversationUpdate,
+        patch: ConversationUpdateAsGiven,
         if_match: IfMatch | None = None,
     ) -> Versioned:
         """A JSON merge-patch; with if_match, only while the version is one it accepts."""
@@ -139,7 +144,7 @@ class Conversations:
         self,
         actor: Actor,
         agent_id: str,
-        patch: ConversationUpdate,
+        patch: ConversationUpdateAsGiven,
         if_match: IfMatch | None = None,
     ) -> Versioned:
         """As update; made on first use, except by a conditional update (``*`` too), which
@@ -195,7 +200,7 @@ class Conversations:
         after: str | None = None,
         summary_search: str | None = None,
         archive_status: ArchiveStatus = "unarchived",
-    ) -> list[Conversation]:
+    ) -> list[ConversationAsStored]:
         """A page of the organization's live conversations, hidden ones never included."""
         page = Page(
             organization_id=actor.organization_id,
@@ -215,7 +220,7 @@ class Conversations:
         self,
         actor: Actor,
         conversation_id: str,
-        patch: ConversationUpdate,
+        patch: ConversationUpdateAsGiven,
         if_match: IfMatch | None,
     ) -> Versioned | None:
         now = self._clock()
@@ -238,9 +243,9 @@ class Conversations:
         raise ConversationNotFound(conversation_id)
 
     def _new(
-        self, actor: Actor, agent_id: str, fields: ConversationCreate | None = None
+        self, actor: Actor, agent_id: str, fields: ConversationCreateAsGiven | None = None
     ) -> NewConversation:
-        fields = fields or ConversationCreate()
+        fields = fields or ConversationCreateAsGiven()
         return NewConversation(
             id=self._new_id(),
             organization_id=actor.organization_id,
@@ -251,5 +256,6 @@ class Conversations:
             description=fields.description,
             model=fields.model,
             context_window_limit=fields.context_window_limit,
+            model_settings=fields.model_settings,
             hidden=fields.hidden,
         )

@@ -9,7 +9,7 @@ written). It can be told to refuse a summary
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from generated.models import Conversation
+from server_impl.domain.model_settings import ConversationAsStored
 from server_impl.domain.ports import (
     Changes,
     CursorNotFound,
@@ -28,7 +28,7 @@ class Row:
 
     organization_id: str
     is_default: bool
-    conversation: Conversation
+    conversation: ConversationAsStored
     version: int = 1
     deleted_at: datetime | None = None
     hidden: bool = False
@@ -102,7 +102,7 @@ class FakeStore:
             row.deleted_at = deleted_at
         return _versioned(row)
 
-    async def list_page(self, page: Page) -> list[Conversation]:
+    async def list_page(self, page: Page) -> list[ConversationAsStored]:
         rows = [row for row in self.rows if row.organization_id == page.organization_id]
         if page.after is not None:  # a deleted conversation still anchors a cursor
             ids = [row.conversation.id for row in rows]
@@ -130,7 +130,7 @@ class FakeStore:
     def _insert(self, new: NewConversation, *, is_default: bool) -> Row:
         self._check(new.summary)
         assert all(row.conversation.id != new.id for row in self.rows), "ids are unique"
-        conversation = Conversation.model_construct(
+        conversation = ConversationAsStored.model_construct(
             id=new.id,
             agent_id=new.agent_id,
             created_at=new.created_at,
@@ -143,6 +143,7 @@ class FakeStore:
             description=new.description,
             model=new.model,
             context_window_limit=new.context_window_limit,
+            model_settings=new.model_settings,
             last_message_at=None,
             archived=False,
             archived_at=None,
@@ -238,7 +239,7 @@ def _summary(changes: Changes) -> str | None:
     return summary if isinstance(summary, str) else None
 
 
-def _archive_status_lists(page: Page, conversation: Conversation) -> bool:
+def _archive_status_lists(page: Page, conversation: ConversationAsStored) -> bool:
     if page.archive_status == "all":
         return True
     return conversation.archived == (page.archive_status == "archived")
