@@ -24,7 +24,7 @@ import sys
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
@@ -63,7 +63,18 @@ POINT = {
 LISTS = {
     "list, first page": ("get.lua", "/v1/conversations/?limit=50"),
     "list, deep page": ("get.lua", "/v1/conversations/?limit=50&after={deep}"),
+    "list by last message, first page": (
+        "get.lua",
+        "/v1/conversations/?limit=50&order_by=last_message_at",
+    ),
+    "list by last message, deep page": (
+        "get.lua",
+        "/v1/conversations/?limit=50&order_by=last_message_at&after={deep}",
+    ),
 }
+# Every fifth conversation has no last message; the others one second apart in creation order,
+# so the deep cursor is as deep by last message as by creation.
+WITHOUT_LAST_MESSAGE = 5
 UVICORN_FLAGS = [
     "--loop",
     "uvloop",
@@ -183,6 +194,7 @@ async def _fill(url: str, rows: int) -> Database:
         actor = await keys.actor_for(storage, minted.key)
         assert actor is not None
         now = datetime.now(UTC)
+        start = now - timedelta(seconds=rows)
         records = [
             (
                 f"conv-{uuid.uuid4()}",
@@ -194,6 +206,7 @@ async def _fill(url: str, rows: int) -> Database:
                 actor.user_id,
                 now,
                 actor.user_id,
+                None if n % WITHOUT_LAST_MESSAGE == 0 else start + timedelta(seconds=n),
             )
             for n in range(rows - 1)
         ]
@@ -207,6 +220,7 @@ async def _fill(url: str, rows: int) -> Database:
             "created_by_id",
             "updated_at",
             "last_updated_by_id",
+            "last_message_at",
         )
         if url.startswith("postgresql"):
             connection = await asyncpg.connect(url)
@@ -221,8 +235,18 @@ async def _fill(url: str, rows: int) -> Database:
             db = sqlite3.connect(url.removeprefix("sqlite:///"))
             stamp = now.isoformat(timespec="microseconds")
             db.executemany(
-                f"INSERT INTO conversations ({', '.join(columns)}) VALUES (?,?,?,?,?,?,?,?,?)",
-                [(*r[:5], stamp, r[6], stamp, r[8]) for r in records],
+                f"INSERT INTO conversations ({', '.join(columns)}) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                [
+                    (
+                        *r[:5],
+                        stamp,
+                        r[6],
+                        stamp,
+                        r[8],
+                        r[9] and r[9].isoformat(timespec="microseconds"),
+                    )
+                    for r in records
+                ],
             )
             db.commit()
             db.execute("ANALYZE")
@@ -233,7 +257,7 @@ async def _fill(url: str, rows: int) -> Database:
             )
         )
         # Far from the newest, yet with a full page of older conversations after it.
-        deep = records[min(100, len(records) - 1)][0] if records else target.conversation.id
+        deep = records[min(101, len(records) - 1)][0] if records else target.conversation.id
         return Database(url, minted.key, target.conversation.id, deep)
     finally:
         await storage.close()

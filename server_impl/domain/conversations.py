@@ -20,6 +20,7 @@ from .ports import (
     CursorNotFound,
     NewConversation,
     Order,
+    OrderBy,
     Page,
 )
 from .versions import IfMatch, Versioned, versions_to_test
@@ -200,6 +201,7 @@ class Conversations:
         after: str | None = None,
         summary_search: str | None = None,
         archive_status: ArchiveStatus = "unarchived",
+        order_by: OrderBy = "created_at",
     ) -> list[ConversationAsStored]:
         """A page of the organization's live conversations, hidden ones never included."""
         page = Page(
@@ -210,6 +212,7 @@ class Conversations:
             after=after,
             summary_search=summary_search,
             archive_status=archive_status,
+            order_by=order_by,
         )
         try:
             return await self._store.list_page(page)

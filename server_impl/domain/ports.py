@@ -10,6 +10,7 @@ from .versions import Versioned, Versions
 
 Order = Literal["asc", "desc"]
 ArchiveStatus = Literal["unarchived", "archived", "all"]
+OrderBy = Literal["created_at", "last_message_at", "last_run_completion"]
 
 PLAIN_FIELDS = (
     "summary",
@@ -66,6 +67,11 @@ class Page:
     summary_search: str | None = None
     archive_status: ArchiveStatus = "unarchived"
     """Hidden conversations are never listed, whatever this says."""
+    order_by: OrderBy = "created_at"
+    """created_at orders by creation. last_message_at orders by that time, a conversation
+    without one before every time, ties by id. No conversation has a completed run (this
+    server runs no agents), so all tie by last_run_completion, and ties are in creation
+    order: as created_at."""
 
 
 class ConversationStore(Protocol):

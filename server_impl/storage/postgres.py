@@ -28,6 +28,9 @@ POSTGRES = Dialect(
     contains="summary ILIKE :pattern",
     lock_row=" FOR UPDATE",
     greatest="GREATEST",
+    # The expression of migration 0005's indexes. asyncpg reads '-infinity' as datetime.min
+    # and writes it back as '-infinity', so a cursor's key round-trips unchanged.
+    last_message_key="COALESCE(last_message_at, '-infinity'::timestamptz)",
 )
 
 _UNAVAILABLE = (

@@ -128,6 +128,9 @@ class Dialect:
     """Appended to a SELECT whose row the transaction goes on to change."""
     greatest: str
     """The function giving the greatest of its arguments."""
+    last_message_key: str
+    """last_message_at, or for none a value before every time: never NULL, so that one range
+    bounds a page (the expression indexed by migration 0005)."""
 
 
 def like_pattern(text: str) -> str:
@@ -191,7 +194,8 @@ class Queries:
         self.soft_delete_if_version = Query(f"{soft_delete} AND {dialect.version_in} {returning}")
         # Deleted rows still anchor a cursor: pages stay put while others delete.
         self.cursor = Query(
-            "SELECT seq FROM conversations WHERE id = :after AND organization_id = :organization_id"
+            f"SELECT seq, {dialect.last_message_key} AS last_message_key FROM conversations"
+            " WHERE id = :after AND organization_id = :organization_id"
         )
         self.any_key = Query("SELECT 1 FROM api_keys LIMIT 1")
         # Names are matched by their keys, whose unique indexes make a racing writer's insert
@@ -235,9 +239,12 @@ class Queries:
         search: bool,
         descending: bool,
         archive_status: ArchiveStatus = "unarchived",
+        by_last_message: bool = False,
     ) -> Query:
         """The list statement for the filters a page uses (a handful of shapes, each built once)."""
-        return _page_query(self.dialect, by_agent, after, search, descending, archive_status)
+        return _page_query(
+            self.dialect, by_agent, after, search, descending, archive_status, by_last_message
+        )
 
 
 @functools.cache
@@ -248,19 +255,33 @@ def _page_query(
     search: bool,
     descending: bool,
     archive_status: ArchiveStatus,
+    by_last_message: bool,
 ) -> Query:
     where = [_LIVE, "NOT hidden"]
     if _ARCHIVE_FILTER[archive_status]:
         where.append(_ARCHIVE_FILTER[archive_status])
     if by_agent:
         where.append("agent_id = :agent_id")
-    if after:
-        where.append("seq < :seq" if descending else "seq > :seq")
+    direction, before = ("DESC", "<") if descending else ("ASC", ">")
+    if by_last_message:
+        key = dialect.last_message_key
+        if after:
+            # (key, id) past the cursor's, written so that the first condition bounds the
+            # index range on both engines (SQLite does not with a row value of an expression).
+            where.append(
+                f"{key} {before}= :last_message_key"
+                f" AND ({key} {before} :last_message_key OR id {before} :after)"
+            )
+        order = f"{key} {direction}, id {direction}"
+    else:
+        if after:
+            where.append(f"seq {before} :seq")
+        order = f"seq {direction}"
     if search:
         where.append(dialect.contains)
     return Query(
         f"SELECT {COLUMNS} FROM conversations WHERE {' AND '.join(where)}"
-        f" ORDER BY seq {'DESC' if descending else 'ASC'} LIMIT :limit"
+        f" ORDER BY {order} LIMIT :limit"
     )
 
 
@@ -458,7 +479,12 @@ class SqlStore(ABC):
                 )
                 if anchor is None:
                     raise CursorNotFound(page.after)
-                params["seq"] = anchor["seq"]
+                # As read: the key goes back to the engine that made it.
+                params.update(
+                    after=page.after,
+                    seq=anchor["seq"],
+                    last_message_key=anchor["last_message_key"],
+                )
             if page.summary_search is not None:
                 params["pattern"] = like_pattern(page.summary_search)
             query = self.queries.page(
@@ -467,6 +493,7 @@ class SqlStore(ABC):
                 search=page.summary_search is not None,
                 descending=page.order == "desc",
                 archive_status=page.archive_status,
+                by_last_message=page.order_by == "last_message_at",
             )
             rows = await session.all(query, params)
         return [self._versioned(row).conversation for row in rows]

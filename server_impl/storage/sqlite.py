@@ -27,6 +27,8 @@ SQLITE = Dialect(
     lock_row="",
     # Times are stored as fixed-width text (_time), whose order is time order.
     greatest="max",
+    # '' sorts before every stored time: the expression of migration 0005's indexes.
+    last_message_key="COALESCE(last_message_at, '')",
 )
 
 

@@ -4,7 +4,7 @@ the newest 1.x release (tests/compat/latest-sdk.txt, in .venv-sdk-latest). `make
 
 import os
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import letta_client
@@ -54,22 +54,12 @@ def test_update_without_fields_is_the_seeds_snippet(letta: Letta, agent_id: str)
     assert updated.id == created.id and updated.summary == "kept"
 
 
-def test_optional_fields_of_newer_releases_are_ignored(letta: Letta, agent_id: str) -> None:
-    if newer_than_seed(letta):
-        created = newer(letta).create(
-            agent_id=agent_id, summary="s", description="d", hidden=True, context_window_limit=8000
-        )
-        updated = newer(letta).update(
-            created.id, summary="t", description="e", archived=False, model="openai/gpt-4o"
-        )
-    else:
-        created = letta.conversations.create(
-            agent_id=agent_id, summary="s", isolated_block_labels=["human"]
-        )
-        updated = letta.conversations.update(
-            created.id, summary="t", extra_body={"archived": False}
-        )
+def test_fields_this_server_does_not_know_are_ignored(letta: Letta, agent_id: str) -> None:
+    unknown = {"isolated_block_labels": ["human"], "a_field_of_a_later_release": {"x": 1}}
+    created = letta.conversations.create(agent_id=agent_id, summary="s", extra_body=unknown)
+    updated = letta.conversations.update(created.id, summary="t", extra_body=unknown)
     assert created.summary == "s" and updated.summary == "t"
+    assert letta.conversations.retrieve(created.id) == updated
 
 
 def test_list_with_pagination_and_search(letta: Letta, agent_id: str) -> None:
@@ -255,6 +245,35 @@ def test_a_bad_new_field_raises_unprocessable_entity_naming_it_and_changes_nothi
     assert [c.id for c in conversations.list(agent_id=agent_id, archive_status="all")] == [
         created.id
     ]
+
+
+def test_both_orders_by_time_page_to_the_end(letta: Letta, agent_id: str) -> None:
+    conversations = with_new_fields(letta)
+    ids = [conversations.create(agent_id=agent_id, summary=f"{n}").id for n in range(5)]
+    noon = datetime(2026, 11, 30, 12, tzinfo=UTC)
+    conversations.update(ids[3], last_message_at=noon)
+    conversations.update(ids[0], last_message_at=noon)
+    conversations.update(ids[1], last_message_at=noon + timedelta(minutes=1))
+
+    def walk(order_by: str, order: str) -> list[str]:
+        listed: list[str] = []
+        query: dict[str, str] = {}
+        while page := conversations.list(
+            agent_id=agent_id, limit=2, order=order, order_by=order_by, **query
+        ):
+            listed += [c.id for c in page]
+            query = {"after": listed[-1]}
+        return listed
+
+    # Ties by id; without a last message, last when newest first.
+    tied, without = sorted([ids[0], ids[3]]), sorted([ids[2], ids[4]])
+    newest_first = [ids[1], *tied[::-1], *without[::-1]]
+    assert walk("last_message_at", "desc") == newest_first
+    assert walk("last_message_at", "asc") == newest_first[::-1]
+    assert walk("created_at", "desc") == ids[::-1]
+    assert walk("created_at", "asc") == ids
+    # This server runs no agents: no conversation has a completed run, so creation order.
+    assert walk("last_run_completion", "desc") == ids[::-1]
 
 
 # model_settings (issue 12): 1.12.1 sends and parses it (as api_model_settings), one class per

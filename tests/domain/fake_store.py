@@ -1,13 +1,15 @@
 """An in-memory ConversationStore and KeyStore behaving like the engines (storage/sqlite.py):
 scoped by organization, soft deletes, versions and if_version, one live default per agent,
-pages in creation order (hidden never, archived as archive_status says) whose cursors survive
-deletion, keys for named organizations and users (matched by name key, shown by the name first
-written). It can be told to refuse a summary
-(refused_summary), as a database may refuse a value.
+pages in creation order or by last message (hidden never, archived as archive_status says)
+whose cursors survive deletion, keys for named organizations and users (matched by name key,
+shown by the name first written). It can be told to refuse a summary (refused_summary), as a
+database may refuse a value.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
 from server_impl.domain.model_settings import ConversationAsStored
 from server_impl.domain.ports import (
@@ -104,17 +106,19 @@ class FakeStore:
 
     async def list_page(self, page: Page) -> list[ConversationAsStored]:
         rows = [row for row in self.rows if row.organization_id == page.organization_id]
+        key = _order_key(page, rows)
+        ordered = sorted(rows, key=key, reverse=page.order == "desc")
         if page.after is not None:  # a deleted conversation still anchors a cursor
-            ids = [row.conversation.id for row in rows]
-            if page.after not in ids:
+            anchor = next((row for row in rows if row.conversation.id == page.after), None)
+            if anchor is None:
                 raise CursorNotFound(page.after)
-            at = ids.index(page.after)
-            rows = rows[at + 1 :] if page.order == "asc" else rows[:at]
-        if page.order == "desc":
-            rows.reverse()
+            at = key(anchor)
+            ordered = [
+                row for row in ordered if (key(row) > at if page.order == "asc" else key(row) < at)
+            ]
         return [
             row.conversation
-            for row in rows
+            for row in ordered
             if row.deleted_at is None
             and not row.hidden
             and _archive_status_lists(page, row.conversation)
@@ -248,3 +252,17 @@ def _archive_status_lists(page: Page, conversation: ConversationAsStored) -> boo
 def _contains(summary: str | None, search: str | None) -> bool:
     """Like the engines' (I)LIKE '%search%': case-insensitive; a missing summary never matches."""
     return search is None or (summary is not None and search.lower() in summary.lower())
+
+
+def _order_key(page: Page, rows: list[Row]) -> Callable[[Row], tuple[Any, ...]]:
+    """How the page orders: creation order, or last_message_at (none before every time) then
+    id."""
+    if page.order_by != "last_message_at":
+        made = {id(row): number for number, row in enumerate(rows)}
+        return lambda row: (made[id(row)],)
+
+    def by_last_message(row: Row) -> tuple[Any, ...]:
+        at = row.conversation.last_message_at
+        return (at is not None, at or datetime.min.replace(tzinfo=UTC), row.conversation.id)
+
+    return by_last_message

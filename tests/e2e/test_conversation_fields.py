@@ -1,6 +1,6 @@
 """The fields newer SDK releases send (description, model, context_window_limit,
-last_message_at, archived, hidden) through the generated client on a real server, and bad
-values of them refused."""
+last_message_at, archived, hidden) and the list's order_by through the generated client on a
+real server, and bad values of them refused."""
 
 import datetime as dt
 
@@ -18,6 +18,8 @@ from letta_conversations_client.models import (
     ConversationCreate,
     ConversationUpdate,
     ListConversationsArchiveStatus,
+    ListConversationsOrder,
+    ListConversationsOrderBy,
 )
 
 NEW_FIELDS = (
@@ -227,3 +229,62 @@ def test_hidden_must_be_a_boolean_and_archive_status_one_of_three(
     assert answer.status_code == 422, answer.text
     assert [p["name"] for p in answer.json()["invalid_params"]] == ["query.archive_status"]
     assert http.get("/conversations/", params={**params, "archive_status": "all"}).json() == []
+
+
+def walk(
+    client: AuthenticatedClient,
+    agent_id: str,
+    order_by: ListConversationsOrderBy,
+    order: ListConversationsOrder,
+) -> list[str]:
+    """Every page, two at a time, as the ids listed."""
+    ids: list[str] = []
+    after: str | None = None
+    while True:
+        page = list_conversations.sync(
+            client=client, agent_id=agent_id, limit=2, order=order, order_by=order_by,
+            **({"after": after} if after else {}),
+        )  # fmt: skip
+        assert isinstance(page, list)
+        if not page:
+            return ids
+        ids += [conversation.id for conversation in page]
+        after = ids[-1]
+
+
+def test_order_by_last_message_at_pages_newest_first_with_none_last_and_ties_by_id(
+    client: AuthenticatedClient, agent_id: str
+) -> None:
+    made = [
+        create_conversation.sync(client=client, agent_id=agent_id, body=ConversationCreate())
+        for _ in range(5)
+    ]
+    ids = [conversation.id for conversation in made if isinstance(conversation, Conversation)]
+    noon = dt.datetime(2026, 11, 30, 12, tzinfo=dt.UTC)
+    # 0 and 3 tie at noon, 1 is the latest (given in another offset), 2 and 4 have none.
+    update(client, ids[0], last_message_at=noon)
+    update(client, ids[3], last_message_at=noon)
+    update(
+        client,
+        ids[1],
+        last_message_at=noon.astimezone(dt.timezone(dt.timedelta(hours=5)))
+        + dt.timedelta(seconds=1),
+    )
+    tied = sorted([ids[0], ids[3]], reverse=True)
+    newest_first = [ids[1], *tied, *sorted([ids[2], ids[4]], reverse=True)]
+    by_message = ListConversationsOrderBy.LAST_MESSAGE_AT
+    assert walk(client, agent_id, by_message, ListConversationsOrder.DESC) == newest_first
+    assert walk(client, agent_id, by_message, ListConversationsOrder.ASC) == newest_first[::-1]
+    for order in ListConversationsOrder:
+        by_run = walk(client, agent_id, ListConversationsOrderBy.LAST_RUN_COMPLETION, order)
+        assert by_run == walk(client, agent_id, ListConversationsOrderBy.CREATED_AT, order)
+    assert (
+        walk(client, agent_id, ListConversationsOrderBy.CREATED_AT, ListConversationsOrder.ASC)
+        == ids
+    )
+
+
+def test_order_by_must_be_one_of_three(http: httpx.Client) -> None:
+    answer = http.get("/conversations/", params={"order_by": "updated_at"})
+    assert answer.status_code == 422, answer.text
+    assert [p["name"] for p in answer.json()["invalid_params"]] == ["query.order_by"]

@@ -633,3 +633,112 @@ def test_list_by_archive_status_never_lists_hidden_and_pages_exactly(
         assert (await store.get(ORG, new(4).id)) is not None
 
     run(scenario)
+
+
+async def _walk(store: Store, page: Page) -> list[int]:
+    """Every page from page on, as the numbers of new(); fails if a page repeats an id."""
+    numbers: list[int] = []
+    while found := await store.list_page(page):
+        numbers += [int(c.id[-12:]) for c in found]
+        page = replace(page, after=found[-1].id)
+    assert len(numbers) == len(set(numbers)), numbers
+    return numbers
+
+
+def test_list_by_last_message_puts_none_last_newest_first_and_breaks_ties_by_id(
+    run: Callable[[Scenario], None],
+) -> None:
+    # 1..9, created in that order; last messages out of creation order, 3 and 7 without one,
+    # 2, 5 and 8 at one time (ties by id), 6 deleted, 9 hidden.
+    times = {1: T0, 2: LATER, 4: T0 + timedelta(hours=1), 5: LATER, 8: LATER, 9: LATER}
+    times |= {6: LATER + timedelta(days=1)}
+
+    async def scenario(store: Store) -> None:
+        for number in range(1, 10):
+            await store.insert(replace(new(number), hidden=number == 9))
+            if number in times:
+                changes = Changes({"last_message_at": times[number]})
+                await store.update(
+                    ORG, new(number).id, changes=changes, updated_at=T0, updated_by_id=USER
+                )
+        await store.soft_delete(ORG, new(6).id, LATER)
+        newest_first = [8, 5, 2, 4, 1, 7, 3]
+        for limit in (1, 2, 3, 50):
+            by_message = Page(ORG, limit=limit, order="desc", order_by="last_message_at")
+            assert await _walk(store, by_message) == newest_first
+            assert await _walk(store, replace(by_message, order="asc")) == newest_first[::-1]
+        # A deleted conversation still anchors a cursor, at its place.
+        after_deleted = Page(ORG, 50, "desc", after=new(6).id, order_by="last_message_at")
+        assert await _walk(store, after_deleted) == newest_first
+        after_none = Page(ORG, 50, "desc", after=new(7).id, order_by="last_message_at")
+        assert await _walk(store, after_none) == [3]
+        # No runs here: last_run_completion lists in creation order, as created_at does.
+        for order in ("asc", "desc"):
+            by_run = Page(ORG, 2, order, order_by="last_run_completion")
+            assert await _walk(store, by_run) == await _walk(store, Page(ORG, 2, order))
+
+    run(scenario)
+
+
+def test_list_by_last_message_filters_by_agent_and_archive_status(
+    run: Callable[[Scenario], None],
+) -> None:
+    other_agent = "agent-00000000-0000-4000-8000-000000000002"
+
+    async def scenario(store: Store) -> None:
+        for number in range(1, 7):
+            agent = other_agent if number % 3 == 0 else AGENT
+            await store.insert(replace(new(number), agent_id=agent))
+            at = T0 - timedelta(minutes=number)  # the later made, the older its last message
+            changes = Changes({"last_message_at": at}, archive=number % 2 == 0, archived_at=T0)
+            await store.update(
+                ORG, new(number).id, changes=changes, updated_at=T0, updated_by_id=USER
+            )
+
+        def page(status: ArchiveStatus, agent: str | None = AGENT) -> Page:
+            return Page(ORG, 1, "desc", agent_id=agent, archive_status=status,
+                        order_by="last_message_at")  # fmt: skip
+
+        assert await _walk(store, page("all")) == [1, 2, 4, 5]
+        assert await _walk(store, page("archived")) == [2, 4]
+        assert await _walk(store, page("unarchived")) == [1, 5]
+        assert await _walk(store, page("archived", other_agent)) == [6]
+        assert await _walk(store, page("all", None)) == [1, 2, 3, 4, 5, 6]
+
+    run(scenario)
+
+
+def test_a_walk_by_last_message_lists_every_unmoved_conversation_once_while_others_move(
+    run: Callable[[Scenario], None],
+) -> None:
+    """Between pages, conversations are given a new last message: those already read move
+    to the front and are not read again; those not yet read leave the pages still to come."""
+
+    async def scenario(store: Store) -> None:
+        for number in range(1, 41):
+            await store.insert(new(number))
+            changes = Changes({"last_message_at": T0 + timedelta(minutes=number % 7)})
+            await store.update(
+                ORG, new(number).id, changes=changes, updated_at=T0, updated_by_id=USER
+            )
+        page = Page(ORG, 5, "desc", order_by="last_message_at")
+        read: list[int] = []
+        moved: set[int] = set()
+        minute = 0
+        while found := await store.list_page(page):
+            read += [int(c.id[-12:]) for c in found]
+            page = replace(page, after=found[-1].id)
+            # One read, one not yet read, none the cursor: each now has the newest message.
+            unread = sorted(set(range(1, 41)) - set(read) - moved)
+            for number in [read[len(read) // 2], *unread[:1]]:
+                minute += 1
+                at = LATER + timedelta(minutes=minute)
+                await store.update(
+                    ORG, new(number).id, changes=Changes({"last_message_at": at}),
+                    updated_at=T0, updated_by_id=USER,
+                )  # fmt: skip
+                moved.add(number)
+        assert len(read) == len(set(read)), "nothing read twice"
+        assert set(range(1, 41)) - moved <= set(read), "every unmoved one read"
+
+    run(scenario)

@@ -193,9 +193,9 @@ def test_upgrading_to_the_new_fields_keeps_conversations_intact_with_the_new_fie
     run_async(use())
 
 
-BEFORE_MODEL_SETTINGS = "0004"
+BEFORE_MODEL_SETTINGS = "0005"
 """The revision 0006 (model_settings) revises."""
-INSERT_0004 = sa.text(
+INSERT_0005 = sa.text(
     "INSERT INTO conversations (id, organization_id, agent_id, summary, description, model,"
     " context_window_limit, last_message_at, archived_at, hidden, created_at, created_by_id,"
     " updated_at, last_updated_by_id, version)"
@@ -217,8 +217,8 @@ def test_upgrading_to_model_settings_keeps_conversations_intact_and_downgrading_
     empty_database: str,
 ) -> None:
     migrate.upgrade(empty_database, BEFORE_MODEL_SETTINGS)
-    execute(empty_database, INSERT_0004, id="conv-1", archived_at=None, hidden=False)
-    execute(empty_database, INSERT_0004, id="conv-2", archived_at=T0, hidden=True)
+    execute(empty_database, INSERT_0005, id="conv-1", archived_at=None, hidden=False)
+    execute(empty_database, INSERT_0005, id="conv-2", archived_at=T0, hidden=True)
     migrate.upgrade(empty_database)
     fields = {"summary", "description", "model", "context_window_limit", "archived"}
 

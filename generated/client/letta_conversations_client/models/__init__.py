@@ -39,6 +39,7 @@ from .json_schema_response_format_json_schema import JsonSchemaResponseFormatJso
 from .json_schema_response_format_type import JsonSchemaResponseFormatType
 from .list_conversations_archive_status import ListConversationsArchiveStatus
 from .list_conversations_order import ListConversationsOrder
+from .list_conversations_order_by import ListConversationsOrderBy
 from .moonshot_coding_model_settings import MoonshotCodingModelSettings
 from .moonshot_coding_model_settings_provider_type import MoonshotCodingModelSettingsProviderType
 from .moonshot_model_settings import MoonshotModelSettings
@@ -106,6 +107,7 @@ __all__ = (
     "JsonSchemaResponseFormatType",
     "ListConversationsArchiveStatus",
     "ListConversationsOrder",
+    "ListConversationsOrderBy",
     "MoonshotCodingModelSettings",
     "MoonshotCodingModelSettingsProviderType",
     "MoonshotModelSettings",

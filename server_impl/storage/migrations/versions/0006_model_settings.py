@@ -5,23 +5,26 @@ order (JSONB sorts them), and a string holding U+0000 kept (escaped as \\u0000 i
 PostgreSQL's JSONB refuses it). Rows stored before keep every value and have none (NULL).
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
 
+# Plain ALTER TABLE on both engines, not a batch: on SQLite a batch that drops a column copies
+# the table, and the copy loses the expression indexes of 0005, which SQLAlchemy cannot reflect.
+# SQLite has DROP COLUMN since 3.35, which the stores already need for RETURNING.
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("conversations") as table:
-        table.add_column(sa.Column("model_settings", sa.Text))
+    op.add_column("conversations", sa.Column("model_settings", sa.Text))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("conversations") as table:
-        table.drop_column("model_settings")
+    op.drop_column("conversations", "model_settings")

@@ -8,6 +8,7 @@ from ...client import AuthenticatedClient, Client
 from ...models.conversation import Conversation
 from ...models.list_conversations_archive_status import ListConversationsArchiveStatus
 from ...models.list_conversations_order import ListConversationsOrder
+from ...models.list_conversations_order_by import ListConversationsOrderBy
 from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
 
@@ -20,6 +21,7 @@ def _get_kwargs(
     summary_search: str | Unset = UNSET,
     order: ListConversationsOrder | Unset = ListConversationsOrder.DESC,
     archive_status: ListConversationsArchiveStatus | Unset = ListConversationsArchiveStatus.UNARCHIVED,
+    order_by: ListConversationsOrderBy | Unset = ListConversationsOrderBy.CREATED_AT,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
@@ -43,6 +45,12 @@ def _get_kwargs(
         json_archive_status = archive_status.value
 
     params["archive_status"] = json_archive_status
+
+    json_order_by: str | Unset = UNSET
+    if not isinstance(order_by, Unset):
+        json_order_by = order_by.value
+
+    params["order_by"] = json_order_by
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -124,16 +132,25 @@ def sync_detailed(
     summary_search: str | Unset = UNSET,
     order: ListConversationsOrder | Unset = ListConversationsOrder.DESC,
     archive_status: ListConversationsArchiveStatus | Unset = ListConversationsArchiveStatus.UNARCHIVED,
+    order_by: ListConversationsOrderBy | Unset = ListConversationsOrderBy.CREATED_AT,
 ) -> Response[Problem | list[Conversation]]:
     """List conversations
 
-     Lists conversations, newest first unless `order=asc`. Pages are cut by keyset
-    pagination: pass the `id` of the last conversation of a page as `after` to get the next
-    one. A page never repeats or skips a conversation because others were created or
-    deleted meanwhile, and a deleted conversation still works as a cursor. Deleted
-    conversations are never listed, nor are hidden ones (`hidden` at creation), under any
-    `archive_status`; `archive_status` picks unarchived (the default), archived or all
-    conversations.
+     Lists conversations, by creation time unless `order_by` says otherwise, newest first
+    unless `order=asc`. Pages are cut by keyset pagination: pass the `id` of the last
+    conversation of a page as `after` to get the next one, which starts right after that
+    conversation's place in the order. A page never repeats or skips a conversation because
+    others were created or deleted meanwhile, and a deleted conversation still works as a
+    cursor. Deleted conversations are never listed, nor are hidden ones (`hidden` at
+    creation), under any `archive_status`; `archive_status` picks unarchived (the default),
+    archived or all conversations.
+
+    With `order_by=last_message_at` a conversation's place moves when its
+    `last_message_at` changes. A walk through the pages then lists every conversation whose
+    `last_message_at` does not change meanwhile exactly once, in order; one that changes is
+    listed where it stood when its page was read, and again if it moves into the pages
+    still to be read. The cursor is its conversation's current place: continue from the
+    last conversation of the page just read.
 
     Args:
         agent_id (str | Unset): An agent id, `agent-` followed by a lowercase UUID4. Example:
@@ -145,6 +162,8 @@ def sync_detailed(
         order (ListConversationsOrder | Unset):  Default: ListConversationsOrder.DESC.
         archive_status (ListConversationsArchiveStatus | Unset):  Default:
             ListConversationsArchiveStatus.UNARCHIVED.
+        order_by (ListConversationsOrderBy | Unset):  Default:
+            ListConversationsOrderBy.CREATED_AT.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -161,6 +180,7 @@ def sync_detailed(
         summary_search=summary_search,
         order=order,
         archive_status=archive_status,
+        order_by=order_by,
     )
 
     response = client.get_httpx_client().request(
@@ -179,16 +199,25 @@ def sync(
     summary_search: str | Unset = UNSET,
     order: ListConversationsOrder | Unset = ListConversationsOrder.DESC,
     archive_status: ListConversationsArchiveStatus | Unset = ListConversationsArchiveStatus.UNARCHIVED,
+    order_by: ListConversationsOrderBy | Unset = ListConversationsOrderBy.CREATED_AT,
 ) -> Problem | list[Conversation] | None:
     """List conversations
 
-     Lists conversations, newest first unless `order=asc`. Pages are cut by keyset
-    pagination: pass the `id` of the last conversation of a page as `after` to get the next
-    one. A page never repeats or skips a conversation because others were created or
-    deleted meanwhile, and a deleted conversation still works as a cursor. Deleted
-    conversations are never listed, nor are hidden ones (`hidden` at creation), under any
-    `archive_status`; `archive_status` picks unarchived (the default), archived or all
-    conversations.
+     Lists conversations, by creation time unless `order_by` says otherwise, newest first
+    unless `order=asc`. Pages are cut by keyset pagination: pass the `id` of the last
+    conversation of a page as `after` to get the next one, which starts right after that
+    conversation's place in the order. A page never repeats or skips a conversation because
+    others were created or deleted meanwhile, and a deleted conversation still works as a
+    cursor. Deleted conversations are never listed, nor are hidden ones (`hidden` at
+    creation), under any `archive_status`; `archive_status` picks unarchived (the default),
+    archived or all conversations.
+
+    With `order_by=last_message_at` a conversation's place moves when its
+    `last_message_at` changes. A walk through the pages then lists every conversation whose
+    `last_message_at` does not change meanwhile exactly once, in order; one that changes is
+    listed where it stood when its page was read, and again if it moves into the pages
+    still to be read. The cursor is its conversation's current place: continue from the
+    last conversation of the page just read.
 
     Args:
         agent_id (str | Unset): An agent id, `agent-` followed by a lowercase UUID4. Example:
@@ -200,6 +229,8 @@ def sync(
         order (ListConversationsOrder | Unset):  Default: ListConversationsOrder.DESC.
         archive_status (ListConversationsArchiveStatus | Unset):  Default:
             ListConversationsArchiveStatus.UNARCHIVED.
+        order_by (ListConversationsOrderBy | Unset):  Default:
+            ListConversationsOrderBy.CREATED_AT.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -217,6 +248,7 @@ def sync(
         summary_search=summary_search,
         order=order,
         archive_status=archive_status,
+        order_by=order_by,
     ).parsed
 
 
@@ -229,16 +261,25 @@ async def asyncio_detailed(
     summary_search: str | Unset = UNSET,
     order: ListConversationsOrder | Unset = ListConversationsOrder.DESC,
     archive_status: ListConversationsArchiveStatus | Unset = ListConversationsArchiveStatus.UNARCHIVED,
+    order_by: ListConversationsOrderBy | Unset = ListConversationsOrderBy.CREATED_AT,
 ) -> Response[Problem | list[Conversation]]:
     """List conversations
 
-     Lists conversations, newest first unless `order=asc`. Pages are cut by keyset
-    pagination: pass the `id` of the last conversation of a page as `after` to get the next
-    one. A page never repeats or skips a conversation because others were created or
-    deleted meanwhile, and a deleted conversation still works as a cursor. Deleted
-    conversations are never listed, nor are hidden ones (`hidden` at creation), under any
-    `archive_status`; `archive_status` picks unarchived (the default), archived or all
-    conversations.
+     Lists conversations, by creation time unless `order_by` says otherwise, newest first
+    unless `order=asc`. Pages are cut by keyset pagination: pass the `id` of the last
+    conversation of a page as `after` to get the next one, which starts right after that
+    conversation's place in the order. A page never repeats or skips a conversation because
+    others were created or deleted meanwhile, and a deleted conversation still works as a
+    cursor. Deleted conversations are never listed, nor are hidden ones (`hidden` at
+    creation), under any `archive_status`; `archive_status` picks unarchived (the default),
+    archived or all conversations.
+
+    With `order_by=last_message_at` a conversation's place moves when its
+    `last_message_at` changes. A walk through the pages then lists every conversation whose
+    `last_message_at` does not change meanwhile exactly once, in order; one that changes is
+    listed where it stood when its page was read, and again if it moves into the pages
+    still to be read. The cursor is its conversation's current place: continue from the
+    last conversation of the page just read.
 
     Args:
         agent_id (str | Unset): An agent id, `agent-` followed by a lowercase UUID4. Example:
@@ -250,6 +291,8 @@ async def asyncio_detailed(
         order (ListConversationsOrder | Unset):  Default: ListConversationsOrder.DESC.
         archive_status (ListConversationsArchiveStatus | Unset):  Default:
             ListConversationsArchiveStatus.UNARCHIVED.
+        order_by (ListConversationsOrderBy | Unset):  Default:
+            ListConversationsOrderBy.CREATED_AT.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -266,6 +309,7 @@ async def asyncio_detailed(
         summary_search=summary_search,
         order=order,
         archive_status=archive_status,
+        order_by=order_by,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -282,16 +326,25 @@ async def asyncio(
     summary_search: str | Unset = UNSET,
     order: ListConversationsOrder | Unset = ListConversationsOrder.DESC,
     archive_status: ListConversationsArchiveStatus | Unset = ListConversationsArchiveStatus.UNARCHIVED,
+    order_by: ListConversationsOrderBy | Unset = ListConversationsOrderBy.CREATED_AT,
 ) -> Problem | list[Conversation] | None:
     """List conversations
 
-     Lists conversations, newest first unless `order=asc`. Pages are cut by keyset
-    pagination: pass the `id` of the last conversation of a page as `after` to get the next
-    one. A page never repeats or skips a conversation because others were created or
-    deleted meanwhile, and a deleted conversation still works as a cursor. Deleted
-    conversations are never listed, nor are hidden ones (`hidden` at creation), under any
-    `archive_status`; `archive_status` picks unarchived (the default), archived or all
-    conversations.
+     Lists conversations, by creation time unless `order_by` says otherwise, newest first
+    unless `order=asc`. Pages are cut by keyset pagination: pass the `id` of the last
+    conversation of a page as `after` to get the next one, which starts right after that
+    conversation's place in the order. A page never repeats or skips a conversation because
+    others were created or deleted meanwhile, and a deleted conversation still works as a
+    cursor. Deleted conversations are never listed, nor are hidden ones (`hidden` at
+    creation), under any `archive_status`; `archive_status` picks unarchived (the default),
+    archived or all conversations.
+
+    With `order_by=last_message_at` a conversation's place moves when its
+    `last_message_at` changes. A walk through the pages then lists every conversation whose
+    `last_message_at` does not change meanwhile exactly once, in order; one that changes is
+    listed where it stood when its page was read, and again if it moves into the pages
+    still to be read. The cursor is its conversation's current place: continue from the
+    last conversation of the page just read.
 
     Args:
         agent_id (str | Unset): An agent id, `agent-` followed by a lowercase UUID4. Example:
@@ -303,6 +356,8 @@ async def asyncio(
         order (ListConversationsOrder | Unset):  Default: ListConversationsOrder.DESC.
         archive_status (ListConversationsArchiveStatus | Unset):  Default:
             ListConversationsArchiveStatus.UNARCHIVED.
+        order_by (ListConversationsOrderBy | Unset):  Default:
+            ListConversationsOrderBy.CREATED_AT.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -321,5 +376,6 @@ async def asyncio(
             summary_search=summary_search,
             order=order,
             archive_status=archive_status,
+            order_by=order_by,
         )
     ).parsed
