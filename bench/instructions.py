@@ -23,9 +23,9 @@ from pathlib import Path
 
 import httpx
 
-from generated.models import ConversationCreate
 from server_impl.domain import keys
 from server_impl.domain.conversations import Conversations
+from server_impl.domain.model_settings import ConversationCreateAsGiven
 from server_impl.storage import migrate, store_for
 from testbed import ROOT, free_port
 from testbed.postgres import PostgresCluster
@@ -39,7 +39,7 @@ async def _prepare(url: str) -> tuple[str, str]:
         actor = await keys.actor_for(store, minted.key)
         assert actor is not None
         created = await Conversations(store).create(
-            actor, f"agent-{uuid.uuid4()}", ConversationCreate(summary="s")
+            actor, f"agent-{uuid.uuid4()}", ConversationCreateAsGiven(summary="s")
         )
         return minted.key, created.conversation.id
     finally:
