@@ -5,7 +5,7 @@ openapi.yaml) before a handler runs. The generated models would then re-make the
 union's classes, and answer it with every field the client left out filled in as null, an
 integer temperature turned into a float (1 answered as 1.0), and the fields the spec does not
 name dropped. These subclasses keep the JSON object itself, which is stored and answered as the
-client sent it.
+client sent it (the field's type is not the generated one's, hence mypy's ignores).
 """
 
 from typing import Any
