@@ -108,6 +108,17 @@ def test_a_value_failing_a_union_is_explained_by_the_member_it_names(
     assert check.first_error({"model_settings": settings}) == (["model_settings", *where], reason)
 
 
+def test_a_union_without_a_discriminator_or_one_non_null_member_is_left_to_jsonschema() -> None:
+    check = CompiledSchema(
+        {"properties": {"x": {"oneOf": [{"type": "string"}, {"type": "integer"}]}}},
+        Draft4RequestValidator,
+    )
+    assert check.first_error({"x": 1.5}) == (
+        ["x"],
+        "1.5 is not valid under any of the given schemas",
+    )
+
+
 @pytest.mark.parametrize(
     "settings",
     [
