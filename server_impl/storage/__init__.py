@@ -20,3 +20,11 @@ def store_for(database_url: str) -> Store:
     from .sqlite import SqliteStore
 
     return SqliteStore(url.sqlite_path)
+
+
+def pool_use(store: Store) -> tuple[int, int] | None:
+    """(connections open, connections in use) of a store's pool; None for an engine without
+    one (SQLite: one connection per process)."""
+    from .postgres import PostgresStore
+
+    return store.pool_use() if isinstance(store, PostgresStore) else None
