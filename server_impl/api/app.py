@@ -38,6 +38,7 @@ from .middleware import (
     Observed,
     RequestId,
 )
+from .middleware.metrics_endpoint import PATH as METRICS_PATH
 from .parameters import HTTP_METHODS, Parameters, operations
 from .security import token_check
 
@@ -112,10 +113,14 @@ def create_app(
         collection_paths=[base_path + path for path in spec["paths"]],
     )
     served: ASGIApp = app
+    beside: dict[str, str] = {}
     if settings.metrics_port is None:
         served = MetricsEndpoint(app, metrics=metrics)
+        beside[METRICS_PATH] = "metrics"
     routes = {op["operationId"]: base_path + path for path, _, op in operations(spec)}
-    observed = Observed(served, routes=routes, metrics=metrics, pool=lambda: pool_use(store))
+    observed = Observed(
+        served, routes=routes, metrics=metrics, pool=lambda: pool_use(store), paths=beside
+    )
     return RequestId(observed)
 
 

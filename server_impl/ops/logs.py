@@ -98,8 +98,10 @@ def config(log_format: LogFormat, level: str) -> dict[str, Any]:
             # The access line is ours (server_impl/api/middleware/observed.py).
             "uvicorn.access": {"handlers": [], "propagate": False},
             "gunicorn.access": {"handlers": [], "propagate": False},
-            # connexion logs every 4xx problem as a warning; the access line says enough.
+            # connexion logs every 4xx problem as a warning, and every request without a key
+            # at info; the access line says enough.
             "connexion.middleware.exceptions": {"level": "ERROR"},
+            "connexion.security": {"level": "WARNING"},
         },
     }
 

@@ -3,6 +3,7 @@
 import logging
 import time
 from collections.abc import Mapping
+from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -11,7 +12,7 @@ from server_impl.ops.metrics import Metrics, PoolReader
 
 ACCESS = logging.getLogger("conversations.access")
 UNMATCHED = "unmatched"
-"""The operation of a request no operation of the spec matched (404, 405, docs, metrics)."""
+"""The operation of a request no operation of the spec matched (404, 405, the docs)."""
 
 
 class Observed:
@@ -29,17 +30,23 @@ class Observed:
         routes: Mapping[str, str],
         metrics: Metrics,
         pool: PoolReader = lambda: None,
+        paths: Mapping[str, str] | None = None,
     ) -> None:
+        """paths names the operation of paths served beside the spec's (/metrics)."""
         self.app = app
         self.routes = routes
         self.metrics = metrics
         self.pool = pool
+        self.paths = paths or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
+        # connexion's routing and security write into the scope's extensions; a layer between
+        # may copy the scope, but not this dict, where they are read once the answer is sent.
+        extensions = scope.setdefault("extensions", {})
         status = 500  # what the server answers when the app fails before answering
         in_flight = self.metrics.in_flight
         in_flight.inc()
@@ -55,16 +62,27 @@ class Observed:
         finally:
             in_flight.dec()
             seconds = time.perf_counter() - started
-            operation = routed_operation_id(scope) or UNMATCHED
+            operation = (
+                routed_operation_id({"extensions": extensions})
+                or self.paths.get(scope["path"])
+                or UNMATCHED
+            )
             self.metrics.observe_request(operation, status, seconds)
             pool = self.pool()
             if pool is not None:
                 self.metrics.observe_pool(pool)
             if ACCESS.isEnabledFor(logging.INFO):
-                self._log(scope, operation, status, seconds)
+                self._log(scope, extensions, operation, status, seconds)
 
-    def _log(self, scope: Scope, operation: str, status: int, seconds: float) -> None:
-        token_info = scope.get("extensions", {}).get("connexion_context", {}).get("token_info")
+    def _log(
+        self,
+        scope: Scope,
+        extensions: Mapping[str, Any],
+        operation: str,
+        status: int,
+        seconds: float,
+    ) -> None:
+        token_info = extensions.get("connexion_context", {}).get("token_info")
         actor = token_info.get("actor") if token_info else None
         client = scope.get("client")
         fields = {
