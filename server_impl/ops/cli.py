@@ -2,6 +2,7 @@
 
 import argparse
 import asyncio
+import logging
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -14,11 +15,12 @@ from server_impl.domain.ports import KeyStore, Store
 from server_impl.storage import migrate, store_for
 from server_impl.storage.urls import UnsupportedDatabaseUrl
 
-from . import serving, workers
+from . import logs, serving, workers
 from . import settings as settings_module
 from .settings import Settings
 
 PROG = "conversations-server"
+LOG = logging.getLogger("conversations.serve")
 BOOTSTRAP_ORGANIZATION = "default"
 BOOTSTRAP_USER = "admin"
 
@@ -237,6 +239,7 @@ def _serve(args: argparse.Namespace, prog: str) -> int:
 
     asyncio.run(_with_store(settings.database_url, bootstrap))
     settings_module.export(settings)
+    logs.configure(settings.log_format, settings.log_level)
     if settings.workers > 1:
         listener.close()
         try:
@@ -255,7 +258,7 @@ def _serve(args: argparse.Namespace, prog: str) -> int:
     )
     port = listener.getsockname()[1]
     # uvicorn announces the address only of sockets it binds itself.
-    print(f"Serving on http://{settings.host}:{port}", flush=True)
+    LOG.info("Serving on http://%s:%d", settings.host, port)
     uvicorn.Server(config).run(sockets=[listener])
     return 0
 

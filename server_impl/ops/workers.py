@@ -7,6 +7,7 @@ or a client pool opening its pool) lands on one worker while the others idle. gu
 balances by connection hash; gunicorn also replaces a worker that dies.
 """
 
+import logging
 import math
 import os
 import shutil
@@ -93,9 +94,8 @@ def serve(settings: Settings) -> None:
     """
     claim_port(settings.host, settings.port).close()
     # gunicorn's own banner shows no address: the workers, not the arbiter, bind it.
-    print(
-        f"Serving on http://{settings.host}:{settings.port} with {settings.workers} workers",
-        flush=True,
+    logging.getLogger("conversations.serve").info(
+        "Serving on http://%s:%d with %d workers", settings.host, settings.port, settings.workers
     )
     # The workers share their metrics through files in a folder of this run's own.
     folder = tempfile.mkdtemp(prefix="conversations-metrics-")
