@@ -3,9 +3,10 @@ as one JSON object per line (`serve --log-format json`), by the standard library
 (python-json-logger formats the JSON).
 
 Every line of a request carries its request id. Times are UTC, RFC 3339. A line's message is
-cut to MAX_MESSAGE characters and a traceback to its last MAX_TRACEBACK (where the error is),
-whatever a client sent. 4xx answers are routine and not logged but by the access line; a 5xx
-from an unexpected error is logged once, by connexion, with its traceback.
+cut to MAX_MESSAGE characters, and so is each line of a traceback, which keeps its last
+MAX_TRACEBACK characters (where the error is), whatever a client sent. 4xx answers are
+routine and not logged but by the access line; a 5xx from an unexpected error is logged once,
+by connexion, with its traceback.
 """
 
 import logging
@@ -30,10 +31,23 @@ def _rfc3339(record: logging.LogRecord) -> str:
     return f"{seconds}.{int(record.msecs):03d}Z"
 
 
-def _cut(text: str, limit: int, *, keep_end: bool = False) -> str:
-    if len(text) <= limit:
-        return text
-    return "…" + text[-(limit - 1) :] if keep_end else text[: limit - 1] + "…"
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _cut_traceback(text: str) -> str:
+    """Each line cut to MAX_MESSAGE characters, then the last lines that fit in MAX_TRACEBACK:
+    the exception's type and where it was raised stay."""
+    lines = [_cut(line, MAX_MESSAGE) for line in text.splitlines()]
+    kept: list[str] = []
+    size = 0
+    for line in reversed(lines):
+        size += len(line) + 1
+        if size > MAX_TRACEBACK:
+            kept.append("…")
+            break
+        kept.append(line)
+    return "\n".join(reversed(kept))
 
 
 class RequestIdFilter(logging.Filter):
@@ -53,7 +67,7 @@ class TextFormatter(logging.Formatter):
         return _rfc3339(record)
 
     def formatException(self, ei: Any) -> str:  # noqa: N802
-        return _cut(super().formatException(ei), MAX_TRACEBACK, keep_end=True)
+        return _cut_traceback(super().formatException(ei))
 
 
 class JsonLineFormatter(JsonFormatter):
@@ -62,9 +76,7 @@ class JsonLineFormatter(JsonFormatter):
 
     def formatException(self, ei: Any) -> str:  # noqa: N802
         text = super().formatException(ei)
-        return _cut(
-            text if isinstance(text, str) else "\n".join(text), MAX_TRACEBACK, keep_end=True
-        )
+        return _cut_traceback(text if isinstance(text, str) else "\n".join(text))
 
 
 def config(log_format: LogFormat, level: str) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 from server_impl.domain.errors import StorageUnavailable
 from server_impl.storage import store_for
 from server_impl.storage.sqlite import SqliteStore
-from tests.support import in_process
+from tests.support import in_process, mint_key_in_process
 
 AGENT = "agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9"
 MISSING = "conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b"
@@ -174,3 +174,29 @@ def test_an_unexpected_error_is_logged_once_with_its_request_id_and_traceback(
     assert "a bug" in caplog.text
     access = [r for r in caplog.records if r.name == "conversations.access"]
     assert [vars(r)["status"] for r in access] == [500]
+
+
+def test_the_postgresql_pool_is_measured_as_open_and_in_use(postgres_url: str) -> None:
+    key = {"Authorization": f"Bearer {mint_key_in_process(postgres_url)}"}
+    with in_process(store_for(postgres_url)) as client:
+        assert client.get(f"/conversations/{MISSING}", headers=key).status_code == 404
+        found = samples(client)
+    pool = {
+        dict(labels)["state"]: value
+        for (name, labels), value in found.items()
+        if name == "conversations_database_pool_connections"
+    }
+    assert pool["open"] >= 1 and pool["in_use"] == 0
+
+
+def test_sqlite_has_no_pool_to_measure(app: TestClient) -> None:
+    names = {name for name, _ in samples(app)}
+    assert "conversations_database_pool_connections" not in names
+
+
+def test_the_prometheus_client_internal_each_process_relies_on_is_there() -> None:
+    """Metrics() picks per-process or shared values again (server_impl/ops/metrics.py): after
+    an upgrade of prometheus-client, this says first what the two-worker test would show."""
+    from prometheus_client import values
+
+    assert callable(values.get_value_class) and hasattr(values, "ValueClass")

@@ -5,6 +5,7 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, cast
 
 import httpx
 import pytest
@@ -28,7 +29,8 @@ def key(url: str) -> str:
 
 
 def serve(url: str, tmp_path: Path, **env: str) -> Iterator[RunningServer]:
-    server = start_server(url, tmp_path / "server.log", **env)
+    # Settings as CONVERSATIONS_* variables, none of them start_server's own options.
+    server = start_server(url, tmp_path / "server.log", **cast(dict[str, Any], env))
     try:
         yield server
     finally:
