@@ -346,7 +346,7 @@ class Problem(BaseModel):
     The values that broke the contract (422 only).
     """
     request_id: Annotated[
-        str | None, Field(examples=["5f0c6b8e-2a7d-4c1e-9b3f-8d2e1a4c7b90"])
+        str | None, Field(examples=["5f0c6b8e2a7d4c1e9b3f8d2e1a4c7b90"])
     ] = None
     """
     The request's id, as in its `X-Request-Id` header: quote it when reporting a problem.

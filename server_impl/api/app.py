@@ -26,7 +26,7 @@ from server_impl.domain.ports import Store
 from server_impl.ops import logs
 from server_impl.ops.metrics import Metrics
 from server_impl.ops.settings import Settings
-from server_impl.storage import pool_use, store_for
+from server_impl.storage import pool_reader, store_for
 
 from . import connexion_adaptations, problems
 from .handlers import Handlers
@@ -119,7 +119,7 @@ def create_app(
         beside[METRICS_PATH] = "metrics"
     routes = {op["operationId"]: base_path + path for path, _, op in operations(spec)}
     observed = Observed(
-        served, routes=routes, metrics=metrics, pool=lambda: pool_use(store), paths=beside
+        served, routes=routes, metrics=metrics, pool=pool_reader(store), paths=beside
     )
     return RequestId(observed)
 

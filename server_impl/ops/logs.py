@@ -51,20 +51,20 @@ def _cut_traceback(text: str) -> str:
 
 
 class RequestIdFilter(logging.Filter):
-    """Stamps each record with the id of the request it was logged in ('-' outside one), and
-    cuts its message to MAX_MESSAGE characters."""
+    """Stamps each record with the id of the request it was logged in ('-' outside one)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id.current.get() or "-"
-        message = record.getMessage()
-        if len(message) > MAX_MESSAGE:
-            record.msg, record.args = _cut(message, MAX_MESSAGE), None
         return True
 
 
 class TextFormatter(logging.Formatter):
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
         return _rfc3339(record)
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802
+        record.message = _cut(record.message, MAX_MESSAGE)
+        return super().formatMessage(record)
 
     def formatException(self, ei: Any) -> str:  # noqa: N802
         return _cut_traceback(super().formatException(ei))
@@ -73,6 +73,13 @@ class TextFormatter(logging.Formatter):
 class JsonLineFormatter(JsonFormatter):
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
         return _rfc3339(record)
+
+    def add_fields(
+        self, log_data: dict[str, Any], record: logging.LogRecord, message_dict: dict[str, Any]
+    ) -> None:
+        super().add_fields(log_data, record, message_dict)
+        if isinstance(log_data.get("message"), str):
+            log_data["message"] = _cut(log_data["message"], MAX_MESSAGE)
 
     def formatException(self, ei: Any) -> str:  # noqa: N802
         text = super().formatException(ei)

@@ -9,6 +9,7 @@ the arbiter's --metrics-port listener) reads them all.
 
 import os
 from collections.abc import Callable
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -91,10 +92,19 @@ class Metrics:
             multiprocess_mode="max",
         )
         self.build.labels(version=version, spec_version=spec_version).set(1)
+        # Labelled children, looked up once: labels() costs more than the count itself.
+        self._counted: dict[tuple[str, int], Any] = {}
+        self._timed: dict[str, Any] = {}
 
     def observe_request(self, operation: str, status: int, seconds: float) -> None:
-        self.requests.labels(operation, str(status)).inc()
-        self.latency.labels(operation).observe(seconds)
+        counted = self._counted.get((operation, status))
+        if counted is None:
+            counted = self._counted[operation, status] = self.requests.labels(operation, status)
+        counted.inc()
+        timed = self._timed.get(operation)
+        if timed is None:
+            timed = self._timed[operation] = self.latency.labels(operation)
+        timed.observe(seconds)
 
     def observe_pool(self, use: tuple[int, int]) -> None:
         self.pool_connections.labels("open").set(use[0])

@@ -1,6 +1,6 @@
 """X-Request-Id on every answer, the client's when well formed, and in every problem body."""
 
-import uuid
+import re
 
 import pytest
 from starlette.testclient import TestClient
@@ -9,7 +9,7 @@ AGENT = "agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9"
 
 
 def made_here(value: str) -> bool:
-    return str(uuid.UUID(value)) == value
+    return re.fullmatch("[0-9a-f]{32}", value) is not None
 
 
 @pytest.mark.parametrize("sent", ["abc", "a" * 128, "!~req:42/x", "0f1e2d3c-4b5a"])

@@ -29,7 +29,7 @@ class Observed:
         *,
         routes: Mapping[str, str],
         metrics: Metrics,
-        pool: PoolReader = lambda: None,
+        pool: PoolReader | None = None,
         paths: Mapping[str, str] | None = None,
     ) -> None:
         """paths names the operation of paths served beside the spec's (/metrics)."""
@@ -68,9 +68,8 @@ class Observed:
                 or UNMATCHED
             )
             self.metrics.observe_request(operation, status, seconds)
-            pool = self.pool()
-            if pool is not None:
-                self.metrics.observe_pool(pool)
+            if self.pool is not None and (use := self.pool()) is not None:
+                self.metrics.observe_pool(use)
             if ACCESS.isEnabledFor(logging.INFO):
                 self._log(scope, extensions, operation, status, seconds)
 

@@ -34,10 +34,18 @@ class RequestId:
         async def send_with_id(message: Message) -> None:
             nonlocal start
             if message["type"] == "http.response.start":
-                headers = [(n, v) for n, v in message.get("headers", []) if n != _HEADER]
-                headers.append((_HEADER, value))
+                headers = list(message.get("headers", []))
+                problem = has_id = False
+                for name, content in headers:
+                    if name == b"content-type":
+                        problem = content.startswith(_PROBLEM)
+                    elif name == _HEADER:
+                        # A handler's answer has it already (handlers.py), with this value.
+                        has_id = True
+                if not has_id:
+                    headers.append((_HEADER, value))
                 message = {**message, "headers": headers}
-                if dict(headers).get(b"content-type", b"").startswith(_PROBLEM):
+                if problem:
                     start = message  # sent with the body, whose length changes
                     return
             elif start is not None and message["type"] == "http.response.body":

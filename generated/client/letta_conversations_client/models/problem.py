@@ -27,7 +27,7 @@ class Problem:
             conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b..
         invalid_params (list[InvalidParam] | Unset): The values that broke the contract (422 only).
         request_id (str | Unset): The request's id, as in its `X-Request-Id` header: quote it when reporting a problem.
-            Example: 5f0c6b8e-2a7d-4c1e-9b3f-8d2e1a4c7b90.
+            Example: 5f0c6b8e2a7d4c1e9b3f8d2e1a4c7b90.
     """
 
     type_: str
