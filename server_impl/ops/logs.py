@@ -127,3 +127,9 @@ def config(log_format: LogFormat, level: str) -> dict[str, Any]:
 
 def configure(log_format: LogFormat, level: str) -> None:
     logging.config.dictConfig(config(log_format, level))
+    # No line shows the calling function, thread or process: skip collecting them for every
+    # record (the optimizations of the standard library's logging HOWTO).
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False

@@ -7,7 +7,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from server_impl.api.connexion_adaptations.dispatch import routed_operation_id
+from server_impl.api.connexion_adaptations.dispatch import ROUTING
 from server_impl.ops.metrics import Metrics, PoolReader
 
 ACCESS = logging.getLogger("conversations.access")
@@ -62,11 +62,8 @@ class Observed:
         finally:
             in_flight.dec()
             seconds = time.perf_counter() - started
-            operation = (
-                routed_operation_id({"extensions": extensions})
-                or self.paths.get(scope["path"])
-                or UNMATCHED
-            )
+            routed = extensions.get(ROUTING, {}).get("operation_id")
+            operation = routed or self.paths.get(scope["path"]) or UNMATCHED
             self.metrics.observe_request(operation, status, seconds)
             if self.pool is not None and (use := self.pool()) is not None:
                 self.metrics.observe_pool(use)
