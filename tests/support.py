@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 import asyncpg
 import httpx
+from connexion import ConnexionMiddleware
 from starlette.testclient import TestClient
 
 from server_impl.api.app import create_app
@@ -258,6 +259,13 @@ def missing_internal(dotted: str, attribute: str) -> str | None:
     if not hasattr(owner, attribute):
         return f"{dotted} has no attribute {attribute}"
     return None
+
+
+def connexion_of(app: Any) -> ConnexionMiddleware:
+    """The connexion app inside the wrappers create_app puts around it (each keeps it as .app)."""
+    while not isinstance(app, ConnexionMiddleware):
+        app = app.app
+    return app
 
 
 _RESPONSE_FORMAT: dict[str, object] = {

@@ -494,6 +494,12 @@ class Problem(BaseModel):
     """
     The values that broke the contract (422 only).
     """
+    request_id: Annotated[
+        str | None, Field(examples=["5f0c6b8e2a7d4c1e9b3f8d2e1a4c7b90"])
+    ] = None
+    """
+    The request's id, as in its `X-Request-Id` header: quote it when reporting a problem.
+    """
 
 
 class OpenAIModelSettings(BaseModel):

@@ -20,6 +20,7 @@ from server_impl.domain.model_settings import (
 from server_impl.domain.ports import Store
 from server_impl.domain.versions import IfMatch, Versioned, etag, parse_if_match
 
+from . import request_id
 from .connexion_adaptations import Handler
 from .parameters import Parameters
 from .problems import InvalidParams, quoted
@@ -30,7 +31,10 @@ M = TypeVar("M", bound=BaseModel)
 
 
 def _ok(body: bytes, headers: dict[str, str] | None = None) -> Response:
-    return Response(body, media_type="application/json", headers=headers)
+    # The RequestId middleware sets the header on every answer; a handler's answer carries it
+    # already, because connexion validates it against the spec before that middleware runs.
+    id_header = {request_id.HEADER: request_id.current.get() or request_id.new()}
+    return Response(body, media_type="application/json", headers={**id_header, **(headers or {})})
 
 
 def _conversation(versioned: Versioned) -> Response:

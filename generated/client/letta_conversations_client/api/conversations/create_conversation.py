@@ -15,8 +15,11 @@ def _get_kwargs(
     *,
     body: ConversationCreate | Unset = UNSET,
     agent_id: str,
+    x_request_id: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(x_request_id, Unset):
+        headers["X-Request-Id"] = x_request_id
 
     params: dict[str, Any] = {}
 
@@ -102,6 +105,7 @@ def sync_detailed(
     client: AuthenticatedClient | Client,
     body: ConversationCreate | Unset = UNSET,
     agent_id: str,
+    x_request_id: str | Unset = UNSET,
 ) -> Response[Conversation | Problem]:
     """Create a conversation
 
@@ -112,6 +116,7 @@ def sync_detailed(
     Args:
         agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
             agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
+        x_request_id (str | Unset):
         body (ConversationCreate | Unset): The fields of a new conversation. Fields this server
             does not know are ignored.
 
@@ -126,6 +131,7 @@ def sync_detailed(
     kwargs = _get_kwargs(
         body=body,
         agent_id=agent_id,
+        x_request_id=x_request_id,
     )
 
     response = client.get_httpx_client().request(
@@ -140,6 +146,7 @@ def sync(
     client: AuthenticatedClient | Client,
     body: ConversationCreate | Unset = UNSET,
     agent_id: str,
+    x_request_id: str | Unset = UNSET,
 ) -> Conversation | Problem | None:
     """Create a conversation
 
@@ -150,6 +157,7 @@ def sync(
     Args:
         agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
             agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
+        x_request_id (str | Unset):
         body (ConversationCreate | Unset): The fields of a new conversation. Fields this server
             does not know are ignored.
 
@@ -165,6 +173,7 @@ def sync(
         client=client,
         body=body,
         agent_id=agent_id,
+        x_request_id=x_request_id,
     ).parsed
 
 
@@ -173,6 +182,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
     body: ConversationCreate | Unset = UNSET,
     agent_id: str,
+    x_request_id: str | Unset = UNSET,
 ) -> Response[Conversation | Problem]:
     """Create a conversation
 
@@ -183,6 +193,7 @@ async def asyncio_detailed(
     Args:
         agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
             agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
+        x_request_id (str | Unset):
         body (ConversationCreate | Unset): The fields of a new conversation. Fields this server
             does not know are ignored.
 
@@ -197,6 +208,7 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         body=body,
         agent_id=agent_id,
+        x_request_id=x_request_id,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -209,6 +221,7 @@ async def asyncio(
     client: AuthenticatedClient | Client,
     body: ConversationCreate | Unset = UNSET,
     agent_id: str,
+    x_request_id: str | Unset = UNSET,
 ) -> Conversation | Problem | None:
     """Create a conversation
 
@@ -219,6 +232,7 @@ async def asyncio(
     Args:
         agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
             agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
+        x_request_id (str | Unset):
         body (ConversationCreate | Unset): The fields of a new conversation. Fields this server
             does not know are ignored.
 
@@ -235,5 +249,6 @@ async def asyncio(
             client=client,
             body=body,
             agent_id=agent_id,
+            x_request_id=x_request_id,
         )
     ).parsed
