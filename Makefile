@@ -36,7 +36,7 @@ need_npm = @command -v npm >/dev/null && command -v node >/dev/null \
 HOST ?= 127.0.0.1
 PORT ?= 8283
 
-.PHONY: install run test lint fuzz bench generate check-generated lock clean
+.PHONY: install browser run test lint fuzz bench generate check-generated lock clean
 
 install: $(INSTALLED)
 
@@ -70,6 +70,19 @@ $(SDK_INSTALLED): pyproject.toml requirements.lock tests/compat/latest-sdk.txt $
 	$(UV_INSTALL) $(SDK_VENV)/bin/python --no-deps -e . -e generated/client
 	touch $@
 
+# The browser tests (tests/browser) drive Debian's chromium through its chromedriver, built from
+# one source so that their versions match. As root (as CI runs) apt-get installs both when either
+# is missing; anyone else is told how, and those tests fail saying the same.
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null && exit 0; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's chromium and chromium-driver for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -qq -y --no-install-recommends chromium chromium-driver; \
+	else \
+		echo "The browser tests need chromium and chromedriver: sudo apt-get install chromium chromium-driver" >&2; \
+	fi
+
 # Regenerates every time: it takes seconds, the output is byte-identical for the same spec, and
 # so any part of generated/ that went missing comes back.
 generate: | $(DEPS)
@@ -91,7 +104,7 @@ run: $(RUNTIME)
 # Measures branch coverage of server_impl in both runs and in every process they start (see
 # [tool.coverage.*] in pyproject.toml) and reports it; below its floor (fail_under) a run on
 # every engine fails, a run that leaves an engine out only reports.
-test: $(INSTALLED) $(SDK_INSTALLED)
+test: $(INSTALLED) $(SDK_INSTALLED) browser
 	$(BIN)/python -m coverage erase
 	LETTA_CLIENT_EXPECTED=$(call pinned,requirements.lock) $(BIN)/python -m coverage run -m pytest
 	LETTA_CLIENT_EXPECTED=$(call pinned,tests/compat/latest-sdk.txt) \

@@ -13,10 +13,10 @@ from typing import Annotated
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Path, Response
 
-from generated.models import ConversationUpdate
 from server_impl.domain import keys
 from server_impl.domain.actor import Actor
 from server_impl.domain.conversations import Conversations
+from server_impl.domain.model_settings import ConversationUpdateAsGiven
 from server_impl.domain.versions import Versioned, etag, parse_if_match
 from server_impl.storage import store_for
 
@@ -68,7 +68,7 @@ async def retrieve_conversation(
 @app.patch("/v1/conversations/{conversation_id}")
 async def update_conversation(
     conversation_id: ConversationId,
-    patch: ConversationUpdate,
+    patch: ConversationUpdateAsGiven,
     actor: Annotated[Actor, Depends(acting_user)],
     if_match: Annotated[str | None, Header()] = None,
 ) -> Response:

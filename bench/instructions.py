@@ -1,7 +1,8 @@
 """Instructions the server executes per request, counted by callgrind: repeatable on a noisy
 machine where timings are not, so small changes can be compared.
 
-    python -m bench.instructions [--engine sqlite|postgresql] [--requests 500] [CHECKOUT ...]
+    python -m bench.instructions [--engine sqlite|postgresql] [--requests 500]
+                                 [--log-level warning] [CHECKOUT ...]
 
 Serves one database with this checkout's server (or each CHECKOUT's, in turn: a worktree of
 another commit, run with this checkout's .venv) under valgrind with instrumentation off, then
@@ -23,9 +24,9 @@ from pathlib import Path
 
 import httpx
 
-from generated.models import ConversationCreate
 from server_impl.domain import keys
 from server_impl.domain.conversations import Conversations
+from server_impl.domain.model_settings import ConversationCreateAsGiven
 from server_impl.storage import migrate, store_for
 from testbed import ROOT, free_port
 from testbed.postgres import PostgresCluster
@@ -39,7 +40,7 @@ async def _prepare(url: str) -> tuple[str, str]:
         actor = await keys.actor_for(store, minted.key)
         assert actor is not None
         created = await Conversations(store).create(
-            actor, f"agent-{uuid.uuid4()}", ConversationCreate(summary="s")
+            actor, f"agent-{uuid.uuid4()}", ConversationCreateAsGiven(summary="s")
         )
         return minted.key, created.conversation.id
     finally:
@@ -50,13 +51,15 @@ def _control(pid: int, *args: str) -> None:
     subprocess.run(["callgrind_control", *args, str(pid)], capture_output=True, check=True)
 
 
-def count(checkout: Path, url: str, key: str, conversation: str, requests: int) -> dict[str, float]:
+def count(
+    checkout: Path, url: str, key: str, conversation: str, requests: int, log_level: str
+) -> dict[str, float]:
     out = Path(tempfile.mkdtemp()) / "callgrind.out"
     server = subprocess.Popen(
         ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}",
          sys.executable, "-m", "server_impl", "serve", "--port", str(port := free_port()),
          "--database-url", url],
-        cwd=checkout, env={**os.environ, "CONVERSATIONS_LOG_LEVEL": "warning"},
+        cwd=checkout, env={**os.environ, "CONVERSATIONS_LOG_LEVEL": log_level},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     item = f"/conversations/{conversation}"
@@ -100,6 +103,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.instructions")
     parser.add_argument("--engine", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--requests", type=int, default=500)
+    parser.add_argument(
+        "--log-level", default="warning", help="info writes an access line per request"
+    )
     parser.add_argument("checkouts", nargs="*", type=Path, default=[ROOT])
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
@@ -109,7 +115,7 @@ def main() -> int:
             migrate.upgrade(url)
             key, conversation = asyncio.run(_prepare(url))
             for checkout in args.checkouts:
-                counts = count(checkout, url, key, conversation, args.requests)
+                counts = count(checkout, url, key, conversation, args.requests, args.log_level)
                 figures = ", ".join(f"{op} {n / 1000:,.1f}k" for op, n in counts.items())
                 print(f"{args.engine} {checkout}: instructions per request: {figures}", flush=True)
         finally:

@@ -146,10 +146,12 @@ def wrk(
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     if errors or "Socket errors" in output:
         raise RuntimeError(f"wrk saw failed requests:\n{output}")
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1])  # type: ignore[index]
-    p50 = _ms(re.search(r"^\s+50%\s+(\S+)$", output, re.MULTILINE)[1])  # type: ignore[index]
-    p99 = _ms(re.search(r"^\s+99%\s+(\S+)$", output, re.MULTILINE)[1])  # type: ignore[index]
-    return rate, p50, p99
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    p50 = re.search(r"^\s+50%\s+(\S+)\s*$", output, re.MULTILINE)
+    p99 = re.search(r"^\s+99%\s+(\S+)\s*$", output, re.MULTILINE)
+    if rate is None or p50 is None or p99 is None:
+        raise RuntimeError(f"wrk's report lacks a figure:\n{output}")
+    return float(rate[1]), _ms(p50[1]), _ms(p99[1])
 
 
 def _processes(pid: int) -> list[int]:

@@ -15,11 +15,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from generated.models import ConversationUpdate
 from server_impl.domain import keys
 from server_impl.domain.actor import Actor
 from server_impl.domain.conversations import Conversations
 from server_impl.domain.errors import NotFound
+from server_impl.domain.model_settings import ConversationUpdateAsGiven
 from server_impl.domain.versions import Versioned, etag, parse_if_match
 from server_impl.storage import store_for
 
@@ -59,7 +59,7 @@ async def conversation(request: Request) -> Response:
             summary is None or (isinstance(summary, str) and len(summary) <= 10_000)
         ):
             return Response(status_code=422)
-        patch = ConversationUpdate.model_construct(
+        patch = ConversationUpdateAsGiven.model_construct(
             _fields_set={"summary"} if "summary" in body else set(), summary=summary
         )
         if_match = parse_if_match(request.headers.get("if-match"))

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 import asyncpg
 import httpx
+from connexion import ConnexionMiddleware
 from starlette.testclient import TestClient
 
 from server_impl.api.app import create_app
@@ -281,3 +282,56 @@ def missing_internal(dotted: str, attribute: str) -> str | None:
     if not hasattr(owner, attribute):
         return f"{dotted} has no attribute {attribute}"
     return None
+
+
+def connexion_of(app: Any) -> ConnexionMiddleware:
+    """The connexion app inside the wrappers create_app puts around it (each keeps it as .app)."""
+    while not isinstance(app, ConnexionMiddleware):
+        app = app.app
+    return app
+
+
+_RESPONSE_FORMAT: dict[str, object] = {
+    "type": "json_schema",
+    "json_schema": {"name": "answer", "strict": True},
+}
+_COMMON: dict[str, object] = {
+    "max_output_tokens": 2048,
+    "parallel_tool_calls": True,
+    "temperature": 0.7,
+}
+_OPENAI_LIKE = {**_COMMON, "response_format": _RESPONSE_FORMAT}
+_ANTHROPIC_LIKE = {
+    **_OPENAI_LIKE, "effort": "max", "strict": False, "verbosity": "low",
+    "thinking": {"type": "enabled", "budget_tokens": 1024},
+}  # fmt: skip
+_GOOGLE = {
+    **_COMMON, "response_schema": {"type": "json_object"},
+    "thinking_config": {"include_thoughts": True, "thinking_budget": -1},
+}  # fmt: skip
+MODEL_SETTINGS: dict[str, dict[str, object]] = {
+    provider: {"provider_type": provider, **fields}
+    for provider, fields in dict[str, dict[str, object]]({
+        "openai": {**_OPENAI_LIKE, "strict": True, "reasoning": {"reasoning_effort": "minimal"}},
+        "sglang": {
+            **_OPENAI_LIKE, "strict": True, "reasoning": {"reasoning_effort": "high"},
+            "tool_call_parser": "hermes",
+        },
+        "anthropic": _ANTHROPIC_LIKE,
+        "google_ai": _GOOGLE,
+        "google_vertex": _GOOGLE,
+        "azure": _OPENAI_LIKE,
+        "xai": _OPENAI_LIKE,
+        "moonshot": {**_OPENAI_LIKE, "strict": True},
+        "zai": {**_OPENAI_LIKE, "thinking": {"type": "disabled", "clear_thinking": False}},
+        "moonshot_coding": _ANTHROPIC_LIKE,
+        "groq": _OPENAI_LIKE,
+        "deepseek": _OPENAI_LIKE,
+        "together": _OPENAI_LIKE,
+        "bedrock": {**_OPENAI_LIKE, "response_format": {"type": "text"}},
+        "baseten": _COMMON,
+        "openrouter": {**_OPENAI_LIKE, "response_format": None},
+        "chatgpt_oauth": {**_COMMON, "reasoning": {"reasoning_effort": "xhigh"}},
+    }).items()
+}  # fmt: skip
+"""model_settings of every provider of letta-client 1.12.1, every field it has set."""

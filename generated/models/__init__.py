@@ -2,9 +2,1134 @@
 #   filename:  openapi.yaml
 
 from __future__ import annotations
-from typing import Annotated
-from pydantic import AwareDatetime, BaseModel, Field
+from typing import Annotated, Any, Literal
+from pydantic import AwareDatetime, BaseModel, Field, RootModel
 from enum import StrEnum
+
+
+class NoModelSettings(BaseModel):
+    """
+    No model settings (null clears them in an update).
+    """
+
+
+class AnthropicEffortEnum(StrEnum):
+    """
+    Effort level for supported Anthropic models (controls token spending); `xhigh` and
+    `max` are available on Opus 4.6+.
+
+    """
+
+    low = "low"
+    medium = "medium"
+    high = "high"
+    xhigh = "xhigh"
+    max = "max"
+
+
+class AnthropicEffort(RootModel[AnthropicEffortEnum | None]):
+    root: AnthropicEffortEnum | None = None
+    """
+    Effort level for supported Anthropic models (controls token spending); `xhigh` and
+    `max` are available on Opus 4.6+.
+
+    """
+
+
+class VerbosityEnum(StrEnum):
+    """
+    Soft control for how verbose model output should be.
+    """
+
+    low = "low"
+    medium = "medium"
+    high = "high"
+
+
+class Verbosity(RootModel[VerbosityEnum | None]):
+    root: VerbosityEnum | None = None
+    """
+    Soft control for how verbose model output should be.
+    """
+
+
+class ReasoningEffort(StrEnum):
+    """
+    The reasoning effort to use when generating text with reasoning models.
+    """
+
+    none = "none"
+    minimal = "minimal"
+    low = "low"
+    medium = "medium"
+    high = "high"
+    xhigh = "xhigh"
+
+
+class OpenAIReasoning(BaseModel):
+    """
+    The reasoning configuration for the model.
+    """
+
+    reasoning_effort: ReasoningEffort | None = None
+    """
+    The reasoning effort to use when generating text with reasoning models.
+    """
+
+
+class ReasoningEffort1(StrEnum):
+    """
+    The reasoning effort level for GPT-5.x and o-series models.
+    """
+
+    none = "none"
+    low = "low"
+    medium = "medium"
+    high = "high"
+    xhigh = "xhigh"
+
+
+class ChatGPTOAuthReasoning(BaseModel):
+    """
+    The reasoning configuration for the model.
+    """
+
+    reasoning_effort: ReasoningEffort1 | None = None
+    """
+    The reasoning effort level for GPT-5.x and o-series models.
+    """
+
+
+class Type(StrEnum):
+    """
+    The type of thinking to use.
+    """
+
+    enabled = "enabled"
+    disabled = "disabled"
+
+
+class AnthropicThinking(BaseModel):
+    """
+    The thinking configuration for the model (Anthropic and Kimi Code).
+    """
+
+    type: Type | None = None
+    """
+    The type of thinking to use.
+    """
+    budget_tokens: Annotated[int | None, Field(ge=0, le=100000000)] = None
+    """
+    The maximum number of tokens the model can use for extended thinking: 0 to
+    100,000,000.
+
+    """
+
+
+class Type1(StrEnum):
+    """
+    Whether thinking is enabled or disabled.
+    """
+
+    enabled = "enabled"
+    disabled = "disabled"
+
+
+class ZaiThinking(BaseModel):
+    """
+    The thinking configuration for GLM-4.5+ models.
+    """
+
+    type: Type1 | None = None
+    """
+    Whether thinking is enabled or disabled.
+    """
+    clear_thinking: bool | None = None
+    """
+    If false, preserved thinking is used (recommended for agents).
+    """
+
+
+class GoogleThinkingConfig(BaseModel):
+    """
+    The thinking configuration for the model (Google AI and Vertex).
+    """
+
+    include_thoughts: bool | None = None
+    """
+    Whether to include thoughts in the model's response.
+    """
+    thinking_budget: Annotated[int | None, Field(ge=-1, le=100000000)] = None
+    """
+    The thinking budget for the model, in tokens: -1 lets the model decide, 0 turns
+    thinking off; at most 100,000,000.
+
+    """
+
+
+class NoResponseFormat(BaseModel):
+    """
+    No response format.
+    """
+
+
+class Type2(StrEnum):
+    """
+    The type of the response format.
+    """
+
+    text = "text"
+
+
+class TextResponseFormat(BaseModel):
+    """
+    Response format for plain text responses.
+    """
+
+    type: Literal["text"]
+    """
+    The type of the response format.
+    """
+
+
+class Type3(StrEnum):
+    """
+    The type of the response format.
+    """
+
+    json_schema = "json_schema"
+
+
+class JsonSchemaResponseFormat(BaseModel):
+    """
+    Response format for JSON schema-based responses.
+    """
+
+    type: Literal["json_schema"]
+    """
+    The type of the response format.
+    """
+    json_schema: dict[str, Any]
+    """
+    The JSON schema of the response.
+    """
+
+
+class Type4(StrEnum):
+    """
+    The type of the response format.
+    """
+
+    json_object = "json_object"
+
+
+class JsonObjectResponseFormat(BaseModel):
+    """
+    Response format for JSON object responses.
+    """
+
+    type: Literal["json_object"]
+    """
+    The type of the response format.
+    """
+
+
+class ProviderType(StrEnum):
+    """
+    The type of the provider, which picks this schema.
+    """
+
+    openai = "openai"
+
+
+class ProviderType1(StrEnum):
+    """
+    The type of the provider, which picks this schema.
+    """
+
+    sglang = "sglang"
+
+
+class ProviderType2(StrEnum):
+    """
+    The type of the provider, which picks this schema.
+    """
+
+    anthropic = "anthropic"
+
+
+class ProviderType3(StrEnum):
+    """
+    The type of the provider, which picks this schema.
+    """
+
+    google_ai = "google_ai"
+
+
+class ProviderType4(StrEnum):
+    """
+    The type of the provider, which picks this schema.
+    """
+
+    google_vertex = "google_vertex"
+
+
+class ProviderType5(StrEnum):
+    """
+    The type of the provider, which picks this schema.
+    """
+
+    azure = "azure"
+
+
+class ProviderType6(StrEnum):
+    """
+    The type of the provider, which picks this schema.
+    """
+
+    xai = "xai"
+
+
+class ProviderType7(StrEnum):
+    """
+    The type of the provider, which picks this schema.
+    """
+
+    moonshot = "moonshot"
+
+
+class ProviderType8(StrEnum):
+    """
+    The type of the provider, which picks this schema.
+    """
+
+    zai = "zai"
+
+
+class ProviderType9(StrEnum):
+    """
+    The type of the provider, which picks this schema.
+    """
+
+    moonshot_coding = "moonshot_coding"
+
+
+class ProviderType10(StrEnum):
+    """
+    The type of the provider, which picks this schema.
+    """
+
+    groq = "groq"
+
+
+class ProviderType11(StrEnum):
+    """
+    The type of the provider, which picks this schema.
+    """
+
+    deepseek = "deepseek"
+
+
+class ProviderType12(StrEnum):
+    """
+    The type of the provider, which picks this schema.
+    """
+
+    together = "together"
+
+
+class ProviderType13(StrEnum):
+    """
+    The type of the provider, which picks this schema.
+    """
+
+    bedrock = "bedrock"
+
+
+class ProviderType14(StrEnum):
+    """
+    The type of the provider, which picks this schema.
+    """
+
+    baseten = "baseten"
+
+
+class BasetenModelSettings(BaseModel):
+    """
+    Baseten model configuration (OpenAI-compatible). Fields this schema does not name are kept as given.
+    """
+
+    max_output_tokens: Annotated[
+        int | None, Field(examples=[4096], ge=1, le=100000000)
+    ] = None
+    """
+    The maximum number of tokens the model can generate: a positive integer, at most
+    100,000,000 (the bound of `context_window_limit`).
+
+    """
+    parallel_tool_calls: bool | None = None
+    """
+    Whether to enable parallel tool calling.
+    """
+    provider_type: Literal["baseten"]
+    """
+    The type of the provider, which picks this schema.
+    """
+    temperature: Annotated[float | None, Field(examples=[0.7], ge=0.0, le=2.0)] = None
+    """
+    The temperature of the model, from 0 to 2 (the widest range of the providers; a
+    provider may accept less).
+
+    """
+
+
+class ProviderType15(StrEnum):
+    """
+    The type of the provider, which picks this schema.
+    """
+
+    openrouter = "openrouter"
+
+
+class ProviderType16(StrEnum):
+    """
+    The type of the provider, which picks this schema.
+    """
+
+    chatgpt_oauth = "chatgpt_oauth"
+
+
+class ChatGPTOAuthModelSettings(BaseModel):
+    """
+    ChatGPT OAuth model configuration (uses the ChatGPT backend API). Fields this schema does not name are kept as given.
+    """
+
+    max_output_tokens: Annotated[
+        int | None, Field(examples=[4096], ge=1, le=100000000)
+    ] = None
+    """
+    The maximum number of tokens the model can generate: a positive integer, at most
+    100,000,000 (the bound of `context_window_limit`).
+
+    """
+    parallel_tool_calls: bool | None = None
+    """
+    Whether to enable parallel tool calling.
+    """
+    provider_type: Literal["chatgpt_oauth"]
+    """
+    The type of the provider, which picks this schema.
+    """
+    reasoning: ChatGPTOAuthReasoning | None = None
+    temperature: Annotated[float | None, Field(examples=[0.7], ge=0.0, le=2.0)] = None
+    """
+    The temperature of the model, from 0 to 2 (the widest range of the providers; a
+    provider may accept less).
+
+    """
+
+
+class Status(StrEnum):
+    """
+    `ok` for liveness, `ready` for readiness.
+    """
+
+    ok = "ok"
+    ready = "ready"
+
+
+class Health(BaseModel):
+    """
+    The result of a health probe.
+    """
+
+    status: Status
+    """
+    `ok` for liveness, `ready` for readiness.
+    """
+
+
+class InvalidParam(BaseModel):
+    """
+    One request value that broke the contract.
+    """
+
+    name: Annotated[str, Field(examples=["body.summary"])]
+    """
+    Where the value is, such as `body.summary` or `query.limit`.
+    """
+    reason: Annotated[str, Field(examples=["5 is not of type 'string'"])]
+    """
+    What is wrong with it. A value is quoted by its first 40 characters at most, and a
+    length limit is stated: `'xxxxxxxx…' is too long: at most 10000 characters`.
+
+    """
+
+
+class Problem(BaseModel):
+    """
+    An RFC 9457 problem detail.
+    """
+
+    type: Annotated[str, Field(examples=["about:blank"])]
+    """
+    A URI reference that identifies the problem type.
+    """
+    title: Annotated[str, Field(examples=["Not Found"])]
+    """
+    A short summary of the problem type.
+    """
+    status: Annotated[int, Field(examples=[404], ge=400, le=599)]
+    """
+    The HTTP status code, a client (4xx) or server (5xx) error.
+    """
+    detail: Annotated[
+        str,
+        Field(examples=["No conversation conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b."]),
+    ]
+    """
+    What went wrong in this occurrence.
+    """
+    invalid_params: list[InvalidParam] | None = None
+    """
+    The values that broke the contract (422 only).
+    """
+    request_id: Annotated[
+        str | None, Field(examples=["5f0c6b8e2a7d4c1e9b3f8d2e1a4c7b90"])
+    ] = None
+    """
+    The request's id, as in its `X-Request-Id` header: quote it when reporting a problem.
+    """
+
+
+class OpenAIModelSettings(BaseModel):
+    """
+    OpenAI model configuration. Fields this schema does not name are kept as given.
+    """
+
+    max_output_tokens: Annotated[
+        int | None, Field(examples=[4096], ge=1, le=100000000)
+    ] = None
+    """
+    The maximum number of tokens the model can generate: a positive integer, at most
+    100,000,000 (the bound of `context_window_limit`).
+
+    """
+    parallel_tool_calls: bool | None = None
+    """
+    Whether to enable parallel tool calling.
+    """
+    provider_type: Literal["openai"]
+    """
+    The type of the provider, which picks this schema.
+    """
+    reasoning: OpenAIReasoning | None = None
+    response_format: (
+        NoResponseFormat
+        | TextResponseFormat
+        | JsonSchemaResponseFormat
+        | JsonObjectResponseFormat
+        | None
+    ) = None
+    """
+    The response format for the model, or null for none.
+    """
+    strict: bool | None = None
+    """
+    Enable strict mode for tool calling: when true, tool outputs are guaranteed to match
+    JSON schemas.
+
+    """
+    temperature: Annotated[float | None, Field(examples=[0.7], ge=0.0, le=2.0)] = None
+    """
+    The temperature of the model, from 0 to 2 (the widest range of the providers; a
+    provider may accept less).
+
+    """
+
+
+class SGLangModelSettings(BaseModel):
+    """
+    SGLang model configuration (OpenAI-compatible runtime with SGLang-specific parsing). Fields this schema does not name are kept as given.
+    """
+
+    max_output_tokens: Annotated[
+        int | None, Field(examples=[4096], ge=1, le=100000000)
+    ] = None
+    """
+    The maximum number of tokens the model can generate: a positive integer, at most
+    100,000,000 (the bound of `context_window_limit`).
+
+    """
+    parallel_tool_calls: bool | None = None
+    """
+    Whether to enable parallel tool calling.
+    """
+    provider_type: Literal["sglang"]
+    """
+    The type of the provider, which picks this schema.
+    """
+    reasoning: OpenAIReasoning | None = None
+    response_format: (
+        NoResponseFormat
+        | TextResponseFormat
+        | JsonSchemaResponseFormat
+        | JsonObjectResponseFormat
+        | None
+    ) = None
+    """
+    The response format for the model, or null for none.
+    """
+    strict: bool | None = None
+    """
+    Enable strict mode for tool calling: when true, tool outputs are guaranteed to match
+    JSON schemas.
+
+    """
+    temperature: Annotated[float | None, Field(examples=[0.7], ge=0.0, le=2.0)] = None
+    """
+    The temperature of the model, from 0 to 2 (the widest range of the providers; a
+    provider may accept less).
+
+    """
+    tool_call_parser: Annotated[str | None, Field(max_length=256, min_length=1)] = None
+    """
+    SGLang tool call parser name (for example `glm47`, `qwen25` or `hermes`).
+    """
+
+
+class AnthropicModelSettings(BaseModel):
+    """
+    Anthropic model configuration. Fields this schema does not name are kept as given.
+    """
+
+    effort: AnthropicEffort | None = None
+    max_output_tokens: Annotated[
+        int | None, Field(examples=[4096], ge=1, le=100000000)
+    ] = None
+    """
+    The maximum number of tokens the model can generate: a positive integer, at most
+    100,000,000 (the bound of `context_window_limit`).
+
+    """
+    parallel_tool_calls: bool | None = None
+    """
+    Whether to enable parallel tool calling.
+    """
+    provider_type: Literal["anthropic"]
+    """
+    The type of the provider, which picks this schema.
+    """
+    response_format: (
+        NoResponseFormat
+        | TextResponseFormat
+        | JsonSchemaResponseFormat
+        | JsonObjectResponseFormat
+        | None
+    ) = None
+    """
+    The response format for the model, or null for none.
+    """
+    strict: bool | None = None
+    """
+    Enable strict mode for tool calling: when true, tool outputs are guaranteed to match
+    JSON schemas.
+
+    """
+    temperature: Annotated[float | None, Field(examples=[0.7], ge=0.0, le=2.0)] = None
+    """
+    The temperature of the model, from 0 to 2 (the widest range of the providers; a
+    provider may accept less).
+
+    """
+    thinking: AnthropicThinking | None = None
+    verbosity: Verbosity | None = None
+
+
+class GoogleAIModelSettings(BaseModel):
+    """
+    Google AI (Gemini API) model configuration. Fields this schema does not name are kept as given.
+    """
+
+    max_output_tokens: Annotated[
+        int | None, Field(examples=[4096], ge=1, le=100000000)
+    ] = None
+    """
+    The maximum number of tokens the model can generate: a positive integer, at most
+    100,000,000 (the bound of `context_window_limit`).
+
+    """
+    parallel_tool_calls: bool | None = None
+    """
+    Whether to enable parallel tool calling.
+    """
+    provider_type: Literal["google_ai"]
+    """
+    The type of the provider, which picks this schema.
+    """
+    response_schema: (
+        NoResponseFormat
+        | TextResponseFormat
+        | JsonSchemaResponseFormat
+        | JsonObjectResponseFormat
+        | None
+    ) = None
+    """
+    The response format for the model, or null for none.
+    """
+    temperature: Annotated[float | None, Field(examples=[0.7], ge=0.0, le=2.0)] = None
+    """
+    The temperature of the model, from 0 to 2 (the widest range of the providers; a
+    provider may accept less).
+
+    """
+    thinking_config: GoogleThinkingConfig | None = None
+
+
+class GoogleVertexModelSettings(BaseModel):
+    """
+    Google Vertex AI model configuration. Fields this schema does not name are kept as given.
+    """
+
+    max_output_tokens: Annotated[
+        int | None, Field(examples=[4096], ge=1, le=100000000)
+    ] = None
+    """
+    The maximum number of tokens the model can generate: a positive integer, at most
+    100,000,000 (the bound of `context_window_limit`).
+
+    """
+    parallel_tool_calls: bool | None = None
+    """
+    Whether to enable parallel tool calling.
+    """
+    provider_type: Literal["google_vertex"]
+    """
+    The type of the provider, which picks this schema.
+    """
+    response_schema: (
+        NoResponseFormat
+        | TextResponseFormat
+        | JsonSchemaResponseFormat
+        | JsonObjectResponseFormat
+        | None
+    ) = None
+    """
+    The response format for the model, or null for none.
+    """
+    temperature: Annotated[float | None, Field(examples=[0.7], ge=0.0, le=2.0)] = None
+    """
+    The temperature of the model, from 0 to 2 (the widest range of the providers; a
+    provider may accept less).
+
+    """
+    thinking_config: GoogleThinkingConfig | None = None
+
+
+class AzureModelSettings(BaseModel):
+    """
+    Azure OpenAI model configuration (OpenAI-compatible). Fields this schema does not name are kept as given.
+    """
+
+    max_output_tokens: Annotated[
+        int | None, Field(examples=[4096], ge=1, le=100000000)
+    ] = None
+    """
+    The maximum number of tokens the model can generate: a positive integer, at most
+    100,000,000 (the bound of `context_window_limit`).
+
+    """
+    parallel_tool_calls: bool | None = None
+    """
+    Whether to enable parallel tool calling.
+    """
+    provider_type: Literal["azure"]
+    """
+    The type of the provider, which picks this schema.
+    """
+    response_format: (
+        NoResponseFormat
+        | TextResponseFormat
+        | JsonSchemaResponseFormat
+        | JsonObjectResponseFormat
+        | None
+    ) = None
+    """
+    The response format for the model, or null for none.
+    """
+    temperature: Annotated[float | None, Field(examples=[0.7], ge=0.0, le=2.0)] = None
+    """
+    The temperature of the model, from 0 to 2 (the widest range of the providers; a
+    provider may accept less).
+
+    """
+
+
+class XAIModelSettings(BaseModel):
+    """
+    xAI model configuration (OpenAI-compatible). Fields this schema does not name are kept as given.
+    """
+
+    max_output_tokens: Annotated[
+        int | None, Field(examples=[4096], ge=1, le=100000000)
+    ] = None
+    """
+    The maximum number of tokens the model can generate: a positive integer, at most
+    100,000,000 (the bound of `context_window_limit`).
+
+    """
+    parallel_tool_calls: bool | None = None
+    """
+    Whether to enable parallel tool calling.
+    """
+    provider_type: Literal["xai"]
+    """
+    The type of the provider, which picks this schema.
+    """
+    response_format: (
+        NoResponseFormat
+        | TextResponseFormat
+        | JsonSchemaResponseFormat
+        | JsonObjectResponseFormat
+        | None
+    ) = None
+    """
+    The response format for the model, or null for none.
+    """
+    temperature: Annotated[float | None, Field(examples=[0.7], ge=0.0, le=2.0)] = None
+    """
+    The temperature of the model, from 0 to 2 (the widest range of the providers; a
+    provider may accept less).
+
+    """
+
+
+class MoonshotModelSettings(BaseModel):
+    """
+    Moonshot/Kimi model configuration (OpenAI-compatible). Fields this schema does not name are kept as given.
+    """
+
+    max_output_tokens: Annotated[
+        int | None, Field(examples=[4096], ge=1, le=100000000)
+    ] = None
+    """
+    The maximum number of tokens the model can generate: a positive integer, at most
+    100,000,000 (the bound of `context_window_limit`).
+
+    """
+    parallel_tool_calls: bool | None = None
+    """
+    Whether to enable parallel tool calling.
+    """
+    provider_type: Literal["moonshot"]
+    """
+    The type of the provider, which picks this schema.
+    """
+    response_format: (
+        NoResponseFormat
+        | TextResponseFormat
+        | JsonSchemaResponseFormat
+        | JsonObjectResponseFormat
+        | None
+    ) = None
+    """
+    The response format for the model, or null for none.
+    """
+    strict: bool | None = None
+    """
+    Enable strict mode for tool calling: when true, tool outputs are guaranteed to match
+    JSON schemas.
+
+    """
+    temperature: Annotated[float | None, Field(examples=[0.7], ge=0.0, le=2.0)] = None
+    """
+    The temperature of the model, from 0 to 2 (the widest range of the providers; a
+    provider may accept less).
+
+    """
+
+
+class ZaiModelSettings(BaseModel):
+    """
+    Z.ai (ZhipuAI) model configuration (OpenAI-compatible). Fields this schema does not name are kept as given.
+    """
+
+    max_output_tokens: Annotated[
+        int | None, Field(examples=[4096], ge=1, le=100000000)
+    ] = None
+    """
+    The maximum number of tokens the model can generate: a positive integer, at most
+    100,000,000 (the bound of `context_window_limit`).
+
+    """
+    parallel_tool_calls: bool | None = None
+    """
+    Whether to enable parallel tool calling.
+    """
+    provider_type: Literal["zai"]
+    """
+    The type of the provider, which picks this schema.
+    """
+    response_format: (
+        NoResponseFormat
+        | TextResponseFormat
+        | JsonSchemaResponseFormat
+        | JsonObjectResponseFormat
+        | None
+    ) = None
+    """
+    The response format for the model, or null for none.
+    """
+    temperature: Annotated[float | None, Field(examples=[0.7], ge=0.0, le=2.0)] = None
+    """
+    The temperature of the model, from 0 to 2 (the widest range of the providers; a
+    provider may accept less).
+
+    """
+    thinking: ZaiThinking | None = None
+
+
+class MoonshotCodingModelSettings(BaseModel):
+    """
+    Kimi Code model configuration (Anthropic-compatible). Fields this schema does not name are kept as given.
+    """
+
+    effort: AnthropicEffort | None = None
+    max_output_tokens: Annotated[
+        int | None, Field(examples=[4096], ge=1, le=100000000)
+    ] = None
+    """
+    The maximum number of tokens the model can generate: a positive integer, at most
+    100,000,000 (the bound of `context_window_limit`).
+
+    """
+    parallel_tool_calls: bool | None = None
+    """
+    Whether to enable parallel tool calling.
+    """
+    provider_type: Literal["moonshot_coding"]
+    """
+    The type of the provider, which picks this schema.
+    """
+    response_format: (
+        NoResponseFormat
+        | TextResponseFormat
+        | JsonSchemaResponseFormat
+        | JsonObjectResponseFormat
+        | None
+    ) = None
+    """
+    The response format for the model, or null for none.
+    """
+    strict: bool | None = None
+    """
+    Enable strict mode for tool calling: when true, tool outputs are guaranteed to match
+    JSON schemas.
+
+    """
+    temperature: Annotated[float | None, Field(examples=[0.7], ge=0.0, le=2.0)] = None
+    """
+    The temperature of the model, from 0 to 2 (the widest range of the providers; a
+    provider may accept less).
+
+    """
+    thinking: AnthropicThinking | None = None
+    verbosity: Verbosity | None = None
+
+
+class GroqModelSettings(BaseModel):
+    """
+    Groq model configuration (OpenAI-compatible). Fields this schema does not name are kept as given.
+    """
+
+    max_output_tokens: Annotated[
+        int | None, Field(examples=[4096], ge=1, le=100000000)
+    ] = None
+    """
+    The maximum number of tokens the model can generate: a positive integer, at most
+    100,000,000 (the bound of `context_window_limit`).
+
+    """
+    parallel_tool_calls: bool | None = None
+    """
+    Whether to enable parallel tool calling.
+    """
+    provider_type: Literal["groq"]
+    """
+    The type of the provider, which picks this schema.
+    """
+    response_format: (
+        NoResponseFormat
+        | TextResponseFormat
+        | JsonSchemaResponseFormat
+        | JsonObjectResponseFormat
+        | None
+    ) = None
+    """
+    The response format for the model, or null for none.
+    """
+    temperature: Annotated[float | None, Field(examples=[0.7], ge=0.0, le=2.0)] = None
+    """
+    The temperature of the model, from 0 to 2 (the widest range of the providers; a
+    provider may accept less).
+
+    """
+
+
+class DeepseekModelSettings(BaseModel):
+    """
+    Deepseek model configuration (OpenAI-compatible). Fields this schema does not name are kept as given.
+    """
+
+    max_output_tokens: Annotated[
+        int | None, Field(examples=[4096], ge=1, le=100000000)
+    ] = None
+    """
+    The maximum number of tokens the model can generate: a positive integer, at most
+    100,000,000 (the bound of `context_window_limit`).
+
+    """
+    parallel_tool_calls: bool | None = None
+    """
+    Whether to enable parallel tool calling.
+    """
+    provider_type: Literal["deepseek"]
+    """
+    The type of the provider, which picks this schema.
+    """
+    response_format: (
+        NoResponseFormat
+        | TextResponseFormat
+        | JsonSchemaResponseFormat
+        | JsonObjectResponseFormat
+        | None
+    ) = None
+    """
+    The response format for the model, or null for none.
+    """
+    temperature: Annotated[float | None, Field(examples=[0.7], ge=0.0, le=2.0)] = None
+    """
+    The temperature of the model, from 0 to 2 (the widest range of the providers; a
+    provider may accept less).
+
+    """
+
+
+class TogetherModelSettings(BaseModel):
+    """
+    Together AI model configuration (OpenAI-compatible). Fields this schema does not name are kept as given.
+    """
+
+    max_output_tokens: Annotated[
+        int | None, Field(examples=[4096], ge=1, le=100000000)
+    ] = None
+    """
+    The maximum number of tokens the model can generate: a positive integer, at most
+    100,000,000 (the bound of `context_window_limit`).
+
+    """
+    parallel_tool_calls: bool | None = None
+    """
+    Whether to enable parallel tool calling.
+    """
+    provider_type: Literal["together"]
+    """
+    The type of the provider, which picks this schema.
+    """
+    response_format: (
+        NoResponseFormat
+        | TextResponseFormat
+        | JsonSchemaResponseFormat
+        | JsonObjectResponseFormat
+        | None
+    ) = None
+    """
+    The response format for the model, or null for none.
+    """
+    temperature: Annotated[float | None, Field(examples=[0.7], ge=0.0, le=2.0)] = None
+    """
+    The temperature of the model, from 0 to 2 (the widest range of the providers; a
+    provider may accept less).
+
+    """
+
+
+class BedrockModelSettings(BaseModel):
+    """
+    AWS Bedrock model configuration. Fields this schema does not name are kept as given.
+    """
+
+    max_output_tokens: Annotated[
+        int | None, Field(examples=[4096], ge=1, le=100000000)
+    ] = None
+    """
+    The maximum number of tokens the model can generate: a positive integer, at most
+    100,000,000 (the bound of `context_window_limit`).
+
+    """
+    parallel_tool_calls: bool | None = None
+    """
+    Whether to enable parallel tool calling.
+    """
+    provider_type: Literal["bedrock"]
+    """
+    The type of the provider, which picks this schema.
+    """
+    response_format: (
+        NoResponseFormat
+        | TextResponseFormat
+        | JsonSchemaResponseFormat
+        | JsonObjectResponseFormat
+        | None
+    ) = None
+    """
+    The response format for the model, or null for none.
+    """
+    temperature: Annotated[float | None, Field(examples=[0.7], ge=0.0, le=2.0)] = None
+    """
+    The temperature of the model, from 0 to 2 (the widest range of the providers; a
+    provider may accept less).
+
+    """
+
+
+class OpenRouterModelSettings(BaseModel):
+    """
+    OpenRouter model configuration (OpenAI-compatible). Fields this schema does not name are kept as given.
+    """
+
+    max_output_tokens: Annotated[
+        int | None, Field(examples=[4096], ge=1, le=100000000)
+    ] = None
+    """
+    The maximum number of tokens the model can generate: a positive integer, at most
+    100,000,000 (the bound of `context_window_limit`).
+
+    """
+    parallel_tool_calls: bool | None = None
+    """
+    Whether to enable parallel tool calling.
+    """
+    provider_type: Literal["openrouter"]
+    """
+    The type of the provider, which picks this schema.
+    """
+    response_format: (
+        NoResponseFormat
+        | TextResponseFormat
+        | JsonSchemaResponseFormat
+        | JsonObjectResponseFormat
+        | None
+    ) = None
+    """
+    The response format for the model, or null for none.
+    """
+    temperature: Annotated[float | None, Field(examples=[0.7], ge=0.0, le=2.0)] = None
+    """
+    The temperature of the model, from 0 to 2 (the widest range of the providers; a
+    provider may accept less).
+
+    """
 
 
 class Conversation(BaseModel):
@@ -121,6 +1246,32 @@ class Conversation(BaseModel):
     `together/meta-llama/Llama-3-70b`); at most 256 characters in all.
 
     """
+    model_settings: (
+        NoModelSettings
+        | OpenAIModelSettings
+        | SGLangModelSettings
+        | AnthropicModelSettings
+        | GoogleAIModelSettings
+        | GoogleVertexModelSettings
+        | AzureModelSettings
+        | XAIModelSettings
+        | MoonshotModelSettings
+        | ZaiModelSettings
+        | MoonshotCodingModelSettings
+        | GroqModelSettings
+        | DeepseekModelSettings
+        | TogetherModelSettings
+        | BedrockModelSettings
+        | BasetenModelSettings
+        | OpenRouterModelSettings
+        | ChatGPTOAuthModelSettings
+        | None
+    )
+    """
+    The model settings for this conversation (overrides the agent's model settings),
+    as last set; null when unset.
+
+    """
     summary: Annotated[
         str | None,
         Field(
@@ -186,6 +1337,32 @@ class ConversationCreate(BaseModel):
     with a letter or digit, a `/`, then a model name of at least one character with no
     space or ASCII control character (it may contain `/` itself, as in
     `together/meta-llama/Llama-3-70b`); at most 256 characters in all.
+
+    """
+    model_settings: (
+        NoModelSettings
+        | OpenAIModelSettings
+        | SGLangModelSettings
+        | AnthropicModelSettings
+        | GoogleAIModelSettings
+        | GoogleVertexModelSettings
+        | AzureModelSettings
+        | XAIModelSettings
+        | MoonshotModelSettings
+        | ZaiModelSettings
+        | MoonshotCodingModelSettings
+        | GroqModelSettings
+        | DeepseekModelSettings
+        | TogetherModelSettings
+        | BedrockModelSettings
+        | BasetenModelSettings
+        | OpenRouterModelSettings
+        | ChatGPTOAuthModelSettings
+        | None
+    ) = None
+    """
+    The model settings for this conversation (overrides the agent's model settings);
+    unset when left out or null.
 
     """
     context_window_limit: Annotated[
@@ -254,6 +1431,33 @@ class ConversationUpdate(BaseModel):
     `together/meta-llama/Llama-3-70b`); at most 256 characters in all.
 
     """
+    model_settings: (
+        NoModelSettings
+        | OpenAIModelSettings
+        | SGLangModelSettings
+        | AnthropicModelSettings
+        | GoogleAIModelSettings
+        | GoogleVertexModelSettings
+        | AzureModelSettings
+        | XAIModelSettings
+        | MoonshotModelSettings
+        | ZaiModelSettings
+        | MoonshotCodingModelSettings
+        | GroqModelSettings
+        | DeepseekModelSettings
+        | TogetherModelSettings
+        | BedrockModelSettings
+        | BasetenModelSettings
+        | OpenRouterModelSettings
+        | ChatGPTOAuthModelSettings
+        | None
+    ) = None
+    """
+    The model settings for this conversation (overrides the agent's model settings):
+    left out keeps them, null clears them, an object replaces them whole (it is not
+    merged into the stored one).
+
+    """
     context_window_limit: Annotated[
         int | None, Field(examples=[128000], ge=1, le=100000000)
     ] = None
@@ -277,71 +1481,4 @@ class ConversationUpdate(BaseModel):
     it is archived already. `false` unarchives it, clearing `archived_at`; `null`, which
     clears as in every merge-patch, does the same.
 
-    """
-
-
-class Status(StrEnum):
-    """
-    `ok` for liveness, `ready` for readiness.
-    """
-
-    ok = "ok"
-    ready = "ready"
-
-
-class Health(BaseModel):
-    """
-    The result of a health probe.
-    """
-
-    status: Status
-    """
-    `ok` for liveness, `ready` for readiness.
-    """
-
-
-class InvalidParam(BaseModel):
-    """
-    One request value that broke the contract.
-    """
-
-    name: Annotated[str, Field(examples=["body.summary"])]
-    """
-    Where the value is, such as `body.summary` or `query.limit`.
-    """
-    reason: Annotated[str, Field(examples=["5 is not of type 'string'"])]
-    """
-    What is wrong with it. A value is quoted by its first 40 characters at most, and a
-    length limit is stated: `'xxxxxxxx…' is too long: at most 10000 characters`.
-
-    """
-
-
-class Problem(BaseModel):
-    """
-    An RFC 9457 problem detail.
-    """
-
-    type: Annotated[str, Field(examples=["about:blank"])]
-    """
-    A URI reference that identifies the problem type.
-    """
-    title: Annotated[str, Field(examples=["Not Found"])]
-    """
-    A short summary of the problem type.
-    """
-    status: Annotated[int, Field(examples=[404], ge=400, le=599)]
-    """
-    The HTTP status code, a client (4xx) or server (5xx) error.
-    """
-    detail: Annotated[
-        str,
-        Field(examples=["No conversation conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b."]),
-    ]
-    """
-    What went wrong in this occurrence.
-    """
-    invalid_params: list[InvalidParam] | None = None
-    """
-    The values that broke the contract (422 only).
     """

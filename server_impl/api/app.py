@@ -1,7 +1,9 @@
 """Builds the ASGI application: connexion, serving openapi.yaml, around this service's handlers.
 
 connexion runs as middleware: it routes, authenticates and validates every request against the
-spec, then the dispatcher calls the handler named by the operation's operationId.
+spec, then the dispatcher calls the handler named by the operation's operationId. Around it,
+every request gets its id (RequestId), its access line and metrics (Observed); /metrics is
+answered beside the API.
 """
 
 import gc
@@ -9,6 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from functools import partial
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -16,25 +19,50 @@ from connexion import ConnexionMiddleware
 from connexion.middleware import MiddlewarePosition
 from connexion.resolver import Resolver
 from connexion.spec import Specification
+from prometheus_client import start_http_server
+from starlette.types import ASGIApp
 
 from server_impl.domain.conversations import Conversations
 from server_impl.domain.ports import Store
+from server_impl.ops import logs
+from server_impl.ops.metrics import Metrics
 from server_impl.ops.settings import Settings
-from server_impl.storage import store_for
+from server_impl.storage import pool_reader, store_for
 
 from . import connexion_adaptations, problems
 from .handlers import Handlers
-from .middleware import AllowedMethods, BodySizeLimit, CollectionWithoutSlash
+from .middleware import (
+    AllowedMethods,
+    BodySizeLimit,
+    CollectionWithoutSlash,
+    MetricsEndpoint,
+    Observed,
+    RequestId,
+)
+from .middleware.metrics_endpoint import PATH as METRICS_PATH
 from .parameters import HTTP_METHODS, Parameters, operations
 from .security import token_check
 
 SPEC_PATH = Path(__file__).resolve().parents[2] / "openapi.yaml"
 
 
-def create_app(settings: Settings, store: Store | None = None) -> ConnexionMiddleware:
-    """The app for settings; store replaces the one settings.database_url names (tests)."""
-    spec = Specification.load(SPEC_PATH)
+def new_metrics(spec: Specification) -> Metrics:
+    return Metrics(
+        version=version("letta-conversations-server"), spec_version=spec["info"]["version"]
+    )
+
+
+def create_app(
+    settings: Settings,
+    store: Store | None = None,
+    metrics: Metrics | None = None,
+    spec: Specification | None = None,
+) -> ASGIApp:
+    """The app for settings; store replaces the one settings.database_url names (tests), and
+    metrics the app's own."""
+    spec = spec or Specification.load(SPEC_PATH)
     store = store or store_for(settings.database_url)
+    metrics = metrics or new_metrics(spec)
     conversations = Conversations(store, key_ttl=timedelta(seconds=settings.idempotency_key_ttl_s))
     handlers = Handlers(conversations, store, Parameters(spec))
 
@@ -72,21 +100,42 @@ def create_app(settings: Settings, store: Store | None = None) -> ConnexionMiddl
         resolver=Resolver(function_resolver=handlers.resolve),
         validator_map=connexion_adaptations.VALIDATORS,
         uri_parser_class=connexion_adaptations.StringPathURIParser,
-        security_map={"bearer": connexion_adaptations.bearer_handler(token_check(store))},
+        security_map={
+            "bearer": connexion_adaptations.bearer_handler(
+                token_check(store),
+                refused=lambda reason: metrics.authentication_failures.labels(reason).inc(),
+            )
+        },
         validate_responses=settings.validate_responses,
     )
-    problems.install(app)
+    problems.install(app, metrics)
     app.add_middleware(
         CollectionWithoutSlash,
         position=MiddlewarePosition.BEFORE_EXCEPTION,
         collection_paths=[base_path + path for path in spec["paths"]],
     )
-    return app
+    served: ASGIApp = app
+    beside: dict[str, str] = {}
+    if settings.metrics_port is None:
+        served = MetricsEndpoint(app, metrics=metrics)
+        beside[METRICS_PATH] = "metrics"
+    routes = {op["operationId"]: base_path + path for path, _, op in operations(spec)}
+    observed = Observed(
+        served, routes=routes, metrics=metrics, pool=pool_reader(store), paths=beside
+    )
+    return RequestId(observed)
 
 
-def app_from_environment() -> ConnexionMiddleware:
-    """The app of one `serve` worker process, configured by CONVERSATIONS_* variables."""
-    app = create_app(Settings())
+def app_from_environment() -> ASGIApp:
+    """The app of one `serve` process (or worker), configured by CONVERSATIONS_* variables."""
+    settings = Settings()
+    logs.configure(settings.log_format, settings.log_level)
+    spec = Specification.load(SPEC_PATH)
+    metrics = new_metrics(spec)
+    app = create_app(settings, metrics=metrics, spec=spec)
+    # Figures shared by several workers are served by the arbiter (workers.py).
+    if settings.metrics_port is not None and metrics.registry is not None:
+        start_http_server(settings.metrics_port, addr=settings.host, registry=metrics.registry)
     # The spec, schemas and validators just built live as long as the process. Frozen, they are
     # left out of the collector's full passes, each of which otherwise stalled every request in
     # flight for tens of milliseconds (the bench's p99 on PostgreSQL).

@@ -12,23 +12,31 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 
-from generated.models import Conversation, ConversationCreate, ConversationUpdate
 from server_impl.domain.conversations import Conversations
 from server_impl.domain.idempotency import KEY_HEADER
+from server_impl.domain.model_settings import (
+    ConversationAsStored,
+    ConversationCreateAsGiven,
+    ConversationUpdateAsGiven,
+)
 from server_impl.domain.ports import Store
 from server_impl.domain.versions import IfMatch, Versioned, etag, parse_if_match
 
+from . import request_id
 from .connexion_adaptations import Handler
 from .parameters import Parameters
 from .problems import InvalidParams, MoreThanOneIdempotencyKey, quoted
 from .security import acting_user
 
-_PAGE = TypeAdapter(list[Conversation])
+_PAGE = TypeAdapter(list[ConversationAsStored])
 M = TypeVar("M", bound=BaseModel)
 
 
 def _ok(body: bytes, headers: dict[str, str] | None = None) -> Response:
-    return Response(body, media_type="application/json", headers=headers)
+    # The RequestId middleware sets the header on every answer; a handler's answer carries it
+    # already, because connexion validates it against the spec before that middleware runs.
+    id_header = {request_id.HEADER: request_id.current.get() or request_id.new()}
+    return Response(body, media_type="application/json", headers={**id_header, **(headers or {})})
 
 
 def _conversation(versioned: Versioned) -> Response:
@@ -55,8 +63,8 @@ async def _body(request: Request, model: type[M]) -> M:
         raise InvalidParams(name, f"{quoted(first['input'])}: {first['msg']}") from None
 
 
-async def _patch(request: Request) -> ConversationUpdate:
-    return await _body(request, ConversationUpdate)
+async def _patch(request: Request) -> ConversationUpdateAsGiven:
+    return await _body(request, ConversationUpdateAsGiven)
 
 
 class Handlers:
@@ -74,7 +82,7 @@ class Handlers:
 
     async def create_conversation(self, request: Request) -> Response:
         agent_id = self._parameters.query("create_conversation", request)["agent_id"]
-        fields = await _body(request, ConversationCreate)
+        fields = await _body(request, ConversationCreateAsGiven)
         keys = request.headers.getlist(KEY_HEADER)
         if not keys:
             return _conversation(await self._conversations.create(acting_user(), agent_id, fields))

@@ -23,6 +23,7 @@ from server_impl.domain.errors import (
     PreconditionFailed,
     StorageUnavailable,
 )
+from server_impl.ops.metrics import Metrics
 
 RETRY_AFTER_S = 1
 """How long a client should wait before retrying while the database is unavailable, or while
@@ -161,7 +162,7 @@ _RETRY_LATER = {409, 503}
 """The answers that say when to retry: the same request may succeed then."""
 
 
-def _domain_problem(_request: ConnexionRequest, error: Exception) -> ConnexionResponse:
+def _domain_problem(error: Exception) -> ConnexionResponse:
     if isinstance(error, InvalidValue):  # named, as connexion's own 422s are
         return InvalidParams(error.name, error.detail).to_problem()
     kind = next(base for base in type(error).__mro__ if base in STATUS_OF)
@@ -187,8 +188,14 @@ def _client_left(_request: ConnexionRequest, _error: Exception) -> ConnexionResp
     return MalformedBody("The connection closed before the whole body arrived.").to_problem()
 
 
-def install(app: ConnexionMiddleware) -> None:
+def install(app: ConnexionMiddleware, metrics: Metrics) -> None:
     """Registers the answers to errors that are not problems already."""
-    app.add_error_handler(DomainError, _domain_problem)
+
+    def domain_problem(_request: ConnexionRequest, error: Exception) -> ConnexionResponse:
+        if isinstance(error, StorageUnavailable):
+            metrics.database_unavailable.inc()
+        return _domain_problem(error)
+
+    app.add_error_handler(DomainError, domain_problem)
     app.add_error_handler(OAuthProblem, _unauthorized)
     app.add_error_handler(ClientDisconnect, _client_left)

@@ -5,11 +5,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import NoReturn, Protocol
 
-from generated.models import Conversation, ConversationCreate, ConversationUpdate
-
 from .actor import Actor
 from .errors import InvalidValue, NotFound, PreconditionFailed
 from .idempotency import DEFAULT_TTL, Idempotency, Outcome, fingerprint
+from .model_settings import (
+    ConversationAsStored,
+    ConversationCreateAsGiven,
+    ConversationUpdateAsGiven,
+)
 from .ports import (
     PLAIN_FIELDS,
     ArchiveStatus,
@@ -75,7 +78,7 @@ def in_utc(name: str, moment: datetime) -> datetime:
         ) from None
 
 
-def changes_of(patch: ConversationUpdate, now: datetime) -> Changes:
+def changes_of(patch: ConversationUpdateAsGiven, now: datetime) -> Changes:
     """The merge-patch as storage applies it. `archived: null` clears, as null does: like
     false, it unarchives."""
     given = patch.model_fields_set
@@ -107,11 +110,18 @@ class Conversations:
         self._new_id = new_id
         self._idempotency = Idempotency(store, clock=clock, ttl=key_ttl)
 
-    async def create(self, actor: Actor, agent_id: str, fields: ConversationCreate) -> Versioned:
+    async def create(
+        self, actor: Actor, agent_id: str, fields: ConversationCreateAsGiven
+    ) -> Versioned:
         return await self._store.insert(self._new(actor, agent_id, fields))
 
     async def create_once(
-        self, actor: Actor, agent_id: str, fields: ConversationCreate, key: str, body: object
+        self,
+        actor: Actor,
+        agent_id: str,
+        fields: ConversationCreateAsGiven,
+        key: str,
+        body: object,
     ) -> Outcome:
         """create, run at most once per idempotency key of the organization (idempotency.py);
         body is the request's body as parsed JSON (None for none), which fields was read from."""
@@ -148,7 +158,7 @@ class Conversations:
         self,
         actor: Actor,
         conversation_id: str,
-        patch: ConversationUpdate,
+        patch: ConversationUpdateAsGiven,
         if_match: IfMatch | None = None,
     ) -> Versioned:
         """A JSON merge-patch; with if_match, only while the version is one it accepts."""
@@ -161,7 +171,7 @@ class Conversations:
         self,
         actor: Actor,
         agent_id: str,
-        patch: ConversationUpdate,
+        patch: ConversationUpdateAsGiven,
         if_match: IfMatch | None = None,
     ) -> Versioned:
         """As update; made on first use, except by a conditional update (``*`` too), which
@@ -218,7 +228,7 @@ class Conversations:
         summary_search: str | None = None,
         archive_status: ArchiveStatus = "unarchived",
         order_by: OrderBy = "created_at",
-    ) -> list[Conversation]:
+    ) -> list[ConversationAsStored]:
         """A page of the organization's live conversations, hidden ones never included."""
         page = Page(
             organization_id=actor.organization_id,
@@ -239,7 +249,7 @@ class Conversations:
         self,
         actor: Actor,
         conversation_id: str,
-        patch: ConversationUpdate,
+        patch: ConversationUpdateAsGiven,
         if_match: IfMatch | None,
     ) -> Versioned | None:
         now = self._clock()
@@ -262,9 +272,9 @@ class Conversations:
         raise ConversationNotFound(conversation_id)
 
     def _new(
-        self, actor: Actor, agent_id: str, fields: ConversationCreate | None = None
+        self, actor: Actor, agent_id: str, fields: ConversationCreateAsGiven | None = None
     ) -> NewConversation:
-        fields = fields or ConversationCreate()
+        fields = fields or ConversationCreateAsGiven()
         return NewConversation(
             id=self._new_id(),
             organization_id=actor.organization_id,
@@ -275,5 +285,6 @@ class Conversations:
             description=fields.description,
             model=fields.model,
             context_window_limit=fields.context_window_limit,
+            model_settings=fields.model_settings,
             hidden=fields.hidden,
         )

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Literal
 
 from .actor import Actor
 from .ports import KeyStore, Name
@@ -133,17 +134,37 @@ async def _mint(
     return MintedKey(key_id=key_id, key=f"{PREFIX}_{key_id}_{secret}") if stored else None
 
 
-async def actor_for(store: KeyStore, key: str) -> Actor | None:
-    """The user a presented key acts as, or None for a malformed, unknown or revoked key."""
+Refusal = Literal["malformed", "unknown", "revoked", "wrong_secret"]
+"""Why a presented key acts as nobody: not of the shape minted here, no such key id, revoked,
+or the id of a key with another secret."""
+
+
+@dataclass(frozen=True)
+class Authenticated:
+    actor: Actor
+    key_id: str
+
+
+async def authenticate(store: KeyStore, key: str) -> Authenticated | Refusal:
+    """Who a presented key acts as, through which key; or why it acts as nobody."""
     parsed = parse_key(key)
     if parsed is None:
-        return None
+        return "malformed"
     owner = await store.key_owner(parsed.key_id)
-    if owner is None or owner.revoked:
-        return None
+    if owner is None:
+        return "unknown"
+    if owner.revoked:
+        return "revoked"
     if not hmac.compare_digest(owner.secret_hash, hash_secret(parsed.secret)):
-        return None
-    return Actor(user_id=owner.user_id, organization_id=owner.organization_id)
+        return "wrong_secret"
+    actor = Actor(user_id=owner.user_id, organization_id=owner.organization_id)
+    return Authenticated(actor, parsed.key_id)
+
+
+async def actor_for(store: KeyStore, key: str) -> Actor | None:
+    """The user a presented key acts as, or None for a malformed, unknown or revoked key."""
+    outcome = await authenticate(store, key)
+    return outcome.actor if isinstance(outcome, Authenticated) else None
 
 
 async def revoke(store: KeyStore, key_id: str, *, clock: Clock = _utc_now) -> bool | None:

@@ -5,16 +5,23 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, Protocol
 
-from generated.models import Conversation
-
+from .model_settings import ConversationAsStored, JsonObject
 from .versions import Versioned, Versions
 
 Order = Literal["asc", "desc"]
 ArchiveStatus = Literal["unarchived", "archived", "all"]
 OrderBy = Literal["created_at", "last_message_at", "last_run_completion"]
 
-PLAIN_FIELDS = ("summary", "description", "model", "context_window_limit", "last_message_at")
-"""The fields an update sets as given (merge-patch): left out keeps, None clears, a value sets."""
+PLAIN_FIELDS = (
+    "summary",
+    "description",
+    "model",
+    "context_window_limit",
+    "last_message_at",
+    "model_settings",
+)
+"""The fields an update sets as given (merge-patch): left out keeps, None clears, a value sets
+(model_settings a whole JSON object: it replaces the stored one, never merges into it)."""
 
 
 class CursorNotFound(LookupError):
@@ -32,6 +39,7 @@ class NewConversation:
     description: str | None = None
     model: str | None = None
     context_window_limit: int | None = None
+    model_settings: JsonObject | None = None
     hidden: bool = False
 
 
@@ -117,7 +125,7 @@ class ConversationStore(Protocol):
     ) -> Versioned | None:
         """None when there is no such live conversation or its version is not in if_version."""
 
-    async def list_page(self, page: Page) -> list[Conversation]:
+    async def list_page(self, page: Page) -> list[ConversationAsStored]:
         """Raises CursorNotFound when page.after names no conversation, even a deleted one."""
 
 

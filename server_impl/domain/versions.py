@@ -4,7 +4,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from generated.models import Conversation
+from .model_settings import ConversationAsStored
 
 Versions = frozenset[int]
 """Versions a write accepts; None where it accepts any."""
@@ -21,7 +21,7 @@ _STRONG_TAG = re.compile(r'"(0|[1-9][0-9]{0,17})"')
 class Versioned:
     """A conversation with its version, which every change bumps (the source of its ETag)."""
 
-    conversation: Conversation
+    conversation: ConversationAsStored
     version: int
 
 

@@ -2,6 +2,7 @@
 
 import argparse
 import asyncio
+import logging
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -14,11 +15,12 @@ from server_impl.domain.ports import KeyStore, Store
 from server_impl.storage import migrate, store_for
 from server_impl.storage.urls import UnsupportedDatabaseUrl
 
-from . import serving, workers
+from . import logs, serving, workers
 from . import settings as settings_module
 from .settings import Settings
 
 PROG = "conversations-server"
+LOG = logging.getLogger("conversations.serve")
 BOOTSTRAP_ORGANIZATION = "default"
 BOOTSTRAP_USER = "admin"
 
@@ -70,6 +72,33 @@ SERVE_LIMITS: dict[str, tuple[type, str]] = {
 }
 """The options of `serve` that bound what clients can hold, connections and requests and the
 keys they leave behind: setting name → (type, help)."""
+
+SERVE_OPERATIONS: dict[str, dict[str, Any]] = {
+    "log_level": {
+        "choices": ["critical", "error", "warning", "info", "debug"],
+        "help": "The least severe lines logged; at info and below, one access line per request."
+        " Defaults to CONVERSATIONS_LOG_LEVEL, else info.",
+    },
+    "log_format": {
+        "choices": ["text", "json"],
+        "help": "Every line as readable text, or as one JSON object. Defaults to"
+        " CONVERSATIONS_LOG_FORMAT, else text.",
+    },
+    "trusted_proxies": {
+        "metavar": "ADDRESSES",
+        "help": "Comma-separated addresses or networks (or *) of the proxies in front of the"
+        " server, whose X-Forwarded-For names the client in the access log; from any other peer"
+        " it is ignored. Defaults to CONVERSATIONS_TRUSTED_PROXIES, else none.",
+    },
+    "metrics_port": {
+        "type": int,
+        "metavar": "PORT",
+        "help": "Serves /metrics (Prometheus) on a listener of its own at this port, on the same"
+        " host, and no longer on the API's port. Defaults to CONVERSATIONS_METRICS_PORT, else"
+        " unset.",
+    },
+}
+"""The options of `serve` for operating it: logs, proxies, metrics (argparse keywords)."""
 
 
 def _name(value: str) -> str:
@@ -128,6 +157,8 @@ def _parser(prog: str) -> argparse.ArgumentParser:
 
     for name, (kind, text) in SERVE_LIMITS.items():
         serve.add_argument(f"--{name.replace('_', '-')}", type=kind, metavar="N", help=text)
+    for name, options in SERVE_OPERATIONS.items():
+        serve.add_argument(f"--{name.replace('_', '-')}", **options)
 
     keys_parser = command("keys", "Mints, lists and revokes API keys.", [])
     key_commands = keys_parser.add_subparsers(dest="key_command", required=True, metavar="ACTION")
@@ -196,7 +227,9 @@ async def _with_store(database_url: str, work: Callable[[Store], Awaitable[int]]
 
 
 def _serve(args: argparse.Namespace, prog: str) -> int:
-    settings = _settings(args, "host", "port", "database_url", "workers", *SERVE_LIMITS)
+    settings = _settings(
+        args, "host", "port", "database_url", "workers", *SERVE_LIMITS, *SERVE_OPERATIONS
+    )
     if settings.workers > 1 and settings.port == 0:
         print("--workers above 1 needs a fixed --port: each worker binds it", file=sys.stderr)
         return 2
@@ -213,6 +246,7 @@ def _serve(args: argparse.Namespace, prog: str) -> int:
 
     asyncio.run(_with_store(settings.database_url, bootstrap))
     settings_module.export(settings)
+    logs.configure(settings.log_format, settings.log_level)
     if settings.workers > 1:
         listener.close()
         try:
@@ -231,7 +265,7 @@ def _serve(args: argparse.Namespace, prog: str) -> int:
     )
     port = listener.getsockname()[1]
     # uvicorn announces the address only of sockets it binds itself.
-    print(f"Serving on http://{settings.host}:{port}", flush=True)
+    LOG.info("Serving on http://%s:%d", settings.host, port)
     uvicorn.Server(config).run(sockets=[listener])
     return 0
 

@@ -43,6 +43,11 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "ws": "none",
         "timeout_keep_alive": settings.keep_alive_s,
         "timeout_graceful_shutdown": settings.shutdown_grace_s,
-        # Off when the level hides them: uvicorn formats each line before the level check.
-        "access_log": settings.logs_requests,
+        # The access line is the app's own (server_impl/api/middleware/observed.py), and so is
+        # the logging configuration (logs.py).
+        "access_log": False,
+        "log_config": None,
+        # A client's X-Forwarded-For is believed only from the proxies the operator names.
+        "proxy_headers": bool(settings.trusted_proxies),
+        "forwarded_allow_ips": settings.trusted_proxies or None,
     }

@@ -6,6 +6,7 @@ the command-line option of the same name, which wins.
 
 import os
 import resource
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -25,7 +26,11 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1024 * 1024, ge=1)
     workers: int = Field(default=1, ge=1)
     validate_responses: bool = False
-    log_level: str = "info"
+    log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
+    log_format: Literal["text", "json"] = "text"
+    trusted_proxies: str = ""
+    """Addresses (or networks, or *) of proxies whose X-Forwarded-For names the client."""
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
     max_head_bytes: int = Field(default=64 * 1024, ge=1024)
     max_header_fields: int = Field(default=100, ge=10)
     head_timeout_s: float = Field(default=10.0, gt=0)
@@ -48,11 +53,6 @@ class Settings(BaseSettings):
         if descriptors == resource.RLIM_INFINITY:
             return 1024
         return max(1, min(1024, descriptors - DESCRIPTORS_KEPT))
-
-    @property
-    def logs_requests(self) -> bool:
-        """Whether the log level shows a line per request (uvicorn logs them at info)."""
-        return self.log_level.lower() in {"trace", "debug", "info"}
 
 
 def export(settings: Settings) -> None:

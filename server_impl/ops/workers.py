@@ -7,12 +7,17 @@ or a client pool opening its pool) lands on one worker while the others idle. gu
 balances by connection hash; gunicorn also replaces a worker that dies.
 """
 
+import logging
 import math
+import os
+import shutil
+import tempfile
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
 from uvicorn_worker import UvicornWorker
 
+from . import logs
 from .serving import claim_port, uvicorn_options
 from .settings import Settings
 
@@ -43,10 +48,13 @@ class _Gunicorn(BaseApplication):
             # gunicorn's runtime control socket: one per-user path for every instance, unused here.
             "control_socket_disable": True,
             "loglevel": settings.log_level,
-            # As uvicorn does with one worker: requests logged at level info.
-            "accesslog": "-" if settings.logs_requests else None,
+            # The arbiter's lines as the workers' (logs.py); the access line is the app's own.
+            "logconfig_dict": logs.config(settings.log_format, settings.log_level),
+            "accesslog": None,
             # A worker stops within the grace period by itself; this margin is for its exit.
             "graceful_timeout": math.ceil(settings.shutdown_grace_s) + 5,
+            "child_exit": _child_exit,
+            "when_ready": _when_ready(settings),
         }
         for name, value in options.items():
             self.cfg.set(name, value)
@@ -55,6 +63,26 @@ class _Gunicorn(BaseApplication):
         from server_impl.api.app import app_from_environment
 
         return app_from_environment()
+
+
+def _child_exit(_arbiter: Any, worker: Any) -> None:
+    from . import metrics
+
+    metrics.worker_exited(worker.pid)
+
+
+def _when_ready(settings: Settings) -> Any:
+    def start_metrics_listener(_arbiter: Any) -> None:
+        if settings.metrics_port is None:
+            return
+        from prometheus_client import start_http_server
+
+        from . import metrics
+
+        registry = metrics.shared_registry()
+        start_http_server(settings.metrics_port, addr=settings.host, registry=registry)
+
+    return start_metrics_listener
 
 
 def serve(settings: Settings) -> None:
@@ -66,8 +94,13 @@ def serve(settings: Settings) -> None:
     """
     claim_port(settings.host, settings.port).close()
     # gunicorn's own banner shows no address: the workers, not the arbiter, bind it.
-    print(
-        f"Serving on http://{settings.host}:{settings.port} with {settings.workers} workers",
-        flush=True,
+    logging.getLogger("conversations.serve").info(
+        "Serving on http://%s:%d with %d workers", settings.host, settings.port, settings.workers
     )
-    _Gunicorn(settings).run()
+    # The workers share their metrics through files in a folder of this run's own.
+    folder = tempfile.mkdtemp(prefix="conversations-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+    try:
+        _Gunicorn(settings).run()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

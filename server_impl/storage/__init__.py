@@ -5,6 +5,8 @@ written once; `sqlite` and `postgres` hold only what differs (placeholders, lock
 calls, error mapping); `migrate` and `migrations/` own the schema.
 """
 
+from collections.abc import Callable
+
 from server_impl.domain.ports import Store
 
 from .urls import DatabaseUrl
@@ -20,3 +22,11 @@ def store_for(database_url: str) -> Store:
     from .sqlite import SqliteStore
 
     return SqliteStore(url.sqlite_path)
+
+
+def pool_reader(store: Store) -> Callable[[], tuple[int, int] | None] | None:
+    """What reads (connections open, connections in use) of a store's pool; None for an engine
+    without one (SQLite: one connection per process)."""
+    from .postgres import PostgresStore
+
+    return store.pool_use if isinstance(store, PostgresStore) else None

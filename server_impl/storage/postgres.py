@@ -91,6 +91,14 @@ class PostgresStore(SqlStore):
             reset=_keep_session,
         )
 
+    def pool_use(self) -> tuple[int, int] | None:
+        """(connections open, connections in use), None before open."""
+        pool = self._pool
+        if pool is None:
+            return None
+        size = pool.get_size()
+        return size, size - pool.get_idle_size()
+
     async def close(self) -> None:
         if self._pool is not None:
             await self._pool.close()

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from generated.models import Conversation
+from server_impl.domain.model_settings import ConversationAsStored, JsonObject
 from server_impl.domain.ports import (
     PLAIN_FIELDS,
     ArchiveStatus,
@@ -44,17 +44,17 @@ _NAMED = re.compile(r"(?<![:\w]):([a-z_]+)")
 COLUMNS = (
     "id, agent_id, created_at, created_by_id, in_context_message_ids, isolated_block_ids,"
     " last_updated_by_id, summary, updated_at, version, description, model,"
-    " context_window_limit, last_message_at, archived_at"
+    " context_window_limit, last_message_at, archived_at, model_settings"
 )
 _LIVE = "organization_id = :organization_id AND deleted_at IS NULL"
 # The predicate of the partial unique index conversations_one_default: one per agent.
 _LIVE_DEFAULT = "is_default AND deleted_at IS NULL"
 _INSERT = (
     "INSERT INTO conversations (id, organization_id, agent_id, is_default, summary,"
-    " description, model, context_window_limit, hidden,"
+    " description, model, context_window_limit, model_settings, hidden,"
     " created_at, created_by_id, updated_at, last_updated_by_id)"
     " VALUES (:id, :organization_id, :agent_id, :is_default, :summary,"
-    " :description, :model, :context_window_limit, :hidden,"
+    " :description, :model, :context_window_limit, :model_settings, :hidden,"
     " :created_at, :created_by_id, :created_at, :created_by_id)"
 )
 # An idempotency key is free again once expired, or, without an answer, once its lease lapsed.
@@ -76,6 +76,13 @@ _ARCHIVED_AT = (
     "CASE WHEN NOT :set_archive THEN conversations.archived_at"
     " WHEN :archive THEN COALESCE(conversations.archived_at, :archived_at) END"
 )
+
+
+def json_text(value: JsonObject | None) -> str | None:
+    """model_settings as stored: JSON text, compact, its keys in the order given. Strings are
+    escaped as JSON escapes them, so U+0000, which PostgreSQL's text cannot hold, is stored as
+    \\u0000."""
+    return None if value is None else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def _picker(names: Sequence[str]) -> Callable[[Params], tuple[object, ...]]:
@@ -361,7 +368,8 @@ class SqlStore(ABC):
 
     def _versioned(self, row: Row) -> Versioned:
         # Rows were written by this store, so they skip validation.
-        conversation = Conversation.model_construct(
+        settings = row["model_settings"]
+        conversation = ConversationAsStored.model_construct(
             id=row["id"],
             agent_id=row["agent_id"],
             created_at=self._read_time(row["created_at"]),
@@ -377,6 +385,7 @@ class SqlStore(ABC):
             last_message_at=self._maybe_time(row["last_message_at"]),
             archived=row["archived_at"] is not None,
             archived_at=self._maybe_time(row["archived_at"]),
+            model_settings=None if settings is None else json.loads(settings),
         )
         return Versioned(conversation, row["version"])
 
@@ -389,9 +398,7 @@ class SqlStore(ABC):
         for name in PLAIN_FIELDS:
             value = changes.fields.get(name)
             params[f"set_{name}"] = name in changes.fields
-            params[name] = params[f"new_{name}"] = (
-                self._time(value) if isinstance(value, datetime) else value
-            )
+            params[name] = params[f"new_{name}"] = self._stored(value)
         params["set_archive"] = changes.archive is not None
         params["archive"] = bool(changes.archive)
         archived_at = changes.archived_at
@@ -399,6 +406,14 @@ class SqlStore(ABC):
         # What a default made by upsert_default starts with, as made and then so changed.
         params["new_archived_at"] = params["archived_at"] if changes.archive else None
         return params
+
+    def _stored(self, value: object) -> object:
+        """A plain field's value as the engine stores it."""
+        if isinstance(value, datetime):
+            return self._time(value)
+        if isinstance(value, dict):
+            return json_text(value)
+        return value
 
     def _maybe(self, row: Row | None) -> Versioned | None:
         return None if row is None else self._versioned(row)
@@ -413,6 +428,7 @@ class SqlStore(ABC):
             "description": new.description,
             "model": new.model,
             "context_window_limit": new.context_window_limit,
+            "model_settings": json_text(new.model_settings),
             "hidden": new.hidden,
             "created_at": self._time(new.created_at),
             "created_by_id": new.created_by_id,
@@ -437,7 +453,7 @@ class SqlStore(ABC):
         answer = None
         if row["answer"] is not None:
             # Parsed, not constructed: the times come back as the datetimes they were.
-            conversation = Conversation.model_validate_json(row["answer"])
+            conversation = ConversationAsStored.model_validate_json(row["answer"])
             answer = Versioned(conversation, row["answer_version"])
         return KeyHolder(fingerprint=row["fingerprint"], token=row["token"], answer=answer)
 
@@ -545,7 +561,7 @@ class SqlStore(ABC):
         params["versions"] = self._versions(if_version)
         return self._maybe(await self._one(self.queries.soft_delete_if_version, params))
 
-    async def list_page(self, page: Page) -> list[Conversation]:
+    async def list_page(self, page: Page) -> list[ConversationAsStored]:
         params: dict[str, object] = {
             "organization_id": page.organization_id,
             "agent_id": page.agent_id,

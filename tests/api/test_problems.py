@@ -34,7 +34,7 @@ def test_every_domain_error_has_an_answer(kind: type[DomainError]) -> None:
 
 
 def test_an_invalid_value_is_a_422_naming_it_as_connexions_own_are() -> None:
-    answer = problems._domain_problem(None, InvalidValue("body.last_message_at", "out of range"))
+    answer = problems._domain_problem(InvalidValue("body.last_message_at", "out of range"))
     assert answer.status_code == 422
     assert json.loads(answer.body) == {
         "type": "about:blank",

@@ -3,11 +3,12 @@
 import shutil
 import subprocess
 import sys
+import typing
 from pathlib import Path
 
 import pytest
 
-from tests.support import ROOT
+from tests.support import MODEL_SETTINGS, ROOT
 
 COPIED = ("Makefile", "openapi.yaml", "pyproject.toml", "requirements.lock", "codegen", "generated")
 
@@ -92,3 +93,55 @@ def test_the_generated_client_passes_mypy_strict(tmp_path: Path) -> None:
         timeout=600,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# What the generators make of model_settings: in openapi.yaml `anyOf` [the union of providers
+# (`oneOf` + `discriminator` on provider_type), a null-only schema], OpenAPI 3.0.3's "null or
+# one of the union".
+
+
+def test_the_generated_client_picks_each_providers_class_by_trial_not_by_discriminator() -> None:
+    from letta_conversations_client.models import ConversationUpdate, OpenAIModelSettings
+
+    for provider, settings in MODEL_SETTINGS.items():
+        parsed = ConversationUpdate.from_dict({"model_settings": settings}).model_settings
+        # Each member is tried in turn; its provider_type enum refuses the other tags.
+        assert type(parsed).__name__.lower() == provider.replace("_", "") + "modelsettings"
+        assert parsed.to_dict() == settings
+    assert ConversationUpdate.from_dict({"model_settings": None}).model_settings is None
+    # It checks no field's type, and a tag no member has comes through as the plain dict.
+    hot = {"provider_type": "openai", "temperature": "hot"}
+    parsed = ConversationUpdate.from_dict({"model_settings": hot}).model_settings
+    assert isinstance(parsed, OpenAIModelSettings) and parsed.temperature == "hot"
+    unknown = {"provider_type": "mistral"}
+    assert ConversationUpdate.from_dict({"model_settings": unknown}).model_settings == unknown
+
+
+def test_the_pydantic_models_union_has_no_discriminator_and_would_lose_what_it_cannot_match() -> (
+    None
+):
+    from generated.models import ConversationUpdate, NoModelSettings, OpenAIModelSettings
+
+    # datamodel-code-generator flattens the anyOf into one plain union, the discriminator lost,
+    # with the null-only schema as an empty model first: pydantic's smart union then takes
+    # anything the providers refuse as that empty model. So the server checks model_settings
+    # with connexion (a 422 naming the field) and keeps the JSON object as given
+    # (server_impl/domain/model_settings.py); it never uses this union.
+    field = ConversationUpdate.model_fields["model_settings"]
+    assert field.discriminator is None
+    members = typing.get_args(field.annotation)
+    assert members[0] is NoModelSettings and members[-1] is type(None) and len(members) == 19
+    for refused in ({"provider_type": "mistral"}, {"provider_type": "openai", "temperature": "x"}):
+        parsed = ConversationUpdate.model_validate({"model_settings": refused}).model_settings
+        assert isinstance(parsed, NoModelSettings) and parsed.model_dump() == {}
+    # Each provider's tag is a Literal, and what it does match it re-makes: nulls filled in,
+    # an integer made a float, an unknown field dropped.
+    assert typing.get_args(OpenAIModelSettings.model_fields["provider_type"].annotation) == (
+        "openai",
+    )
+    given = {"provider_type": "openai", "temperature": 1, "seed": 7}
+    remade = ConversationUpdate.model_validate({"model_settings": given}).model_settings
+    assert isinstance(remade, OpenAIModelSettings)
+    dumped = remade.model_dump(mode="json")
+    assert dumped["temperature"] == 1.0 and isinstance(dumped["temperature"], float)
+    assert "seed" not in dumped and dumped["strict"] is None

@@ -11,7 +11,7 @@ import letta_client
 import pytest
 from letta_client import Letta
 
-from tests.support import Keys
+from tests.support import MODEL_SETTINGS, Keys
 
 MISSING = "conv-00000000-0000-4000-8000-000000000000"
 AGENT = "agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9"
@@ -287,3 +287,69 @@ def test_both_orders_by_time_page_to_the_end(letta: Letta, agent_id: str) -> Non
     assert walk("created_at", "asc") == ids
     # This server runs no agents: no conversation has a completed run, so creation order.
     assert walk("last_run_completion", "desc") == ids[::-1]
+
+
+# model_settings (issue 12): 1.12.1 sends and parses it (as api_model_settings), one class per
+# provider, picked by provider_type.
+
+
+def with_model_settings(letta: Letta) -> Any:
+    """The conversations resource of a release that sends model_settings; skips the test under
+    older ones (the seed's 1.7.8 run stays as it was)."""
+    params = getattr(letta_client.types, "ConversationUpdateParams", None)
+    if params is None or "model_settings" not in params.__annotations__:
+        pytest.skip(f"letta-client {letta_client.__version__} sends no model_settings")
+    return letta.conversations
+
+
+def settings_of(conversation: Any) -> Any:
+    """model_settings as the SDK parsed it, back as the JSON object it sends."""
+    return conversation.to_dict()["model_settings"]
+
+
+@pytest.mark.parametrize("provider", sorted(MODEL_SETTINGS))
+def test_model_settings_of_every_provider_round_trip_through_create_update_and_retrieve(
+    letta: Letta, agent_id: str, provider: str
+) -> None:
+    conversations = with_model_settings(letta)
+    given = MODEL_SETTINGS[provider]
+    created = conversations.create(agent_id=agent_id, summary="s", model_settings=given)
+    assert created.api_model_settings.provider_type == provider
+    assert settings_of(created) == given
+    assert conversations.retrieve(created.id) == created
+    kept = conversations.update(created.id, summary="t")
+    assert settings_of(kept) == given
+
+    other = MODEL_SETTINGS["baseten" if provider != "baseten" else "openai"]
+    replaced = conversations.update(created.id, model_settings=other)
+    assert settings_of(replaced) == other
+    assert conversations.retrieve(created.id) == replaced
+    cleared = conversations.update(created.id, model_settings=None)
+    assert cleared.api_model_settings is None and cleared.summary == "t"
+    assert conversations.retrieve(created.id) == cleared
+
+
+@pytest.mark.parametrize(
+    ("settings", "name"),
+    [
+        ({"provider_type": "mistral", "temperature": 0.5}, "body.model_settings.provider_type"),
+        ({"provider_type": "openai", "temperature": "hot"}, "body.model_settings.temperature"),
+        ({"provider_type": "anthropic", "effort": "extreme"}, "body.model_settings.effort"),
+    ],
+)
+def test_invalid_model_settings_raise_unprocessable_entity_and_change_nothing(
+    letta: Letta, agent_id: str, settings: dict[str, object], name: str
+) -> None:
+    conversations = with_model_settings(letta)
+    created = conversations.create(
+        agent_id=agent_id, summary="kept", model_settings=MODEL_SETTINGS["openai"]
+    )
+    with pytest.raises(letta_client.UnprocessableEntityError) as raised:
+        conversations.update(created.id, model_settings=settings)
+    assert name in str(raised.value)
+    with pytest.raises(letta_client.UnprocessableEntityError):
+        conversations.create(agent_id=agent_id, model_settings=settings)
+    assert conversations.retrieve(created.id) == created
+    assert [c.id for c in conversations.list(agent_id=agent_id, archive_status="all")] == [
+        created.id
+    ]

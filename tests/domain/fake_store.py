@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from generated.models import Conversation
+from server_impl.domain.model_settings import ConversationAsStored
 from server_impl.domain.ports import (
     Changes,
     CursorNotFound,
@@ -33,7 +33,7 @@ class Row:
 
     organization_id: str
     is_default: bool
-    conversation: Conversation
+    conversation: ConversationAsStored
     version: int = 1
     deleted_at: datetime | None = None
     hidden: bool = False
@@ -151,7 +151,7 @@ class FakeStore:
             row.deleted_at = deleted_at
         return _versioned(row)
 
-    async def list_page(self, page: Page) -> list[Conversation]:
+    async def list_page(self, page: Page) -> list[ConversationAsStored]:
         rows = [row for row in self.rows if row.organization_id == page.organization_id]
         key = _order_key(page, rows)
         ordered = sorted(rows, key=key, reverse=page.order == "desc")
@@ -181,7 +181,7 @@ class FakeStore:
     def _insert(self, new: NewConversation, *, is_default: bool) -> Row:
         self._check(new.summary)
         assert all(row.conversation.id != new.id for row in self.rows), "ids are unique"
-        conversation = Conversation.model_construct(
+        conversation = ConversationAsStored.model_construct(
             id=new.id,
             agent_id=new.agent_id,
             created_at=new.created_at,
@@ -194,6 +194,7 @@ class FakeStore:
             description=new.description,
             model=new.model,
             context_window_limit=new.context_window_limit,
+            model_settings=new.model_settings,
             last_message_at=None,
             archived=False,
             archived_at=None,
@@ -289,7 +290,7 @@ def _summary(changes: Changes) -> str | None:
     return summary if isinstance(summary, str) else None
 
 
-def _archive_status_lists(page: Page, conversation: Conversation) -> bool:
+def _archive_status_lists(page: Page, conversation: ConversationAsStored) -> bool:
     if page.archive_status == "all":
         return True
     return conversation.archived == (page.archive_status == "archived")

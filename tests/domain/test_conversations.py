@@ -12,10 +12,10 @@ from typing import Any, TypeVar
 
 import pytest
 
-from generated.models import ConversationCreate, ConversationUpdate
 from server_impl.domain.actor import Actor
 from server_impl.domain.conversations import Conversations
 from server_impl.domain.errors import InvalidValue, NotFound, PreconditionFailed
+from server_impl.domain.model_settings import ConversationCreateAsGiven, ConversationUpdateAsGiven
 from server_impl.domain.versions import IfMatch, Versioned
 from tests.domain.fake_store import FakeStore, Refused
 
@@ -64,6 +64,7 @@ def as_stored(
         "last_message_at": None,
         "archived": False,
         "archived_at": None,
+        "model_settings": None,
     }
 
 
@@ -82,7 +83,7 @@ def conversations(store: FakeStore) -> Conversations:
 
 def create(conversations: Conversations, actor: Actor = ALICE, **fields: Any) -> str:
     agent_id = fields.pop("agent_id", AGENT)
-    created = run(conversations.create(actor, agent_id, ConversationCreate(**fields)))
+    created = run(conversations.create(actor, agent_id, ConversationCreateAsGiven(**fields)))
     return created.conversation.id
 
 
@@ -96,10 +97,14 @@ def summary_of(conversations: Conversations, conversation_id: str) -> str | None
 def test_create_takes_id_from_new_id_times_from_clock_and_authors_from_actor(
     conversations: Conversations, store: FakeStore
 ) -> None:
-    created = run(conversations.create(ALICE, AGENT, ConversationCreate(summary="Spring plan")))
+    created = run(
+        conversations.create(ALICE, AGENT, ConversationCreateAsGiven(summary="Spring plan"))
+    )
     assert created.version == 1
     assert created.conversation.model_dump() == as_stored(summary="Spring plan")
-    second = run(conversations.create(BOB, OTHER_AGENT, ConversationCreate(summary="Budget")))
+    second = run(
+        conversations.create(BOB, OTHER_AGENT, ConversationCreateAsGiven(summary="Budget"))
+    )
     assert second.conversation.model_dump() == as_stored(
         "conv-2", agent_id=OTHER_AGENT, created=1, created_by="user-bob", summary="Budget"
     )
@@ -107,7 +112,7 @@ def test_create_takes_id_from_new_id_times_from_clock_and_authors_from_actor(
 
 
 def test_create_without_summary_leaves_it_null(conversations: Conversations) -> None:
-    created = run(conversations.create(ALICE, AGENT, ConversationCreate()))
+    created = run(conversations.create(ALICE, AGENT, ConversationCreateAsGiven()))
     assert created.conversation.model_dump() == as_stored(summary=None)
 
 
@@ -126,7 +131,7 @@ def test_create_makes_an_ordinary_conversation_not_the_agents_default(
 def test_retrieve_finds_a_conversation_of_the_actors_organization(
     conversations: Conversations,
 ) -> None:
-    created = run(conversations.create(ALICE, AGENT, ConversationCreate(summary="Plan")))
+    created = run(conversations.create(ALICE, AGENT, ConversationCreateAsGiven(summary="Plan")))
     assert run(conversations.retrieve(BOB, "conv-1")) == created
 
 
@@ -157,7 +162,7 @@ def test_update_leaving_summary_out_keeps_it_but_still_bumps_version_and_updated
     conversations: Conversations,
 ) -> None:
     create(conversations, summary="Plan")
-    updated = run(conversations.update(BOB, "conv-1", ConversationUpdate()))
+    updated = run(conversations.update(BOB, "conv-1", ConversationUpdateAsGiven()))
     assert updated.version == 2
     assert updated.conversation.model_dump() == as_stored(
         updated=1, updated_by="user-bob", summary="Plan"
@@ -167,7 +172,7 @@ def test_update_leaving_summary_out_keeps_it_but_still_bumps_version_and_updated
 
 def test_update_with_summary_null_clears_it(conversations: Conversations) -> None:
     create(conversations, summary="Plan")
-    updated = run(conversations.update(ALICE, "conv-1", ConversationUpdate(summary=None)))
+    updated = run(conversations.update(ALICE, "conv-1", ConversationUpdateAsGiven(summary=None)))
     assert updated.version == 2
     assert updated.conversation.model_dump() == as_stored(updated=1, summary=None)
     assert summary_of(conversations, "conv-1") is None
@@ -177,8 +182,8 @@ def test_update_with_a_summary_sets_it_with_time_from_clock_and_updater_from_act
     conversations: Conversations,
 ) -> None:
     create(conversations, summary="Plan")
-    run(conversations.update(BOB, "conv-1", ConversationUpdate(summary="Revised")))
-    updated = run(conversations.update(ALICE, "conv-1", ConversationUpdate(summary="Final")))
+    run(conversations.update(BOB, "conv-1", ConversationUpdateAsGiven(summary="Revised")))
+    updated = run(conversations.update(ALICE, "conv-1", ConversationUpdateAsGiven(summary="Final")))
     assert updated.version == 3
     assert updated.conversation.model_dump() == as_stored(updated=2, summary="Final")
     assert run(conversations.retrieve(BOB, "conv-1")) == updated
@@ -191,9 +196,15 @@ def test_conditional_update_at_another_version_is_precondition_failed_and_change
     conversations: Conversations,
 ) -> None:
     create(conversations, summary="Plan")
-    current = run(conversations.update(ALICE, "conv-1", ConversationUpdate(summary="Revised")))
+    current = run(
+        conversations.update(ALICE, "conv-1", ConversationUpdateAsGiven(summary="Revised"))
+    )
     with pytest.raises(PreconditionFailed, match=r"^Conversation conv-1 has changed since"):
-        run(conversations.update(BOB, "conv-1", ConversationUpdate(summary="Lost"), frozenset({1})))
+        run(
+            conversations.update(
+                BOB, "conv-1", ConversationUpdateAsGiven(summary="Lost"), frozenset({1})
+            )
+        )
     assert run(conversations.retrieve(ALICE, "conv-1")) == current
 
 
@@ -201,7 +212,9 @@ def test_conditional_delete_at_another_version_is_precondition_failed_and_delete
     conversations: Conversations,
 ) -> None:
     create(conversations, summary="Plan")
-    current = run(conversations.update(ALICE, "conv-1", ConversationUpdate(summary="Revised")))
+    current = run(
+        conversations.update(ALICE, "conv-1", ConversationUpdateAsGiven(summary="Revised"))
+    )
     with pytest.raises(PreconditionFailed, match=r"^Conversation conv-1 has changed since"):
         run(conversations.delete(BOB, "conv-1", frozenset({1, 3})))
     assert run(conversations.retrieve(ALICE, "conv-1")) == current
@@ -228,7 +241,7 @@ def test_write_to_a_missing_deleted_or_foreign_conversation_is_not_found_never_4
     before = [(row.conversation, row.version, row.deleted_at) for row in store.rows]
     with pytest.raises(NotFound) as raised:
         if operation == "update":
-            patch = ConversationUpdate(summary="Changed")
+            patch = ConversationUpdateAsGiven(summary="Changed")
             run(conversations.update(actor, conversation_id, patch, if_version))
         else:
             run(conversations.delete(actor, conversation_id, if_version))
@@ -244,7 +257,7 @@ def test_if_match_naming_no_issued_version_on_an_existing_conversation_is_412(
     original = run(conversations.retrieve(ALICE, "conv-1"))
     with pytest.raises(PreconditionFailed):
         if operation == "update":
-            patch = ConversationUpdate(summary="Changed")
+            patch = ConversationUpdateAsGiven(summary="Changed")
             run(conversations.update(ALICE, "conv-1", patch, frozenset()))
         else:
             run(conversations.delete(ALICE, "conv-1", frozenset()))
@@ -255,7 +268,7 @@ def test_if_version_containing_the_current_version_lets_the_write_through(
     conversations: Conversations, store: FakeStore
 ) -> None:
     create(conversations, summary="Plan")
-    patch = ConversationUpdate(summary="Revised")
+    patch = ConversationUpdateAsGiven(summary="Revised")
     updated = run(conversations.update(BOB, "conv-1", patch, frozenset({7, 1})))
     assert updated.version == 2
     assert updated.conversation.model_dump() == as_stored(
@@ -270,8 +283,10 @@ def test_if_match_star_lets_a_write_of_an_existing_conversation_through_at_any_v
     conversations: Conversations,
 ) -> None:
     create(conversations, summary="Plan")
-    run(conversations.update(ALICE, "conv-1", ConversationUpdate(summary="Revised")))
-    updated = run(conversations.update(BOB, "conv-1", ConversationUpdate(summary="Star"), "*"))
+    run(conversations.update(ALICE, "conv-1", ConversationUpdateAsGiven(summary="Revised")))
+    updated = run(
+        conversations.update(BOB, "conv-1", ConversationUpdateAsGiven(summary="Star"), "*")
+    )
     assert updated.version == 3 and updated.conversation.summary == "Star"
     assert run(conversations.delete(ALICE, "conv-1", "*")) == updated
 
@@ -323,7 +338,7 @@ def test_look_up_default_finds_the_default_but_never_makes_one(
 
 def test_update_default_updates_the_agents_default(conversations: Conversations) -> None:
     run(conversations.retrieve_default(ALICE, AGENT))
-    patch = ConversationUpdate(summary="Default plan")
+    patch = ConversationUpdateAsGiven(summary="Default plan")
     updated = run(conversations.update_default(BOB, AGENT, patch, frozenset({1})))
     assert updated.version == 2
     assert updated.conversation.model_dump() == as_stored(
@@ -331,13 +346,13 @@ def test_update_default_updates_the_agents_default(conversations: Conversations)
     )
     assert run(conversations.retrieve_default(ALICE, AGENT)) == updated
     with pytest.raises(PreconditionFailed):
-        run(conversations.update_default(ALICE, AGENT, ConversationUpdate(), frozenset({1})))
+        run(conversations.update_default(ALICE, AGENT, ConversationUpdateAsGiven(), frozenset({1})))
 
 
 def test_update_default_makes_the_default_first_when_there_is_none(
     conversations: Conversations,
 ) -> None:
-    patch = ConversationUpdate(summary="Fresh")
+    patch = ConversationUpdateAsGiven(summary="Fresh")
     updated = run(conversations.update_default(ALICE, AGENT, patch))
     assert updated.version == 2
     assert updated.conversation.model_dump() == as_stored(updated=1, summary="Fresh")
@@ -350,11 +365,13 @@ def test_an_update_of_the_default_that_fails_makes_no_default(
     # The default once was made, and kept, before an update that the database then refused.
     store.refused_summary = "Refused"
     with pytest.raises(Refused):
-        run(conversations.update_default(ALICE, AGENT, ConversationUpdate(summary="Refused")))
+        run(
+            conversations.update_default(ALICE, AGENT, ConversationUpdateAsGiven(summary="Refused"))
+        )
     assert store.rows == []
     kept = run(conversations.retrieve_default(ALICE, AGENT))
     with pytest.raises(Refused):
-        run(conversations.update_default(BOB, AGENT, ConversationUpdate(summary="Refused")))
+        run(conversations.update_default(BOB, AGENT, ConversationUpdateAsGiven(summary="Refused")))
     assert run(conversations.retrieve_default(ALICE, AGENT)) == kept
 
 
@@ -364,7 +381,7 @@ def test_a_conditional_update_of_a_default_not_made_yet_is_412_and_makes_none(
     # No default means no version for If-Match to name: the precondition fails, and making
     # the default first would change something while saying "Nothing was changed".
     with pytest.raises(PreconditionFailed) as raised:
-        run(conversations.update_default(ALICE, AGENT, ConversationUpdate(), frozenset({1})))
+        run(conversations.update_default(ALICE, AGENT, ConversationUpdateAsGiven(), frozenset({1})))
     assert "Agent agent-1 has no default conversation" in raised.value.detail
     assert store.rows == []
 
@@ -374,15 +391,17 @@ def test_if_match_star_on_a_default_not_made_yet_is_412_and_makes_none(
 ) -> None:
     # `*` matches a current version, and there is none (RFC 9110, 13.1.1).
     with pytest.raises(PreconditionFailed, match="Agent agent-1 has no default conversation"):
-        run(conversations.update_default(ALICE, AGENT, ConversationUpdate(summary="x"), "*"))
+        run(conversations.update_default(ALICE, AGENT, ConversationUpdateAsGiven(summary="x"), "*"))
     assert store.rows == []
 
 
 def test_if_match_star_updates_or_deletes_the_existing_default_at_any_version(
     conversations: Conversations,
 ) -> None:
-    run(conversations.update_default(ALICE, AGENT, ConversationUpdate(summary="v2")))
-    updated = run(conversations.update_default(BOB, AGENT, ConversationUpdate(summary="v3"), "*"))
+    run(conversations.update_default(ALICE, AGENT, ConversationUpdateAsGiven(summary="v2")))
+    updated = run(
+        conversations.update_default(BOB, AGENT, ConversationUpdateAsGiven(summary="v3"), "*")
+    )
     assert updated.version == 3 and updated.conversation.summary == "v3"
     assert run(conversations.delete_default(ALICE, AGENT, "*")) == updated
 
@@ -412,7 +431,11 @@ def test_a_conditional_update_of_the_default_deleted_meanwhile_is_412_and_makes_
     run(conversations.retrieve_default(ALICE, AGENT))  # version 1
     store.armed = True
     with pytest.raises(PreconditionFailed, match="Agent agent-1 has no default conversation"):
-        run(conversations.update_default(ALICE, AGENT, ConversationUpdate(summary="x"), if_match))
+        run(
+            conversations.update_default(
+                ALICE, AGENT, ConversationUpdateAsGiven(summary="x"), if_match
+            )
+        )
     assert len(store.rows) == 1 and store.rows[0].conversation.summary is None
 
 
@@ -447,7 +470,9 @@ def test_delete_default_with_a_stale_if_version_is_412_and_deletes_nothing(
     conversations: Conversations,
 ) -> None:
     run(conversations.retrieve_default(ALICE, AGENT))
-    current = run(conversations.update_default(ALICE, AGENT, ConversationUpdate(summary="v2")))
+    current = run(
+        conversations.update_default(ALICE, AGENT, ConversationUpdateAsGiven(summary="v2"))
+    )
     with pytest.raises(PreconditionFailed, match="conv-1"):
         run(conversations.delete_default(ALICE, AGENT, frozenset({1})))
     assert run(conversations.retrieve_default(ALICE, AGENT)) == current
@@ -461,6 +486,10 @@ NEW_FIELDS: dict[str, tuple[object, object]] = {
     "model": ("openai/gpt-4o-mini", "together/meta-llama/Llama-3-70b"),
     "context_window_limit": (8000, 128000),
     "last_message_at": (START - timedelta(days=1), START + timedelta(days=1)),
+    "model_settings": (
+        {"provider_type": "openai", "temperature": 1, "reasoning": {"reasoning_effort": "low"}},
+        {"provider_type": "anthropic", "thinking": {"type": "enabled", "budget_tokens": 1024}},
+    ),
 }
 
 
@@ -468,11 +497,11 @@ def field_of(conversations: Conversations, name: str) -> object:
     return getattr(run(conversations.retrieve(ALICE, "conv-1")).conversation, name)
 
 
-@pytest.mark.parametrize("name", ["description", "model", "context_window_limit"])
+@pytest.mark.parametrize("name", ["description", "model", "context_window_limit", "model_settings"])
 def test_create_stores_each_plain_field(conversations: Conversations, name: str) -> None:
     value = NEW_FIELDS[name][0]
     created = run(
-        conversations.create(ALICE, AGENT, ConversationCreate.model_validate({name: value}))
+        conversations.create(ALICE, AGENT, ConversationCreateAsGiven.model_validate({name: value}))
     )
     assert created.conversation.model_dump() == {**as_stored(), name: value}
     assert field_of(conversations, name) == value
@@ -485,30 +514,53 @@ def test_update_of_each_field_is_a_merge_patch_left_out_keeps_null_clears_value_
     first, second = NEW_FIELDS[name]
     create(conversations, summary="Plan")
     set_first = run(
-        conversations.update(ALICE, "conv-1", ConversationUpdate.model_validate({name: first}))
+        conversations.update(
+            ALICE, "conv-1", ConversationUpdateAsGiven.model_validate({name: first})
+        )
     )
     assert set_first.conversation.model_dump() == {
         **as_stored(updated=1, summary="Plan"),
         name: first,
     }
-    kept = run(conversations.update(ALICE, "conv-1", ConversationUpdate(summary="Other")))
+    kept = run(conversations.update(ALICE, "conv-1", ConversationUpdateAsGiven(summary="Other")))
     assert getattr(kept.conversation, name) == first
     changed = run(
-        conversations.update(ALICE, "conv-1", ConversationUpdate.model_validate({name: second}))
+        conversations.update(
+            ALICE, "conv-1", ConversationUpdateAsGiven.model_validate({name: second})
+        )
     )
     assert getattr(changed.conversation, name) == second
     assert changed.conversation.summary == "Other"
     cleared = run(
-        conversations.update(ALICE, "conv-1", ConversationUpdate.model_validate({name: None}))
+        conversations.update(
+            ALICE, "conv-1", ConversationUpdateAsGiven.model_validate({name: None})
+        )
     )
     assert cleared.conversation.model_dump() == as_stored(updated=4, summary="Other")
     assert field_of(conversations, name) is None
 
 
+def test_model_settings_are_kept_as_given_and_an_update_replaces_them_whole(
+    conversations: Conversations,
+) -> None:
+    given = {"provider_type": "openai", "temperature": 1, "max_output_tokens": 9, "seed": [4, 2]}
+    create(conversations)
+    run(conversations.update(ALICE, "conv-1", ConversationUpdateAsGiven(model_settings=given)))
+    # No field filled in, the integer temperature not made a float, the unknown field kept.
+    stored = field_of(conversations, "model_settings")
+    assert stored == given and isinstance(given["temperature"], int)
+    assert list(stored) == list(given)
+    replacement = {"provider_type": "openai", "strict": True}
+    run(
+        conversations.update(ALICE, "conv-1", ConversationUpdateAsGiven(model_settings=replacement))
+    )
+    assert field_of(conversations, "model_settings") == replacement
+
+
 def test_update_of_last_message_at_stores_it_in_utc(conversations: Conversations) -> None:
     create(conversations)
     given = datetime(2026, 3, 1, 12, 0, tzinfo=timezone(timedelta(hours=2)))
-    run(conversations.update(ALICE, "conv-1", ConversationUpdate(last_message_at=given)))
+    run(conversations.update(ALICE, "conv-1", ConversationUpdateAsGiven(last_message_at=given)))
     stored = field_of(conversations, "last_message_at")
     assert stored == given and isinstance(stored, datetime) and stored.tzinfo == UTC
 
@@ -519,7 +571,7 @@ def test_a_last_message_at_outside_utcs_years_is_invalid_naming_it_and_changes_n
     create(conversations)
     early = datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=1)))
     with pytest.raises(InvalidValue) as invalid:
-        run(conversations.update(ALICE, "conv-1", ConversationUpdate(last_message_at=early)))
+        run(conversations.update(ALICE, "conv-1", ConversationUpdateAsGiven(last_message_at=early)))
     assert invalid.value.name == "body.last_message_at"
     assert store.rows[0].version == 1
 
@@ -527,23 +579,27 @@ def test_a_last_message_at_outside_utcs_years_is_invalid_naming_it_and_changes_n
 def test_update_default_sets_the_new_fields_of_a_default_it_makes(
     conversations: Conversations,
 ) -> None:
-    patch = ConversationUpdate(description="d", model="openai/gpt-4o", archived=True)
+    settings = {"provider_type": "xai", "temperature": 0.5}
+    patch = ConversationUpdateAsGiven(
+        description="d", model="openai/gpt-4o", archived=True, model_settings=settings
+    )
     made = run(conversations.update_default(ALICE, AGENT, patch)).conversation
     assert (made.description, made.model, made.archived, made.archived_at) == (
         "d", "openai/gpt-4o", True, at(1)
     )  # fmt: skip
+    assert made.model_settings == settings
 
 
 def test_archiving_sets_archived_at_from_clock_and_archiving_again_keeps_it(
     conversations: Conversations,
 ) -> None:
     create(conversations)
-    archived = run(conversations.update(ALICE, "conv-1", ConversationUpdate(archived=True)))
+    archived = run(conversations.update(ALICE, "conv-1", ConversationUpdateAsGiven(archived=True)))
     assert (archived.conversation.archived, archived.conversation.archived_at) == (True, at(1))
-    again = run(conversations.update(BOB, "conv-1", ConversationUpdate(archived=True)))
+    again = run(conversations.update(BOB, "conv-1", ConversationUpdateAsGiven(archived=True)))
     assert (again.conversation.archived, again.conversation.archived_at) == (True, at(1))
     assert again.version == 3
-    untouched = run(conversations.update(BOB, "conv-1", ConversationUpdate(summary="s")))
+    untouched = run(conversations.update(BOB, "conv-1", ConversationUpdateAsGiven(summary="s")))
     assert (untouched.conversation.archived, untouched.conversation.archived_at) == (True, at(1))
 
 
@@ -552,11 +608,13 @@ def test_unarchiving_with_false_or_null_clears_archived_and_archived_at(
     conversations: Conversations, unarchive: bool | None
 ) -> None:
     create(conversations)
-    run(conversations.update(ALICE, "conv-1", ConversationUpdate(archived=True)))
-    patch = ConversationUpdate(archived=unarchive)
+    run(conversations.update(ALICE, "conv-1", ConversationUpdateAsGiven(archived=True)))
+    patch = ConversationUpdateAsGiven(archived=unarchive)
     unarchived = run(conversations.update(ALICE, "conv-1", patch)).conversation
     assert unarchived.model_dump() == as_stored(updated=2)
-    rearchived = run(conversations.update(ALICE, "conv-1", ConversationUpdate(archived=True)))
+    rearchived = run(
+        conversations.update(ALICE, "conv-1", ConversationUpdateAsGiven(archived=True))
+    )
     assert rearchived.conversation.archived_at == at(3), "a new archive, a new time"
 
 
@@ -565,7 +623,7 @@ def test_list_archive_status_picks_unarchived_by_default_archived_or_all(
 ) -> None:
     for _ in range(3):
         create(conversations)
-    run(conversations.update(ALICE, "conv-2", ConversationUpdate(archived=True)))
+    run(conversations.update(ALICE, "conv-2", ConversationUpdateAsGiven(archived=True)))
     assert ids(conversations) == ["conv-3", "conv-1"]
     assert ids(conversations, archive_status="unarchived") == ["conv-3", "conv-1"]
     assert ids(conversations, archive_status="archived") == ["conv-2"]
@@ -582,7 +640,7 @@ def test_hidden_conversations_are_never_listed_but_retrieve_update_and_delete_wo
     create(conversations)
     for status in ("unarchived", "archived", "all"):
         assert "conv-1" not in ids(conversations, archive_status=status), status
-    run(conversations.update(ALICE, "conv-1", ConversationUpdate(archived=True)))
+    run(conversations.update(ALICE, "conv-1", ConversationUpdateAsGiven(archived=True)))
     assert ids(conversations, archive_status="archived") == []
     assert ids(conversations, archive_status="all") == ["conv-2"]
     assert run(conversations.retrieve(ALICE, "conv-1")).conversation.archived
@@ -677,14 +735,14 @@ def test_list_leaves_out_deleted_conversations_and_other_organizations(
 def test_delete_is_soft_and_afterwards_retrieve_update_and_delete_are_not_found(
     conversations: Conversations, store: FakeStore
 ) -> None:
-    created = run(conversations.create(ALICE, AGENT, ConversationCreate(summary="Plan")))
+    created = run(conversations.create(ALICE, AGENT, ConversationCreateAsGiven(summary="Plan")))
     assert run(conversations.delete(BOB, "conv-1")) == created
     assert len(store.rows) == 1
     assert store.rows[0].deleted_at == at(1)
     with pytest.raises(NotFound, match=r"^No conversation conv-1\.$"):
         run(conversations.retrieve(ALICE, "conv-1"))
     with pytest.raises(NotFound, match=r"^No conversation conv-1\.$"):
-        run(conversations.update(ALICE, "conv-1", ConversationUpdate(summary="Back")))
+        run(conversations.update(ALICE, "conv-1", ConversationUpdateAsGiven(summary="Back")))
     with pytest.raises(NotFound, match=r"^No conversation conv-1\.$"):
         run(conversations.delete(ALICE, "conv-1"))
     assert store.rows[0].deleted_at == at(1)

@@ -12,7 +12,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from generated.models import ConversationCreate, ConversationUpdate
 from server_impl.domain.actor import Actor
 from server_impl.domain.conversations import Conversations
 from server_impl.domain.errors import StorageUnavailable
@@ -24,6 +23,7 @@ from server_impl.domain.idempotency import (
     Outcome,
     fingerprint,
 )
+from server_impl.domain.model_settings import ConversationCreateAsGiven, ConversationUpdateAsGiven
 from server_impl.domain.ports import KeyClaim
 from tests.domain.fake_store import FakeStore, Refused
 
@@ -68,7 +68,7 @@ def create(
     agent_id: str = AGENT,
     key: str = KEY,
 ) -> Outcome:
-    fields = ConversationCreate.model_validate(body or {})
+    fields = ConversationCreateAsGiven.model_validate(body or {})
     return asyncio.run(conversations.create_once(actor, agent_id, fields, key, body))
 
 
@@ -107,7 +107,7 @@ def test_the_replayed_answer_is_the_first_one_even_after_the_conversation_change
 ) -> None:
     first = create(conversations)
     conversation_id = first.versioned.conversation.id
-    patch = ConversationUpdate(summary="changed")
+    patch = ConversationUpdateAsGiven(summary="changed")
     asyncio.run(conversations.update(ALICE, conversation_id, patch))
     asyncio.run(conversations.delete(ALICE, conversation_id))
     assert create(conversations).versioned == first.versioned
@@ -205,7 +205,8 @@ def test_a_request_whose_claim_was_taken_over_creates_nothing(
         if not stalled:
             stalled.append(claimed)
             clock.now += LEASE
-            retry = await conversations.create_once(ALICE, AGENT, ConversationCreate(), KEY, None)
+            fields = ConversationCreateAsGiven()
+            retry = await conversations.create_once(ALICE, AGENT, fields, KEY, None)
             assert not retry.replayed
         return holder
 

@@ -50,9 +50,11 @@ def create(client: httpx.Client, agent_id: str, summary: str = "secret plans") -
 
 
 def anonymized(response: httpx.Response, conversation_id: str) -> tuple[int, str, object]:
-    """A 404 with the id it names blanked out, to compare two answers."""
+    """A 404 with the id it names blanked out, to compare two answers; each request has an id of
+    its own."""
     body = response.json()
     body["detail"] = body["detail"].replace(conversation_id, "<id>")
+    assert body.pop("request_id") == response.headers["x-request-id"]
     return response.status_code, response.headers["content-type"], body
 
 

@@ -455,6 +455,10 @@ PLAIN_VALUES: dict[str, tuple[object, object]] = {
     "model": ("openai/gpt-4o-mini", "together/meta-llama/Llama-3-70b"),
     "context_window_limit": (1, 100_000_000),
     "last_message_at": (T0 - timedelta(microseconds=1), datetime(9999, 12, 31, tzinfo=UTC)),
+    "model_settings": (
+        {"provider_type": "openai", "temperature": 1, "max_output_tokens": 4096},
+        {"provider_type": "zai", "thinking": {"type": "enabled"}, "note": '\x00 é 🙂 "\\'},
+    ),
 }
 
 
@@ -467,21 +471,47 @@ def test_insert_stores_the_new_fields_and_answers_every_one(
             NEW_FIELD_NAMES
         ) | {"archived": False}
         full = replace(
-            new(2), description="d", model="openai/gpt-4o", context_window_limit=8000, hidden=True
-        )
+            new(2), description="d", model="openai/gpt-4o", context_window_limit=8000,
+            model_settings=SETTINGS, hidden=True,
+        )  # fmt: skip
         inserted = await store.insert(full)
         assert await store.get(ORG, full.id) == inserted
         got = inserted.conversation
         assert (got.description, got.model, got.context_window_limit) == (
             "d", "openai/gpt-4o", 8000
         )  # fmt: skip
+        assert got.model_settings == SETTINGS
 
     run(scenario)
 
 
 NEW_FIELD_NAMES = (
-    "description", "model", "context_window_limit", "last_message_at", "archived", "archived_at"
+    "description", "model", "context_window_limit", "last_message_at", "archived", "archived_at",
+    "model_settings",
 )  # fmt: skip
+# Kept as given (migration 0006): key order, integers and floats apart, U+0000, unknown fields.
+SETTINGS = {
+    "temperature": 0.1, "provider_type": "anthropic", "max_output_tokens": 1,
+    "thinking": {"type": "enabled", "budget_tokens": 2048}, "x": [None, True, 1e300, "\x00"],
+}  # fmt: skip
+
+
+def test_model_settings_come_back_exactly_as_given(run: Callable[[Scenario], None]) -> None:
+    async def scenario(store: Store) -> None:
+        cid = (await store.insert(replace(new(1), model_settings=SETTINGS))).conversation.id
+        got = await store.get(ORG, cid)
+        assert got is not None
+        stored = got.conversation.model_settings
+        assert stored == SETTINGS and list(stored) == list(SETTINGS)
+        assert type(stored["temperature"]) is float and type(stored["max_output_tokens"]) is int
+        replaced = {"provider_type": "openai"}
+        updated = await store.update(
+            ORG, cid, changes=Changes({"model_settings": replaced}), updated_at=LATER,
+            updated_by_id=USER,
+        )  # fmt: skip
+        assert updated is not None and updated.conversation.model_settings == replaced
+
+    run(scenario)
 
 
 @pytest.mark.parametrize("name", sorted(PLAIN_VALUES))
@@ -539,7 +569,12 @@ def test_upsert_default_makes_a_default_with_the_changes_or_changes_the_live_one
 ) -> None:
     async def scenario(store: Store) -> None:
         changes = Changes(
-            {"model": "openai/gpt-4o", "last_message_at": T0, "context_window_limit": 7},
+            {
+                "model": "openai/gpt-4o",
+                "last_message_at": T0,
+                "context_window_limit": 7,
+                "model_settings": SETTINGS,
+            },
             archive=True,
             archived_at=T0,
         )
@@ -551,12 +586,14 @@ def test_upsert_default_makes_a_default_with_the_changes_or_changes_the_live_one
             "openai/gpt-4o", T0, 7
         )  # fmt: skip
         assert (got.archived, got.archived_at, got.summary, made.version) == (True, T0, None, 2)
+        assert got.model_settings == SETTINGS
         again = await store.upsert_default(
             new(2), changes=Changes({"model": None}, archive=False), updated_at=LATER,
             updated_by_id=USER,
         )  # fmt: skip
         got = again.conversation
         assert (got.id, got.model, got.context_window_limit) == (new(1).id, None, 7)
+        assert got.model_settings == SETTINGS
         assert (got.archived, got.archived_at, again.version) == (False, None, 3)
 
     run(scenario)

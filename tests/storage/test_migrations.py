@@ -12,6 +12,7 @@ from server_impl.domain import keys
 from server_impl.domain.actor import Actor
 from server_impl.domain.ports import Page
 from server_impl.storage import migrate, store_for
+from server_impl.storage.sql import json_text
 from server_impl.storage.urls import DatabaseUrl
 from tests.support import run_async
 
@@ -192,14 +193,75 @@ def test_upgrading_to_the_new_fields_keeps_conversations_intact_with_the_new_fie
     run_async(use())
 
 
-def test_every_migration_downgrades_and_upgrades_again(empty_database: str) -> None:
-    # A release rolled back by hand (alembic downgrade) must leave a schema that upgrades again.
+BEFORE_MODEL_SETTINGS = "0005"
+"""The revision 0006 (model_settings) revises."""
+INSERT_0005 = sa.text(
+    "INSERT INTO conversations (id, organization_id, agent_id, summary, description, model,"
+    " context_window_limit, last_message_at, archived_at, hidden, created_at, created_by_id,"
+    " updated_at, last_updated_by_id, version)"
+    " VALUES (:id, 'org-1', 'agent-1', 'kept', 'd', 'openai/gpt-4o', 8000, :now, :archived_at,"
+    " :hidden, :now, 'user-1', :now, 'user-1', 4)"
+)
+SETTINGS = {"provider_type": "openai", "temperature": 1, "note": "\x00 kept"}
+
+
+def alembic_config(database_url: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(migrate.MIGRATIONS))
-    url = DatabaseUrl.parse(empty_database).sqlalchemy_url
+    url = DatabaseUrl.parse(database_url).sqlalchemy_url
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def test_upgrading_to_model_settings_keeps_conversations_intact_and_downgrading_round_trips(
+    empty_database: str,
+) -> None:
+    migrate.upgrade(empty_database, BEFORE_MODEL_SETTINGS)
+    execute(empty_database, INSERT_0005, id="conv-1", archived_at=None, hidden=False)
+    execute(empty_database, INSERT_0005, id="conv-2", archived_at=T0, hidden=True)
     migrate.upgrade(empty_database)
-    command.downgrade(config, "base")
+    fields = {"summary", "description", "model", "context_window_limit", "archived"}
+
+    async def read() -> dict[str, tuple[int, dict[str, object]]]:
+        store = store_for(empty_database)
+        await store.open()
+        try:
+            found = {}
+            for id in ("conv-1", "conv-2"):
+                got = await store.get("org-1", id)
+                assert got is not None, id
+                dumped = got.conversation.model_dump(include={*fields, "model_settings"})
+                found[id] = (got.version, dumped)
+            return found
+        finally:
+            await store.close()
+
+    kept = {"summary": "kept", "description": "d", "model": "openai/gpt-4o"}
+    before = {
+        "conv-1": (4, {**kept, "context_window_limit": 8000, "archived": False}),
+        "conv-2": (4, {**kept, "context_window_limit": 8000, "archived": True}),
+    }
+    after = run_async(read())
+    assert after == {id: (v, {**f, "model_settings": None}) for id, (v, f) in before.items()}
+
+    execute(
+        empty_database,
+        sa.text("UPDATE conversations SET model_settings = :settings WHERE id = 'conv-1'"),
+        settings=json_text(SETTINGS),
+    )
+    assert run_async(read())["conv-1"][1]["model_settings"] == SETTINGS
+    command.downgrade(alembic_config(empty_database), BEFORE_MODEL_SETTINGS)
+    assert migrate.current_revision(empty_database) == BEFORE_MODEL_SETTINGS
+    rows = execute(empty_database, sa.text("SELECT id, summary FROM conversations ORDER BY id"))
+    assert [(row.id, row.summary) for row in rows] == [("conv-1", "kept"), ("conv-2", "kept")]
+    migrate.upgrade(empty_database)
+    assert run_async(read()) == after
+
+
+def test_every_migration_downgrades_and_upgrades_again(empty_database: str) -> None:
+    # A release rolled back by hand (alembic downgrade) must leave a schema that upgrades again.
+    migrate.upgrade(empty_database)
+    command.downgrade(alembic_config(empty_database), "base")
     assert migrate.current_revision(empty_database) is None
     assert migrate.upgrade(empty_database) == migrate.head_revision()
     minted = run_async(_mint(empty_database))

@@ -6,13 +6,14 @@ request. This handler class, given to connexion's ``security_map``, resolves to 
 made with and calls it directly: no module paths in openapi.yaml, no per-request inspection.
 
 connexion reads the first Authorization header; a request with more than one is refused (400)
-rather than acting as whichever came first.
+rather than acting as whichever came first. Every refusal is reported, with its reason, to
+``refused`` (the authentication failures metric).
 """
 
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from connexion.exceptions import OAuthResponseProblem
+from connexion.exceptions import OAuthProblem, OAuthResponseProblem
 from connexion.lifecycle import ConnexionRequest
 from connexion.security import NO_VALUE, BearerSecurityHandler
 
@@ -20,7 +21,9 @@ from server_impl.api.problems import MoreThanOneAuthorization
 from server_impl.api.security import TokenCheck
 
 
-def bearer_handler(check: TokenCheck) -> type[BearerSecurityHandler]:
+def bearer_handler(
+    check: TokenCheck, refused: Callable[[str], None] = lambda _reason: None
+) -> type[BearerSecurityHandler]:
     class ApiKeyBearerHandler(BearerSecurityHandler):
         def _resolve_func(self, _scheme: dict[str, Any]) -> Callable[..., Awaitable[Any]]:
             return check
@@ -28,12 +31,20 @@ def bearer_handler(check: TokenCheck) -> type[BearerSecurityHandler]:
         def _get_verify_func(self, _function: Any) -> Callable[..., Awaitable[Any]]:
             async def verify(request: ConnexionRequest) -> Any:
                 if len(request.headers.getlist("authorization")) > 1:
+                    refused("ambiguous")
                     raise MoreThanOneAuthorization()
-                scheme, token = self.get_auth_header_value(request)
+                try:
+                    scheme, token = self.get_auth_header_value(request)
+                except OAuthProblem:
+                    refused("malformed")
+                    raise
                 if scheme != "bearer":
+                    # connexion answers 401 once no scheme of the operation applies.
+                    refused("missing" if scheme is None else "malformed")
                     return NO_VALUE
                 info = await check(token)
-                if info is None:
+                if isinstance(info, str):
+                    refused(info)
                     raise OAuthResponseProblem(detail="Provided token is not valid")
                 return info
 

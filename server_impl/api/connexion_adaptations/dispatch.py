@@ -8,6 +8,7 @@ that middleware writes (``connexion_routing``), and hands the handler the Starle
 
 from collections.abc import Awaitable, Callable, Mapping
 
+from connexion.middleware.abstract import ROUTING_CONTEXT
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -15,11 +16,13 @@ from starlette.types import Receive, Scope, Send
 from server_impl.api.problems import PathNotFound
 
 Handler = Callable[[Request], Awaitable[Response]]
+ROUTING = ROUTING_CONTEXT
+"""The scope extension where connexion's routing writes the operation it chose."""
 
 
 def routed_operation_id(scope: Scope) -> str | None:
     """The operationId connexion routed this request to; None when no operation matched."""
-    routing: Mapping[str, str] = scope.get("extensions", {}).get("connexion_routing", {})
+    routing: Mapping[str, str] = scope.get("extensions", {}).get(ROUTING, {})
     return routing.get("operation_id")
 
 

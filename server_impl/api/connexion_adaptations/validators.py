@@ -10,9 +10,13 @@ these compile each schema once and take the cheap is_valid path unless the value
 A reason quotes a short prefix of the value, never all of it (jsonschema's message repeats the
 whole value: a megabyte summary made a two-megabyte answer and log line), and a length error
 states the limit.
+
+A value that fails a union (`oneOf`, `anyOf`) is explained by the member it was meant for:
+jsonschema's best_match weighs every member's errors alike and, for model_settings, named
+`body.model_settings` with "... is not valid under any of the given schemas" whatever was wrong.
 """
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 import jsonschema_rs
@@ -21,7 +25,7 @@ from connexion.datastructures import MediaTypeDict
 from connexion.json_schema import Draft4RequestValidator
 from connexion.validators import VALIDATOR_MAP, JSONRequestBodyValidator, ParameterValidator
 from jsonschema import Draft4Validator
-from jsonschema.exceptions import ValidationError, best_match
+from jsonschema.exceptions import ValidationError, best_match, relevance
 from starlette.datastructures import Headers
 from starlette.types import Scope
 
@@ -73,10 +77,57 @@ class CompiledSchema:
             rejected = True
         except (ValueError, OverflowError):  # beyond what jsonschema-rs holds: jsonschema judges
             rejected = False
-        error = best_match(self._explain.iter_errors(value))
+        error = self._explained(self._explain.iter_errors(value))
         if error is not None:
             return [str(part) for part in error.absolute_path], _reason(error)
         return ([], "does not match the schema in openapi.yaml") if rejected else None
+
+    def _explained(self, errors: Iterable[ValidationError]) -> ValidationError | None:
+        """The error to report: the most relevant one, as best_match picks it, then, through
+        each union it fails, the error of the member the value was meant for (_meant)."""
+        error = max(errors, key=relevance, default=None)
+        while error is not None and error.context:
+            meant = self._meant(error)
+            if meant is None:  # a union this cannot resolve: jsonschema's own heuristics
+                return best_match([error])
+            error = meant
+        return error
+
+    def _meant(self, union: ValidationError) -> ValidationError | None:
+        """The most relevant error of the member of a failed union the value was meant for.
+
+        With a discriminator, that is the member whose tag the value's discriminator property
+        names; a value with none, or with one no member has, gets the error of a check of just
+        that property (an object, with the property, of one of the tags). Without one, it is
+        the one member left once null-only members (`enum: [null]`) are set aside.
+        """
+        members: list[dict[str, Any]] = union.validator_value
+        instance = union.instance
+        discriminator = union.schema.get("discriminator")
+        if discriminator is not None:
+            name = discriminator["propertyName"]
+            tags = [_tag(member, name) for member in members]
+            tag = instance.get(name) if isinstance(instance, dict) else None
+            if tag is None or tag not in tags:
+                check = {"type": "object", "required": [name], "properties": {name: {"enum": tags}}}
+                found = best_match(self._explain.evolve(schema=check).iter_errors(instance))
+                if found is not None:
+                    found.parent = union  # its path continues the union's
+                return found
+            meant = tags.index(tag)
+        else:
+            others = [i for i, member in enumerate(members) if member.get("enum") != [None]]
+            if len(others) != 1:
+                return None
+            meant = others[0]
+        errors = [error for error in union.context if error.relative_schema_path[0] == meant]
+        return max(errors, key=relevance, default=None)
+
+
+def _tag(member: dict[str, Any], name: str) -> object:
+    """The discriminator value of a union member: the one value its enum allows for name."""
+    values = member.get("properties", {}).get(name, {}).get("enum", [])
+    return values[0] if len(values) == 1 else None
 
 
 def _as_json_schema(node: Any) -> Any:

@@ -1,7 +1,18 @@
-"""ASGI middleware in front of connexion's routing, one concern each."""
+"""ASGI middleware, one concern each: around connexion (request ids, observation, /metrics)
+and in front of its routing (methods, body size, the collection alias)."""
 
 from .allowed_methods import AllowedMethods
 from .body_limit import BodySizeLimit
 from .collection_alias import CollectionWithoutSlash
+from .metrics_endpoint import MetricsEndpoint
+from .observed import Observed
+from .request_id import RequestId
 
-__all__ = ["AllowedMethods", "BodySizeLimit", "CollectionWithoutSlash"]
+__all__ = [
+    "AllowedMethods",
+    "BodySizeLimit",
+    "CollectionWithoutSlash",
+    "MetricsEndpoint",
+    "Observed",
+    "RequestId",
+]

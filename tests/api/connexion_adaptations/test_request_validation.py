@@ -7,7 +7,6 @@ from typing import Any
 
 import httpx
 import pytest
-from connexion import ConnexionMiddleware
 from starlette.testclient import TestClient
 
 from server_impl.api.connexion_adaptations.request_validation import (
@@ -17,7 +16,7 @@ from server_impl.api.connexion_adaptations.request_validation import (
 from server_impl.api.connexion_adaptations.uri_parser import StringPathURIParser
 from server_impl.api.connexion_adaptations.validators import ProblemParameterValidator
 from server_impl.storage import store_for
-from tests.support import bearer, in_process, mint_key_in_process, new_sqlite_database
+from tests.support import bearer, connexion_of, in_process, mint_key_in_process, new_sqlite_database
 
 BODY = b'{"summary": "kept"}'
 
@@ -43,8 +42,7 @@ def conversation(client: TestClient) -> str:
 
 def validation_of(client: TestClient, operation_id: str) -> CachingRequestValidationOperation:
     """The request validation layer of one operation, in the running app."""
-    app = client.app
-    assert isinstance(app, ConnexionMiddleware)
+    app = connexion_of(client.app)
     layer = next(
         m for m in app.middleware_stack if isinstance(m, CachingRequestValidationMiddleware)
     )

@@ -4,13 +4,12 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
-from connexion import ConnexionMiddleware
 from starlette.testclient import TestClient
 from starlette.types import Receive, Scope, Send
 
 from server_impl.api.connexion_adaptations.swagger_ui import DocsOnlySwaggerUI
 from server_impl.storage import store_for
-from tests.support import in_process, new_sqlite_database
+from tests.support import connexion_of, in_process, new_sqlite_database
 
 DOCS = ["/openapi.json", "/openapi.yaml", "/ui/", "/ui/index.html", "/ui/swagger-ui.css"]
 # Paths that merely look like documentation: the API answers them.
@@ -34,8 +33,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
 
 @pytest.fixture(scope="module")
 def docs_layer(client: TestClient) -> DocsOnlySwaggerUI:
-    app = client.app
-    assert isinstance(app, ConnexionMiddleware)
+    app = connexion_of(client.app)
     (layer,) = [m for m in app.middleware_stack if isinstance(m, DocsOnlySwaggerUI)]
     return layer
 

@@ -1,12 +1,16 @@
 """The compiled schema checks that stand in for connexion's per-request validators."""
 
 import logging
+from typing import Any
 
 import pytest
 from connexion.json_schema import Draft4RequestValidator
+from connexion.spec import Specification
 from httpx import Response
+from jsonschema.exceptions import best_match
 from starlette.testclient import TestClient
 
+from server_impl.api.app import SPEC_PATH
 from server_impl.api.connexion_adaptations.validators import CompiledSchema
 
 SUMMARY = {
@@ -37,6 +41,96 @@ def test_numbers_beyond_64_bits_are_judged_by_jsonschema() -> None:
     check = CompiledSchema({"type": "integer", "maximum": 100}, Draft4RequestValidator)
     assert check.first_error(10**30) is not None
     assert check.first_error(7) is None
+
+
+def update_schema() -> dict[str, Any]:
+    """ConversationUpdate as connexion hands it over: every $ref resolved."""
+    schema: dict[str, Any] = Specification.load(SPEC_PATH)["components"]["schemas"][
+        "ConversationUpdate"
+    ]
+    return schema
+
+
+PROVIDERS = [
+    "openai", "sglang", "anthropic", "google_ai", "google_vertex", "azure", "xai", "moonshot",
+    "zai", "moonshot_coding", "groq", "deepseek", "together", "bedrock", "baseten", "openrouter",
+    "chatgpt_oauth",
+]  # fmt: skip
+
+
+def test_jsonschema_alone_names_a_failed_union_as_a_whole_which_says_nothing() -> None:
+    # Why CompiledSchema explains unions itself: best_match weighs the errors of all 17 members.
+    validator = Draft4RequestValidator(update_schema())
+    body = {"model_settings": {"provider_type": "anthropic", "temperature": "hot"}}
+    error = best_match(validator.iter_errors(body))
+    assert error is not None and list(error.absolute_path) == ["model_settings"]
+    assert "is not valid under any of the given schemas" in error.message
+
+
+@pytest.mark.parametrize(
+    ("settings", "where", "reason"),
+    [
+        (
+            {"provider_type": "anthropic", "temperature": "hot"},
+            ["temperature"],
+            "'hot' is not of type 'number'",
+        ),
+        (
+            {"provider_type": "openai", "temperature": 2.5},
+            ["temperature"],
+            "2.5 is greater than the maximum of 2",
+        ),
+        (
+            {"provider_type": "google_ai", "thinking_config": {"thinking_budget": 1.5}},
+            ["thinking_config", "thinking_budget"],
+            "1.5 is not of type 'integer'",
+        ),
+        (
+            {"provider_type": "openai", "response_format": {"type": "xml"}},
+            ["response_format", "type"],
+            "'xml' is not one of ['text', 'json_schema', 'json_object']",
+        ),
+        (
+            {"provider_type": "openai", "response_format": {"type": "json_schema"}},
+            ["response_format"],
+            "'json_schema' is a required property",
+        ),
+        ({"provider_type": "nope"}, ["provider_type"], f"'nope' is not one of {PROVIDERS}"),
+        ({"provider_type": 5}, ["provider_type"], f"5 is not one of {PROVIDERS}"),
+        ({"temperature": 1}, [], "'provider_type' is a required property"),
+        ("openai", [], "'openai' is not of type 'object'"),
+    ],
+)
+def test_a_value_failing_a_union_is_explained_by_the_member_it_names(
+    settings: object, where: list[str], reason: str
+) -> None:
+    check = CompiledSchema(update_schema(), Draft4RequestValidator)
+    assert check.first_error({"model_settings": settings}) == (["model_settings", *where], reason)
+
+
+def test_a_union_without_a_discriminator_or_one_non_null_member_is_left_to_jsonschema() -> None:
+    check = CompiledSchema(
+        {"properties": {"x": {"oneOf": [{"type": "string"}, {"type": "integer"}]}}},
+        Draft4RequestValidator,
+    )
+    assert check.first_error({"x": 1.5}) == (
+        ["x"],
+        "1.5 is not valid under any of the given schemas",
+    )
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        None,
+        {"provider_type": "openai", "response_format": None, "unknown": {"kept": [1]}},
+        {"provider_type": "anthropic", "effort": None, "verbosity": "low"},
+        {"provider_type": "sglang", "tool_call_parser": None},
+    ],
+)
+def test_null_and_nullable_members_and_unknown_fields_pass(settings: object) -> None:
+    check = CompiledSchema(update_schema(), Draft4RequestValidator)
+    assert check.first_error({"model_settings": settings}) is None
 
 
 MAX_SUMMARY = 10_000

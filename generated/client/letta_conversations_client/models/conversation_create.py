@@ -1,12 +1,32 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.anthropic_model_settings import AnthropicModelSettings
+    from ..models.azure_model_settings import AzureModelSettings
+    from ..models.baseten_model_settings import BasetenModelSettings
+    from ..models.bedrock_model_settings import BedrockModelSettings
+    from ..models.chat_gpto_auth_model_settings import ChatGPTOAuthModelSettings
+    from ..models.deepseek_model_settings import DeepseekModelSettings
+    from ..models.google_ai_model_settings import GoogleAIModelSettings
+    from ..models.google_vertex_model_settings import GoogleVertexModelSettings
+    from ..models.groq_model_settings import GroqModelSettings
+    from ..models.moonshot_coding_model_settings import MoonshotCodingModelSettings
+    from ..models.moonshot_model_settings import MoonshotModelSettings
+    from ..models.open_ai_model_settings import OpenAIModelSettings
+    from ..models.open_router_model_settings import OpenRouterModelSettings
+    from ..models.sg_lang_model_settings import SGLangModelSettings
+    from ..models.together_model_settings import TogetherModelSettings
+    from ..models.xai_model_settings import XAIModelSettings
+    from ..models.zai_model_settings import ZaiModelSettings
+
 
 T = TypeVar("T", bound="ConversationCreate")
 
@@ -29,6 +49,12 @@ class ConversationCreate:
             space or ASCII control character (it may contain `/` itself, as in
             `together/meta-llama/Llama-3-70b`); at most 256 characters in all.
              Example: openai/gpt-4o-mini.
+        model_settings (AnthropicModelSettings | AzureModelSettings | BasetenModelSettings | BedrockModelSettings |
+            ChatGPTOAuthModelSettings | DeepseekModelSettings | GoogleAIModelSettings | GoogleVertexModelSettings |
+            GroqModelSettings | MoonshotCodingModelSettings | MoonshotModelSettings | None | OpenAIModelSettings |
+            OpenRouterModelSettings | SGLangModelSettings | TogetherModelSettings | Unset | XAIModelSettings |
+            ZaiModelSettings): The model settings for this conversation (overrides the agent's model settings);
+            unset when left out or null.
         context_window_limit (int | None | Unset): The context window limit for this conversation, in tokens (overrides
             the agent's
             context window): a positive integer, at most 100,000,000.
@@ -42,11 +68,50 @@ class ConversationCreate:
     summary: None | str | Unset = UNSET
     description: None | str | Unset = UNSET
     model: None | str | Unset = UNSET
+    model_settings: (
+        AnthropicModelSettings
+        | AzureModelSettings
+        | BasetenModelSettings
+        | BedrockModelSettings
+        | ChatGPTOAuthModelSettings
+        | DeepseekModelSettings
+        | GoogleAIModelSettings
+        | GoogleVertexModelSettings
+        | GroqModelSettings
+        | MoonshotCodingModelSettings
+        | MoonshotModelSettings
+        | None
+        | OpenAIModelSettings
+        | OpenRouterModelSettings
+        | SGLangModelSettings
+        | TogetherModelSettings
+        | Unset
+        | XAIModelSettings
+        | ZaiModelSettings
+    ) = UNSET
     context_window_limit: int | None | Unset = UNSET
     hidden: bool | Unset = False
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.anthropic_model_settings import AnthropicModelSettings  # noqa: PLC0415
+        from ..models.azure_model_settings import AzureModelSettings  # noqa: PLC0415
+        from ..models.baseten_model_settings import BasetenModelSettings  # noqa: PLC0415
+        from ..models.bedrock_model_settings import BedrockModelSettings  # noqa: PLC0415
+        from ..models.chat_gpto_auth_model_settings import ChatGPTOAuthModelSettings  # noqa: PLC0415
+        from ..models.deepseek_model_settings import DeepseekModelSettings  # noqa: PLC0415
+        from ..models.google_ai_model_settings import GoogleAIModelSettings  # noqa: PLC0415
+        from ..models.google_vertex_model_settings import GoogleVertexModelSettings  # noqa: PLC0415
+        from ..models.groq_model_settings import GroqModelSettings  # noqa: PLC0415
+        from ..models.moonshot_coding_model_settings import MoonshotCodingModelSettings  # noqa: PLC0415
+        from ..models.moonshot_model_settings import MoonshotModelSettings  # noqa: PLC0415
+        from ..models.open_ai_model_settings import OpenAIModelSettings  # noqa: PLC0415
+        from ..models.open_router_model_settings import OpenRouterModelSettings  # noqa: PLC0415
+        from ..models.sg_lang_model_settings import SGLangModelSettings  # noqa: PLC0415
+        from ..models.together_model_settings import TogetherModelSettings  # noqa: PLC0415
+        from ..models.xai_model_settings import XAIModelSettings  # noqa: PLC0415
+        from ..models.zai_model_settings import ZaiModelSettings  # noqa: PLC0415
+
         summary: None | str | Unset
         if isinstance(self.summary, Unset):
             summary = UNSET
@@ -65,6 +130,46 @@ class ConversationCreate:
         else:
             model = self.model
 
+        model_settings: dict[str, Any] | None | Unset
+        if isinstance(self.model_settings, Unset):
+            model_settings = UNSET
+        elif isinstance(self.model_settings, OpenAIModelSettings):
+            model_settings = self.model_settings.to_dict()
+        elif isinstance(self.model_settings, SGLangModelSettings):
+            model_settings = self.model_settings.to_dict()
+        elif isinstance(self.model_settings, AnthropicModelSettings):
+            model_settings = self.model_settings.to_dict()
+        elif isinstance(self.model_settings, GoogleAIModelSettings):
+            model_settings = self.model_settings.to_dict()
+        elif isinstance(self.model_settings, GoogleVertexModelSettings):
+            model_settings = self.model_settings.to_dict()
+        elif isinstance(self.model_settings, AzureModelSettings):
+            model_settings = self.model_settings.to_dict()
+        elif isinstance(self.model_settings, XAIModelSettings):
+            model_settings = self.model_settings.to_dict()
+        elif isinstance(self.model_settings, MoonshotModelSettings):
+            model_settings = self.model_settings.to_dict()
+        elif isinstance(self.model_settings, ZaiModelSettings):
+            model_settings = self.model_settings.to_dict()
+        elif isinstance(self.model_settings, MoonshotCodingModelSettings):
+            model_settings = self.model_settings.to_dict()
+        elif isinstance(self.model_settings, GroqModelSettings):
+            model_settings = self.model_settings.to_dict()
+        elif isinstance(self.model_settings, DeepseekModelSettings):
+            model_settings = self.model_settings.to_dict()
+        elif isinstance(self.model_settings, TogetherModelSettings):
+            model_settings = self.model_settings.to_dict()
+        elif isinstance(self.model_settings, BedrockModelSettings):
+            model_settings = self.model_settings.to_dict()
+        elif isinstance(self.model_settings, BasetenModelSettings):
+            model_settings = self.model_settings.to_dict()
+        elif isinstance(self.model_settings, OpenRouterModelSettings):
+            model_settings = self.model_settings.to_dict()
+        elif isinstance(self.model_settings, ChatGPTOAuthModelSettings):
+            model_settings = self.model_settings.to_dict()
+        else:
+            model_settings = self.model_settings
+
         context_window_limit: int | None | Unset
         if isinstance(self.context_window_limit, Unset):
             context_window_limit = UNSET
@@ -82,6 +187,8 @@ class ConversationCreate:
             field_dict["description"] = description
         if model is not UNSET:
             field_dict["model"] = model
+        if model_settings is not UNSET:
+            field_dict["model_settings"] = model_settings
         if context_window_limit is not UNSET:
             field_dict["context_window_limit"] = context_window_limit
         if hidden is not UNSET:
@@ -91,6 +198,24 @@ class ConversationCreate:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.anthropic_model_settings import AnthropicModelSettings  # noqa: PLC0415
+        from ..models.azure_model_settings import AzureModelSettings  # noqa: PLC0415
+        from ..models.baseten_model_settings import BasetenModelSettings  # noqa: PLC0415
+        from ..models.bedrock_model_settings import BedrockModelSettings  # noqa: PLC0415
+        from ..models.chat_gpto_auth_model_settings import ChatGPTOAuthModelSettings  # noqa: PLC0415
+        from ..models.deepseek_model_settings import DeepseekModelSettings  # noqa: PLC0415
+        from ..models.google_ai_model_settings import GoogleAIModelSettings  # noqa: PLC0415
+        from ..models.google_vertex_model_settings import GoogleVertexModelSettings  # noqa: PLC0415
+        from ..models.groq_model_settings import GroqModelSettings  # noqa: PLC0415
+        from ..models.moonshot_coding_model_settings import MoonshotCodingModelSettings  # noqa: PLC0415
+        from ..models.moonshot_model_settings import MoonshotModelSettings  # noqa: PLC0415
+        from ..models.open_ai_model_settings import OpenAIModelSettings  # noqa: PLC0415
+        from ..models.open_router_model_settings import OpenRouterModelSettings  # noqa: PLC0415
+        from ..models.sg_lang_model_settings import SGLangModelSettings  # noqa: PLC0415
+        from ..models.together_model_settings import TogetherModelSettings  # noqa: PLC0415
+        from ..models.xai_model_settings import XAIModelSettings  # noqa: PLC0415
+        from ..models.zai_model_settings import ZaiModelSettings  # noqa: PLC0415
+
         d = dict(src_dict)
 
         def _parse_summary(data: object) -> None | str | Unset:
@@ -120,6 +245,194 @@ class ConversationCreate:
 
         model = _parse_model(d.pop("model", UNSET))
 
+        def _parse_model_settings(
+            data: object,
+        ) -> (
+            AnthropicModelSettings
+            | AzureModelSettings
+            | BasetenModelSettings
+            | BedrockModelSettings
+            | ChatGPTOAuthModelSettings
+            | DeepseekModelSettings
+            | GoogleAIModelSettings
+            | GoogleVertexModelSettings
+            | GroqModelSettings
+            | MoonshotCodingModelSettings
+            | MoonshotModelSettings
+            | None
+            | OpenAIModelSettings
+            | OpenRouterModelSettings
+            | SGLangModelSettings
+            | TogetherModelSettings
+            | Unset
+            | XAIModelSettings
+            | ZaiModelSettings
+        ):
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_model_settings_type_0 = OpenAIModelSettings.from_dict(data)
+
+                return componentsschemas_model_settings_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_model_settings_type_1 = SGLangModelSettings.from_dict(data)
+
+                return componentsschemas_model_settings_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_model_settings_type_2 = AnthropicModelSettings.from_dict(data)
+
+                return componentsschemas_model_settings_type_2
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_model_settings_type_3 = GoogleAIModelSettings.from_dict(data)
+
+                return componentsschemas_model_settings_type_3
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_model_settings_type_4 = GoogleVertexModelSettings.from_dict(data)
+
+                return componentsschemas_model_settings_type_4
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_model_settings_type_5 = AzureModelSettings.from_dict(data)
+
+                return componentsschemas_model_settings_type_5
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_model_settings_type_6 = XAIModelSettings.from_dict(data)
+
+                return componentsschemas_model_settings_type_6
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_model_settings_type_7 = MoonshotModelSettings.from_dict(data)
+
+                return componentsschemas_model_settings_type_7
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_model_settings_type_8 = ZaiModelSettings.from_dict(data)
+
+                return componentsschemas_model_settings_type_8
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_model_settings_type_9 = MoonshotCodingModelSettings.from_dict(data)
+
+                return componentsschemas_model_settings_type_9
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_model_settings_type_10 = GroqModelSettings.from_dict(data)
+
+                return componentsschemas_model_settings_type_10
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_model_settings_type_11 = DeepseekModelSettings.from_dict(data)
+
+                return componentsschemas_model_settings_type_11
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_model_settings_type_12 = TogetherModelSettings.from_dict(data)
+
+                return componentsschemas_model_settings_type_12
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_model_settings_type_13 = BedrockModelSettings.from_dict(data)
+
+                return componentsschemas_model_settings_type_13
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_model_settings_type_14 = BasetenModelSettings.from_dict(data)
+
+                return componentsschemas_model_settings_type_14
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_model_settings_type_15 = OpenRouterModelSettings.from_dict(data)
+
+                return componentsschemas_model_settings_type_15
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_model_settings_type_16 = ChatGPTOAuthModelSettings.from_dict(data)
+
+                return componentsschemas_model_settings_type_16
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(
+                AnthropicModelSettings
+                | AzureModelSettings
+                | BasetenModelSettings
+                | BedrockModelSettings
+                | ChatGPTOAuthModelSettings
+                | DeepseekModelSettings
+                | GoogleAIModelSettings
+                | GoogleVertexModelSettings
+                | GroqModelSettings
+                | MoonshotCodingModelSettings
+                | MoonshotModelSettings
+                | None
+                | OpenAIModelSettings
+                | OpenRouterModelSettings
+                | SGLangModelSettings
+                | TogetherModelSettings
+                | Unset
+                | XAIModelSettings
+                | ZaiModelSettings,
+                data,
+            )
+
+        model_settings = _parse_model_settings(d.pop("model_settings", UNSET))
+
         def _parse_context_window_limit(data: object) -> int | None | Unset:
             if data is None:
                 return data
@@ -135,6 +448,7 @@ class ConversationCreate:
             summary=summary,
             description=description,
             model=model,
+            model_settings=model_settings,
             context_window_limit=context_window_limit,
             hidden=hidden,
         )

@@ -26,6 +26,8 @@ class Problem:
         detail (str): What went wrong in this occurrence. Example: No conversation
             conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b..
         invalid_params (list[InvalidParam] | Unset): The values that broke the contract (422 only).
+        request_id (str | Unset): The request's id, as in its `X-Request-Id` header: quote it when reporting a problem.
+            Example: 5f0c6b8e2a7d4c1e9b3f8d2e1a4c7b90.
     """
 
     type_: str
@@ -33,6 +35,7 @@ class Problem:
     status: int
     detail: str
     invalid_params: list[InvalidParam] | Unset = UNSET
+    request_id: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -51,6 +54,8 @@ class Problem:
                 invalid_params_item = invalid_params_item_data.to_dict()
                 invalid_params.append(invalid_params_item)
 
+        request_id = self.request_id
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -63,6 +68,8 @@ class Problem:
         )
         if invalid_params is not UNSET:
             field_dict["invalid_params"] = invalid_params
+        if request_id is not UNSET:
+            field_dict["request_id"] = request_id
 
         return field_dict
 
@@ -88,12 +95,15 @@ class Problem:
 
                 invalid_params.append(invalid_params_item)
 
+        request_id = d.pop("request_id", UNSET)
+
         problem = cls(
             type_=type_,
             title=title,
             status=status,
             detail=detail,
             invalid_params=invalid_params,
+            request_id=request_id,
         )
 
         problem.additional_properties = d

@@ -4,14 +4,14 @@ its answer (the conversation as created, and its version). Rows expire at expire
 index on it lets each write purge a bounded batch of expired rows, oldest first.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

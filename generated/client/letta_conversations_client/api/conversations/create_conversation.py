@@ -16,10 +16,14 @@ def _get_kwargs(
     body: ConversationCreate | Unset = UNSET,
     agent_id: str,
     idempotency_key: str | Unset = UNSET,
+    x_request_id: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
+
+    if not isinstance(x_request_id, Unset):
+        headers["X-Request-Id"] = x_request_id
 
     params: dict[str, Any] = {}
 
@@ -111,6 +115,7 @@ def sync_detailed(
     body: ConversationCreate | Unset = UNSET,
     agent_id: str,
     idempotency_key: str | Unset = UNSET,
+    x_request_id: str | Unset = UNSET,
 ) -> Response[Conversation | Problem]:
     """Create a conversation
 
@@ -127,6 +132,7 @@ def sync_detailed(
         agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
             agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
         idempotency_key (str | Unset):
+        x_request_id (str | Unset):
         body (ConversationCreate | Unset): The fields of a new conversation. Fields this server
             does not know are ignored.
 
@@ -142,6 +148,7 @@ def sync_detailed(
         body=body,
         agent_id=agent_id,
         idempotency_key=idempotency_key,
+        x_request_id=x_request_id,
     )
 
     response = client.get_httpx_client().request(
@@ -157,6 +164,7 @@ def sync(
     body: ConversationCreate | Unset = UNSET,
     agent_id: str,
     idempotency_key: str | Unset = UNSET,
+    x_request_id: str | Unset = UNSET,
 ) -> Conversation | Problem | None:
     """Create a conversation
 
@@ -173,6 +181,7 @@ def sync(
         agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
             agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
         idempotency_key (str | Unset):
+        x_request_id (str | Unset):
         body (ConversationCreate | Unset): The fields of a new conversation. Fields this server
             does not know are ignored.
 
@@ -189,6 +198,7 @@ def sync(
         body=body,
         agent_id=agent_id,
         idempotency_key=idempotency_key,
+        x_request_id=x_request_id,
     ).parsed
 
 
@@ -198,6 +208,7 @@ async def asyncio_detailed(
     body: ConversationCreate | Unset = UNSET,
     agent_id: str,
     idempotency_key: str | Unset = UNSET,
+    x_request_id: str | Unset = UNSET,
 ) -> Response[Conversation | Problem]:
     """Create a conversation
 
@@ -214,6 +225,7 @@ async def asyncio_detailed(
         agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
             agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
         idempotency_key (str | Unset):
+        x_request_id (str | Unset):
         body (ConversationCreate | Unset): The fields of a new conversation. Fields this server
             does not know are ignored.
 
@@ -229,6 +241,7 @@ async def asyncio_detailed(
         body=body,
         agent_id=agent_id,
         idempotency_key=idempotency_key,
+        x_request_id=x_request_id,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -242,6 +255,7 @@ async def asyncio(
     body: ConversationCreate | Unset = UNSET,
     agent_id: str,
     idempotency_key: str | Unset = UNSET,
+    x_request_id: str | Unset = UNSET,
 ) -> Conversation | Problem | None:
     """Create a conversation
 
@@ -258,6 +272,7 @@ async def asyncio(
         agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
             agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
         idempotency_key (str | Unset):
+        x_request_id (str | Unset):
         body (ConversationCreate | Unset): The fields of a new conversation. Fields this server
             does not know are ignored.
 
@@ -275,5 +290,6 @@ async def asyncio(
             body=body,
             agent_id=agent_id,
             idempotency_key=idempotency_key,
+            x_request_id=x_request_id,
         )
     ).parsed

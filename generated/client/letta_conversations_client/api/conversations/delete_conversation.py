@@ -15,10 +15,14 @@ def _get_kwargs(
     conversation_id: str,
     *,
     if_match: str | Unset = UNSET,
+    x_request_id: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(if_match, Unset):
         headers["If-Match"] = if_match
+
+    if not isinstance(x_request_id, Unset):
+        headers["X-Request-Id"] = x_request_id
 
     _kwargs: dict[str, Any] = {
         "method": "delete",
@@ -94,6 +98,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     if_match: str | Unset = UNSET,
+    x_request_id: str | Unset = UNSET,
 ) -> Response[Conversation | Problem]:
     """Delete a conversation
 
@@ -104,6 +109,7 @@ def sync_detailed(
         conversation_id (str): A conversation id, `conv-` followed by a lowercase UUID4. Example:
             conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b.
         if_match (str | Unset):
+        x_request_id (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -116,6 +122,7 @@ def sync_detailed(
     kwargs = _get_kwargs(
         conversation_id=conversation_id,
         if_match=if_match,
+        x_request_id=x_request_id,
     )
 
     response = client.get_httpx_client().request(
@@ -130,6 +137,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     if_match: str | Unset = UNSET,
+    x_request_id: str | Unset = UNSET,
 ) -> Conversation | Problem | None:
     """Delete a conversation
 
@@ -140,6 +148,7 @@ def sync(
         conversation_id (str): A conversation id, `conv-` followed by a lowercase UUID4. Example:
             conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b.
         if_match (str | Unset):
+        x_request_id (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -153,6 +162,7 @@ def sync(
         conversation_id=conversation_id,
         client=client,
         if_match=if_match,
+        x_request_id=x_request_id,
     ).parsed
 
 
@@ -161,6 +171,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     if_match: str | Unset = UNSET,
+    x_request_id: str | Unset = UNSET,
 ) -> Response[Conversation | Problem]:
     """Delete a conversation
 
@@ -171,6 +182,7 @@ async def asyncio_detailed(
         conversation_id (str): A conversation id, `conv-` followed by a lowercase UUID4. Example:
             conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b.
         if_match (str | Unset):
+        x_request_id (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -183,6 +195,7 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         conversation_id=conversation_id,
         if_match=if_match,
+        x_request_id=x_request_id,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -195,6 +208,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     if_match: str | Unset = UNSET,
+    x_request_id: str | Unset = UNSET,
 ) -> Conversation | Problem | None:
     """Delete a conversation
 
@@ -205,6 +219,7 @@ async def asyncio(
         conversation_id (str): A conversation id, `conv-` followed by a lowercase UUID4. Example:
             conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b.
         if_match (str | Unset):
+        x_request_id (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -219,5 +234,6 @@ async def asyncio(
             conversation_id=conversation_id,
             client=client,
             if_match=if_match,
+            x_request_id=x_request_id,
         )
     ).parsed

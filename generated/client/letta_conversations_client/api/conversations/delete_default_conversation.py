@@ -14,10 +14,14 @@ def _get_kwargs(
     *,
     agent_id: str,
     if_match: str | Unset = UNSET,
+    x_request_id: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(if_match, Unset):
         headers["If-Match"] = if_match
+
+    if not isinstance(x_request_id, Unset):
+        headers["X-Request-Id"] = x_request_id
 
     params: dict[str, Any] = {}
 
@@ -98,6 +102,7 @@ def sync_detailed(
     client: AuthenticatedClient | Client,
     agent_id: str,
     if_match: str | Unset = UNSET,
+    x_request_id: str | Unset = UNSET,
 ) -> Response[Conversation | Problem]:
     """Delete an agent's default conversation
 
@@ -108,6 +113,7 @@ def sync_detailed(
         agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
             agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
         if_match (str | Unset):
+        x_request_id (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -120,6 +126,7 @@ def sync_detailed(
     kwargs = _get_kwargs(
         agent_id=agent_id,
         if_match=if_match,
+        x_request_id=x_request_id,
     )
 
     response = client.get_httpx_client().request(
@@ -134,6 +141,7 @@ def sync(
     client: AuthenticatedClient | Client,
     agent_id: str,
     if_match: str | Unset = UNSET,
+    x_request_id: str | Unset = UNSET,
 ) -> Conversation | Problem | None:
     """Delete an agent's default conversation
 
@@ -144,6 +152,7 @@ def sync(
         agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
             agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
         if_match (str | Unset):
+        x_request_id (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -157,6 +166,7 @@ def sync(
         client=client,
         agent_id=agent_id,
         if_match=if_match,
+        x_request_id=x_request_id,
     ).parsed
 
 
@@ -165,6 +175,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
     agent_id: str,
     if_match: str | Unset = UNSET,
+    x_request_id: str | Unset = UNSET,
 ) -> Response[Conversation | Problem]:
     """Delete an agent's default conversation
 
@@ -175,6 +186,7 @@ async def asyncio_detailed(
         agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
             agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
         if_match (str | Unset):
+        x_request_id (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -187,6 +199,7 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         agent_id=agent_id,
         if_match=if_match,
+        x_request_id=x_request_id,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -199,6 +212,7 @@ async def asyncio(
     client: AuthenticatedClient | Client,
     agent_id: str,
     if_match: str | Unset = UNSET,
+    x_request_id: str | Unset = UNSET,
 ) -> Conversation | Problem | None:
     """Delete an agent's default conversation
 
@@ -209,6 +223,7 @@ async def asyncio(
         agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
             agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
         if_match (str | Unset):
+        x_request_id (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -223,5 +238,6 @@ async def asyncio(
             client=client,
             agent_id=agent_id,
             if_match=if_match,
+            x_request_id=x_request_id,
         )
     ).parsed

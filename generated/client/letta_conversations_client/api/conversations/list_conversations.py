@@ -22,7 +22,11 @@ def _get_kwargs(
     order: ListConversationsOrder | Unset = ListConversationsOrder.DESC,
     archive_status: ListConversationsArchiveStatus | Unset = ListConversationsArchiveStatus.UNARCHIVED,
     order_by: ListConversationsOrderBy | Unset = ListConversationsOrderBy.CREATED_AT,
+    x_request_id: str | Unset = UNSET,
 ) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(x_request_id, Unset):
+        headers["X-Request-Id"] = x_request_id
 
     params: dict[str, Any] = {}
 
@@ -60,6 +64,7 @@ def _get_kwargs(
         "params": params,
     }
 
+    _kwargs["headers"] = headers
     return _kwargs
 
 
@@ -133,6 +138,7 @@ def sync_detailed(
     order: ListConversationsOrder | Unset = ListConversationsOrder.DESC,
     archive_status: ListConversationsArchiveStatus | Unset = ListConversationsArchiveStatus.UNARCHIVED,
     order_by: ListConversationsOrderBy | Unset = ListConversationsOrderBy.CREATED_AT,
+    x_request_id: str | Unset = UNSET,
 ) -> Response[Problem | list[Conversation]]:
     """List conversations
 
@@ -164,6 +170,7 @@ def sync_detailed(
             ListConversationsArchiveStatus.UNARCHIVED.
         order_by (ListConversationsOrderBy | Unset):  Default:
             ListConversationsOrderBy.CREATED_AT.
+        x_request_id (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -181,6 +188,7 @@ def sync_detailed(
         order=order,
         archive_status=archive_status,
         order_by=order_by,
+        x_request_id=x_request_id,
     )
 
     response = client.get_httpx_client().request(
@@ -200,6 +208,7 @@ def sync(
     order: ListConversationsOrder | Unset = ListConversationsOrder.DESC,
     archive_status: ListConversationsArchiveStatus | Unset = ListConversationsArchiveStatus.UNARCHIVED,
     order_by: ListConversationsOrderBy | Unset = ListConversationsOrderBy.CREATED_AT,
+    x_request_id: str | Unset = UNSET,
 ) -> Problem | list[Conversation] | None:
     """List conversations
 
@@ -231,6 +240,7 @@ def sync(
             ListConversationsArchiveStatus.UNARCHIVED.
         order_by (ListConversationsOrderBy | Unset):  Default:
             ListConversationsOrderBy.CREATED_AT.
+        x_request_id (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -249,6 +259,7 @@ def sync(
         order=order,
         archive_status=archive_status,
         order_by=order_by,
+        x_request_id=x_request_id,
     ).parsed
 
 
@@ -262,6 +273,7 @@ async def asyncio_detailed(
     order: ListConversationsOrder | Unset = ListConversationsOrder.DESC,
     archive_status: ListConversationsArchiveStatus | Unset = ListConversationsArchiveStatus.UNARCHIVED,
     order_by: ListConversationsOrderBy | Unset = ListConversationsOrderBy.CREATED_AT,
+    x_request_id: str | Unset = UNSET,
 ) -> Response[Problem | list[Conversation]]:
     """List conversations
 
@@ -293,6 +305,7 @@ async def asyncio_detailed(
             ListConversationsArchiveStatus.UNARCHIVED.
         order_by (ListConversationsOrderBy | Unset):  Default:
             ListConversationsOrderBy.CREATED_AT.
+        x_request_id (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -310,6 +323,7 @@ async def asyncio_detailed(
         order=order,
         archive_status=archive_status,
         order_by=order_by,
+        x_request_id=x_request_id,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -327,6 +341,7 @@ async def asyncio(
     order: ListConversationsOrder | Unset = ListConversationsOrder.DESC,
     archive_status: ListConversationsArchiveStatus | Unset = ListConversationsArchiveStatus.UNARCHIVED,
     order_by: ListConversationsOrderBy | Unset = ListConversationsOrderBy.CREATED_AT,
+    x_request_id: str | Unset = UNSET,
 ) -> Problem | list[Conversation] | None:
     """List conversations
 
@@ -358,6 +373,7 @@ async def asyncio(
             ListConversationsArchiveStatus.UNARCHIVED.
         order_by (ListConversationsOrderBy | Unset):  Default:
             ListConversationsOrderBy.CREATED_AT.
+        x_request_id (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -377,5 +393,6 @@ async def asyncio(
             order=order,
             archive_status=archive_status,
             order_by=order_by,
+            x_request_id=x_request_id,
         )
     ).parsed

@@ -8,12 +8,17 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.conversation import Conversation
 from ...models.problem import Problem
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     conversation_id: str,
+    *,
+    x_request_id: str | Unset = UNSET,
 ) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(x_request_id, Unset):
+        headers["X-Request-Id"] = x_request_id
 
     _kwargs: dict[str, Any] = {
         "method": "get",
@@ -22,6 +27,7 @@ def _get_kwargs(
         ),
     }
 
+    _kwargs["headers"] = headers
     return _kwargs
 
 
@@ -82,6 +88,7 @@ def sync_detailed(
     conversation_id: str,
     *,
     client: AuthenticatedClient | Client,
+    x_request_id: str | Unset = UNSET,
 ) -> Response[Conversation | Problem]:
     """Retrieve a conversation
 
@@ -90,6 +97,7 @@ def sync_detailed(
     Args:
         conversation_id (str): A conversation id, `conv-` followed by a lowercase UUID4. Example:
             conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b.
+        x_request_id (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -101,6 +109,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         conversation_id=conversation_id,
+        x_request_id=x_request_id,
     )
 
     response = client.get_httpx_client().request(
@@ -114,6 +123,7 @@ def sync(
     conversation_id: str,
     *,
     client: AuthenticatedClient | Client,
+    x_request_id: str | Unset = UNSET,
 ) -> Conversation | Problem | None:
     """Retrieve a conversation
 
@@ -122,6 +132,7 @@ def sync(
     Args:
         conversation_id (str): A conversation id, `conv-` followed by a lowercase UUID4. Example:
             conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b.
+        x_request_id (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -134,6 +145,7 @@ def sync(
     return sync_detailed(
         conversation_id=conversation_id,
         client=client,
+        x_request_id=x_request_id,
     ).parsed
 
 
@@ -141,6 +153,7 @@ async def asyncio_detailed(
     conversation_id: str,
     *,
     client: AuthenticatedClient | Client,
+    x_request_id: str | Unset = UNSET,
 ) -> Response[Conversation | Problem]:
     """Retrieve a conversation
 
@@ -149,6 +162,7 @@ async def asyncio_detailed(
     Args:
         conversation_id (str): A conversation id, `conv-` followed by a lowercase UUID4. Example:
             conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b.
+        x_request_id (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -160,6 +174,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         conversation_id=conversation_id,
+        x_request_id=x_request_id,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -171,6 +186,7 @@ async def asyncio(
     conversation_id: str,
     *,
     client: AuthenticatedClient | Client,
+    x_request_id: str | Unset = UNSET,
 ) -> Conversation | Problem | None:
     """Retrieve a conversation
 
@@ -179,6 +195,7 @@ async def asyncio(
     Args:
         conversation_id (str): A conversation id, `conv-` followed by a lowercase UUID4. Example:
             conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b.
+        x_request_id (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -192,5 +209,6 @@ async def asyncio(
         await asyncio_detailed(
             conversation_id=conversation_id,
             client=client,
+            x_request_id=x_request_id,
         )
     ).parsed

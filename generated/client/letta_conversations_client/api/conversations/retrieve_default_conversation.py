@@ -7,13 +7,17 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.conversation import Conversation
 from ...models.problem import Problem
-from ...types import UNSET, Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     *,
     agent_id: str,
+    x_request_id: str | Unset = UNSET,
 ) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(x_request_id, Unset):
+        headers["X-Request-Id"] = x_request_id
 
     params: dict[str, Any] = {}
 
@@ -27,6 +31,7 @@ def _get_kwargs(
         "params": params,
     }
 
+    _kwargs["headers"] = headers
     return _kwargs
 
 
@@ -87,6 +92,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     agent_id: str,
+    x_request_id: str | Unset = UNSET,
 ) -> Response[Conversation | Problem]:
     """Retrieve an agent's default conversation
 
@@ -99,6 +105,7 @@ def sync_detailed(
     Args:
         agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
             agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
+        x_request_id (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -110,6 +117,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         agent_id=agent_id,
+        x_request_id=x_request_id,
     )
 
     response = client.get_httpx_client().request(
@@ -123,6 +131,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     agent_id: str,
+    x_request_id: str | Unset = UNSET,
 ) -> Conversation | Problem | None:
     """Retrieve an agent's default conversation
 
@@ -135,6 +144,7 @@ def sync(
     Args:
         agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
             agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
+        x_request_id (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -147,6 +157,7 @@ def sync(
     return sync_detailed(
         client=client,
         agent_id=agent_id,
+        x_request_id=x_request_id,
     ).parsed
 
 
@@ -154,6 +165,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     agent_id: str,
+    x_request_id: str | Unset = UNSET,
 ) -> Response[Conversation | Problem]:
     """Retrieve an agent's default conversation
 
@@ -166,6 +178,7 @@ async def asyncio_detailed(
     Args:
         agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
             agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
+        x_request_id (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -177,6 +190,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         agent_id=agent_id,
+        x_request_id=x_request_id,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -188,6 +202,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     agent_id: str,
+    x_request_id: str | Unset = UNSET,
 ) -> Conversation | Problem | None:
     """Retrieve an agent's default conversation
 
@@ -200,6 +215,7 @@ async def asyncio(
     Args:
         agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
             agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
+        x_request_id (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -213,5 +229,6 @@ async def asyncio(
         await asyncio_detailed(
             client=client,
             agent_id=agent_id,
+            x_request_id=x_request_id,
         )
     ).parsed

@@ -17,10 +17,14 @@ def _get_kwargs(
     *,
     body: ConversationUpdate | Unset = UNSET,
     if_match: str | Unset = UNSET,
+    x_request_id: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(if_match, Unset):
         headers["If-Match"] = if_match
+
+    if not isinstance(x_request_id, Unset):
+        headers["X-Request-Id"] = x_request_id
 
     _kwargs: dict[str, Any] = {
         "method": "patch",
@@ -112,6 +116,7 @@ def sync_detailed(
     client: AuthenticatedClient | Client,
     body: ConversationUpdate | Unset = UNSET,
     if_match: str | Unset = UNSET,
+    x_request_id: str | Unset = UNSET,
 ) -> Response[Conversation | Problem]:
     """Update a conversation
 
@@ -125,6 +130,7 @@ def sync_detailed(
         conversation_id (str): A conversation id, `conv-` followed by a lowercase UUID4. Example:
             conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b.
         if_match (str | Unset):
+        x_request_id (str | Unset):
         body (ConversationUpdate | Unset): A JSON merge-patch of a conversation: a field left out
             is unchanged, `null` clears it.
             Fields this server does not know are ignored (`hidden` and `archived_at` included).
@@ -141,6 +147,7 @@ def sync_detailed(
         conversation_id=conversation_id,
         body=body,
         if_match=if_match,
+        x_request_id=x_request_id,
     )
 
     response = client.get_httpx_client().request(
@@ -156,6 +163,7 @@ def sync(
     client: AuthenticatedClient | Client,
     body: ConversationUpdate | Unset = UNSET,
     if_match: str | Unset = UNSET,
+    x_request_id: str | Unset = UNSET,
 ) -> Conversation | Problem | None:
     """Update a conversation
 
@@ -169,6 +177,7 @@ def sync(
         conversation_id (str): A conversation id, `conv-` followed by a lowercase UUID4. Example:
             conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b.
         if_match (str | Unset):
+        x_request_id (str | Unset):
         body (ConversationUpdate | Unset): A JSON merge-patch of a conversation: a field left out
             is unchanged, `null` clears it.
             Fields this server does not know are ignored (`hidden` and `archived_at` included).
@@ -186,6 +195,7 @@ def sync(
         client=client,
         body=body,
         if_match=if_match,
+        x_request_id=x_request_id,
     ).parsed
 
 
@@ -195,6 +205,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
     body: ConversationUpdate | Unset = UNSET,
     if_match: str | Unset = UNSET,
+    x_request_id: str | Unset = UNSET,
 ) -> Response[Conversation | Problem]:
     """Update a conversation
 
@@ -208,6 +219,7 @@ async def asyncio_detailed(
         conversation_id (str): A conversation id, `conv-` followed by a lowercase UUID4. Example:
             conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b.
         if_match (str | Unset):
+        x_request_id (str | Unset):
         body (ConversationUpdate | Unset): A JSON merge-patch of a conversation: a field left out
             is unchanged, `null` clears it.
             Fields this server does not know are ignored (`hidden` and `archived_at` included).
@@ -224,6 +236,7 @@ async def asyncio_detailed(
         conversation_id=conversation_id,
         body=body,
         if_match=if_match,
+        x_request_id=x_request_id,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -237,6 +250,7 @@ async def asyncio(
     client: AuthenticatedClient | Client,
     body: ConversationUpdate | Unset = UNSET,
     if_match: str | Unset = UNSET,
+    x_request_id: str | Unset = UNSET,
 ) -> Conversation | Problem | None:
     """Update a conversation
 
@@ -250,6 +264,7 @@ async def asyncio(
         conversation_id (str): A conversation id, `conv-` followed by a lowercase UUID4. Example:
             conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b.
         if_match (str | Unset):
+        x_request_id (str | Unset):
         body (ConversationUpdate | Unset): A JSON merge-patch of a conversation: a field left out
             is unchanged, `null` clears it.
             Fields this server does not know are ignored (`hidden` and `archived_at` included).
@@ -268,5 +283,6 @@ async def asyncio(
             client=client,
             body=body,
             if_match=if_match,
+            x_request_id=x_request_id,
         )
     ).parsed

@@ -16,10 +16,14 @@ def _get_kwargs(
     body: ConversationUpdate | Unset = UNSET,
     agent_id: str,
     if_match: str | Unset = UNSET,
+    x_request_id: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(if_match, Unset):
         headers["If-Match"] = if_match
+
+    if not isinstance(x_request_id, Unset):
+        headers["X-Request-Id"] = x_request_id
 
     params: dict[str, Any] = {}
 
@@ -111,6 +115,7 @@ def sync_detailed(
     body: ConversationUpdate | Unset = UNSET,
     agent_id: str,
     if_match: str | Unset = UNSET,
+    x_request_id: str | Unset = UNSET,
 ) -> Response[Conversation | Problem]:
     """Update an agent's default conversation
 
@@ -126,6 +131,7 @@ def sync_detailed(
         agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
             agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
         if_match (str | Unset):
+        x_request_id (str | Unset):
         body (ConversationUpdate | Unset): A JSON merge-patch of a conversation: a field left out
             is unchanged, `null` clears it.
             Fields this server does not know are ignored (`hidden` and `archived_at` included).
@@ -142,6 +148,7 @@ def sync_detailed(
         body=body,
         agent_id=agent_id,
         if_match=if_match,
+        x_request_id=x_request_id,
     )
 
     response = client.get_httpx_client().request(
@@ -157,6 +164,7 @@ def sync(
     body: ConversationUpdate | Unset = UNSET,
     agent_id: str,
     if_match: str | Unset = UNSET,
+    x_request_id: str | Unset = UNSET,
 ) -> Conversation | Problem | None:
     """Update an agent's default conversation
 
@@ -172,6 +180,7 @@ def sync(
         agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
             agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
         if_match (str | Unset):
+        x_request_id (str | Unset):
         body (ConversationUpdate | Unset): A JSON merge-patch of a conversation: a field left out
             is unchanged, `null` clears it.
             Fields this server does not know are ignored (`hidden` and `archived_at` included).
@@ -189,6 +198,7 @@ def sync(
         body=body,
         agent_id=agent_id,
         if_match=if_match,
+        x_request_id=x_request_id,
     ).parsed
 
 
@@ -198,6 +208,7 @@ async def asyncio_detailed(
     body: ConversationUpdate | Unset = UNSET,
     agent_id: str,
     if_match: str | Unset = UNSET,
+    x_request_id: str | Unset = UNSET,
 ) -> Response[Conversation | Problem]:
     """Update an agent's default conversation
 
@@ -213,6 +224,7 @@ async def asyncio_detailed(
         agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
             agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
         if_match (str | Unset):
+        x_request_id (str | Unset):
         body (ConversationUpdate | Unset): A JSON merge-patch of a conversation: a field left out
             is unchanged, `null` clears it.
             Fields this server does not know are ignored (`hidden` and `archived_at` included).
@@ -229,6 +241,7 @@ async def asyncio_detailed(
         body=body,
         agent_id=agent_id,
         if_match=if_match,
+        x_request_id=x_request_id,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -242,6 +255,7 @@ async def asyncio(
     body: ConversationUpdate | Unset = UNSET,
     agent_id: str,
     if_match: str | Unset = UNSET,
+    x_request_id: str | Unset = UNSET,
 ) -> Conversation | Problem | None:
     """Update an agent's default conversation
 
@@ -257,6 +271,7 @@ async def asyncio(
         agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
             agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
         if_match (str | Unset):
+        x_request_id (str | Unset):
         body (ConversationUpdate | Unset): A JSON merge-patch of a conversation: a field left out
             is unchanged, `null` clears it.
             Fields this server does not know are ignored (`hidden` and `archived_at` included).
@@ -275,5 +290,6 @@ async def asyncio(
             body=body,
             agent_id=agent_id,
             if_match=if_match,
+            x_request_id=x_request_id,
         )
     ).parsed

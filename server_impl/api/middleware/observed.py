@@ -1,0 +1,99 @@
+"""Each request, once answered: one access log line and the request metrics."""
+
+import logging
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from server_impl.api.connexion_adaptations.dispatch import ROUTING
+from server_impl.ops.metrics import Metrics, PoolReader
+
+ACCESS = logging.getLogger("conversations.access")
+UNMATCHED = "unmatched"
+"""The operation of a request no operation of the spec matched (404, 405, the docs)."""
+
+
+class Observed:
+    """Times each request from its arrival to the end of its answer, then logs and counts it.
+
+    routes maps each operationId to the path template it is served at: the line names the
+    route, never the raw path, which may hold anything a client sent. The request id comes
+    with every line of the request (server_impl/ops/logs.py).
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        routes: Mapping[str, str],
+        metrics: Metrics,
+        pool: PoolReader | None = None,
+        paths: Mapping[str, str] | None = None,
+    ) -> None:
+        """paths names the operation of paths served beside the spec's (/metrics)."""
+        self.app = app
+        self.routes = routes
+        self.metrics = metrics
+        self.pool = pool
+        self.paths = paths or {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        # connexion's routing and security write into the scope's extensions; a layer between
+        # may copy the scope, but not this dict, where they are read once the answer is sent.
+        extensions = scope.setdefault("extensions", {})
+        status = 500  # what the server answers when the app fails before answering
+        in_flight = self.metrics.in_flight
+        in_flight.inc()
+
+        async def send_observed(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_observed)
+        finally:
+            in_flight.dec()
+            seconds = time.perf_counter() - started
+            routed = extensions.get(ROUTING, {}).get("operation_id")
+            operation = routed or self.paths.get(scope["path"]) or UNMATCHED
+            self.metrics.observe_request(operation, status, seconds)
+            if self.pool is not None and (use := self.pool()) is not None:
+                self.metrics.observe_pool(use)
+            if ACCESS.isEnabledFor(logging.INFO):
+                self._log(scope, extensions, operation, status, seconds)
+
+    def _log(
+        self,
+        scope: Scope,
+        extensions: Mapping[str, Any],
+        operation: str,
+        status: int,
+        seconds: float,
+    ) -> None:
+        token_info = extensions.get("connexion_context", {}).get("token_info")
+        actor = token_info.get("actor") if token_info else None
+        client = scope.get("client")
+        fields = {
+            "method": scope["method"],
+            "route": self.routes.get(operation, "-"),
+            "operation_id": operation,
+            "status": status,
+            "duration_ms": round(seconds * 1000, 3),
+            "key_id": token_info.get("key_id") if token_info else None,
+            "organization_id": actor.organization_id if actor else None,
+            "client": client[0] if client else None,
+        }
+        ACCESS.info(
+            "%s %s %s %d %.1fms key=%s org=%s client=%s",
+            fields["method"], fields["route"], operation, status, fields["duration_ms"],
+            fields["key_id"] or "-", fields["organization_id"] or "-", fields["client"] or "-",
+            extra=fields,
+        )  # fmt: skip

@@ -1,0 +1,135 @@
+"""How the server logs: every line, access and application, as readable text (the default) or
+as one JSON object per line (`serve --log-format json`), by the standard library's logging
+(python-json-logger formats the JSON).
+
+Every line of a request carries its request id. Times are UTC, RFC 3339. A line's message is
+cut to MAX_MESSAGE characters, and so is each line of a traceback, which keeps its last
+MAX_TRACEBACK characters (where the error is), whatever a client sent. 4xx answers are
+routine and not logged but by the access line; a 5xx from an unexpected error is logged once,
+by connexion, with its traceback.
+"""
+
+import logging
+import logging.config
+import time
+from typing import Any, Literal
+
+from pythonjsonlogger.json import JsonFormatter
+
+from server_impl.api import request_id
+
+LogFormat = Literal["text", "json"]
+MAX_MESSAGE = 4096
+MAX_TRACEBACK = 16384
+TEXT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+JSON_FIELDS = ["asctime", "levelname", "name", "request_id", "message"]
+RENAMED = {"asctime": "time", "levelname": "level", "name": "logger", "exc_info": "traceback"}
+
+
+def _rfc3339(record: logging.LogRecord) -> str:
+    seconds = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+    return f"{seconds}.{int(record.msecs):03d}Z"
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _cut_traceback(text: str) -> str:
+    """Each line cut to MAX_MESSAGE characters, then the last lines that fit in MAX_TRACEBACK:
+    the exception's type and where it was raised stay."""
+    lines = [_cut(line, MAX_MESSAGE) for line in text.splitlines()]
+    kept: list[str] = []
+    size = 0
+    for line in reversed(lines):
+        size += len(line) + 1
+        if size > MAX_TRACEBACK:
+            kept.append("…")
+            break
+        kept.append(line)
+    return "\n".join(reversed(kept))
+
+
+class RequestIdFilter(logging.Filter):
+    """Stamps each record with the id of the request it was logged in ('-' outside one)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = request_id.current.get() or "-"
+        return True
+
+
+class TextFormatter(logging.Formatter):
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+        return _rfc3339(record)
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802
+        record.message = _cut(record.message, MAX_MESSAGE)
+        return super().formatMessage(record)
+
+    def formatException(self, ei: Any) -> str:  # noqa: N802
+        return _cut_traceback(super().formatException(ei))
+
+
+class JsonLineFormatter(JsonFormatter):
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+        return _rfc3339(record)
+
+    def add_fields(
+        self, log_data: dict[str, Any], record: logging.LogRecord, message_dict: dict[str, Any]
+    ) -> None:
+        super().add_fields(log_data, record, message_dict)
+        if isinstance(log_data.get("message"), str):
+            log_data["message"] = _cut(log_data["message"], MAX_MESSAGE)
+
+    def formatException(self, ei: Any) -> str:  # noqa: N802
+        text = super().formatException(ei)
+        return _cut_traceback(text if isinstance(text, str) else "\n".join(text))
+
+
+def config(log_format: LogFormat, level: str) -> dict[str, Any]:
+    """The dictConfig of every logger of the server: uvicorn's, gunicorn's, connexion's, ours."""
+    formatter: dict[str, Any] = (
+        {"()": JsonLineFormatter, "fmt": JSON_FIELDS, "rename_fields": RENAMED}
+        if log_format == "json"
+        else {"()": TextFormatter, "fmt": TEXT}
+    )
+    handler = ["stderr"]
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"request_id": {"()": RequestIdFilter}},
+        "formatters": {"line": formatter},
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "stream": "ext://sys.stderr",
+                "formatter": "line",
+                "filters": ["request_id"],
+            }
+        },
+        "root": {"handlers": handler, "level": level.upper()},
+        "loggers": {
+            # Each is written once, by the root's handler.
+            **{
+                name: {"handlers": [], "propagate": True}
+                for name in ("uvicorn", "uvicorn.error", "gunicorn.error")
+            },
+            # The access line is ours (server_impl/api/middleware/observed.py).
+            "uvicorn.access": {"handlers": [], "propagate": False},
+            "gunicorn.access": {"handlers": [], "propagate": False},
+            # connexion logs every 4xx problem as a warning, and every request without a key
+            # at info; the access line says enough.
+            "connexion.middleware.exceptions": {"level": "ERROR"},
+            "connexion.security": {"level": "WARNING"},
+        },
+    }
+
+
+def configure(log_format: LogFormat, level: str) -> None:
+    logging.config.dictConfig(config(log_format, level))
+    # No line shows the calling function, thread or process: skip collecting them for every
+    # record (the optimizations of the standard library's logging HOWTO).
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False

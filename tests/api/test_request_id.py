@@ -1,0 +1,61 @@
+"""X-Request-Id on every answer, the client's when well formed, and in every problem body."""
+
+import re
+
+import pytest
+from starlette.testclient import TestClient
+
+AGENT = "agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9"
+
+
+def made_here(value: str) -> bool:
+    return re.fullmatch("[0-9a-f]{32}", value) is not None
+
+
+@pytest.mark.parametrize("sent", ["abc", "a" * 128, "!~req:42/x", "0f1e2d3c-4b5a"])
+def test_a_well_formed_id_is_answered_as_sent(
+    app: TestClient, key: dict[str, str], sent: str
+) -> None:
+    answer = app.post(
+        "/conversations/", params={"agent_id": AGENT}, headers={**key, "X-Request-Id": sent}
+    )
+    assert answer.status_code == 200
+    assert answer.headers["x-request-id"] == sent
+
+
+@pytest.mark.parametrize("sent", ["", "a" * 129, "two words", "tab\there", "é"])
+def test_an_ill_formed_id_is_replaced_never_refused(app: TestClient, sent: str) -> None:
+    answer = app.get("/health", headers={"X-Request-Id": sent.encode()})
+    assert answer.status_code == 200
+    assert made_here(answer.headers["x-request-id"])
+
+
+def test_without_one_each_answer_gets_a_new_id(app: TestClient) -> None:
+    ids = {app.get("/health").headers["x-request-id"] for _ in range(3)}
+    assert len(ids) == 3 and all(made_here(value) for value in ids)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("GET", "/conversations/conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b", 401),
+        ("GET", "/nothing-here", 404),
+        ("PUT", "/conversations/", 405),
+    ],
+)
+def test_every_problem_carries_the_id_of_its_request(
+    app: TestClient, method: str, path: str, status: int
+) -> None:
+    answer = app.request(method, path, headers={"X-Request-Id": "quote-me"})
+    assert answer.status_code == status, answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["request_id"] == "quote-me" == answer.headers["x-request-id"]
+    assert int(answer.headers["content-length"]) == len(answer.content)
+
+
+def test_a_422_and_a_404_of_the_rules_carry_it_too(app: TestClient, key: dict[str, str]) -> None:
+    bad = app.get("/conversations/", params={"limit": 0}, headers=key)
+    missing = app.get("/conversations/conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b", headers=key)
+    for answer, status in ((bad, 422), (missing, 404)):
+        assert answer.status_code == status
+        assert answer.json()["request_id"] == answer.headers["x-request-id"]

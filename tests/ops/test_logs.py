@@ -1,0 +1,61 @@
+"""The two line formats, and the caps on what a line may carry."""
+
+import json
+import logging
+
+from server_impl.api import request_id
+from server_impl.ops import logs
+
+
+def record(message: str, *, error: BaseException | None = None) -> logging.LogRecord:
+    exc_info = (type(error), error, error.__traceback__) if error else None
+    made = logging.LogRecord("conversations.test", logging.ERROR, __file__, 1, message, None,
+                             exc_info)  # fmt: skip
+    made.created = 1796040000.25  # 2026-11-30T12:00:00.250Z
+    made.msecs = 250.0
+    return made
+
+
+def formatted(log_format: logs.LogFormat, made: logging.LogRecord) -> str:
+    config = logs.config(log_format, "info")
+    options = dict(config["formatters"]["line"])
+    formatter = options.pop("()")(**options)
+    logs.RequestIdFilter().filter(made)
+    return str(formatter.format(made))
+
+
+def failure(size: int) -> BaseException:
+    try:
+        raise ValueError("x" * size)
+    except ValueError as error:
+        return error
+
+
+def test_a_text_line_starts_with_its_utc_time_level_logger_and_request_id() -> None:
+    token = request_id.current.set("req-7")
+    try:
+        line = formatted("text", record("hello"))
+    finally:
+        request_id.current.reset(token)
+    assert line == "2026-11-30T12:00:00.250Z ERROR conversations.test [req-7] hello"
+
+
+def test_a_json_line_is_one_object_with_the_same_fields_and_its_traceback() -> None:
+    line = formatted("json", record("hello", error=failure(10)))
+    assert "\n" not in line
+    parsed = json.loads(line)
+    assert {k: parsed[k] for k in ("time", "level", "logger", "request_id", "message")} == {
+        "time": "2026-11-30T12:00:00.250Z",
+        "level": "ERROR",
+        "logger": "conversations.test",
+        "request_id": "-",
+        "message": "hello",
+    }
+    assert parsed["traceback"].endswith("ValueError: xxxxxxxxxx")
+
+
+def test_a_long_message_and_a_long_traceback_are_cut_keeping_the_error() -> None:
+    for log_format in ("text", "json"):
+        line = formatted(log_format, record("m" * 100_000, error=failure(100_000)))
+        assert len(line) < logs.MAX_MESSAGE + logs.MAX_TRACEBACK + 200, log_format
+        assert "m" * 100 in line and "ValueError: xxxx" in line
