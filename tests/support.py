@@ -219,6 +219,29 @@ def refuse_summary(database_url: str, summary: str) -> None:
     run_async(install())
 
 
+def slow_down_inserts(database_url: str, summary: str, seconds: float) -> None:
+    """Makes PostgreSQL take that many seconds to insert a conversation with summary, in the
+    transaction of the insert: a create that stays in flight, and holds its row, that long."""
+    url = DatabaseUrl.parse(database_url)
+    assert url.engine == "postgresql", "SQLite has no sleep to call from a trigger"
+    quoted = "'" + summary.replace("'", "''") + "'"
+
+    async def install() -> None:
+        connection = await asyncpg.connect(url.url)
+        try:
+            await connection.execute(
+                "CREATE FUNCTION slow_down() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                f" IF NEW.summary = {quoted} THEN PERFORM pg_sleep({float(seconds)}); END IF;"
+                " RETURN NEW; END $$;"
+                " CREATE TRIGGER slow_down BEFORE INSERT ON conversations"
+                " FOR EACH ROW EXECUTE FUNCTION slow_down()"
+            )
+        finally:
+            await connection.close()
+
+    run_async(install())
+
+
 @contextmanager
 def in_process(store: Store, **settings: Any) -> Iterator[TestClient]:
     """The app around store (not yet opened), served in this process through an ASGI

@@ -9,6 +9,7 @@ answered beside the API.
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from functools import partial
 from importlib.metadata import version
 from pathlib import Path
@@ -62,7 +63,8 @@ def create_app(
     spec = spec or Specification.load(SPEC_PATH)
     store = store or store_for(settings.database_url)
     metrics = metrics or new_metrics(spec)
-    handlers = Handlers(Conversations(store), store, Parameters(spec))
+    conversations = Conversations(store, key_ttl=timedelta(seconds=settings.idempotency_key_ttl_s))
+    handlers = Handlers(conversations, store, Parameters(spec))
 
     @asynccontextmanager
     async def lifespan(_app: Any) -> AsyncIterator[None]:

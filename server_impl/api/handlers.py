@@ -7,11 +7,13 @@ and shapes the answer. Errors are raised, and become problems in problems.py.
 
 from typing import Any, TypeVar
 
+import orjson
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 
 from server_impl.domain.conversations import Conversations
+from server_impl.domain.idempotency import KEY_HEADER
 from server_impl.domain.model_settings import (
     ConversationAsStored,
     ConversationCreateAsGiven,
@@ -23,7 +25,7 @@ from server_impl.domain.versions import IfMatch, Versioned, etag, parse_if_match
 from . import request_id
 from .connexion_adaptations import Handler
 from .parameters import Parameters
-from .problems import InvalidParams, quoted
+from .problems import InvalidParams, MoreThanOneIdempotencyKey, quoted
 from .security import acting_user
 
 _PAGE = TypeAdapter(list[ConversationAsStored])
@@ -79,10 +81,22 @@ class Handlers:
         return handler
 
     async def create_conversation(self, request: Request) -> Response:
-        query = self._parameters.query("create_conversation", request)
+        agent_id = self._parameters.query("create_conversation", request)["agent_id"]
         fields = await _body(request, ConversationCreateAsGiven)
-        created = await self._conversations.create(acting_user(), query["agent_id"], fields)
-        return _conversation(created)
+        keys = request.headers.getlist(KEY_HEADER)
+        if not keys:
+            return _conversation(await self._conversations.create(acting_user(), agent_id, fields))
+        if len(keys) > 1:
+            raise MoreThanOneIdempotencyKey()
+        # JSON that orjson reads: connexion's body validator (validators.py) has checked.
+        body = await request.body()
+        outcome = await self._conversations.create_once(
+            acting_user(), agent_id, fields, keys[0], orjson.loads(body) if body else None
+        )
+        response = _conversation(outcome.versioned)
+        if outcome.replayed:
+            response.headers["Idempotent-Replayed"] = "true"
+        return response
 
     async def list_conversations(self, request: Request) -> Response:
         query: dict[str, Any] = self._parameters.query("list_conversations", request)

@@ -16,6 +16,7 @@ from connexion.problem import problem
 from starlette.requests import ClientDisconnect
 
 from server_impl.domain.errors import (
+    Conflict,
     DomainError,
     InvalidValue,
     NotFound,
@@ -25,7 +26,8 @@ from server_impl.domain.errors import (
 from server_impl.ops.metrics import Metrics
 
 RETRY_AFTER_S = 1
-"""How long a client should wait before retrying while the database is unavailable."""
+"""How long a client should wait before retrying while the database is unavailable, or while
+another request with its idempotency key is in flight (which usually takes milliseconds)."""
 
 
 class _Quote(reprlib.Repr):
@@ -62,6 +64,15 @@ class MoreThanOneAuthorization(ProblemException):
             status=400,
             title="Bad Request",
             detail="Send exactly one Authorization header, as 'Authorization: Bearer <key>'.",
+        )
+
+
+class MoreThanOneIdempotencyKey(ProblemException):
+    def __init__(self) -> None:
+        super().__init__(
+            status=400,
+            title="Bad Request",
+            detail="Send at most one Idempotency-Key header. Nothing was changed.",
         )
 
 
@@ -143,9 +154,12 @@ STATUS_OF: dict[type[DomainError], tuple[int, str]] = {
     NotFound: (404, "Not Found"),
     InvalidValue: (422, "Unprocessable Content"),
     PreconditionFailed: (412, "Precondition Failed"),
+    Conflict: (409, "Conflict"),
     StorageUnavailable: (503, "Service Unavailable"),
 }
 """The answer to each kind of domain error (subclasses answer as their base)."""
+_RETRY_LATER = {409, 503}
+"""The answers that say when to retry: the same request may succeed then."""
 
 
 def _domain_problem(error: Exception) -> ConnexionResponse:
@@ -153,7 +167,7 @@ def _domain_problem(error: Exception) -> ConnexionResponse:
         return InvalidParams(error.name, error.detail).to_problem()
     kind = next(base for base in type(error).__mro__ if base in STATUS_OF)
     status, title = STATUS_OF[kind]
-    headers = {"Retry-After": str(RETRY_AFTER_S)} if status == 503 else None
+    headers = {"Retry-After": str(RETRY_AFTER_S)} if status in _RETRY_LATER else None
     assert isinstance(error, DomainError)
     return problem(status=status, title=title, detail=error.detail, headers=headers)
 

@@ -2,11 +2,12 @@
 
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
-from typing import NoReturn
+from datetime import UTC, datetime, timedelta
+from typing import NoReturn, Protocol
 
 from .actor import Actor
 from .errors import InvalidValue, NotFound, PreconditionFailed
+from .idempotency import DEFAULT_TTL, Idempotency, Outcome, fingerprint
 from .model_settings import (
     ConversationAsStored,
     ConversationCreateAsGiven,
@@ -18,6 +19,7 @@ from .ports import (
     Changes,
     ConversationStore,
     CursorNotFound,
+    IdempotencyStore,
     NewConversation,
     Order,
     OrderBy,
@@ -90,22 +92,46 @@ def changes_of(patch: ConversationUpdateAsGiven, now: datetime) -> Changes:
     return Changes(fields, archive=archive, archived_at=now if archive else None)
 
 
+class ConversationsStore(ConversationStore, IdempotencyStore, Protocol):
+    """What the rules of conversations keep: conversations, and the keys of idempotent creates."""
+
+
 class Conversations:
     def __init__(
         self,
-        store: ConversationStore,
+        store: ConversationsStore,
         *,
         clock: Callable[[], datetime] = utc_now,
         new_id: Callable[[], str] = new_conversation_id,
+        key_ttl: timedelta = DEFAULT_TTL,
     ) -> None:
         self._store = store
         self._clock = clock
         self._new_id = new_id
+        self._idempotency = Idempotency(store, clock=clock, ttl=key_ttl)
 
     async def create(
         self, actor: Actor, agent_id: str, fields: ConversationCreateAsGiven
     ) -> Versioned:
         return await self._store.insert(self._new(actor, agent_id, fields))
+
+    async def create_once(
+        self,
+        actor: Actor,
+        agent_id: str,
+        fields: ConversationCreateAsGiven,
+        key: str,
+        body: object,
+    ) -> Outcome:
+        """create, run at most once per idempotency key of the organization (idempotency.py);
+        body is the request's body as parsed JSON (None for none), which fields was read from."""
+        new = self._new(actor, agent_id, fields)
+        return await self._idempotency.once(
+            actor.organization_id,
+            key,
+            fingerprint(actor, agent_id, body),
+            lambda claim: self._store.insert_answering(new, claim),
+        )
 
     async def retrieve(self, actor: Actor, conversation_id: str) -> Versioned:
         found = await self._store.get(actor.organization_id, conversation_id)

@@ -26,6 +26,11 @@ class PreconditionFailed(DomainError):
     """A conditional write whose condition does not hold; nothing was changed."""
 
 
+class Conflict(DomainError):
+    """Another request is doing the same thing right now; retrying shortly may work. Nothing
+    was changed."""
+
+
 class StorageUnavailable(DomainError):
     """The store cannot answer now (unreachable, or too busy); retrying later may work."""
 

@@ -130,6 +130,51 @@ class ConversationStore(Protocol):
 
 
 @dataclass(frozen=True)
+class KeyClaim:
+    """A request's claim on an idempotency key of its organization: the key names that
+    request (fingerprint) from now on; token tells the claiming request from any other."""
+
+    organization_id: str
+    key: str
+    fingerprint: str
+    token: str
+    lease_until: datetime
+    """Until then the request holds the key while it runs; after it, if it has stored no
+    answer (its process died), another request may claim the key."""
+    expires_at: datetime
+    """From then on the key is forgotten, whatever it holds."""
+
+
+@dataclass(frozen=True)
+class KeyHolder:
+    """The request an idempotency key names, as stored."""
+
+    fingerprint: str
+    token: str
+    answer: Versioned | None
+    """The conversation as that request created it; None while it runs."""
+
+
+class IdempotencyStore(Protocol):
+    """Idempotency keys, per organization, and the answers stored with them."""
+
+    async def claim_key(self, claim: KeyClaim, now: datetime) -> KeyHolder:
+        """Stores claim unless its key is held at now, atomically, and returns the holder
+        (claim itself when stored). A key is held until it expires; without an answer, only
+        until its lease lapses."""
+
+    async def insert_answering(self, new: NewConversation, claim: KeyClaim) -> Versioned | None:
+        """Inserts new and stores it as claim's answer, atomically; None, inserting nothing,
+        when claim no longer holds its key (another request claimed it after its lease)."""
+
+    async def release_key(self, claim: KeyClaim) -> None:
+        """Forgets the key while claim holds it without an answer (its request failed)."""
+
+    async def purge_keys(self, now: datetime, limit: int) -> int:
+        """Forgets up to limit keys expired at now, earliest expiry first; returns how many."""
+
+
+@dataclass(frozen=True)
 class Name:
     """An organization's or a user's name, as keys.parse_name makes it: the text as written, and
     the key it is matched by, which names differing only in case share."""
@@ -188,7 +233,7 @@ class KeyStore(Protocol):
         """True if revoked now, False if it already was, None if there is no such key."""
 
 
-class Store(ConversationStore, KeyStore, Protocol):
+class Store(ConversationStore, KeyStore, IdempotencyStore, Protocol):
     """Everything kept, in one database."""
 
     async def open(self) -> None:

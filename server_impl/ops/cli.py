@@ -63,8 +63,15 @@ SERVE_LIMITS: dict[str, tuple[type, str]] = {
         " when none is idle a request is answered 503 with Retry-After. Defaults to"
         " CONVERSATIONS_MAX_CONNECTIONS, else 1024 or what the open-file limit leaves room for.",
     ),
+    "idempotency_key_ttl_s": (
+        float,
+        "Seconds an Idempotency-Key is remembered after its first request: a retry within them"
+        " gets the stored answer, and later the key is forgotten. Defaults to"
+        " CONVERSATIONS_IDEMPOTENCY_KEY_TTL_S, else 86400 (24 h).",
+    ),
 }
-"""The options of `serve` that bound what clients can hold: setting name → (type, help)."""
+"""The options of `serve` that bound what clients can hold, connections and requests and the
+keys they leave behind: setting name → (type, help)."""
 
 SERVE_OPERATIONS: dict[str, dict[str, Any]] = {
     "log_level": {

@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     keep_alive_s: float = Field(default=5.0, gt=0)
     shutdown_grace_s: float = Field(default=10.0, ge=0)
     max_connections: int | None = Field(default=None, ge=1)
+    idempotency_key_ttl_s: float = Field(default=24 * 60 * 60, gt=0)
 
     @property
     def connection_limit(self) -> int:

@@ -31,6 +31,9 @@ POSTGRES = Dialect(
     # The expression of migration 0005's indexes. asyncpg reads '-infinity' as datetime.min
     # and writes it back as '-infinity', so a cursor's key round-trips unchanged.
     last_message_key="COALESCE(last_message_at, '-infinity'::timestamptz)",
+    # Purges racing each other (or a claim of an expired key) each take other rows, so they
+    # neither wait for nor deadlock with one another.
+    skip_locked=" FOR UPDATE SKIP LOCKED",
 )
 
 _UNAVAILABLE = (

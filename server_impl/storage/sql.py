@@ -25,6 +25,8 @@ from server_impl.domain.ports import (
     ArchiveStatus,
     Changes,
     CursorNotFound,
+    KeyClaim,
+    KeyHolder,
     KeyListing,
     KeyOwner,
     Name,
@@ -55,6 +57,13 @@ _INSERT = (
     " :description, :model, :context_window_limit, :model_settings, :hidden,"
     " :created_at, :created_by_id, :created_at, :created_by_id)"
 )
+# An idempotency key is free again once expired, or, without an answer, once its lease lapsed.
+_KEY_LAPSED = (
+    "(idempotency_keys.expires_at <= :now"
+    " OR (idempotency_keys.answer IS NULL AND idempotency_keys.lease_until <= :now))"
+)
+_CLAIMED = ("fingerprint", "token", "lease_until", "expires_at", "answer", "answer_version")
+_OF_KEY = "organization_id = :organization_id AND key = :key"
 # What each archive_status lists; hidden conversations never are. The archived predicate is
 # that of the partial indexes of migration 0004, so the planner can use them.
 _ARCHIVE_FILTER: dict[ArchiveStatus, str] = {
@@ -131,6 +140,9 @@ class Dialect:
     last_message_key: str
     """last_message_at, or for none a value before every time: never NULL, so that one range
     bounds a page (the expression indexed by migration 0005)."""
+    skip_locked: str
+    """Appended to a SELECT of rows to delete: leaves out rows other transactions are
+    changing, rather than waiting for them."""
 
 
 def like_pattern(text: str) -> str:
@@ -196,6 +208,32 @@ class Queries:
         self.cursor = Query(
             f"SELECT seq, {dialect.last_message_key} AS last_message_key FROM conversations"
             " WHERE id = :after AND organization_id = :organization_id"
+        )
+        # One statement claims a free key or, if it is held, leaves it as it is: either way it
+        # answers the holder. A racing claim waits for this one's row, then finds it held.
+        self.claim_key = Query(
+            "INSERT INTO idempotency_keys"
+            " (organization_id, key, fingerprint, token, lease_until, expires_at)"
+            " VALUES (:organization_id, :key, :fingerprint, :token, :lease_until, :expires_at)"
+            " ON CONFLICT (organization_id, key) DO UPDATE SET "
+            + ", ".join(
+                f"{column} = CASE WHEN {_KEY_LAPSED} THEN excluded.{column}"
+                f" ELSE idempotency_keys.{column} END"
+                for column in _CLAIMED
+            )
+            + " RETURNING fingerprint, token, answer, answer_version"
+        )
+        self.answer_key = Query(
+            "UPDATE idempotency_keys SET answer = :answer, answer_version = :answer_version"
+            f" WHERE {_OF_KEY} AND token = :token AND answer IS NULL RETURNING token"
+        )
+        self.release_key = Query(
+            f"DELETE FROM idempotency_keys WHERE {_OF_KEY} AND token = :token AND answer IS NULL"
+        )
+        self.purge_keys = Query(
+            "DELETE FROM idempotency_keys WHERE (organization_id, key) IN"
+            " (SELECT organization_id, key FROM idempotency_keys WHERE expires_at <= :now"
+            f" ORDER BY expires_at LIMIT :limit{dialect.skip_locked}) RETURNING key"
         )
         self.any_key = Query("SELECT 1 FROM api_keys LIMIT 1")
         # Names are matched by their keys, whose unique indexes make a racing writer's insert
@@ -293,6 +331,10 @@ class Session(Protocol):
     async def all(self, query: Query, params: Params) -> Sequence[Row]: ...
 
     async def run(self, query: Query, params: Params) -> None: ...
+
+
+class _ClaimLost(Exception):
+    """Rolls back a create whose idempotency key another request has claimed meanwhile."""
 
 
 class SqlStore(ABC):
@@ -395,6 +437,60 @@ class SqlStore(ABC):
     async def insert(self, new: NewConversation) -> Versioned:
         row = await self._one(self.queries.insert, self._new(new, is_default=False))
         return self._versioned(row)
+
+    async def claim_key(self, claim: KeyClaim, now: datetime) -> KeyHolder:
+        params = {
+            "organization_id": claim.organization_id,
+            "key": claim.key,
+            "fingerprint": claim.fingerprint,
+            "token": claim.token,
+            "lease_until": self._time(claim.lease_until),
+            "expires_at": self._time(claim.expires_at),
+            "now": self._time(now),
+        }
+        row = await self._one(self.queries.claim_key, params)
+        assert row is not None, "the upsert returns the row it made or kept"
+        answer = None
+        if row["answer"] is not None:
+            # Parsed, not constructed: the times come back as the datetimes they were.
+            conversation = ConversationAsStored.model_validate_json(row["answer"])
+            answer = Versioned(conversation, row["answer_version"])
+        return KeyHolder(fingerprint=row["fingerprint"], token=row["token"], answer=answer)
+
+    async def insert_answering(self, new: NewConversation, claim: KeyClaim) -> Versioned | None:
+        try:
+            async with self._transaction() as session:
+                row = await session.one(self.queries.insert, self._new(new, is_default=False))
+                created = self._versioned(row)
+                conversation = created.conversation
+                params = {
+                    "organization_id": claim.organization_id,
+                    "key": claim.key,
+                    "token": claim.token,
+                    "answer": conversation.__pydantic_serializer__.to_json(conversation).decode(),
+                    "answer_version": created.version,
+                }
+                if await session.one(self.queries.answer_key, params) is None:
+                    raise _ClaimLost
+        except _ClaimLost:
+            return None  # rolled back: no conversation without its answer
+        return created
+
+    async def release_key(self, claim: KeyClaim) -> None:
+        params = {
+            "organization_id": claim.organization_id,
+            "key": claim.key,
+            "token": claim.token,
+        }
+        async with self._connection() as session:
+            await session.run(self.queries.release_key, params)
+
+    async def purge_keys(self, now: datetime, limit: int) -> int:
+        async with self._connection() as session:
+            purged = await session.all(
+                self.queries.purge_keys, {"now": self._time(now), "limit": limit}
+            )
+        return len(purged)
 
     async def get(self, organization_id: str, conversation_id: str) -> Versioned | None:
         params = {"id": conversation_id, "organization_id": organization_id}

@@ -29,6 +29,8 @@ SQLITE = Dialect(
     greatest="max",
     # '' sorts before every stored time: the expression of migration 0005's indexes.
     last_message_key="COALESCE(last_message_at, '')",
+    # One writer at a time: no row is ever locked by another.
+    skip_locked="",
 )
 
 

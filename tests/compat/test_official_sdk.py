@@ -125,6 +125,19 @@ def test_contract_violations_raise_unprocessable_entity(letta: Letta, agent_id: 
     assert "body.summary" in str(raised.value)
 
 
+def test_a_create_retried_with_its_idempotency_key_returns_the_first_conversation(
+    letta: Letta, agent_id: str
+) -> None:
+    key = {"Idempotency-Key": f"sdk-{agent_id}"}
+    first = letta.conversations.create(agent_id=agent_id, summary="once", extra_headers=key)
+    retry = letta.conversations.create(agent_id=agent_id, summary="once", extra_headers=key)
+    assert retry == first
+    with pytest.raises(letta_client.UnprocessableEntityError) as raised:
+        letta.conversations.create(agent_id=agent_id, summary="other", extra_headers=key)
+    assert "Idempotency-Key" in str(raised.value)
+    assert [c.id for c in letta.conversations.list(agent_id=agent_id)] == [first.id]
+
+
 def test_an_oversized_body_raises_a_413_status_error(letta: Letta, agent_id: str) -> None:
     created = letta.conversations.create(agent_id=agent_id, summary="kept")
     with pytest.raises(letta_client.APIStatusError) as raised:

@@ -2,7 +2,8 @@
 scoped by organization, soft deletes, versions and if_version, one live default per agent,
 pages in creation order or by last message (hidden never, archived as archive_status says)
 whose cursors survive deletion, keys for named organizations and users (matched by name key,
-shown by the name first written). It can be told to refuse a summary (refused_summary), as a
+shown by the name first written), idempotency keys (claimed unless held, answered by the
+insert that stores the answer). It can be told to refuse a summary (refused_summary), as a
 database may refuse a value.
 """
 
@@ -15,6 +16,8 @@ from server_impl.domain.model_settings import ConversationAsStored
 from server_impl.domain.ports import (
     Changes,
     CursorNotFound,
+    KeyClaim,
+    KeyHolder,
     KeyListing,
     KeyOwner,
     Name,
@@ -39,6 +42,20 @@ class Row:
         return Versioned(self.conversation, self.version)
 
 
+@dataclass
+class KeyRow:
+    """A stored idempotency key: the claim that holds it, and the answer once there is one."""
+
+    claim: KeyClaim
+    answer: Versioned | None = None
+
+    def lapsed(self, now: datetime) -> bool:
+        """Free again: expired, or without an answer past its lease (as sql.py's _KEY_LAPSED)."""
+        return self.claim.expires_at <= now or (
+            self.answer is None and self.claim.lease_until <= now
+        )
+
+
 class FakeStore:
     def __init__(self) -> None:
         self.rows: list[Row] = []
@@ -48,6 +65,36 @@ class FakeStore:
         self.users: dict[tuple[str, str], str] = {}  # (organization id, name key) -> id
         self.names: dict[str, str] = {}  # organization or user id -> its name as first written
         self.refused_summary: str | None = None
+        self.idempotency_keys: dict[tuple[str, str], KeyRow] = {}
+
+    async def claim_key(self, claim: KeyClaim, now: datetime) -> KeyHolder:
+        at = (claim.organization_id, claim.key)
+        row = self.idempotency_keys.get(at)
+        if row is None or row.lapsed(now):
+            row = self.idempotency_keys[at] = KeyRow(claim)
+        return KeyHolder(row.claim.fingerprint, row.claim.token, row.answer)
+
+    async def insert_answering(self, new: NewConversation, claim: KeyClaim) -> Versioned | None:
+        row = self.idempotency_keys.get((claim.organization_id, claim.key))
+        if row is None or row.claim.token != claim.token or row.answer is not None:
+            return None
+        row.answer = self._insert(new, is_default=False).versioned()
+        return row.answer
+
+    async def release_key(self, claim: KeyClaim) -> None:
+        at = (claim.organization_id, claim.key)
+        row = self.idempotency_keys.get(at)
+        if row is not None and row.claim.token == claim.token and row.answer is None:
+            del self.idempotency_keys[at]
+
+    async def purge_keys(self, now: datetime, limit: int) -> int:
+        expired = sorted(
+            (row for row in self.idempotency_keys.values() if row.claim.expires_at <= now),
+            key=lambda row: row.claim.expires_at,
+        )[:limit]
+        for row in expired:
+            del self.idempotency_keys[(row.claim.organization_id, row.claim.key)]
+        return len(expired)
 
     async def insert(self, new: NewConversation) -> Versioned:
         return self._insert(new, is_default=False).versioned()

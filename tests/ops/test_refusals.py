@@ -69,8 +69,14 @@ def test_an_unreachable_postgresql_is_refused_without_showing_its_password(
     assert "s3cret" not in line
 
 
-def test_a_setting_out_of_range_is_refused_naming_the_option(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("option", "value"), [("--port", "70000"), ("--idempotency-key-ttl-s", "0")]
+)
+def test_a_setting_out_of_range_is_refused_naming_the_option(
+    tmp_path: Path, option: str, value: str
+) -> None:
     url = f"sqlite:///{tmp_path / 'conversations.db'}"
     migrate(url)
-    line = refused_in_one_line(("serve", "--port", "70000"), url)
-    assert "--port (or CONVERSATIONS_PORT)" in line
+    line = refused_in_one_line(("serve", option, value), url)
+    variable = "CONVERSATIONS_" + option.removeprefix("--").replace("-", "_").upper()
+    assert f"{option} (or {variable})" in line

@@ -34,10 +34,12 @@ def test_an_outage_gives_503_with_retry_after_and_the_server_recovers(
     assert client.get("/health/ready").status_code == 200
 
     own_postgres.stop()
+    retried = {"Idempotency-Key": "sent-during-the-outage"}
     answers = [
         client.get(url),
         client.patch(url, json={"summary": "during the outage"}),
         client.post("/conversations/", params={"agent_id": AGENT}),
+        client.post("/conversations/", params={"agent_id": AGENT}, headers=retried),
         client.get("/conversations/"),
         client.get("/health/ready"),
     ]
@@ -55,5 +57,8 @@ def test_an_outage_gives_503_with_retry_after_and_the_server_recovers(
         time.sleep(0.2)
     assert client.get(url).json()["summary"] == "kept"
     assert client.patch(url, json={"summary": "after"}).status_code == 200
+    # The create with a key that failed kept nothing: its retry runs.
+    created = client.post("/conversations/", params={"agent_id": AGENT}, headers=retried)
+    assert created.status_code == 200 and "idempotent-replayed" not in created.headers
     client.close()
     assert "Traceback" not in server.log_path.read_text()

@@ -13,6 +13,8 @@ from server_impl.domain.ports import (
     ArchiveStatus,
     Changes,
     CursorNotFound,
+    KeyClaim,
+    KeyHolder,
     NewConversation,
     Order,
     Page,
@@ -742,3 +744,164 @@ def test_a_walk_by_last_message_lists_every_unmoved_conversation_once_while_othe
         assert set(range(1, 41)) - moved <= set(read), "every unmoved one read"
 
     run(scenario)
+
+
+def claim_of(
+    token: str,
+    *,
+    at: datetime = T0,
+    key: str = "key-1",
+    org: str = ORG,
+    fingerprint: str = "fingerprint-1",
+    lease: timedelta = timedelta(seconds=30),
+    ttl: timedelta = timedelta(hours=24),
+) -> KeyClaim:
+    return KeyClaim(
+        organization_id=org,
+        key=key,
+        fingerprint=fingerprint,
+        token=token,
+        lease_until=at + lease,
+        expires_at=at + ttl,
+    )
+
+
+def test_a_key_is_claimed_once_until_its_lease_lapses_then_taken_over(
+    run: Callable[[Scenario], None],
+) -> None:
+    async def scenario(store: Store) -> None:
+        first = await store.claim_key(claim_of("a"), T0)
+        assert first == KeyHolder(fingerprint="fingerprint-1", token="a", answer=None)
+        before_lapse = T0 + timedelta(seconds=29)
+        held = await store.claim_key(
+            claim_of("b", fingerprint="other", at=before_lapse), before_lapse
+        )
+        assert held == first
+        lapsed = T0 + timedelta(seconds=30)
+        taken = await store.claim_key(claim_of("c", fingerprint="other", at=lapsed), lapsed)
+        assert taken == KeyHolder(fingerprint="other", token="c", answer=None)
+        # Another organization's key of the same name is another key.
+        assert (await store.claim_key(claim_of("d", org=OTHER_ORG), T0)).token == "d"
+
+    run(scenario)
+
+
+def test_the_answer_is_stored_with_the_conversation_and_held_until_the_key_expires(
+    run: Callable[[Scenario], None],
+) -> None:
+    async def scenario(store: Store) -> None:
+        claim = claim_of("a")
+        await store.claim_key(claim, T0)
+        created = await store.insert_answering(new(1, summary="s"), claim)
+        assert created is not None and created == await store.get(ORG, new(1).id)
+        # Long past the lease, until the key expires, the answer holds it, exactly as made.
+        for at in (T0 + timedelta(hours=1), T0 + timedelta(hours=24) - timedelta(microseconds=1)):
+            holder = await store.claim_key(claim_of("b", at=at), at)
+            assert holder == KeyHolder(fingerprint="fingerprint-1", token="a", answer=created)
+        # Answered once: neither the claim nor a changed conversation changes the answer.
+        await store.update(
+            ORG, new(1).id, changes=summary_is("t"), updated_at=T0, updated_by_id=USER
+        )
+        assert await store.insert_answering(new(2), claim) is None
+        holder = await store.claim_key(claim_of("b"), T0)
+        assert holder.answer == created
+        expired = T0 + timedelta(hours=24)
+        assert await store.claim_key(claim_of("c", at=expired), expired) == KeyHolder(
+            fingerprint="fingerprint-1", token="c", answer=None
+        )
+
+    run(scenario)
+
+
+def test_a_claim_taken_over_creates_nothing(run: Callable[[Scenario], None]) -> None:
+    async def scenario(store: Store) -> None:
+        stale = claim_of("a")
+        await store.claim_key(stale, T0)
+        lapsed = T0 + timedelta(minutes=1)
+        await store.claim_key(claim_of("b", at=lapsed), lapsed)
+        assert await store.insert_answering(new(1), stale) is None
+        assert await store.get(ORG, new(1).id) is None
+        assert (await store.claim_key(claim_of("c", at=lapsed), lapsed)).token == "b"
+
+    run(scenario)
+
+
+def test_a_create_the_database_refuses_stores_no_answer_and_release_frees_the_key(
+    run: Callable[[Scenario], None], fresh_url: str
+) -> None:
+    refuse_summary(fresh_url, "refused")
+
+    async def scenario(store: Store) -> None:
+        claim = claim_of("a")
+        await store.claim_key(claim, T0)
+        with pytest.raises(Exception, match="refused"):
+            await store.insert_answering(new(1, summary="refused"), claim)
+        assert await store.get(ORG, new(1).id) is None
+        assert (await store.claim_key(claim_of("b"), T0)).token == "a"
+        await store.release_key(claim_of("b"))  # not its holder: nothing
+        assert (await store.claim_key(claim_of("b"), T0)).token == "a"
+        await store.release_key(claim)
+        assert (await store.claim_key(claim_of("b"), T0)).token == "b"
+
+    run(scenario)
+
+
+def test_an_answered_key_is_never_released(run: Callable[[Scenario], None]) -> None:
+    # A create whose commit was acknowledged late (the connection dropped) releases its key
+    # as failed; if it committed after all, its answer stays.
+    async def scenario(store: Store) -> None:
+        claim = claim_of("a")
+        await store.claim_key(claim, T0)
+        created = await store.insert_answering(new(1), claim)
+        await store.release_key(claim)
+        assert (await store.claim_key(claim_of("b"), T0)).answer == created
+
+    run(scenario)
+
+
+def test_purge_forgets_a_bounded_batch_of_expired_keys_earliest_first(
+    run: Callable[[Scenario], None],
+) -> None:
+    async def scenario(store: Store) -> None:
+        ttl = timedelta(hours=1)
+        for number in (3, 0, 5, 1, 4, 2):  # stored out of their order of expiry
+            expiry = ttl + timedelta(seconds=number)
+            await store.claim_key(claim_of(f"t{number}", key=f"key-{number}", ttl=expiry), T0)
+        await store.insert_answering(new(1), claim_of("t0", key="key-0"))
+        now = T0 + ttl + timedelta(seconds=3)  # key-0 to key-3 have expired
+
+        async def holder_at_t0(key: str) -> str:
+            """Who holds key at T0, before any expiry: a purged key is free again."""
+            probe = claim_of("probe", key=key, lease=timedelta(days=1), ttl=timedelta(days=1))
+            return (await store.claim_key(probe, T0)).token
+
+        assert await store.purge_keys(now, 2) == 2
+        assert [await holder_at_t0("key-1"), await holder_at_t0("key-2")] == ["probe", "t2"]
+        assert await store.purge_keys(now, 100) == 2
+        assert await store.purge_keys(now, 100) == 0
+        assert [await holder_at_t0("key-3"), await holder_at_t0("key-4")] == ["probe", "t4"]
+
+    run(scenario)
+
+
+def test_of_racing_claims_on_one_key_exactly_one_holds_it(
+    engine: str, new_database: Callable[[str], str]
+) -> None:
+    url = new_database(engine)
+
+    async def race() -> list[KeyHolder]:
+        stores = [store_for(url) for _ in range(6)]
+        for store in stores:
+            await store.open()
+        try:
+            return list(
+                await asyncio.gather(
+                    *(store.claim_key(claim_of(f"t{n}"), T0) for n, store in enumerate(stores))
+                )
+            )
+        finally:
+            for store in stores:
+                await store.close()
+
+    holders = run_async(race())
+    assert len({holder.token for holder in holders}) == 1, holders

@@ -15,9 +15,13 @@ def _get_kwargs(
     *,
     body: ConversationCreate | Unset = UNSET,
     agent_id: str,
+    idempotency_key: str | Unset = UNSET,
     x_request_id: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(idempotency_key, Unset):
+        headers["Idempotency-Key"] = idempotency_key
+
     if not isinstance(x_request_id, Unset):
         headers["X-Request-Id"] = x_request_id
 
@@ -57,6 +61,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         response_401 = Problem.from_dict(response.json())
 
         return response_401
+
+    if response.status_code == 409:
+        response_409 = Problem.from_dict(response.json())
+
+        return response_409
 
     if response.status_code == 413:
         response_413 = Problem.from_dict(response.json())
@@ -105,6 +114,7 @@ def sync_detailed(
     client: AuthenticatedClient | Client,
     body: ConversationCreate | Unset = UNSET,
     agent_id: str,
+    idempotency_key: str | Unset = UNSET,
     x_request_id: str | Unset = UNSET,
 ) -> Response[Conversation | Problem]:
     """Create a conversation
@@ -113,9 +123,15 @@ def sync_detailed(
     fields it does not know are ignored, so newer clients can send optional fields this
     server does not implement.
 
+    With an `Idempotency-Key`, a create whose answer was lost (a timeout, a dropped
+    connection) can be retried safely: the retry with the same key and the same request
+    gets the first answer again, with `Idempotent-Replayed: true`, and creates nothing.
+    See the parameter for the rules.
+
     Args:
         agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
             agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
+        idempotency_key (str | Unset):
         x_request_id (str | Unset):
         body (ConversationCreate | Unset): The fields of a new conversation. Fields this server
             does not know are ignored.
@@ -131,6 +147,7 @@ def sync_detailed(
     kwargs = _get_kwargs(
         body=body,
         agent_id=agent_id,
+        idempotency_key=idempotency_key,
         x_request_id=x_request_id,
     )
 
@@ -146,6 +163,7 @@ def sync(
     client: AuthenticatedClient | Client,
     body: ConversationCreate | Unset = UNSET,
     agent_id: str,
+    idempotency_key: str | Unset = UNSET,
     x_request_id: str | Unset = UNSET,
 ) -> Conversation | Problem | None:
     """Create a conversation
@@ -154,9 +172,15 @@ def sync(
     fields it does not know are ignored, so newer clients can send optional fields this
     server does not implement.
 
+    With an `Idempotency-Key`, a create whose answer was lost (a timeout, a dropped
+    connection) can be retried safely: the retry with the same key and the same request
+    gets the first answer again, with `Idempotent-Replayed: true`, and creates nothing.
+    See the parameter for the rules.
+
     Args:
         agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
             agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
+        idempotency_key (str | Unset):
         x_request_id (str | Unset):
         body (ConversationCreate | Unset): The fields of a new conversation. Fields this server
             does not know are ignored.
@@ -173,6 +197,7 @@ def sync(
         client=client,
         body=body,
         agent_id=agent_id,
+        idempotency_key=idempotency_key,
         x_request_id=x_request_id,
     ).parsed
 
@@ -182,6 +207,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
     body: ConversationCreate | Unset = UNSET,
     agent_id: str,
+    idempotency_key: str | Unset = UNSET,
     x_request_id: str | Unset = UNSET,
 ) -> Response[Conversation | Problem]:
     """Create a conversation
@@ -190,9 +216,15 @@ async def asyncio_detailed(
     fields it does not know are ignored, so newer clients can send optional fields this
     server does not implement.
 
+    With an `Idempotency-Key`, a create whose answer was lost (a timeout, a dropped
+    connection) can be retried safely: the retry with the same key and the same request
+    gets the first answer again, with `Idempotent-Replayed: true`, and creates nothing.
+    See the parameter for the rules.
+
     Args:
         agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
             agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
+        idempotency_key (str | Unset):
         x_request_id (str | Unset):
         body (ConversationCreate | Unset): The fields of a new conversation. Fields this server
             does not know are ignored.
@@ -208,6 +240,7 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         body=body,
         agent_id=agent_id,
+        idempotency_key=idempotency_key,
         x_request_id=x_request_id,
     )
 
@@ -221,6 +254,7 @@ async def asyncio(
     client: AuthenticatedClient | Client,
     body: ConversationCreate | Unset = UNSET,
     agent_id: str,
+    idempotency_key: str | Unset = UNSET,
     x_request_id: str | Unset = UNSET,
 ) -> Conversation | Problem | None:
     """Create a conversation
@@ -229,9 +263,15 @@ async def asyncio(
     fields it does not know are ignored, so newer clients can send optional fields this
     server does not implement.
 
+    With an `Idempotency-Key`, a create whose answer was lost (a timeout, a dropped
+    connection) can be retried safely: the retry with the same key and the same request
+    gets the first answer again, with `Idempotent-Replayed: true`, and creates nothing.
+    See the parameter for the rules.
+
     Args:
         agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
             agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
+        idempotency_key (str | Unset):
         x_request_id (str | Unset):
         body (ConversationCreate | Unset): The fields of a new conversation. Fields this server
             does not know are ignored.
@@ -249,6 +289,7 @@ async def asyncio(
             client=client,
             body=body,
             agent_id=agent_id,
+            idempotency_key=idempotency_key,
             x_request_id=x_request_id,
         )
     ).parsed
