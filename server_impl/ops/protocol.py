@@ -20,6 +20,7 @@ no longer holds, and tests/ops/test_connection_limits.py pins each behaviour on 
 """
 
 import asyncio
+import json
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +30,7 @@ from connexion.exceptions import ProblemException
 from starlette.responses import Response
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
+from server_impl.api import request_id
 from server_impl.api.problems import HeadTooLarge, Overloaded
 
 ADAPTED_FOR = "0.54.0"
@@ -85,10 +87,16 @@ class _Refused(Exception):
 
 
 def _response(problem: ProblemException) -> Response:
-    """A problem as a response that closes its connection (also an ASGI app)."""
+    """A problem as a response that closes its connection (also an ASGI app).
+
+    Given before the app and its RequestId middleware run, it gets its request id here: a new
+    one, since the head that could carry the client's was refused or not read.
+    """
     answer = problem.to_problem()
-    headers = {**answer.headers, "Connection": "close"}
-    return Response(str(answer.body), status_code=answer.status_code, headers=headers)
+    chosen = request_id.new()
+    body = {**json.loads(str(answer.body)), "request_id": chosen}
+    headers = {**answer.headers, "Connection": "close", request_id.HEADER: chosen}
+    return Response(json.dumps(body), status_code=answer.status_code, headers=headers)
 
 
 def _raw(response: Response) -> bytes:

@@ -113,9 +113,11 @@ def test_an_oversized_head_is_answered_431_without_waiting_for_its_end(
     with connect(server) as sock:
         # 1 MiB of headers, never finished: the answer must not wait for the blank line.
         sock.sendall(b"GET /v1/health HTTP/1.1\r\nHost: test\r\n" + b"X-Pad: " + b"a" * 2**20)
-        status, _headers, body = read_response(sock)
+        status, headers, body = read_response(sock)
     assert status == 431
     assert json.loads(body)["status"] == 431
+    # Refused before any app ran, it still has a request id, in the header and the problem.
+    assert json.loads(body)["request_id"] == headers["x-request-id"]
 
 
 def test_more_header_fields_than_the_limit_is_answered_431(
@@ -303,6 +305,7 @@ def test_with_every_connection_busy_a_request_is_answered_503_with_retry_after(
         assert response.headers["retry-after"] == "1"
         assert response.headers["content-type"] == "application/problem+json"
         assert response.json()["status"] == 503
+        assert response.json()["request_id"] == response.headers["x-request-id"]
     finally:
         for sock in busy:
             sock.close()
