@@ -97,8 +97,8 @@ def main() -> int:
             "--url", url,
             "--header", f"Authorization: Bearer {key}",
             "--checks", "all",
-            # Replaced by its variant in tests/contract/hooks.py, which --checks all includes.
-            "--exclude-checks", "ensure_resource_availability",
+            # Replaced by their variants in tests/contract/hooks.py, which --checks all includes.
+            "--exclude-checks", "ensure_resource_availability,positive_data_acceptance",
             "--phases", phases,
             "--max-examples", str(args.max_examples),
             "--seed", str(seed),
