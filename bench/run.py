@@ -38,8 +38,14 @@ from testbed.postgres import PostgresCluster
 
 SERVER_CORE, LOAD_CORE = "0", "1"
 ORGANIZATION, USER, AGENT = "bench", "bench", f"agent-{uuid.uuid4()}"
+SERVE = ["-m", "server_impl", "serve", "--port", "{port}", "--database-url", "{url}"]
+UNOBSERVED = "this server, no access log or metrics"
 SYSTEMS = {
-    "this server": ["-m", "server_impl", "serve", "--port", "{port}", "--database-url", "{url}"],
+    # As shipped: log level info (an access line per request, into the bench's log file) and
+    # metrics on.
+    "this server": SERVE,
+    # What those cost: the same server with neither.
+    UNOBSERVED: [*SERVE, "--log-level", "warning", "--no-metrics"],
     "FastAPI peer": ["-m", "uvicorn", "bench.fastapi_peer:app", "--port", "{port}"],
     "Starlette floor": ["-m", "uvicorn", "bench.starlette_floor:app", "--port", "{port}"],
     "this server, 2 workers": [
@@ -275,11 +281,7 @@ def serve(system: str, database: Database, log: Path) -> tuple[subprocess.Popen[
     arguments = [part.format(port=port, url=database.url) for part in SYSTEMS[system]]
     if not system.startswith("this server"):
         arguments += UVICORN_FLAGS
-    env = {
-        **os.environ,
-        "CONVERSATIONS_DATABASE_URL": database.url,
-        "CONVERSATIONS_LOG_LEVEL": "warning",
-    }
+    env = {**os.environ, "CONVERSATIONS_DATABASE_URL": database.url}
     process = subprocess.Popen(
         ["taskset", "-c", CORES.get(system, SERVER_CORE), sys.executable, *arguments],
         cwd=ROOT,
@@ -395,6 +397,29 @@ def table(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
+def observability_cost(results: list[Result]) -> str:
+    """What the access log and metrics cost this server, from the same run's figures."""
+    by_key = {(r.engine, r.rows, r.operation, r.system): r for r in results}
+    lines = []
+    for result in results:
+        if result.system != "this server":
+            continue
+        bare = by_key.get((result.engine, result.rows, result.operation, UNOBSERVED))
+        if bare is None:
+            continue
+        lines.append(
+            f"- {result.engine} {result.operation}: throughput"
+            f" {1 - result.requests_per_s / bare.requests_per_s:.1%} lower, server CPU per"
+            f" request {result.server_cpu_us / bare.server_cpu_us - 1:.1%} higher"
+        )
+    if not lines:
+        return ""
+    return (
+        "\n\nWhat the access log and metrics cost (this server against itself without them):\n"
+        + "\n".join(lines)
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="make bench")
     parser.add_argument("--engines", default="sqlite,postgresql")
@@ -433,7 +458,7 @@ def main() -> int:
     finally:
         if cluster:
             cluster.destroy()
-    report = table(results)
+    report = table(results) + observability_cost(results)
     print("\n" + report)
     header = (
         f"`make bench` on {datetime.now(UTC):%Y-%m-%d}, {os.cpu_count()} cores, server on core"

@@ -59,10 +59,11 @@ def create_app(
     spec: Specification | None = None,
 ) -> ASGIApp:
     """The app for settings; store replaces the one settings.database_url names (tests), and
-    metrics the app's own."""
+    metrics the app's own (made unless settings turn metrics off)."""
     spec = spec or Specification.load(SPEC_PATH)
     store = store or store_for(settings.database_url)
-    metrics = metrics or new_metrics(spec)
+    if metrics is None and settings.metrics:
+        metrics = new_metrics(spec)
     conversations = Conversations(store, key_ttl=timedelta(seconds=settings.idempotency_key_ttl_s))
     handlers = Handlers(conversations, store, Parameters(spec))
 
@@ -95,17 +96,17 @@ def create_app(
         lifespan=lifespan,
         middlewares=connexion_adaptations.middlewares(before_routing=in_front_of_routing),
     )
+    bearer = (
+        connexion_adaptations.bearer_handler(token_check(store), refused=metrics.refused)
+        if metrics
+        else connexion_adaptations.bearer_handler(token_check(store))
+    )
     app.add_api(
         SPEC_PATH,
         resolver=Resolver(function_resolver=handlers.resolve),
         validator_map=connexion_adaptations.VALIDATORS,
         uri_parser_class=connexion_adaptations.StringPathURIParser,
-        security_map={
-            "bearer": connexion_adaptations.bearer_handler(
-                token_check(store),
-                refused=lambda reason: metrics.authentication_failures.labels(reason).inc(),
-            )
-        },
+        security_map={"bearer": bearer},
         validate_responses=settings.validate_responses,
     )
     problems.install(app, metrics)
@@ -116,7 +117,7 @@ def create_app(
     )
     served: ASGIApp = app
     beside: dict[str, str] = {}
-    if settings.metrics_port is None:
+    if metrics and settings.metrics_port is None:
         served = MetricsEndpoint(app, metrics=metrics)
         beside[METRICS_PATH] = "metrics"
     routes = {op["operationId"]: base_path + path for path, _, op in operations(spec)}
@@ -131,10 +132,10 @@ def app_from_environment() -> ASGIApp:
     settings = Settings()
     logs.configure(settings.log_format, settings.log_level)
     spec = Specification.load(SPEC_PATH)
-    metrics = new_metrics(spec)
+    metrics = new_metrics(spec) if settings.metrics else None
     app = create_app(settings, metrics=metrics, spec=spec)
     # Figures shared by several workers are served by the arbiter (workers.py).
-    if settings.metrics_port is not None and metrics.registry is not None:
+    if metrics and settings.metrics_port is not None and metrics.registry is not None:
         start_http_server(settings.metrics_port, addr=settings.host, registry=metrics.registry)
     # The spec, schemas and validators just built live as long as the process. Frozen, they are
     # left out of the collector's full passes, each of which otherwise stalled every request in

@@ -188,11 +188,11 @@ def _client_left(_request: ConnexionRequest, _error: Exception) -> ConnexionResp
     return MalformedBody("The connection closed before the whole body arrived.").to_problem()
 
 
-def install(app: ConnexionMiddleware, metrics: Metrics) -> None:
+def install(app: ConnexionMiddleware, metrics: Metrics | None) -> None:
     """Registers the answers to errors that are not problems already."""
 
     def domain_problem(_request: ConnexionRequest, error: Exception) -> ConnexionResponse:
-        if isinstance(error, StorageUnavailable):
+        if metrics and isinstance(error, StorageUnavailable):
             metrics.database_unavailable.inc()
         return _domain_problem(error)
 

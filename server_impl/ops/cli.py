@@ -90,6 +90,13 @@ SERVE_OPERATIONS: dict[str, dict[str, Any]] = {
         " server, whose X-Forwarded-For names the client in the access log; from any other peer"
         " it is ignored. Defaults to CONVERSATIONS_TRUSTED_PROXIES, else none.",
     },
+    "metrics": {
+        "action": argparse.BooleanOptionalAction,
+        # Unset unless given, so that CONVERSATIONS_METRICS applies.
+        "default": argparse.SUPPRESS,
+        "help": "Counts requests and serves them at /metrics (Prometheus); --no-metrics does"
+        " neither, for a server nobody scrapes. Defaults to CONVERSATIONS_METRICS, else on.",
+    },
     "metrics_port": {
         "type": int,
         "metavar": "PORT",

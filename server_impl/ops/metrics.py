@@ -106,6 +106,10 @@ class Metrics:
             timed = self._timed[operation] = self.latency.labels(operation)
         timed.observe(seconds)
 
+    def refused(self, reason: str) -> None:
+        """Counts a request refused for its API key."""
+        self.authentication_failures.labels(reason).inc()
+
     def observe_pool(self, use: tuple[int, int]) -> None:
         self.pool_connections.labels("open").set(use[0])
         self.pool_connections.labels("in_use").set(use[1])
@@ -128,8 +132,9 @@ def exposition(registry: CollectorRegistry | None = None) -> bytes:
 
 
 def worker_exited(pid: int) -> None:
-    """Drops a dead worker's live gauges (in flight, pool) from the shared figures."""
-    multiprocess.mark_process_dead(pid)  # type: ignore[no-untyped-call]
+    """Drops a dead worker's live gauges (in flight, pool) from the shared figures, if any."""
+    if shared():
+        multiprocess.mark_process_dead(pid)  # type: ignore[no-untyped-call]
 
 
 PoolReader = Callable[[], tuple[int, int] | None]

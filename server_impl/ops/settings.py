@@ -8,7 +8,7 @@ import os
 import resource
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DESCRIPTORS_KEPT = 64
@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     trusted_proxies: str = ""
     """Addresses (or networks, or *) of proxies whose X-Forwarded-For names the client."""
+    metrics: bool = True
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
     max_head_bytes: int = Field(default=64 * 1024, ge=1024)
     max_header_fields: int = Field(default=100, ge=10)
@@ -53,6 +54,12 @@ class Settings(BaseSettings):
         if descriptors == resource.RLIM_INFINITY:
             return 1024
         return max(1, min(1024, descriptors - DESCRIPTORS_KEPT))
+
+    @model_validator(mode="after")
+    def _metrics_served_if_kept(self) -> "Settings":
+        if self.metrics_port is not None and not self.metrics:
+            raise ValueError("metrics_port serves metrics, which metrics=false turns off")
+        return self
 
 
 def export(settings: Settings) -> None:

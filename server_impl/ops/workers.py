@@ -97,6 +97,9 @@ def serve(settings: Settings) -> None:
     logging.getLogger("conversations.serve").info(
         "Serving on http://%s:%d with %d workers", settings.host, settings.port, settings.workers
     )
+    if not settings.metrics:
+        _Gunicorn(settings).run()
+        return
     # The workers share their metrics through files in a folder of this run's own.
     folder = tempfile.mkdtemp(prefix="conversations-metrics-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder

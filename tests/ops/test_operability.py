@@ -10,7 +10,9 @@ from typing import Any, cast
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from pydantic import ValidationError
 
+from server_impl.ops.settings import Settings
 from tests.support import RunningServer, bearer, free_port, mint_key, start_server
 
 AGENT = "agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9"
@@ -154,3 +156,21 @@ def test_metrics_port_moves_metrics_to_a_listener_of_their_own(
         workload(server, key, 5)
         assert httpx.get(f"{server.base_url}/metrics").status_code == 404
         assert counted(scrape(f"http://127.0.0.1:{port}"), "retrieve_conversation", 404) == 5
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_without_metrics_nothing_is_served_at_metrics_and_requests_are_still_logged(
+    url: str, key: str, tmp_path: Path, workers: str
+) -> None:
+    for server in serve(url, tmp_path, CONVERSATIONS_WORKERS=workers,
+                        CONVERSATIONS_METRICS="false", CONVERSATIONS_LOG_LEVEL="info"):  # fmt: skip
+        workload(server, key, 3)
+        assert httpx.get(f"{server.base_url}/metrics").status_code == 404
+    access = [line for line in (tmp_path / "server.log").read_text().splitlines()
+              if " retrieve_conversation 404 " in line]  # fmt: skip
+    assert len(access) == 3
+
+
+def test_a_metrics_port_without_metrics_is_refused() -> None:
+    with pytest.raises(ValidationError, match="metrics_port serves metrics"):
+        Settings(metrics=False, metrics_port=9100)

@@ -28,11 +28,12 @@ class Observed:
         app: ASGIApp,
         *,
         routes: Mapping[str, str],
-        metrics: Metrics,
+        metrics: Metrics | None,
         pool: PoolReader | None = None,
         paths: Mapping[str, str] | None = None,
     ) -> None:
-        """paths names the operation of paths served beside the spec's (/metrics)."""
+        """paths names the operation of paths served beside the spec's (/metrics); without
+        metrics, requests are only logged."""
         self.app = app
         self.routes = routes
         self.metrics = metrics
@@ -48,8 +49,9 @@ class Observed:
         # may copy the scope, but not this dict, where they are read once the answer is sent.
         extensions = scope.setdefault("extensions", {})
         status = 500  # what the server answers when the app fails before answering
-        in_flight = self.metrics.in_flight
-        in_flight.inc()
+        metrics = self.metrics
+        if metrics:
+            metrics.in_flight.inc()
 
         async def send_observed(message: Message) -> None:
             nonlocal status
@@ -60,13 +62,14 @@ class Observed:
         try:
             await self.app(scope, receive, send_observed)
         finally:
-            in_flight.dec()
             seconds = time.perf_counter() - started
             routed = extensions.get(ROUTING, {}).get("operation_id")
             operation = routed or self.paths.get(scope["path"]) or UNMATCHED
-            self.metrics.observe_request(operation, status, seconds)
-            if self.pool is not None and (use := self.pool()) is not None:
-                self.metrics.observe_pool(use)
+            if metrics:
+                metrics.in_flight.dec()
+                metrics.observe_request(operation, status, seconds)
+                if self.pool is not None and (use := self.pool()) is not None:
+                    metrics.observe_pool(use)
             if ACCESS.isEnabledFor(logging.INFO):
                 self._log(scope, extensions, operation, status, seconds)
 
