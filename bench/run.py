@@ -13,9 +13,9 @@ one conversation. The systems run side by side and are measured in turns, round 
 so that drift on this shared machine touches them alike; each figure is the median of the
 rounds. Reports requests/s, p50, p99, the server's peak RSS, its CPU time per request, how busy
 the whole machine was, the ratios of throughput to each peer and to the floor, and the ratio of
-server CPU per request to the floor's. `--big` adds 10^6
-conversations and compares PATCH and list pages at depth against the small database. Writes the
-table to bench/latest.md (bench/results.md quotes and reads runs).
+server CPU per request to the floor's. `--big` adds 10^6 conversations and compares PATCH and
+list pages at depth against the small database. Writes the table to bench/latest.md
+(bench/results.md quotes and reads runs).
 """
 
 import argparse

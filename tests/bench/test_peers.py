@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from bench.run import Database, prepare, serve
-from tests.support import PostgresCluster, bearer, mint_key_in_process
+from bench.run import ORGANIZATION, USER, Database, prepare, serve
+from tests.support import PostgresCluster, bearer, cli, mint_key_in_process
 
 PEERS = ["Litestar lean peer", "FastAPI lean peer"]
 OURS = "this server"
@@ -55,6 +55,14 @@ def database(
         cluster: PostgresCluster = request.getfixturevalue("postgres")
         url = cluster.new_database()
     return prepare(url, 1 + 2 * len(PEERS))
+
+
+@pytest.fixture(scope="module")
+def revoked_key(database: Database) -> str:
+    """A key of the same user as the bench's, revoked."""
+    key = mint_key_in_process(database.url, ORGANIZATION, USER)
+    assert cli("keys", "revoke", key.split("_")[1], database_url=database.url).returncode == 0
+    return key
 
 
 @pytest.fixture(scope="module")
@@ -143,7 +151,7 @@ def test_if_match_is_honoured_as_this_server_does(
 
 @pytest.mark.parametrize("system", [OURS, *PEERS])
 def test_keys_and_organizations_are_checked(
-    clients: dict[str, httpx.Client], database: Database, system: str
+    clients: dict[str, httpx.Client], database: Database, revoked_key: str, system: str
 ) -> None:
     client, conversation = clients[system], database.conversation_id
     other_organization = mint_key_in_process(database.url, "elsewhere", system)
@@ -152,6 +160,7 @@ def test_keys_and_organizations_are_checked(
         (bearer(database.key + "x"), 401),
         (bearer(database.key.rsplit("_", 1)[0] + "_" + "A" * 43), 401),
         ({"Authorization": f"Basic {database.key}"}, 401),
+        (bearer(revoked_key), 401),
         (bearer(other_organization), 404),
     ]:
         assert client.get(conversation, headers=headers).status_code == status, headers
