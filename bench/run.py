@@ -1,16 +1,21 @@
-"""`make bench`: this server, its FastAPI peer and the bare-Starlette floor, side by side.
+"""`make bench`: this server, its peers and the bare-Starlette floor, side by side.
 
     python -m bench.run [--engines sqlite,postgresql] [--seconds 5] [--rounds 3]
                         [--connections 16] [--big]
 
+The peers: lean ones, written as an engineer would ship the service in Litestar with msgspec
+(bench/litestar_peer.py) and in FastAPI with pydantic (bench/fastapi_lean_peer.py), each with
+its own SQL and key check (bench/lean_sql.py); and FastAPI over this project's own service and
+storage (bench/fastapi_peer.py), which differs from this server in the framework only.
 Each system serves the same database (prepared once per engine) pinned to core 0 with uvloop
 and httptools; wrk loads it from core 1 (`wrk -t1 -c16`) with a bearer key: GET and PATCH of
 one conversation. The systems run side by side and are measured in turns, round after round,
 so that drift on this shared machine touches them alike; each figure is the median of the
 rounds. Reports requests/s, p50, p99, the server's peak RSS, its CPU time per request, how busy
-the whole machine was, and the ratios to the FastAPI peer and to the floor. `--big` adds 10^6
-conversations and compares PATCH and list pages at depth against the small database. Writes the
-table to bench/latest.md (bench/results.md quotes and reads runs).
+the whole machine was, the ratios of throughput to each peer and to the floor, and the ratio of
+server CPU per request to the floor's. `--big` adds 10^6 conversations and compares PATCH and
+list pages at depth against the small database. Writes the table to bench/latest.md
+(bench/results.md quotes and reads runs).
 """
 
 import argparse
@@ -46,7 +51,9 @@ SYSTEMS = {
     "this server": SERVE,
     # What those cost: the same server with neither.
     UNOBSERVED: [*SERVE, "--log-level", "warning", "--no-metrics"],
-    "FastAPI peer": ["-m", "uvicorn", "bench.fastapi_peer:app", "--port", "{port}"],
+    "Litestar lean peer": ["-m", "uvicorn", "bench.litestar_peer:app", "--port", "{port}"],
+    "FastAPI lean peer": ["-m", "uvicorn", "bench.fastapi_lean_peer:app", "--port", "{port}"],
+    "FastAPI, our service": ["-m", "uvicorn", "bench.fastapi_peer:app", "--port", "{port}"],
     "Starlette floor": ["-m", "uvicorn", "bench.starlette_floor:app", "--port", "{port}"],
     "this server, 2 workers": [
         "-m",
@@ -374,25 +381,36 @@ def measure(
             process.wait()
 
 
+# The systems each row's throughput is compared with, by column heading.
+VERSUS = {
+    "vs Litestar lean": "Litestar lean peer",
+    "vs FastAPI lean": "FastAPI lean peer",
+    "vs FastAPI, our service": "FastAPI, our service",
+    "vs floor": "Starlette floor",
+}
+
+
 def table(results: list[Result]) -> str:
     lines = [
         "| engine | conversations | operation | system | req/s | p50 ms | p99 ms | peak RSS MiB"
-        " | server CPU µs/req | machine busy | vs FastAPI | vs floor |",
-        "|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        " | server CPU µs/req | machine busy | " + " | ".join(VERSUS) + " | server CPU vs floor |",
+        "|---|---:|---|---|---:|---:|---:|---:|---:|---:|" + "---:|" * (len(VERSUS) + 1),
     ]
     by_key = {(r.engine, r.rows, r.operation, r.system): r for r in results}
     for result in results:
         key = (result.engine, result.rows, result.operation)
-        fastapi, floor = by_key.get((*key, "FastAPI peer")), by_key.get((*key, "Starlette floor"))
+        others = [by_key.get((*key, system)) for system in VERSUS.values()]
         versus = [
             f"{result.requests_per_s / other.requests_per_s:.2f}×" if other else ""
-            for other in (fastapi, floor)
+            for other in others
         ]
+        floor = by_key.get((*key, "Starlette floor"))
+        versus.append(f"{result.server_cpu_us / floor.server_cpu_us:.2f}×" if floor else "")
         lines.append(
             f"| {result.engine} | {result.rows:,} | {result.operation} | {result.system}"
             f" | {result.requests_per_s:,.0f} | {result.p50_ms:.2f} | {result.p99_ms:.2f}"
             f" | {result.rss_mib:.0f} | {result.server_cpu_us:.0f} | {result.machine_busy:.0%}"
-            f" | {versus[0]} | {versus[1]} |"
+            f" | {' | '.join(versus)} |"
         )
     return "\n".join(lines)
 
