@@ -253,7 +253,8 @@ def in_process(store: Store, **settings: Any) -> Iterator[TestClient]:
 
 def assigned_in_init(cls: type, name: str) -> bool:
     """Whether the __init__ of cls, or of one of its bases, assigns ``self.<name>``."""
-    assignment = re.compile(rf"\bself\.{re.escape(name)}\s*(:[^=\n]*)?=(?!=)")
+    # self.name = …, self.name: T = …, or among the targets of self.a, self.name, self.b = …
+    assignment = re.compile(rf"\bself\.{re.escape(name)}\s*(:[^=\n]*)?(,\s*self\.\w+\s*)*=(?!=)")
     for klass in inspect.getmro(cls):
         init = vars(klass).get("__init__")
         if inspect.isfunction(init) and assignment.search(inspect.getsource(init)):
