@@ -86,6 +86,20 @@ def test_insert_then_get_round_trips_every_field(run: Callable[[Scenario], None]
     run(scenario)
 
 
+def test_a_row_the_model_now_refuses_is_still_answered_as_stored(
+    run: Callable[[Scenario], None],
+) -> None:
+    # As a row written before a rule was added would be: a summary longer than 10,000.
+    async def scenario(store: Store) -> None:
+        inserted = await store.insert(new(1, summary="s" * 10_001))
+        got = await store.get(ORG, inserted.conversation.id)
+        assert got == inserted and got.conversation.summary == "s" * 10_001
+        assert got.conversation.created_at == T0 + timedelta(seconds=1)
+        assert await store.list_page(Page(ORG, 10, "desc")) == [inserted.conversation]
+
+    run(scenario)
+
+
 def test_another_organization_sees_nothing(run: Callable[[Scenario], None]) -> None:
     async def scenario(store: Store) -> None:
         inserted = await store.insert(new(1))
