@@ -35,7 +35,7 @@ from letta_conversations_client.errors import (
 )
 from letta_conversations_client.models import Conversation, ConversationCreate, ConversationUpdate
 
-from tests.support import RunningServer, mint_key, slow_down_inserts, start_server
+from tests.support import AGENT, RunningServer, mint_key, slow_down_inserts, start_server
 
 MISSING = "conv-00000000-0000-4000-8000-000000000000"
 
@@ -219,11 +219,21 @@ def crowded(server: RunningServer, tmp_path: Path) -> Iterator[tuple[RunningServ
     try:
         for _ in range(2):
             sock = socket.create_connection(("127.0.0.1", int(crowded.base_url.rsplit(":", 1)[1])))
-            sock.sendall(
-                f"POST /v1/conversations/ HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {key}\r\n"
-                "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{".encode()
-            )
             busy.append(sock)
+            sock.sendall(
+                f"POST /v1/conversations/?agent_id={AGENT} HTTP/1.1\r\nHost: x\r\n"
+                f"Authorization: Bearer {key}\r\n"
+                "Content-Type: application/json\r\nExpect: 100-continue\r\n"
+                "Content-Length: 100\r\n\r\n".encode()
+            )
+            # The interim answer says the server holds the connection, busy on its body.
+            interim = b""
+            while not interim.endswith(b"\r\n\r\n"):
+                chunk = sock.recv(1)
+                assert chunk, interim
+                interim += chunk
+            assert interim.startswith(b"HTTP/1.1 100 "), interim
+            sock.sendall(b'{"sum')
         yield crowded, key
     finally:
         for sock in busy:
