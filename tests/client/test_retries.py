@@ -21,7 +21,7 @@ from letta_conversations_client.errors import (
     ServiceUnavailableError,
     UnprocessableEntityError,
 )
-from letta_conversations_client.models import ConversationCreate, ConversationUpdate
+from letta_conversations_client.models import Conversation, ConversationCreate, ConversationUpdate
 
 from tests.client.faults import (
     AsyncFaults,
@@ -162,7 +162,8 @@ def test_a_create_dropped_after_the_server_handled_it_is_retried_into_the_same_c
     assert answer.status_code == 200 and answer.headers["idempotent-replayed"] == "true"
     first, retry = (request for _, request in faults.sent)
     assert first.headers["idempotency-key"] == retry.headers["idempotency-key"]
-    assert answer.parsed is not None and listed_ids(raw, agent_id) == [answer.parsed.id]
+    assert isinstance(answer.parsed, Conversation)
+    assert listed_ids(raw, agent_id) == [answer.parsed.id]
 
 
 def test_each_create_call_sends_a_key_of_its_own_or_the_callers(
