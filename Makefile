@@ -36,7 +36,7 @@ need_npm = @command -v npm >/dev/null && command -v node >/dev/null \
 HOST ?= 127.0.0.1
 PORT ?= 8283
 
-.PHONY: install browser run test lint fuzz bench generate check-generated lock clean
+.PHONY: install browser run test lint fuzz bench generate check-generated dist lock clean
 
 install: $(INSTALLED)
 
@@ -97,6 +97,14 @@ check-generated: | $(DEPS)
 		&& diff -r -x '*.egg-info' -x __pycache__ generated "$$tmp" \
 		&& echo "generated/ matches openapi.yaml"
 
+# A wheel and an sdist of the generated client, versioned as openapi.yaml's info.version, into
+# $(DIST). uv builds them in an isolated environment, from the sdist, so generated/ stays as is.
+DIST ?= dist
+dist: $(GENERATED) | $(UV_STAMP)
+	rm -rf $(DIST)
+	$(UV) build --quiet generated/client --out-dir $(DIST)
+	@ls $(DIST)
+
 run: $(RUNTIME)
 	$(BIN)/conversations-server migrate
 	$(BIN)/conversations-server serve --host $(HOST) --port $(PORT)
@@ -147,4 +155,4 @@ lock: | $(UV_STAMP)
 		-c requirements.lock -o requirements-runtime.lock pyproject.toml
 
 clean:
-	rm -rf $(VENV) $(SDK_VENV) node_modules var .coverage .coverage.*
+	rm -rf $(VENV) $(SDK_VENV) node_modules var dist .coverage .coverage.*

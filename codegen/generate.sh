@@ -12,8 +12,10 @@ export PATH="$root/.venv/bin:$PATH"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# The spec file, not the served /openapi.json: that one is dereferenced.
+# The spec file, not the served /openapi.json: that one is dereferenced. Templates in
+# codegen/templates replace the generator's own of the same name (the rest are its own).
 openapi-python-client generate --path "$spec" --config "$root/codegen/client.yaml" \
+    --custom-template-path "$root/codegen/templates" \
     --meta setup --output-path "$work/client" >/dev/null
 rm -rf "$work/client/.ruff_cache"
 

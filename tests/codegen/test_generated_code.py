@@ -1,5 +1,6 @@
 """generated/ is exactly what openapi.yaml produces, and the client it holds is strictly typed."""
 
+import os
 import shutil
 import subprocess
 import sys
@@ -88,6 +89,28 @@ def test_the_generated_client_passes_mypy_strict(tmp_path: Path) -> None:
             "letta_conversations_client",
         ],
         cwd=ROOT / "generated/client",
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_clients_public_surface_is_typed_as_documented(tmp_path: Path) -> None:
+    """Errors, retry policy, timeouts and iterators keep their types (public_surface.py)."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--cache-dir",
+            str(tmp_path),
+            str(Path(__file__).with_name("public_surface.py")),
+        ],
+        cwd=ROOT,
+        # The package itself, not its editable install, which mypy cannot follow.
+        env={**os.environ, "MYPYPATH": str(ROOT / "generated/client")},
         capture_output=True,
         text=True,
         timeout=600,

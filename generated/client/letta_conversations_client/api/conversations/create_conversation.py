@@ -1,10 +1,10 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
 from ... import errors
-from ...client import AuthenticatedClient, Client
+from ...client import AuthenticatedClient, Client, RetryPolicy, asend, new_idempotency_key, send
 from ...models.conversation import Conversation
 from ...models.conversation_create import ConversationCreate
 from ...models.problem import Problem
@@ -93,7 +93,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return response_503
 
     if client.raise_on_unexpected_status:
-        raise errors.UnexpectedStatus(response.status_code, response.content)
+        raise errors.UnexpectedStatus(response.status_code, response.content, response.headers)
     else:
         return None
 
@@ -116,6 +116,8 @@ def sync_detailed(
     agent_id: str,
     idempotency_key: str | Unset = UNSET,
     x_request_id: str | Unset = UNSET,
+    retries: RetryPolicy | int | Unset = UNSET,
+    timeout: httpx.Timeout | float | None | Unset = UNSET,
 ) -> Response[Conversation | Problem]:
     """Create a conversation
 
@@ -135,14 +137,21 @@ def sync_detailed(
         x_request_id (str | Unset):
         body (ConversationCreate | Unset): The fields of a new conversation. Fields this server
             does not know are ignored.
+        retries (RetryPolicy | int | Unset): This call's retry policy, or number of retries, instead
+            of the client's.
+        timeout (httpx.Timeout | float | None | Unset): This call's timeout, instead of the client's.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        httpx.TimeoutException: If every attempt takes longer than the timeout.
+        httpx.TransportError: If every attempt fails to connect or loses its connection.
 
     Returns:
         Response[Conversation | Problem]
     """
+
+    if isinstance(idempotency_key, Unset):
+        idempotency_key = new_idempotency_key()
 
     kwargs = _get_kwargs(
         body=body,
@@ -151,9 +160,7 @@ def sync_detailed(
         x_request_id=x_request_id,
     )
 
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
+    response = send(client, kwargs, retries=retries, timeout=timeout)
 
     return _build_response(client=client, response=response)
 
@@ -165,7 +172,9 @@ def sync(
     agent_id: str,
     idempotency_key: str | Unset = UNSET,
     x_request_id: str | Unset = UNSET,
-) -> Conversation | Problem | None:
+    retries: RetryPolicy | int | Unset = UNSET,
+    timeout: httpx.Timeout | float | None | Unset = UNSET,
+) -> Conversation:
     """Create a conversation
 
      Creates a new conversation on the agent named by `agent_id`. The body is optional;
@@ -184,22 +193,30 @@ def sync(
         x_request_id (str | Unset):
         body (ConversationCreate | Unset): The fields of a new conversation. Fields this server
             does not know are ignored.
+        retries (RetryPolicy | int | Unset): This call's retry policy, or number of retries, instead
+            of the client's.
+        timeout (httpx.Timeout | float | None | Unset): This call's timeout, instead of the client's.
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.ApiError: If the answer is not a success: the subclass of its status (errors.NotFoundError, ...), or errors.UnexpectedStatus for an undocumented one.
+        httpx.TimeoutException: If every attempt takes longer than the timeout.
+        httpx.TransportError: If every attempt fails to connect or loses its connection.
 
     Returns:
-        Conversation | Problem
+        Conversation
     """
 
-    return sync_detailed(
+    response = sync_detailed(
         client=client,
         body=body,
         agent_id=agent_id,
         idempotency_key=idempotency_key,
         x_request_id=x_request_id,
-    ).parsed
+        retries=retries,
+        timeout=timeout,
+    )
+    errors.raise_for_status(response)
+    return cast(Conversation, response.parsed)
 
 
 async def asyncio_detailed(
@@ -209,6 +226,8 @@ async def asyncio_detailed(
     agent_id: str,
     idempotency_key: str | Unset = UNSET,
     x_request_id: str | Unset = UNSET,
+    retries: RetryPolicy | int | Unset = UNSET,
+    timeout: httpx.Timeout | float | None | Unset = UNSET,
 ) -> Response[Conversation | Problem]:
     """Create a conversation
 
@@ -228,14 +247,21 @@ async def asyncio_detailed(
         x_request_id (str | Unset):
         body (ConversationCreate | Unset): The fields of a new conversation. Fields this server
             does not know are ignored.
+        retries (RetryPolicy | int | Unset): This call's retry policy, or number of retries, instead
+            of the client's.
+        timeout (httpx.Timeout | float | None | Unset): This call's timeout, instead of the client's.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        httpx.TimeoutException: If every attempt takes longer than the timeout.
+        httpx.TransportError: If every attempt fails to connect or loses its connection.
 
     Returns:
         Response[Conversation | Problem]
     """
+
+    if isinstance(idempotency_key, Unset):
+        idempotency_key = new_idempotency_key()
 
     kwargs = _get_kwargs(
         body=body,
@@ -244,7 +270,7 @@ async def asyncio_detailed(
         x_request_id=x_request_id,
     )
 
-    response = await client.get_async_httpx_client().request(**kwargs)
+    response = await asend(client, kwargs, retries=retries, timeout=timeout)
 
     return _build_response(client=client, response=response)
 
@@ -256,7 +282,9 @@ async def asyncio(
     agent_id: str,
     idempotency_key: str | Unset = UNSET,
     x_request_id: str | Unset = UNSET,
-) -> Conversation | Problem | None:
+    retries: RetryPolicy | int | Unset = UNSET,
+    timeout: httpx.Timeout | float | None | Unset = UNSET,
+) -> Conversation:
     """Create a conversation
 
      Creates a new conversation on the agent named by `agent_id`. The body is optional;
@@ -275,21 +303,27 @@ async def asyncio(
         x_request_id (str | Unset):
         body (ConversationCreate | Unset): The fields of a new conversation. Fields this server
             does not know are ignored.
+        retries (RetryPolicy | int | Unset): This call's retry policy, or number of retries, instead
+            of the client's.
+        timeout (httpx.Timeout | float | None | Unset): This call's timeout, instead of the client's.
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.ApiError: If the answer is not a success: the subclass of its status (errors.NotFoundError, ...), or errors.UnexpectedStatus for an undocumented one.
+        httpx.TimeoutException: If every attempt takes longer than the timeout.
+        httpx.TransportError: If every attempt fails to connect or loses its connection.
 
     Returns:
-        Conversation | Problem
+        Conversation
     """
 
-    return (
-        await asyncio_detailed(
-            client=client,
-            body=body,
-            agent_id=agent_id,
-            idempotency_key=idempotency_key,
-            x_request_id=x_request_id,
-        )
-    ).parsed
+    response = await asyncio_detailed(
+        client=client,
+        body=body,
+        agent_id=agent_id,
+        idempotency_key=idempotency_key,
+        x_request_id=x_request_id,
+        retries=retries,
+        timeout=timeout,
+    )
+    errors.raise_for_status(response)
+    return cast(Conversation, response.parsed)

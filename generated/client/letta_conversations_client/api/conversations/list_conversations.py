@@ -1,10 +1,11 @@
+from collections.abc import AsyncIterator, Iterator
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
 from ... import errors
-from ...client import AuthenticatedClient, Client
+from ...client import AuthenticatedClient, Client, RetryPolicy, asend, send
 from ...models.conversation import Conversation
 from ...models.list_conversations_archive_status import ListConversationsArchiveStatus
 from ...models.list_conversations_order import ListConversationsOrder
@@ -112,7 +113,7 @@ def _parse_response(
         return response_503
 
     if client.raise_on_unexpected_status:
-        raise errors.UnexpectedStatus(response.status_code, response.content)
+        raise errors.UnexpectedStatus(response.status_code, response.content, response.headers)
     else:
         return None
 
@@ -139,6 +140,8 @@ def sync_detailed(
     archive_status: ListConversationsArchiveStatus | Unset = ListConversationsArchiveStatus.UNARCHIVED,
     order_by: ListConversationsOrderBy | Unset = ListConversationsOrderBy.CREATED_AT,
     x_request_id: str | Unset = UNSET,
+    retries: RetryPolicy | int | Unset = UNSET,
+    timeout: httpx.Timeout | float | None | Unset = UNSET,
 ) -> Response[Problem | list[Conversation]]:
     """List conversations
 
@@ -171,10 +174,14 @@ def sync_detailed(
         order_by (ListConversationsOrderBy | Unset):  Default:
             ListConversationsOrderBy.CREATED_AT.
         x_request_id (str | Unset):
+        retries (RetryPolicy | int | Unset): This call's retry policy, or number of retries, instead
+            of the client's.
+        timeout (httpx.Timeout | float | None | Unset): This call's timeout, instead of the client's.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        httpx.TimeoutException: If every attempt takes longer than the timeout.
+        httpx.TransportError: If every attempt fails to connect or loses its connection.
 
     Returns:
         Response[Problem | list[Conversation]]
@@ -191,9 +198,7 @@ def sync_detailed(
         x_request_id=x_request_id,
     )
 
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
+    response = send(client, kwargs, retries=retries, timeout=timeout)
 
     return _build_response(client=client, response=response)
 
@@ -209,7 +214,9 @@ def sync(
     archive_status: ListConversationsArchiveStatus | Unset = ListConversationsArchiveStatus.UNARCHIVED,
     order_by: ListConversationsOrderBy | Unset = ListConversationsOrderBy.CREATED_AT,
     x_request_id: str | Unset = UNSET,
-) -> Problem | list[Conversation] | None:
+    retries: RetryPolicy | int | Unset = UNSET,
+    timeout: httpx.Timeout | float | None | Unset = UNSET,
+) -> list[Conversation]:
     """List conversations
 
      Lists conversations, by creation time unless `order_by` says otherwise, newest first
@@ -241,16 +248,20 @@ def sync(
         order_by (ListConversationsOrderBy | Unset):  Default:
             ListConversationsOrderBy.CREATED_AT.
         x_request_id (str | Unset):
+        retries (RetryPolicy | int | Unset): This call's retry policy, or number of retries, instead
+            of the client's.
+        timeout (httpx.Timeout | float | None | Unset): This call's timeout, instead of the client's.
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.ApiError: If the answer is not a success: the subclass of its status (errors.NotFoundError, ...), or errors.UnexpectedStatus for an undocumented one.
+        httpx.TimeoutException: If every attempt takes longer than the timeout.
+        httpx.TransportError: If every attempt fails to connect or loses its connection.
 
     Returns:
-        Problem | list[Conversation]
+        list[Conversation]
     """
 
-    return sync_detailed(
+    response = sync_detailed(
         client=client,
         agent_id=agent_id,
         limit=limit,
@@ -260,7 +271,11 @@ def sync(
         archive_status=archive_status,
         order_by=order_by,
         x_request_id=x_request_id,
-    ).parsed
+        retries=retries,
+        timeout=timeout,
+    )
+    errors.raise_for_status(response)
+    return cast(list[Conversation], response.parsed)
 
 
 async def asyncio_detailed(
@@ -274,6 +289,8 @@ async def asyncio_detailed(
     archive_status: ListConversationsArchiveStatus | Unset = ListConversationsArchiveStatus.UNARCHIVED,
     order_by: ListConversationsOrderBy | Unset = ListConversationsOrderBy.CREATED_AT,
     x_request_id: str | Unset = UNSET,
+    retries: RetryPolicy | int | Unset = UNSET,
+    timeout: httpx.Timeout | float | None | Unset = UNSET,
 ) -> Response[Problem | list[Conversation]]:
     """List conversations
 
@@ -306,10 +323,14 @@ async def asyncio_detailed(
         order_by (ListConversationsOrderBy | Unset):  Default:
             ListConversationsOrderBy.CREATED_AT.
         x_request_id (str | Unset):
+        retries (RetryPolicy | int | Unset): This call's retry policy, or number of retries, instead
+            of the client's.
+        timeout (httpx.Timeout | float | None | Unset): This call's timeout, instead of the client's.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        httpx.TimeoutException: If every attempt takes longer than the timeout.
+        httpx.TransportError: If every attempt fails to connect or loses its connection.
 
     Returns:
         Response[Problem | list[Conversation]]
@@ -326,7 +347,7 @@ async def asyncio_detailed(
         x_request_id=x_request_id,
     )
 
-    response = await client.get_async_httpx_client().request(**kwargs)
+    response = await asend(client, kwargs, retries=retries, timeout=timeout)
 
     return _build_response(client=client, response=response)
 
@@ -342,7 +363,9 @@ async def asyncio(
     archive_status: ListConversationsArchiveStatus | Unset = ListConversationsArchiveStatus.UNARCHIVED,
     order_by: ListConversationsOrderBy | Unset = ListConversationsOrderBy.CREATED_AT,
     x_request_id: str | Unset = UNSET,
-) -> Problem | list[Conversation] | None:
+    retries: RetryPolicy | int | Unset = UNSET,
+    timeout: httpx.Timeout | float | None | Unset = UNSET,
+) -> list[Conversation]:
     """List conversations
 
      Lists conversations, by creation time unless `order_by` says otherwise, newest first
@@ -374,17 +397,58 @@ async def asyncio(
         order_by (ListConversationsOrderBy | Unset):  Default:
             ListConversationsOrderBy.CREATED_AT.
         x_request_id (str | Unset):
+        retries (RetryPolicy | int | Unset): This call's retry policy, or number of retries, instead
+            of the client's.
+        timeout (httpx.Timeout | float | None | Unset): This call's timeout, instead of the client's.
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.ApiError: If the answer is not a success: the subclass of its status (errors.NotFoundError, ...), or errors.UnexpectedStatus for an undocumented one.
+        httpx.TimeoutException: If every attempt takes longer than the timeout.
+        httpx.TransportError: If every attempt fails to connect or loses its connection.
 
     Returns:
-        Problem | list[Conversation]
+        list[Conversation]
     """
 
-    return (
-        await asyncio_detailed(
+    response = await asyncio_detailed(
+        client=client,
+        agent_id=agent_id,
+        limit=limit,
+        after=after,
+        summary_search=summary_search,
+        order=order,
+        archive_status=archive_status,
+        order_by=order_by,
+        x_request_id=x_request_id,
+        retries=retries,
+        timeout=timeout,
+    )
+    errors.raise_for_status(response)
+    return cast(list[Conversation], response.parsed)
+
+
+def iterate(
+    *,
+    client: AuthenticatedClient | Client,
+    agent_id: str | Unset = UNSET,
+    limit: int | Unset = 50,
+    after: str | Unset = UNSET,
+    summary_search: str | Unset = UNSET,
+    order: ListConversationsOrder | Unset = ListConversationsOrder.DESC,
+    archive_status: ListConversationsArchiveStatus | Unset = ListConversationsArchiveStatus.UNARCHIVED,
+    order_by: ListConversationsOrderBy | Unset = ListConversationsOrderBy.CREATED_AT,
+    x_request_id: str | Unset = UNSET,
+    retries: RetryPolicy | int | Unset = UNSET,
+    timeout: httpx.Timeout | float | None | Unset = UNSET,
+) -> Iterator[Conversation]:
+    """Every Conversation that sync() lists, page by page.
+
+    Takes the arguments of sync(). Each page after the first starts after the last item of the one
+    before, with the same filters; the walk ends at the first empty page. Each page is one call,
+    retried on its own; an error raises, as from sync().
+    """
+    while True:
+        page = sync(
             client=client,
             agent_id=agent_id,
             limit=limit,
@@ -394,5 +458,46 @@ async def asyncio(
             archive_status=archive_status,
             order_by=order_by,
             x_request_id=x_request_id,
+            retries=retries,
+            timeout=timeout,
         )
-    ).parsed
+        if not page:
+            return
+        yield from page
+        after = page[-1].id
+
+
+async def aiterate(
+    *,
+    client: AuthenticatedClient | Client,
+    agent_id: str | Unset = UNSET,
+    limit: int | Unset = 50,
+    after: str | Unset = UNSET,
+    summary_search: str | Unset = UNSET,
+    order: ListConversationsOrder | Unset = ListConversationsOrder.DESC,
+    archive_status: ListConversationsArchiveStatus | Unset = ListConversationsArchiveStatus.UNARCHIVED,
+    order_by: ListConversationsOrderBy | Unset = ListConversationsOrderBy.CREATED_AT,
+    x_request_id: str | Unset = UNSET,
+    retries: RetryPolicy | int | Unset = UNSET,
+    timeout: httpx.Timeout | float | None | Unset = UNSET,
+) -> AsyncIterator[Conversation]:
+    """iterate(), asynchronously: every Conversation that asyncio() lists, page by page."""
+    while True:
+        page = await asyncio(
+            client=client,
+            agent_id=agent_id,
+            limit=limit,
+            after=after,
+            summary_search=summary_search,
+            order=order,
+            archive_status=archive_status,
+            order_by=order_by,
+            x_request_id=x_request_id,
+            retries=retries,
+            timeout=timeout,
+        )
+        if not page:
+            return
+        for item in page:
+            yield item
+        after = page[-1].id

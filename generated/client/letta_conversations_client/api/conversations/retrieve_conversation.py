@@ -1,11 +1,11 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 import httpx
 
 from ... import errors
-from ...client import AuthenticatedClient, Client
+from ...client import AuthenticatedClient, Client, RetryPolicy, asend, send
 from ...models.conversation import Conversation
 from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
@@ -68,7 +68,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return response_503
 
     if client.raise_on_unexpected_status:
-        raise errors.UnexpectedStatus(response.status_code, response.content)
+        raise errors.UnexpectedStatus(response.status_code, response.content, response.headers)
     else:
         return None
 
@@ -89,6 +89,8 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     x_request_id: str | Unset = UNSET,
+    retries: RetryPolicy | int | Unset = UNSET,
+    timeout: httpx.Timeout | float | None | Unset = UNSET,
 ) -> Response[Conversation | Problem]:
     """Retrieve a conversation
 
@@ -98,10 +100,14 @@ def sync_detailed(
         conversation_id (str): A conversation id, `conv-` followed by a lowercase UUID4. Example:
             conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b.
         x_request_id (str | Unset):
+        retries (RetryPolicy | int | Unset): This call's retry policy, or number of retries, instead
+            of the client's.
+        timeout (httpx.Timeout | float | None | Unset): This call's timeout, instead of the client's.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        httpx.TimeoutException: If every attempt takes longer than the timeout.
+        httpx.TransportError: If every attempt fails to connect or loses its connection.
 
     Returns:
         Response[Conversation | Problem]
@@ -112,9 +118,7 @@ def sync_detailed(
         x_request_id=x_request_id,
     )
 
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
+    response = send(client, kwargs, retries=retries, timeout=timeout)
 
     return _build_response(client=client, response=response)
 
@@ -124,7 +128,9 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     x_request_id: str | Unset = UNSET,
-) -> Conversation | Problem | None:
+    retries: RetryPolicy | int | Unset = UNSET,
+    timeout: httpx.Timeout | float | None | Unset = UNSET,
+) -> Conversation:
     """Retrieve a conversation
 
      Returns the conversation.
@@ -133,20 +139,28 @@ def sync(
         conversation_id (str): A conversation id, `conv-` followed by a lowercase UUID4. Example:
             conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b.
         x_request_id (str | Unset):
+        retries (RetryPolicy | int | Unset): This call's retry policy, or number of retries, instead
+            of the client's.
+        timeout (httpx.Timeout | float | None | Unset): This call's timeout, instead of the client's.
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.ApiError: If the answer is not a success: the subclass of its status (errors.NotFoundError, ...), or errors.UnexpectedStatus for an undocumented one.
+        httpx.TimeoutException: If every attempt takes longer than the timeout.
+        httpx.TransportError: If every attempt fails to connect or loses its connection.
 
     Returns:
-        Conversation | Problem
+        Conversation
     """
 
-    return sync_detailed(
+    response = sync_detailed(
         conversation_id=conversation_id,
         client=client,
         x_request_id=x_request_id,
-    ).parsed
+        retries=retries,
+        timeout=timeout,
+    )
+    errors.raise_for_status(response)
+    return cast(Conversation, response.parsed)
 
 
 async def asyncio_detailed(
@@ -154,6 +168,8 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     x_request_id: str | Unset = UNSET,
+    retries: RetryPolicy | int | Unset = UNSET,
+    timeout: httpx.Timeout | float | None | Unset = UNSET,
 ) -> Response[Conversation | Problem]:
     """Retrieve a conversation
 
@@ -163,10 +179,14 @@ async def asyncio_detailed(
         conversation_id (str): A conversation id, `conv-` followed by a lowercase UUID4. Example:
             conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b.
         x_request_id (str | Unset):
+        retries (RetryPolicy | int | Unset): This call's retry policy, or number of retries, instead
+            of the client's.
+        timeout (httpx.Timeout | float | None | Unset): This call's timeout, instead of the client's.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        httpx.TimeoutException: If every attempt takes longer than the timeout.
+        httpx.TransportError: If every attempt fails to connect or loses its connection.
 
     Returns:
         Response[Conversation | Problem]
@@ -177,7 +197,7 @@ async def asyncio_detailed(
         x_request_id=x_request_id,
     )
 
-    response = await client.get_async_httpx_client().request(**kwargs)
+    response = await asend(client, kwargs, retries=retries, timeout=timeout)
 
     return _build_response(client=client, response=response)
 
@@ -187,7 +207,9 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     x_request_id: str | Unset = UNSET,
-) -> Conversation | Problem | None:
+    retries: RetryPolicy | int | Unset = UNSET,
+    timeout: httpx.Timeout | float | None | Unset = UNSET,
+) -> Conversation:
     """Retrieve a conversation
 
      Returns the conversation.
@@ -196,19 +218,25 @@ async def asyncio(
         conversation_id (str): A conversation id, `conv-` followed by a lowercase UUID4. Example:
             conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b.
         x_request_id (str | Unset):
+        retries (RetryPolicy | int | Unset): This call's retry policy, or number of retries, instead
+            of the client's.
+        timeout (httpx.Timeout | float | None | Unset): This call's timeout, instead of the client's.
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.ApiError: If the answer is not a success: the subclass of its status (errors.NotFoundError, ...), or errors.UnexpectedStatus for an undocumented one.
+        httpx.TimeoutException: If every attempt takes longer than the timeout.
+        httpx.TransportError: If every attempt fails to connect or loses its connection.
 
     Returns:
-        Conversation | Problem
+        Conversation
     """
 
-    return (
-        await asyncio_detailed(
-            conversation_id=conversation_id,
-            client=client,
-            x_request_id=x_request_id,
-        )
-    ).parsed
+    response = await asyncio_detailed(
+        conversation_id=conversation_id,
+        client=client,
+        x_request_id=x_request_id,
+        retries=retries,
+        timeout=timeout,
+    )
+    errors.raise_for_status(response)
+    return cast(Conversation, response.parsed)

@@ -1,10 +1,10 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
 from ... import errors
-from ...client import AuthenticatedClient, Client
+from ...client import AuthenticatedClient, Client, RetryPolicy, asend, send
 from ...models.conversation import Conversation
 from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
@@ -72,7 +72,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return response_503
 
     if client.raise_on_unexpected_status:
-        raise errors.UnexpectedStatus(response.status_code, response.content)
+        raise errors.UnexpectedStatus(response.status_code, response.content, response.headers)
     else:
         return None
 
@@ -93,6 +93,8 @@ def sync_detailed(
     client: AuthenticatedClient | Client,
     agent_id: str,
     x_request_id: str | Unset = UNSET,
+    retries: RetryPolicy | int | Unset = UNSET,
+    timeout: httpx.Timeout | float | None | Unset = UNSET,
 ) -> Response[Conversation | Problem]:
     """Retrieve an agent's default conversation
 
@@ -106,10 +108,14 @@ def sync_detailed(
         agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
             agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
         x_request_id (str | Unset):
+        retries (RetryPolicy | int | Unset): This call's retry policy, or number of retries, instead
+            of the client's.
+        timeout (httpx.Timeout | float | None | Unset): This call's timeout, instead of the client's.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        httpx.TimeoutException: If every attempt takes longer than the timeout.
+        httpx.TransportError: If every attempt fails to connect or loses its connection.
 
     Returns:
         Response[Conversation | Problem]
@@ -120,9 +126,7 @@ def sync_detailed(
         x_request_id=x_request_id,
     )
 
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
+    response = send(client, kwargs, retries=retries, timeout=timeout)
 
     return _build_response(client=client, response=response)
 
@@ -132,7 +136,9 @@ def sync(
     client: AuthenticatedClient | Client,
     agent_id: str,
     x_request_id: str | Unset = UNSET,
-) -> Conversation | Problem | None:
+    retries: RetryPolicy | int | Unset = UNSET,
+    timeout: httpx.Timeout | float | None | Unset = UNSET,
+) -> Conversation:
     """Retrieve an agent's default conversation
 
      Returns the default conversation of the agent named by `agent_id`, creating it on
@@ -145,20 +151,28 @@ def sync(
         agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
             agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
         x_request_id (str | Unset):
+        retries (RetryPolicy | int | Unset): This call's retry policy, or number of retries, instead
+            of the client's.
+        timeout (httpx.Timeout | float | None | Unset): This call's timeout, instead of the client's.
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.ApiError: If the answer is not a success: the subclass of its status (errors.NotFoundError, ...), or errors.UnexpectedStatus for an undocumented one.
+        httpx.TimeoutException: If every attempt takes longer than the timeout.
+        httpx.TransportError: If every attempt fails to connect or loses its connection.
 
     Returns:
-        Conversation | Problem
+        Conversation
     """
 
-    return sync_detailed(
+    response = sync_detailed(
         client=client,
         agent_id=agent_id,
         x_request_id=x_request_id,
-    ).parsed
+        retries=retries,
+        timeout=timeout,
+    )
+    errors.raise_for_status(response)
+    return cast(Conversation, response.parsed)
 
 
 async def asyncio_detailed(
@@ -166,6 +180,8 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
     agent_id: str,
     x_request_id: str | Unset = UNSET,
+    retries: RetryPolicy | int | Unset = UNSET,
+    timeout: httpx.Timeout | float | None | Unset = UNSET,
 ) -> Response[Conversation | Problem]:
     """Retrieve an agent's default conversation
 
@@ -179,10 +195,14 @@ async def asyncio_detailed(
         agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
             agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
         x_request_id (str | Unset):
+        retries (RetryPolicy | int | Unset): This call's retry policy, or number of retries, instead
+            of the client's.
+        timeout (httpx.Timeout | float | None | Unset): This call's timeout, instead of the client's.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        httpx.TimeoutException: If every attempt takes longer than the timeout.
+        httpx.TransportError: If every attempt fails to connect or loses its connection.
 
     Returns:
         Response[Conversation | Problem]
@@ -193,7 +213,7 @@ async def asyncio_detailed(
         x_request_id=x_request_id,
     )
 
-    response = await client.get_async_httpx_client().request(**kwargs)
+    response = await asend(client, kwargs, retries=retries, timeout=timeout)
 
     return _build_response(client=client, response=response)
 
@@ -203,7 +223,9 @@ async def asyncio(
     client: AuthenticatedClient | Client,
     agent_id: str,
     x_request_id: str | Unset = UNSET,
-) -> Conversation | Problem | None:
+    retries: RetryPolicy | int | Unset = UNSET,
+    timeout: httpx.Timeout | float | None | Unset = UNSET,
+) -> Conversation:
     """Retrieve an agent's default conversation
 
      Returns the default conversation of the agent named by `agent_id`, creating it on
@@ -216,19 +238,25 @@ async def asyncio(
         agent_id (str): An agent id, `agent-` followed by a lowercase UUID4. Example:
             agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
         x_request_id (str | Unset):
+        retries (RetryPolicy | int | Unset): This call's retry policy, or number of retries, instead
+            of the client's.
+        timeout (httpx.Timeout | float | None | Unset): This call's timeout, instead of the client's.
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.ApiError: If the answer is not a success: the subclass of its status (errors.NotFoundError, ...), or errors.UnexpectedStatus for an undocumented one.
+        httpx.TimeoutException: If every attempt takes longer than the timeout.
+        httpx.TransportError: If every attempt fails to connect or loses its connection.
 
     Returns:
-        Conversation | Problem
+        Conversation
     """
 
-    return (
-        await asyncio_detailed(
-            client=client,
-            agent_id=agent_id,
-            x_request_id=x_request_id,
-        )
-    ).parsed
+    response = await asyncio_detailed(
+        client=client,
+        agent_id=agent_id,
+        x_request_id=x_request_id,
+        retries=retries,
+        timeout=timeout,
+    )
+    errors.raise_for_status(response)
+    return cast(Conversation, response.parsed)

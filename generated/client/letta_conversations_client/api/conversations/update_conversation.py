@@ -1,11 +1,11 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 import httpx
 
 from ... import errors
-from ...client import AuthenticatedClient, Client
+from ...client import AuthenticatedClient, Client, RetryPolicy, asend, send
 from ...models.conversation import Conversation
 from ...models.conversation_update import ConversationUpdate
 from ...models.problem import Problem
@@ -94,7 +94,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return response_503
 
     if client.raise_on_unexpected_status:
-        raise errors.UnexpectedStatus(response.status_code, response.content)
+        raise errors.UnexpectedStatus(response.status_code, response.content, response.headers)
     else:
         return None
 
@@ -117,6 +117,8 @@ def sync_detailed(
     body: ConversationUpdate | Unset = UNSET,
     if_match: str | Unset = UNSET,
     x_request_id: str | Unset = UNSET,
+    retries: RetryPolicy | int | Unset = UNSET,
+    timeout: httpx.Timeout | float | None | Unset = UNSET,
 ) -> Response[Conversation | Problem]:
     """Update a conversation
 
@@ -134,10 +136,14 @@ def sync_detailed(
         body (ConversationUpdate | Unset): A JSON merge-patch of a conversation: a field left out
             is unchanged, `null` clears it.
             Fields this server does not know are ignored (`hidden` and `archived_at` included).
+        retries (RetryPolicy | int | Unset): This call's retry policy, or number of retries, instead
+            of the client's.
+        timeout (httpx.Timeout | float | None | Unset): This call's timeout, instead of the client's.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        httpx.TimeoutException: If every attempt takes longer than the timeout.
+        httpx.TransportError: If every attempt fails to connect or loses its connection.
 
     Returns:
         Response[Conversation | Problem]
@@ -150,9 +156,7 @@ def sync_detailed(
         x_request_id=x_request_id,
     )
 
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
+    response = send(client, kwargs, retries=retries, timeout=timeout)
 
     return _build_response(client=client, response=response)
 
@@ -164,7 +168,9 @@ def sync(
     body: ConversationUpdate | Unset = UNSET,
     if_match: str | Unset = UNSET,
     x_request_id: str | Unset = UNSET,
-) -> Conversation | Problem | None:
+    retries: RetryPolicy | int | Unset = UNSET,
+    timeout: httpx.Timeout | float | None | Unset = UNSET,
+) -> Conversation:
     """Update a conversation
 
      Updates the conversation with [JSON merge-patch](https://www.rfc-editor.org/rfc/rfc7396)
@@ -181,22 +187,30 @@ def sync(
         body (ConversationUpdate | Unset): A JSON merge-patch of a conversation: a field left out
             is unchanged, `null` clears it.
             Fields this server does not know are ignored (`hidden` and `archived_at` included).
+        retries (RetryPolicy | int | Unset): This call's retry policy, or number of retries, instead
+            of the client's.
+        timeout (httpx.Timeout | float | None | Unset): This call's timeout, instead of the client's.
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.ApiError: If the answer is not a success: the subclass of its status (errors.NotFoundError, ...), or errors.UnexpectedStatus for an undocumented one.
+        httpx.TimeoutException: If every attempt takes longer than the timeout.
+        httpx.TransportError: If every attempt fails to connect or loses its connection.
 
     Returns:
-        Conversation | Problem
+        Conversation
     """
 
-    return sync_detailed(
+    response = sync_detailed(
         conversation_id=conversation_id,
         client=client,
         body=body,
         if_match=if_match,
         x_request_id=x_request_id,
-    ).parsed
+        retries=retries,
+        timeout=timeout,
+    )
+    errors.raise_for_status(response)
+    return cast(Conversation, response.parsed)
 
 
 async def asyncio_detailed(
@@ -206,6 +220,8 @@ async def asyncio_detailed(
     body: ConversationUpdate | Unset = UNSET,
     if_match: str | Unset = UNSET,
     x_request_id: str | Unset = UNSET,
+    retries: RetryPolicy | int | Unset = UNSET,
+    timeout: httpx.Timeout | float | None | Unset = UNSET,
 ) -> Response[Conversation | Problem]:
     """Update a conversation
 
@@ -223,10 +239,14 @@ async def asyncio_detailed(
         body (ConversationUpdate | Unset): A JSON merge-patch of a conversation: a field left out
             is unchanged, `null` clears it.
             Fields this server does not know are ignored (`hidden` and `archived_at` included).
+        retries (RetryPolicy | int | Unset): This call's retry policy, or number of retries, instead
+            of the client's.
+        timeout (httpx.Timeout | float | None | Unset): This call's timeout, instead of the client's.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        httpx.TimeoutException: If every attempt takes longer than the timeout.
+        httpx.TransportError: If every attempt fails to connect or loses its connection.
 
     Returns:
         Response[Conversation | Problem]
@@ -239,7 +259,7 @@ async def asyncio_detailed(
         x_request_id=x_request_id,
     )
 
-    response = await client.get_async_httpx_client().request(**kwargs)
+    response = await asend(client, kwargs, retries=retries, timeout=timeout)
 
     return _build_response(client=client, response=response)
 
@@ -251,7 +271,9 @@ async def asyncio(
     body: ConversationUpdate | Unset = UNSET,
     if_match: str | Unset = UNSET,
     x_request_id: str | Unset = UNSET,
-) -> Conversation | Problem | None:
+    retries: RetryPolicy | int | Unset = UNSET,
+    timeout: httpx.Timeout | float | None | Unset = UNSET,
+) -> Conversation:
     """Update a conversation
 
      Updates the conversation with [JSON merge-patch](https://www.rfc-editor.org/rfc/rfc7396)
@@ -268,21 +290,27 @@ async def asyncio(
         body (ConversationUpdate | Unset): A JSON merge-patch of a conversation: a field left out
             is unchanged, `null` clears it.
             Fields this server does not know are ignored (`hidden` and `archived_at` included).
+        retries (RetryPolicy | int | Unset): This call's retry policy, or number of retries, instead
+            of the client's.
+        timeout (httpx.Timeout | float | None | Unset): This call's timeout, instead of the client's.
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.ApiError: If the answer is not a success: the subclass of its status (errors.NotFoundError, ...), or errors.UnexpectedStatus for an undocumented one.
+        httpx.TimeoutException: If every attempt takes longer than the timeout.
+        httpx.TransportError: If every attempt fails to connect or loses its connection.
 
     Returns:
-        Conversation | Problem
+        Conversation
     """
 
-    return (
-        await asyncio_detailed(
-            conversation_id=conversation_id,
-            client=client,
-            body=body,
-            if_match=if_match,
-            x_request_id=x_request_id,
-        )
-    ).parsed
+    response = await asyncio_detailed(
+        conversation_id=conversation_id,
+        client=client,
+        body=body,
+        if_match=if_match,
+        x_request_id=x_request_id,
+        retries=retries,
+        timeout=timeout,
+    )
+    errors.raise_for_status(response)
+    return cast(Conversation, response.parsed)

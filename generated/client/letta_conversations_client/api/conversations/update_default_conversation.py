@@ -1,10 +1,10 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
 from ... import errors
-from ...client import AuthenticatedClient, Client
+from ...client import AuthenticatedClient, Client, RetryPolicy, asend, send
 from ...models.conversation import Conversation
 from ...models.conversation_update import ConversationUpdate
 from ...models.problem import Problem
@@ -93,7 +93,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return response_503
 
     if client.raise_on_unexpected_status:
-        raise errors.UnexpectedStatus(response.status_code, response.content)
+        raise errors.UnexpectedStatus(response.status_code, response.content, response.headers)
     else:
         return None
 
@@ -116,6 +116,8 @@ def sync_detailed(
     agent_id: str,
     if_match: str | Unset = UNSET,
     x_request_id: str | Unset = UNSET,
+    retries: RetryPolicy | int | Unset = UNSET,
+    timeout: httpx.Timeout | float | None | Unset = UNSET,
 ) -> Response[Conversation | Problem]:
     """Update an agent's default conversation
 
@@ -135,10 +137,14 @@ def sync_detailed(
         body (ConversationUpdate | Unset): A JSON merge-patch of a conversation: a field left out
             is unchanged, `null` clears it.
             Fields this server does not know are ignored (`hidden` and `archived_at` included).
+        retries (RetryPolicy | int | Unset): This call's retry policy, or number of retries, instead
+            of the client's.
+        timeout (httpx.Timeout | float | None | Unset): This call's timeout, instead of the client's.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        httpx.TimeoutException: If every attempt takes longer than the timeout.
+        httpx.TransportError: If every attempt fails to connect or loses its connection.
 
     Returns:
         Response[Conversation | Problem]
@@ -151,9 +157,7 @@ def sync_detailed(
         x_request_id=x_request_id,
     )
 
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
+    response = send(client, kwargs, retries=retries, timeout=timeout)
 
     return _build_response(client=client, response=response)
 
@@ -165,7 +169,9 @@ def sync(
     agent_id: str,
     if_match: str | Unset = UNSET,
     x_request_id: str | Unset = UNSET,
-) -> Conversation | Problem | None:
+    retries: RetryPolicy | int | Unset = UNSET,
+    timeout: httpx.Timeout | float | None | Unset = UNSET,
+) -> Conversation:
     """Update an agent's default conversation
 
      Updates the default conversation of the agent named by `agent_id`, creating it on
@@ -184,22 +190,30 @@ def sync(
         body (ConversationUpdate | Unset): A JSON merge-patch of a conversation: a field left out
             is unchanged, `null` clears it.
             Fields this server does not know are ignored (`hidden` and `archived_at` included).
+        retries (RetryPolicy | int | Unset): This call's retry policy, or number of retries, instead
+            of the client's.
+        timeout (httpx.Timeout | float | None | Unset): This call's timeout, instead of the client's.
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.ApiError: If the answer is not a success: the subclass of its status (errors.NotFoundError, ...), or errors.UnexpectedStatus for an undocumented one.
+        httpx.TimeoutException: If every attempt takes longer than the timeout.
+        httpx.TransportError: If every attempt fails to connect or loses its connection.
 
     Returns:
-        Conversation | Problem
+        Conversation
     """
 
-    return sync_detailed(
+    response = sync_detailed(
         client=client,
         body=body,
         agent_id=agent_id,
         if_match=if_match,
         x_request_id=x_request_id,
-    ).parsed
+        retries=retries,
+        timeout=timeout,
+    )
+    errors.raise_for_status(response)
+    return cast(Conversation, response.parsed)
 
 
 async def asyncio_detailed(
@@ -209,6 +223,8 @@ async def asyncio_detailed(
     agent_id: str,
     if_match: str | Unset = UNSET,
     x_request_id: str | Unset = UNSET,
+    retries: RetryPolicy | int | Unset = UNSET,
+    timeout: httpx.Timeout | float | None | Unset = UNSET,
 ) -> Response[Conversation | Problem]:
     """Update an agent's default conversation
 
@@ -228,10 +244,14 @@ async def asyncio_detailed(
         body (ConversationUpdate | Unset): A JSON merge-patch of a conversation: a field left out
             is unchanged, `null` clears it.
             Fields this server does not know are ignored (`hidden` and `archived_at` included).
+        retries (RetryPolicy | int | Unset): This call's retry policy, or number of retries, instead
+            of the client's.
+        timeout (httpx.Timeout | float | None | Unset): This call's timeout, instead of the client's.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        httpx.TimeoutException: If every attempt takes longer than the timeout.
+        httpx.TransportError: If every attempt fails to connect or loses its connection.
 
     Returns:
         Response[Conversation | Problem]
@@ -244,7 +264,7 @@ async def asyncio_detailed(
         x_request_id=x_request_id,
     )
 
-    response = await client.get_async_httpx_client().request(**kwargs)
+    response = await asend(client, kwargs, retries=retries, timeout=timeout)
 
     return _build_response(client=client, response=response)
 
@@ -256,7 +276,9 @@ async def asyncio(
     agent_id: str,
     if_match: str | Unset = UNSET,
     x_request_id: str | Unset = UNSET,
-) -> Conversation | Problem | None:
+    retries: RetryPolicy | int | Unset = UNSET,
+    timeout: httpx.Timeout | float | None | Unset = UNSET,
+) -> Conversation:
     """Update an agent's default conversation
 
      Updates the default conversation of the agent named by `agent_id`, creating it on
@@ -275,21 +297,27 @@ async def asyncio(
         body (ConversationUpdate | Unset): A JSON merge-patch of a conversation: a field left out
             is unchanged, `null` clears it.
             Fields this server does not know are ignored (`hidden` and `archived_at` included).
+        retries (RetryPolicy | int | Unset): This call's retry policy, or number of retries, instead
+            of the client's.
+        timeout (httpx.Timeout | float | None | Unset): This call's timeout, instead of the client's.
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.ApiError: If the answer is not a success: the subclass of its status (errors.NotFoundError, ...), or errors.UnexpectedStatus for an undocumented one.
+        httpx.TimeoutException: If every attempt takes longer than the timeout.
+        httpx.TransportError: If every attempt fails to connect or loses its connection.
 
     Returns:
-        Conversation | Problem
+        Conversation
     """
 
-    return (
-        await asyncio_detailed(
-            client=client,
-            body=body,
-            agent_id=agent_id,
-            if_match=if_match,
-            x_request_id=x_request_id,
-        )
-    ).parsed
+    response = await asyncio_detailed(
+        client=client,
+        body=body,
+        agent_id=agent_id,
+        if_match=if_match,
+        x_request_id=x_request_id,
+        retries=retries,
+        timeout=timeout,
+    )
+    errors.raise_for_status(response)
+    return cast(Conversation, response.parsed)

@@ -1,10 +1,10 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
 from ... import errors
-from ...client import AuthenticatedClient, Client
+from ...client import AuthenticatedClient, Client, RetryPolicy, asend, send
 from ...models.health import Health
 from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
@@ -44,7 +44,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return response_503
 
     if client.raise_on_unexpected_status:
-        raise errors.UnexpectedStatus(response.status_code, response.content)
+        raise errors.UnexpectedStatus(response.status_code, response.content, response.headers)
     else:
         return None
 
@@ -62,6 +62,8 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     x_request_id: str | Unset = UNSET,
+    retries: RetryPolicy | int | Unset = UNSET,
+    timeout: httpx.Timeout | float | None | Unset = UNSET,
 ) -> Response[Health | Problem]:
     """Readiness
 
@@ -70,10 +72,14 @@ def sync_detailed(
 
     Args:
         x_request_id (str | Unset):
+        retries (RetryPolicy | int | Unset): This call's retry policy, or number of retries, instead
+            of the client's.
+        timeout (httpx.Timeout | float | None | Unset): This call's timeout, instead of the client's.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        httpx.TimeoutException: If every attempt takes longer than the timeout.
+        httpx.TransportError: If every attempt fails to connect or loses its connection.
 
     Returns:
         Response[Health | Problem]
@@ -83,9 +89,7 @@ def sync_detailed(
         x_request_id=x_request_id,
     )
 
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
+    response = send(client, kwargs, retries=retries, timeout=timeout)
 
     return _build_response(client=client, response=response)
 
@@ -94,7 +98,9 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     x_request_id: str | Unset = UNSET,
-) -> Health | Problem | None:
+    retries: RetryPolicy | int | Unset = UNSET,
+    timeout: httpx.Timeout | float | None | Unset = UNSET,
+) -> Health:
     """Readiness
 
      Answers 200 when the server can reach its database right now, else 503: a load
@@ -102,25 +108,35 @@ def sync(
 
     Args:
         x_request_id (str | Unset):
+        retries (RetryPolicy | int | Unset): This call's retry policy, or number of retries, instead
+            of the client's.
+        timeout (httpx.Timeout | float | None | Unset): This call's timeout, instead of the client's.
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.ApiError: If the answer is not a success: the subclass of its status (errors.NotFoundError, ...), or errors.UnexpectedStatus for an undocumented one.
+        httpx.TimeoutException: If every attempt takes longer than the timeout.
+        httpx.TransportError: If every attempt fails to connect or loses its connection.
 
     Returns:
-        Health | Problem
+        Health
     """
 
-    return sync_detailed(
+    response = sync_detailed(
         client=client,
         x_request_id=x_request_id,
-    ).parsed
+        retries=retries,
+        timeout=timeout,
+    )
+    errors.raise_for_status(response)
+    return cast(Health, response.parsed)
 
 
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     x_request_id: str | Unset = UNSET,
+    retries: RetryPolicy | int | Unset = UNSET,
+    timeout: httpx.Timeout | float | None | Unset = UNSET,
 ) -> Response[Health | Problem]:
     """Readiness
 
@@ -129,10 +145,14 @@ async def asyncio_detailed(
 
     Args:
         x_request_id (str | Unset):
+        retries (RetryPolicy | int | Unset): This call's retry policy, or number of retries, instead
+            of the client's.
+        timeout (httpx.Timeout | float | None | Unset): This call's timeout, instead of the client's.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        httpx.TimeoutException: If every attempt takes longer than the timeout.
+        httpx.TransportError: If every attempt fails to connect or loses its connection.
 
     Returns:
         Response[Health | Problem]
@@ -142,7 +162,7 @@ async def asyncio_detailed(
         x_request_id=x_request_id,
     )
 
-    response = await client.get_async_httpx_client().request(**kwargs)
+    response = await asend(client, kwargs, retries=retries, timeout=timeout)
 
     return _build_response(client=client, response=response)
 
@@ -151,7 +171,9 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     x_request_id: str | Unset = UNSET,
-) -> Health | Problem | None:
+    retries: RetryPolicy | int | Unset = UNSET,
+    timeout: httpx.Timeout | float | None | Unset = UNSET,
+) -> Health:
     """Readiness
 
      Answers 200 when the server can reach its database right now, else 503: a load
@@ -159,18 +181,24 @@ async def asyncio(
 
     Args:
         x_request_id (str | Unset):
+        retries (RetryPolicy | int | Unset): This call's retry policy, or number of retries, instead
+            of the client's.
+        timeout (httpx.Timeout | float | None | Unset): This call's timeout, instead of the client's.
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.ApiError: If the answer is not a success: the subclass of its status (errors.NotFoundError, ...), or errors.UnexpectedStatus for an undocumented one.
+        httpx.TimeoutException: If every attempt takes longer than the timeout.
+        httpx.TransportError: If every attempt fails to connect or loses its connection.
 
     Returns:
-        Health | Problem
+        Health
     """
 
-    return (
-        await asyncio_detailed(
-            client=client,
-            x_request_id=x_request_id,
-        )
-    ).parsed
+    response = await asyncio_detailed(
+        client=client,
+        x_request_id=x_request_id,
+        retries=retries,
+        timeout=timeout,
+    )
+    errors.raise_for_status(response)
+    return cast(Health, response.parsed)
