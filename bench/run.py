@@ -149,6 +149,10 @@ def wrk(
         f"-c{connections}",
         f"-d{seconds}s",
         "--latency",
+        # A slow answer is a latency to report (p99), not a failed request: wrk's default
+        # 2 s timeout turned one into a socket error, which aborts the run.
+        "--timeout",
+        "30s",
         "-s",
         str(ROOT / "bench" / "wrk" / script),
         url,
