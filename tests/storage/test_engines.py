@@ -2,12 +2,14 @@
 updates with versions, defaults, cursors, keys."""
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from server_impl.domain.errors import StorageUnavailable
 from server_impl.domain.keys import parse_name
 from server_impl.domain.ports import (
     ArchiveStatus,
@@ -21,7 +23,7 @@ from server_impl.domain.ports import (
     Store,
 )
 from server_impl.domain.versions import Versioned
-from server_impl.storage import store_for
+from server_impl.storage import postgres, store_for
 from tests.support import refuse_summary, run_async
 
 ORG = "org-00000000-0000-4000-8000-00000000000a"
@@ -919,3 +921,26 @@ def test_of_racing_claims_on_one_key_exactly_one_holds_it(
 
     holders = run_async(race())
     assert len({holder.token for holder in holders}) == 1, holders
+
+
+def test_a_request_that_finds_the_pool_exhausted_gets_unavailable_after_the_acquire_timeout(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(postgres, "POOL_SIZE", 1)
+    monkeypatch.setattr(postgres, "ACQUIRE_TIMEOUT_S", 0.2)
+
+    async def scenario() -> None:
+        store = store_for(postgres_url)
+        assert isinstance(store, postgres.PostgresStore)
+        await store.open()
+        try:
+            async with store._acquire():  # the pool's one connection, held
+                started = time.monotonic()
+                with pytest.raises(StorageUnavailable):  # a wait without end fails here
+                    await asyncio.wait_for(store.get(ORG, new(1).id), 5)
+                assert 0.2 <= time.monotonic() - started < 2
+            assert await store.get(ORG, new(1).id) is None  # released: served again
+        finally:
+            await store.close()
+
+    run_async(scenario())
