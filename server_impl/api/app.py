@@ -96,10 +96,8 @@ def create_app(
         lifespan=lifespan,
         middlewares=connexion_adaptations.middlewares(before_routing=in_front_of_routing),
     )
-    bearer = (
-        connexion_adaptations.bearer_handler(token_check(store), refused=metrics.refused)
-        if metrics
-        else connexion_adaptations.bearer_handler(token_check(store))
+    bearer = connexion_adaptations.bearer_handler(
+        token_check(store), refused=metrics.refused if metrics else None
     )
     app.add_api(
         SPEC_PATH,

@@ -186,11 +186,7 @@ class Queries:
                 f"{name} = CASE WHEN :set_{name} THEN :{name} ELSE conversations.{name} END, "
                 for name in PLAIN_FIELDS
             )
-            + f"archived_at = {_ARCHIVED_AT},"
-            " last_updated_by_id = :updated_by_id, version = conversations.version + 1,"
-            # Never earlier than the stored time: a racing writer may have read its clock (or
-            # another replica's) before this one and still take the row's lock after it.
-            f" updated_at = {dialect.greatest}(:updated_at, conversations.updated_at)"
+            + f"archived_at = {_ARCHIVED_AT}, {_stamped(dialect)}"
         )
         # One statement, so a default is never made without its update: a new one is stored
         # as made and then updated (version 2), an existing one is updated.
@@ -298,6 +294,16 @@ class Queries:
         )
 
 
+def _stamped(dialect: Dialect) -> str:
+    """What every update sets besides its changes: who, the next version, and when."""
+    return (
+        "last_updated_by_id = :updated_by_id, version = conversations.version + 1,"
+        # Never earlier than the stored time: a racing writer may have read its clock (or
+        # another replica's) before this one and still take the row's lock after it.
+        f" updated_at = {dialect.greatest}(:updated_at, conversations.updated_at)"
+    )
+
+
 @functools.cache
 def _update_query(
     dialect: Dialect, fields: frozenset[str], archive: bool | None, if_version: bool
@@ -307,13 +313,7 @@ def _update_query(
         sets.append("archived_at = COALESCE(archived_at, :archived_at)")
     elif archive is False:
         sets.append("archived_at = NULL")
-    sets += [
-        "last_updated_by_id = :updated_by_id",
-        "version = version + 1",
-        # Never earlier than the stored time: a racing writer may have read its clock (or
-        # another replica's) before this one and still take the row's lock after it.
-        f"updated_at = {dialect.greatest}(:updated_at, updated_at)",
-    ]
+    sets.append(_stamped(dialect))
     where = f"id = :id AND {_LIVE}" + (f" AND {dialect.version_in}" if if_version else "")
     return Query(f"UPDATE conversations SET {', '.join(sets)} WHERE {where} RETURNING {COLUMNS}")
 
@@ -435,7 +435,7 @@ class SqlStore(ABC):
         return None if stored is None else self._read_time(stored)
 
     def _changes(self, changes: Changes) -> dict[str, object]:
-        """The parameters of an update's changes (its SET clause)."""
+        """The parameters of upsert_default's changes (its SET clause, which names every field)."""
         params: dict[str, object] = {}
         for name in PLAIN_FIELDS:
             value = changes.fields.get(name)

@@ -21,9 +21,15 @@ from server_impl.api.problems import MoreThanOneAuthorization
 from server_impl.api.security import TokenCheck
 
 
+def _not_counted(_reason: str) -> None:
+    pass
+
+
 def bearer_handler(
-    check: TokenCheck, refused: Callable[[str], None] = lambda _reason: None
+    check: TokenCheck, refused: Callable[[str], None] | None = None
 ) -> type[BearerSecurityHandler]:
+    report = refused or _not_counted
+
     class ApiKeyBearerHandler(BearerSecurityHandler):
         def _resolve_func(self, _scheme: dict[str, Any]) -> Callable[..., Awaitable[Any]]:
             return check
@@ -31,20 +37,20 @@ def bearer_handler(
         def _get_verify_func(self, _function: Any) -> Callable[..., Awaitable[Any]]:
             async def verify(request: ConnexionRequest) -> Any:
                 if len(request.headers.getlist("authorization")) > 1:
-                    refused("ambiguous")
+                    report("ambiguous")
                     raise MoreThanOneAuthorization()
                 try:
                     scheme, token = self.get_auth_header_value(request)
                 except OAuthProblem:
-                    refused("malformed")
+                    report("malformed")
                     raise
                 if scheme != "bearer":
                     # connexion answers 401 once no scheme of the operation applies.
-                    refused("missing" if scheme is None else "malformed")
+                    report("missing" if scheme is None else "malformed")
                     return NO_VALUE
                 info = await check(token)
                 if isinstance(info, str):
-                    refused(info)
+                    report(info)
                     raise OAuthResponseProblem(detail="Provided token is not valid")
                 return info
 

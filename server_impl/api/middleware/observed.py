@@ -7,7 +7,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from server_impl.api.connexion_adaptations.dispatch import ROUTING
+from server_impl.api.connexion_adaptations.dispatch import routed_operation_id
 from server_impl.ops.metrics import Metrics, PoolReader
 
 ACCESS = logging.getLogger("conversations.access")
@@ -63,8 +63,7 @@ class Observed:
             await self.app(scope, receive, send_observed)
         finally:
             seconds = time.perf_counter() - started
-            routed = extensions.get(ROUTING, {}).get("operation_id")
-            operation = routed or self.paths.get(scope["path"]) or UNMATCHED
+            operation = routed_operation_id(scope) or self.paths.get(scope["path"]) or UNMATCHED
             if metrics:
                 metrics.in_flight.dec()
                 metrics.observe_request(operation, status, seconds)
