@@ -5,8 +5,11 @@
 
 The peers: lean ones, written as an engineer would ship the service in Litestar with msgspec
 (bench/litestar_peer.py) and in FastAPI with pydantic (bench/fastapi_lean_peer.py), each with
-its own SQL and key check (bench/lean_sql.py); and FastAPI over this project's own service and
-storage (bench/fastapi_peer.py), which differs from this server in the framework only.
+its own SQL and key check (bench/lean_sql.py); FastAPI over this project's own service and
+storage (bench/fastapi_peer.py), which differs from this server in the framework only; and the
+connexion ceiling (bench/connexion_ceiling.py): stock connexion serving openapi.yaml with
+handlers that do nothing, the most a server that lets connexion route, authenticate and
+validate can serve unless it adapts how connexion runs.
 Each system serves the same database (prepared once per engine) pinned to core 0 with uvloop
 and httptools; wrk loads it from core 1 (`wrk -t1 -c16`) with a bearer key: GET and PATCH of
 one conversation. The systems run side by side and are measured in turns, round after round,
@@ -55,6 +58,9 @@ SYSTEMS = {
     "FastAPI lean peer": ["-m", "uvicorn", "bench.fastapi_lean_peer:app", "--port", "{port}"],
     "FastAPI, our service": ["-m", "uvicorn", "bench.fastapi_peer:app", "--port", "{port}"],
     "Starlette floor": ["-m", "uvicorn", "bench.starlette_floor:app", "--port", "{port}"],
+    # Stock connexion with nothing else to do: no server it routes, authenticates and validates
+    # for, unadapted, serves more.
+    "connexion ceiling": ["-m", "uvicorn", "bench.connexion_ceiling:app", "--port", "{port}"],
     "this server, 2 workers": [
         "-m",
         "server_impl",
@@ -391,6 +397,7 @@ VERSUS = {
     "vs FastAPI lean": "FastAPI lean peer",
     "vs FastAPI, our service": "FastAPI, our service",
     "vs floor": "Starlette floor",
+    "vs connexion ceiling": "connexion ceiling",
 }
 
 

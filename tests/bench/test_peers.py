@@ -15,6 +15,7 @@ from tests.support import PostgresCluster, bearer, cli, mint_key_in_process
 
 PEERS = ["Litestar lean peer", "FastAPI lean peer"]
 OURS = "this server"
+CEILING = "connexion ceiling"
 # Applied by this server and by each peer to a conversation of its own: together they cover
 # merge-patch (set, clear, keep), archiving and unknown fields.
 PATCHES: list[dict[str, Any]] = [
@@ -73,7 +74,7 @@ def clients(
     running: list[subprocess.Popen[bytes]] = []
     clients = {}
     try:
-        for system in [OURS, *PEERS]:
+        for system in [OURS, *PEERS, CEILING]:
             process, base = serve(system, database, log)
             running.append(process)
             clients[system] = httpx.Client(
@@ -178,3 +179,21 @@ def test_invalid_ids_and_bodies_are_refused(
         assert client.get(invalid_id).status_code in REFUSED, invalid_id
     for body in INVALID_BODIES:
         assert client.patch(conversation, json=body).status_code in REFUSED, body
+
+
+def test_the_connexion_ceiling_does_connexion_s_work(
+    clients: dict[str, httpx.Client], database: Database
+) -> None:
+    """It bounds what connexion lets a server serve only if connexion does there what it does
+    here: a key is required, the id and the body are validated against the spec, and the answer
+    is a conversation as large as this server's."""
+    ceiling, ours, conversation = clients[CEILING], clients[OURS], database.conversation_id
+    assert ceiling.get(conversation, headers={"Authorization": ""}).status_code == 401
+    for invalid_id in ["conv-1", conversation.upper().replace("CONV", "conv"), conversation + "0"]:
+        assert ceiling.get(invalid_id).status_code in REFUSED, invalid_id
+    for body in INVALID_BODIES:
+        assert ceiling.patch(conversation, json=body).status_code in REFUSED, body
+    answer, ours_answer = ceiling.get(conversation), ours.get(conversation)
+    assert answer.status_code == ceiling.patch(conversation, json=PATCHES[0]).status_code == 200
+    assert answer.json().keys() == ours_answer.json().keys()
+    assert abs(len(answer.content) - len(ours_answer.content)) < 100
