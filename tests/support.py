@@ -25,7 +25,7 @@ from starlette.testclient import TestClient
 from server_impl.api.app import create_app
 from server_impl.domain import keys
 from server_impl.domain.ports import Store
-from server_impl.ops.settings import Settings
+from server_impl.settings import Settings
 from server_impl.storage import migrate as migrations
 from server_impl.storage import store_for
 from server_impl.storage.urls import DatabaseUrl

@@ -24,9 +24,9 @@ from starlette.types import ASGIApp
 
 from server_impl.domain.conversations import Conversations
 from server_impl.domain.ports import Store
-from server_impl.ops import logs
-from server_impl.ops.metrics import Metrics
-from server_impl.ops.settings import Settings
+from server_impl.observability import logs
+from server_impl.observability.metrics import Metrics
+from server_impl.settings import Settings
 from server_impl.storage import pool_reader, store_for
 
 from . import connexion_adaptations, problems

@@ -21,8 +21,8 @@ from server_impl.domain.model_settings import (
 )
 from server_impl.domain.ports import Store
 from server_impl.domain.versions import IfMatch, Versioned, etag, parse_if_match
+from server_impl.observability import request_id
 
-from . import request_id
 from .connexion_adaptations import Handler
 from .parameters import Parameters
 from .problems import InvalidParams, MoreThanOneIdempotencyKey, quoted

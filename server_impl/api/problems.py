@@ -23,7 +23,7 @@ from server_impl.domain.errors import (
     PreconditionFailed,
     StorageUnavailable,
 )
-from server_impl.ops.metrics import Metrics
+from server_impl.observability.metrics import Metrics
 
 RETRY_AFTER_S = 1
 """How long a client should wait before retrying while the database is unavailable, or while

@@ -1,1 +1,2 @@
-"""How operators run the service: the command line, its settings, worker processes."""
+"""How operators run the service: the command line, serving with uvicorn and its connection
+limits, worker processes."""

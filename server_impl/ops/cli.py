@@ -10,14 +10,15 @@ from typing import Any
 import uvicorn
 from pydantic import ValidationError
 
+from server_impl import settings as settings_module
 from server_impl.domain import keys
 from server_impl.domain.ports import KeyStore, Store
+from server_impl.observability import logs
+from server_impl.settings import Settings
 from server_impl.storage import migrate, store_for
 from server_impl.storage.urls import UnsupportedDatabaseUrl
 
-from . import logs, serving, workers
-from . import settings as settings_module
-from .settings import Settings
+from . import serving, workers
 
 PROG = "conversations-server"
 LOG = logging.getLogger("conversations.serve")

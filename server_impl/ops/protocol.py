@@ -30,8 +30,8 @@ from connexion.exceptions import ProblemException
 from starlette.responses import Response
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
-from server_impl.api import request_id
 from server_impl.api.problems import HeadTooLarge, Overloaded
+from server_impl.observability import request_id
 
 ADAPTED_FOR = "0.54.0"
 """The uvicorn release this module was written and tested against."""

@@ -3,8 +3,9 @@
 import socket
 from typing import Any
 
+from server_impl.settings import Settings
+
 from .protocol import LimitedHttpToolsProtocol, Limits
-from .settings import Settings
 
 
 class PortUnavailable(RuntimeError):

@@ -17,9 +17,10 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 from uvicorn_worker import UvicornWorker
 
-from . import logs
+from server_impl.observability import logs
+from server_impl.settings import Settings
+
 from .serving import claim_port, uvicorn_options
-from .settings import Settings
 
 
 class ServerWorker(UvicornWorker):
@@ -66,7 +67,7 @@ class _Gunicorn(BaseApplication):
 
 
 def _child_exit(_arbiter: Any, worker: Any) -> None:
-    from . import metrics
+    from server_impl.observability import metrics
 
     metrics.worker_exited(worker.pid)
 
@@ -77,7 +78,7 @@ def _when_ready(settings: Settings) -> Any:
             return
         from prometheus_client import start_http_server
 
-        from . import metrics
+        from server_impl.observability import metrics
 
         registry = metrics.shared_registry()
         start_http_server(settings.metrics_port, addr=settings.host, registry=registry)

@@ -192,11 +192,3 @@ def test_the_postgresql_pool_is_measured_as_open_and_in_use(postgres_url: str) -
 def test_sqlite_has_no_pool_to_measure(app: TestClient) -> None:
     names = {name for name, _ in samples(app)}
     assert "conversations_database_pool_connections" not in names
-
-
-def test_the_prometheus_client_internal_each_process_relies_on_is_there() -> None:
-    """Metrics() picks per-process or shared values again (server_impl/ops/metrics.py): after
-    an upgrade of prometheus-client, this says first what the two-worker test would show."""
-    from prometheus_client import values
-
-    assert callable(values.get_value_class) and hasattr(values, "ValueClass")

@@ -12,7 +12,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import ValidationError
 
-from server_impl.ops.settings import Settings
+from server_impl.settings import Settings
 from tests.support import RunningServer, bearer, free_port, mint_key, start_server
 
 AGENT = "agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9"

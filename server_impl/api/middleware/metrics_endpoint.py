@@ -3,7 +3,7 @@
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from server_impl.ops.metrics import CONTENT_TYPE, Metrics
+from server_impl.observability.metrics import CONTENT_TYPE, Metrics
 
 PATH = "/metrics"
 

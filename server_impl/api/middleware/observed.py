@@ -8,7 +8,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server_impl.api.connexion_adaptations.dispatch import routed_operation_id
-from server_impl.ops.metrics import Metrics, PoolReader
+from server_impl.observability.metrics import Metrics, PoolReader
 
 ACCESS = logging.getLogger("conversations.access")
 UNMATCHED = "unmatched"
@@ -20,7 +20,7 @@ class Observed:
 
     routes maps each operationId to the path template it is served at: the line names the
     route, never the raw path, which may hold anything a client sent. The request id comes
-    with every line of the request (server_impl/ops/logs.py).
+    with every line of the request (server_impl/observability/logs.py).
     """
 
     def __init__(

@@ -4,8 +4,8 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from server_impl.api import request_id
 from server_impl.api.headers import raw_header
+from server_impl.observability import request_id
 
 _HEADER = request_id.HEADER.lower().encode()
 _PROBLEM = b"application/problem+json"

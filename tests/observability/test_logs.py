@@ -3,8 +3,7 @@
 import json
 import logging
 
-from server_impl.api import request_id
-from server_impl.ops import logs
+from server_impl.observability import logs, request_id
 
 
 def record(message: str, *, error: BaseException | None = None) -> logging.LogRecord:

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from pythonjsonlogger.json import JsonFormatter
 
-from server_impl.api import request_id
+from server_impl.observability import request_id
 
 LogFormat = Literal["text", "json"]
 MAX_MESSAGE = 4096

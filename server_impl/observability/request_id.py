@@ -1,6 +1,6 @@
 """The id of the request being served: the client's X-Request-Id when well formed, otherwise
-one made here. Logs (server_impl/ops/logs.py) read it from here; the RequestId middleware sets
-it and answers it."""
+one made here. Logs (logs.py) read it from here; the RequestId middleware
+(server_impl/api/middleware/request_id.py) sets it and answers it."""
 
 import os
 import re

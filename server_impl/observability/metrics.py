@@ -41,7 +41,8 @@ class Metrics:
     def __init__(self, *, version: str, spec_version: str) -> None:
         # prometheus-client picks per-process or shared values when first imported, and the
         # arbiter of `serve --workers N` may import it before it names the shared folder:
-        # each process picks again before it makes its metrics (tests/ops/test_metrics.py).
+        # each process picks again before it makes its metrics
+        # (tests/observability/test_metrics.py, tests/ops/test_operability.py).
         values.ValueClass = values.get_value_class()  # type: ignore[no-untyped-call]
         # Shared figures are read from the folder at each scrape, not from a registry.
         self.registry = None if shared() else CollectorRegistry()
