@@ -126,8 +126,8 @@ fuzz: $(INSTALLED)
 	$(BIN)/python -m tests.contract.fuzz --max-examples $(or $(FUZZ_EXAMPLES),1200) \
 		$(if $(SEED),--seed $(SEED)) $(if $(ENGINE),--engine $(ENGINE))
 
-# This server beside its peers (lean Litestar and FastAPI, FastAPI over our service) and the
-# bare-Starlette floor; BENCH_ARGS=--big adds 10^6 rows.
+# This server beside its peers (lean Litestar and FastAPI, FastAPI over our service), the
+# bare-Starlette floor and the connexion ceiling; BENCH_ARGS=--big adds 10^6 rows.
 bench: $(INSTALLED)
 	@command -v wrk >/dev/null || { echo "make bench needs wrk: apt-get install wrk"; exit 1; }
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
