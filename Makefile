@@ -57,8 +57,12 @@ $(DEPS): pyproject.toml requirements.lock | $(UV_STAMP)
 	$(UV_INSTALL) $(BIN)/python --no-deps -e .
 	touch $@
 
-$(INSTALLED): $(DEPS) $(GENERATED)
-	$(UV_INSTALL) $(BIN)/python --no-deps -e generated/client
+# In setuptools' compat mode the editable install puts generated/client on sys.path with a plain
+# .pth line, which mypy follows (make lint, tests/codegen), rather than an import hook, which it
+# cannot: with the hook mypy does not find the client, typed as it is (py.typed). The Makefile is a
+# prerequisite so that a .venv installed the other way is reinstalled so.
+$(INSTALLED): $(DEPS) $(GENERATED) Makefile
+	$(UV_INSTALL) $(BIN)/python --no-deps -C editable_mode=compat -e generated/client
 	touch $@
 
 # The SDK release under test replaces the locked one; everything else stays as locked.

@@ -9,6 +9,7 @@ import json
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -42,6 +43,7 @@ CHROMIUM_FLAGS = [
     "--disable-quic",
 ]
 UPDATE = "#operations-conversations-update_conversation"
+LIST = "#operations-conversations-list_conversations"
 
 
 @pytest.fixture(scope="module")
@@ -91,6 +93,41 @@ def ui(browser: WebDriver, docs_server: RunningServer) -> WebDriver:
     return browser
 
 
+@pytest.fixture(scope="module")
+def authorized(ui: WebDriver, key: str) -> WebDriver:
+    """The page as loaded, once the key has been given in the Authorize dialog."""
+    wait = WebDriverWait(ui, WAIT_S)
+    ui.find_element(By.CSS_SELECTOR, ".auth-wrapper .authorize").click()
+    dialog = wait.until(shown.visibility_of_element_located((By.CSS_SELECTOR, ".modal-ux")))
+    dialog.find_element(By.CSS_SELECTOR, "input[aria-label=auth-bearer-value]").send_keys(key)
+    dialog.find_element(By.CSS_SELECTOR, "button.authorize").click()
+    wait.until(shown.text_to_be_present_in_element((By.CSS_SELECTOR, ".modal-ux h6"), "Authorized"))
+    dialog.find_element(By.CSS_SELECTOR, ".btn-done").click()
+    wait.until(shown.invisibility_of_element_located((By.CSS_SELECTOR, ".modal-ux")))
+    return ui
+
+
+def try_it_out(browser: WebDriver, operation: str) -> None:
+    """Opens the operation and presses its "Try it out", which fills its parameters in."""
+    browser.find_element(By.CSS_SELECTOR, f"{operation} .opblock-summary-control").click()
+    button = (By.CSS_SELECTOR, f"{operation} .try-out__btn")
+    WebDriverWait(browser, WAIT_S).until(shown.element_to_be_clickable(button)).click()
+
+
+def executed(browser: WebDriver, operation: str) -> tuple[str, str, str]:
+    """Presses Execute: the status, the body and the request URL that Swagger UI shows."""
+    browser.find_element(By.CSS_SELECTOR, f"{operation} button.execute").click()
+    live = f"{operation} .live-responses-table"
+    status = WebDriverWait(browser, WAIT_S).until(
+        shown.visibility_of_element_located(
+            (By.CSS_SELECTOR, f"{live} tr.response .response-col_status")
+        )
+    )
+    body = browser.find_element(By.CSS_SELECTOR, f"{live} .highlight-code pre").text
+    request_url = browser.find_element(By.CSS_SELECTOR, f"{operation} .request-url pre").text
+    return status.text, body, request_url
+
+
 def replace_text(field: WebElement, text: str) -> None:
     """Types text over the field's as a person would, then leaves it: React sees every key, and
     a field that passes on its value only after a pause (a debounced input) does so on blur."""
@@ -132,10 +169,10 @@ def test_the_servers_dropdown_offers_only_the_api_base_path(ui: WebDriver) -> No
 
 
 def test_try_it_out_updates_a_conversations_summary(
-    ui: WebDriver, docs_server: RunningServer, key: str
+    authorized: WebDriver, docs_server: RunningServer, key: str
 ) -> None:
-    # The page as loaded: the other tests only read it.
-    browser = ui
+    # The page as loaded and authorized: the other tests only read it, or try other operations.
+    browser = authorized
     with httpx.Client(base_url=docs_server.api_url, headers=bearer(key), timeout=10) as http:
         created = http.post("/conversations/", params={"agent_id": AGENT}, json={})
         assert created.status_code == 200, created.text
@@ -143,19 +180,7 @@ def test_try_it_out_updates_a_conversations_summary(
         summary = f"Renamed in Swagger UI {uuid.uuid4()}"
         wait = WebDriverWait(browser, WAIT_S)
 
-        browser.find_element(By.CSS_SELECTOR, ".auth-wrapper .authorize").click()
-        dialog = wait.until(shown.visibility_of_element_located((By.CSS_SELECTOR, ".modal-ux")))
-        dialog.find_element(By.CSS_SELECTOR, "input[aria-label=auth-bearer-value]").send_keys(key)
-        dialog.find_element(By.CSS_SELECTOR, "button.authorize").click()
-        wait.until(
-            shown.text_to_be_present_in_element((By.CSS_SELECTOR, ".modal-ux h6"), "Authorized")
-        )
-        dialog.find_element(By.CSS_SELECTOR, ".btn-done").click()
-        wait.until(shown.invisibility_of_element_located((By.CSS_SELECTOR, ".modal-ux")))
-
-        browser.find_element(By.CSS_SELECTOR, f"{UPDATE} .opblock-summary-control").click()
-        try_it_out = (By.CSS_SELECTOR, f"{UPDATE} .try-out__btn")
-        wait.until(shown.element_to_be_clickable(try_it_out)).click()
+        try_it_out(browser, UPDATE)
         path_id = wait.until(
             shown.element_to_be_clickable(
                 (By.CSS_SELECTOR, f"{UPDATE} tr[data-param-name=conversation_id] input")
@@ -172,22 +197,36 @@ def test_try_it_out_updates_a_conversations_summary(
             browser.find_element(By.CSS_SELECTOR, f"{UPDATE} textarea.body-param__text"),
             json.dumps({"summary": summary}),
         )
-        browser.find_element(By.CSS_SELECTOR, f"{UPDATE} button.execute").click()
-
-        live = f"{UPDATE} .live-responses-table"
-        status = wait.until(
-            shown.visibility_of_element_located(
-                (By.CSS_SELECTOR, f"{live} tr.response .response-col_status")
-            )
-        )
-        body = browser.find_element(By.CSS_SELECTOR, f"{live} .highlight-code pre").text
-        assert status.text == "200", body
+        status, body, request_url = executed(browser, UPDATE)
+        assert status == "200", body
         shown_conversation = json.loads(body)
         assert shown_conversation["id"] == conversation_id
         assert shown_conversation["summary"] == summary
-        request_url = browser.find_element(By.CSS_SELECTOR, f"{UPDATE} .request-url pre").text
         assert request_url == f"{docs_server.api_url}/conversations/{conversation_id}"
 
         stored = http.get(f"/conversations/{conversation_id}")
         assert stored.status_code == 200
         assert stored.json()["summary"] == summary
+
+
+def test_try_it_out_lists_with_the_values_it_fills_in(
+    authorized: WebDriver, docs_server: RunningServer, key: str
+) -> None:
+    # Try it out fills each parameter in with its example or default: an `after` example (a
+    # conversation id no database holds) made the list answer 404 until the user cleared it.
+    browser = authorized
+    with httpx.Client(base_url=docs_server.api_url, headers=bearer(key), timeout=10) as http:
+        # The agent_id filter is filled in with the spec's example agent, which is AGENT.
+        created = http.post("/conversations/", params={"agent_id": AGENT}, json={})
+        assert created.status_code == 200, created.text
+        conversation_id = created.json()["id"]
+
+    try_it_out(browser, LIST)
+    status, body, request_url = executed(browser, LIST)
+
+    assert status == "200", body
+    listed = [conversation["id"] for conversation in json.loads(body)]
+    assert conversation_id in listed, (request_url, listed)
+    url = urlsplit(request_url)
+    assert f"{url.scheme}://{url.netloc}{url.path}" == f"{docs_server.api_url}/conversations/"
+    assert parse_qs(url.query)["agent_id"] == [AGENT]

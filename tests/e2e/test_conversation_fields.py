@@ -21,14 +21,16 @@ from letta_conversations_client.models import (
     ListConversationsOrder,
     ListConversationsOrderBy,
 )
+from letta_conversations_client.types import UNSET
 
 NEW_FIELDS = (
     "archived", "archived_at", "context_window_limit", "description", "last_message_at", "model"
 )  # fmt: skip
 
 
-def update(client: AuthenticatedClient, conversation_id: str, **fields: object) -> Conversation:
-    body = ConversationUpdate(**fields)
+def update(
+    client: AuthenticatedClient, conversation_id: str, body: ConversationUpdate
+) -> Conversation:
     updated = update_conversation.sync(conversation_id, client=client, body=body)
     assert isinstance(updated, Conversation), updated
     retrieved = retrieve_conversation.sync(conversation_id, client=client)
@@ -84,21 +86,30 @@ def test_create_stores_description_model_and_context_window_limit(
 
 
 @pytest.mark.parametrize(
-    ("name", "value"),
+    "change",
     [
-        ("description", "Dates, owners and risks"),
-        ("model", "together/meta-llama/Llama-3-70b"),
-        ("context_window_limit", 100_000_000),
-        ("last_message_at", dt.datetime(2026, 11, 29, 10, 21, 0, 654321, tzinfo=dt.UTC)),
+        pytest.param(ConversationUpdate(description="Dates, owners and risks"), id="description"),
+        pytest.param(ConversationUpdate(model="together/meta-llama/Llama-3-70b"), id="model"),
+        pytest.param(
+            ConversationUpdate(context_window_limit=100_000_000), id="context_window_limit"
+        ),
+        pytest.param(
+            ConversationUpdate(
+                last_message_at=dt.datetime(2026, 11, 29, 10, 21, 0, 654321, tzinfo=dt.UTC)
+            ),
+            id="last_message_at",
+        ),
     ],
 )
 def test_each_field_is_a_merge_patch(
-    client: AuthenticatedClient, conversation: Conversation, name: str, value: object
+    client: AuthenticatedClient, conversation: Conversation, change: ConversationUpdate
 ) -> None:
-    assert getattr(update(client, conversation.id, **{name: value}), name) == value
-    kept = update(client, conversation.id, summary="other")
+    (name,) = change.to_dict()
+    value = getattr(change, name)
+    assert getattr(update(client, conversation.id, change), name) == value
+    kept = update(client, conversation.id, ConversationUpdate(summary="other"))
     assert getattr(kept, name) == value
-    cleared = update(client, conversation.id, **{name: None})
+    cleared = update(client, conversation.id, ConversationUpdate.from_dict({name: None}))
     assert getattr(cleared, name) is None and cleared.summary == "other"
 
 
@@ -135,20 +146,20 @@ def test_archive_and_unarchive_and_what_each_archive_status_lists(
         )
         assert isinstance(made, Conversation)
         ids.append(made.id)
-    archived = update(client, ids[0], archived=True)
+    archived = update(client, ids[0], ConversationUpdate(archived=True))
     assert archived.archived and isinstance(archived.archived_at, dt.datetime)
-    again = update(client, ids[0], archived=True)
+    again = update(client, ids[0], ConversationUpdate(archived=True))
     assert again.archived_at == archived.archived_at
     statuses = ListConversationsArchiveStatus
     assert listed(client, agent_id, None) == [ids[1]]
     assert listed(client, agent_id, statuses.UNARCHIVED) == [ids[1]]
     assert listed(client, agent_id, statuses.ARCHIVED) == [ids[0]]
     assert listed(client, agent_id, statuses.ALL) == [ids[1], ids[0]]
-    unarchived = update(client, ids[0], archived=False)
+    unarchived = update(client, ids[0], ConversationUpdate(archived=False))
     assert (unarchived.archived, unarchived.archived_at) == (False, None)
     assert listed(client, agent_id, statuses.ARCHIVED) == []
-    update(client, ids[1], archived=True)
-    assert update(client, ids[1], archived=None).archived is False
+    update(client, ids[1], ConversationUpdate(archived=True))
+    assert update(client, ids[1], ConversationUpdate(archived=None)).archived is False
 
 
 def test_a_hidden_conversation_is_never_listed_but_works_by_id(
@@ -158,7 +169,7 @@ def test_a_hidden_conversation_is_never_listed_but_works_by_id(
         client=client, agent_id=agent_id, body=ConversationCreate(summary="h", hidden=True)
     )
     assert isinstance(hidden, Conversation)
-    update(client, hidden.id, archived=True)
+    update(client, hidden.id, ConversationUpdate(archived=True))
     for status in ListConversationsArchiveStatus:
         assert listed(client, agent_id, status) == [], status
     assert http.get(f"/conversations/{hidden.id}").status_code == 200
@@ -243,7 +254,7 @@ def walk(
     while True:
         page = list_conversations.sync(
             client=client, agent_id=agent_id, limit=2, order=order, order_by=order_by,
-            **({"after": after} if after else {}),
+            after=UNSET if after is None else after,
         )  # fmt: skip
         assert isinstance(page, list)
         if not page:
@@ -262,14 +273,10 @@ def test_order_by_last_message_at_pages_newest_first_with_none_last_and_ties_by_
     ids = [conversation.id for conversation in made if isinstance(conversation, Conversation)]
     noon = dt.datetime(2026, 11, 30, 12, tzinfo=dt.UTC)
     # 0 and 3 tie at noon, 1 is the latest (given in another offset), 2 and 4 have none.
-    update(client, ids[0], last_message_at=noon)
-    update(client, ids[3], last_message_at=noon)
-    update(
-        client,
-        ids[1],
-        last_message_at=noon.astimezone(dt.timezone(dt.timedelta(hours=5)))
-        + dt.timedelta(seconds=1),
-    )
+    update(client, ids[0], ConversationUpdate(last_message_at=noon))
+    update(client, ids[3], ConversationUpdate(last_message_at=noon))
+    later = noon.astimezone(dt.timezone(dt.timedelta(hours=5))) + dt.timedelta(seconds=1)
+    update(client, ids[1], ConversationUpdate(last_message_at=later))
     tied = sorted([ids[0], ids[3]], reverse=True)
     newest_first = [ids[1], *tied, *sorted([ids[2], ids[4]], reverse=True)]
     by_message = ListConversationsOrderBy.LAST_MESSAGE_AT

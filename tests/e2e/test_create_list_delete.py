@@ -170,6 +170,13 @@ def test_list_limit_outside_1_to_100_is_a_422(http: httpx.Client) -> None:
         assert response.json()["invalid_params"][0]["name"] == "query.limit"
 
 
+def test_a_cursor_that_is_not_a_conversation_id_is_a_422(http: httpx.Client) -> None:
+    for bad in ("conv-123", "CONV-5B1F3C2E-8A4D-4E6F-9B0A-1C2D3E4F5A6B", "agent-x", "default", " "):
+        response = http.get("/conversations/", params={"after": bad})
+        assert response.status_code == 422, (bad, response.text)
+        assert response.json()["invalid_params"][0]["name"] == "query.after"
+
+
 def test_summary_search_matches_substrings_ignoring_case(
     client: AuthenticatedClient, agent_id: str
 ) -> None:

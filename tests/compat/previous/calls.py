@@ -6,8 +6,8 @@ PYTHONPATH puts the client generated from openapi-0.1.0.yaml before the current 
 PREVIOUS_CLIENT_URL, PREVIOUS_CLIENT_KEY and PREVIOUS_CLIENT_AGENT. A failed check raises, and
 the process exits non-zero with the traceback.
 
-It imports only the standard library and the client. (`make lint` sees the client as untyped:
-mypy does not follow the import hook of its editable install in .venv.)
+It imports only the standard library and the client. `make lint` checks it against the current
+client, installed in .venv, of which the previous release's is a subset.
 """
 
 import datetime as dt
@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable
 from http import HTTPStatus
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 import letta_conversations_client
 from letta_conversations_client import AuthenticatedClient, Client
@@ -44,6 +44,7 @@ from letta_conversations_client.models import (
 from letta_conversations_client.types import UNSET, Response
 
 T = TypeVar("T")
+V = TypeVar("V")
 URL = os.environ.get("PREVIOUS_CLIENT_URL", "")
 KEY = os.environ.get("PREVIOUS_CLIENT_KEY", "")
 AGENT = os.environ.get("PREVIOUS_CLIENT_AGENT", "")
@@ -60,22 +61,42 @@ def check(condition: bool, *about: object) -> None:
         raise AssertionError(about)
 
 
+def given(value: V | None, *about: object) -> V:
+    """The value, which must not be None."""
+    if value is None:
+        raise AssertionError(about)
+    return value
+
+
 def parsed_as(kind: type[T], response: Response[Any], status: int = 200) -> T:
     """The parsed body, checked against the raw one: every field the model knows has the value
     sent, and every field it does not know (one the server added later) is kept in
     additional_properties, so nothing the server sent is lost."""
     check(response.status_code == HTTPStatus(status), response.status_code, response.content)
-    check(isinstance(response.parsed, kind), response.parsed)
-    raw = json.loads(response.content)
-    if isinstance(raw, dict):
-        agrees(response.parsed, raw)
+    parsed = response.parsed
+    if not isinstance(parsed, kind):
+        raise AssertionError(parsed)
+    matches(parsed, json.loads(response.content))
+    return parsed
+
+
+@runtime_checkable
+class Model(Protocol):
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+def matches(parsed: object, raw: object) -> None:
+    """A model agrees with the object it was parsed from, a list item by item."""
+    if isinstance(parsed, list) and isinstance(raw, list):
+        for model, item in zip(parsed, raw, strict=True):
+            matches(model, item)
+    elif isinstance(parsed, Model) and isinstance(raw, dict):
+        agrees(parsed, raw)
     else:
-        for model, item in zip(response.parsed, raw, strict=True):
-            agrees(model, item)
-    return response.parsed  # type: ignore[no-any-return]
+        raise AssertionError(parsed, raw)
 
 
-def agrees(model: Any, raw: dict[str, Any]) -> None:
+def agrees(model: Model, raw: dict[str, Any]) -> None:
     """to_dict() writes the fields the model knows under their JSON names, then the ones it
     keeps in additional_properties: the same keys and values as the body it was parsed from."""
     written = model.to_dict()
@@ -191,8 +212,7 @@ def update_set_and_clear_with_if_match() -> None:
         )
         updated = conversation(response)
         check(updated.summary == "second", updated)
-        check(updated.updated_at is not None and made.updated_at is not None)
-        check(updated.updated_at > made.updated_at, updated, made)
+        check(given(updated.updated_at, updated) > given(made.updated_at, made), updated, made)
 
         stale = update_conversation.sync_detailed(
             made.id, client=alice, body=ConversationUpdate(summary="lost"), if_match=tag

@@ -165,8 +165,8 @@ def sync_detailed(
         agent_id (str | Unset): An agent id, `agent-` followed by a lowercase UUID4. Example:
             agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
         limit (int | Unset):  Default: 50.
-        after (str | Unset): A conversation id, `conv-` followed by a lowercase UUID4. Example:
-            conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b.
+        after (str | Unset): The id of the last conversation of the previous page: `conv-`
+            followed by a lowercase UUID4, such as conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b.
         summary_search (str | Unset):
         order (ListConversationsOrder | Unset):  Default: ListConversationsOrder.DESC.
         archive_status (ListConversationsArchiveStatus | Unset):  Default:
@@ -239,8 +239,8 @@ def sync(
         agent_id (str | Unset): An agent id, `agent-` followed by a lowercase UUID4. Example:
             agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
         limit (int | Unset):  Default: 50.
-        after (str | Unset): A conversation id, `conv-` followed by a lowercase UUID4. Example:
-            conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b.
+        after (str | Unset): The id of the last conversation of the previous page: `conv-`
+            followed by a lowercase UUID4, such as conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b.
         summary_search (str | Unset):
         order (ListConversationsOrder | Unset):  Default: ListConversationsOrder.DESC.
         archive_status (ListConversationsArchiveStatus | Unset):  Default:
@@ -314,8 +314,8 @@ async def asyncio_detailed(
         agent_id (str | Unset): An agent id, `agent-` followed by a lowercase UUID4. Example:
             agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
         limit (int | Unset):  Default: 50.
-        after (str | Unset): A conversation id, `conv-` followed by a lowercase UUID4. Example:
-            conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b.
+        after (str | Unset): The id of the last conversation of the previous page: `conv-`
+            followed by a lowercase UUID4, such as conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b.
         summary_search (str | Unset):
         order (ListConversationsOrder | Unset):  Default: ListConversationsOrder.DESC.
         archive_status (ListConversationsArchiveStatus | Unset):  Default:
@@ -388,8 +388,8 @@ async def asyncio(
         agent_id (str | Unset): An agent id, `agent-` followed by a lowercase UUID4. Example:
             agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
         limit (int | Unset):  Default: 50.
-        after (str | Unset): A conversation id, `conv-` followed by a lowercase UUID4. Example:
-            conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b.
+        after (str | Unset): The id of the last conversation of the previous page: `conv-`
+            followed by a lowercase UUID4, such as conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b.
         summary_search (str | Unset):
         order (ListConversationsOrder | Unset):  Default: ListConversationsOrder.DESC.
         archive_status (ListConversationsArchiveStatus | Unset):  Default:
