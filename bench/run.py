@@ -53,7 +53,7 @@ SYSTEMS = {
     # metrics on.
     "this server": SERVE,
     # What those cost: the same server with neither.
-    UNOBSERVED: [*SERVE, "--log-level", "warning", "--no-metrics"],
+    UNOBSERVED: [*SERVE, "--no-access-log", "--no-metrics"],
     "Litestar lean peer": ["-m", "uvicorn", "bench.litestar_peer:app", "--port", "{port}"],
     "FastAPI lean peer": ["-m", "uvicorn", "bench.fastapi_lean_peer:app", "--port", "{port}"],
     "FastAPI, our service": ["-m", "uvicorn", "bench.fastapi_peer:app", "--port", "{port}"],

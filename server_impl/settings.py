@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     validate_responses: bool = False
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
     log_format: Literal["text", "json"] = "text"
+    access_log: bool = True
     trusted_proxies: str = ""
     """Addresses (or networks, or *) of proxies whose X-Forwarded-For names the client."""
     metrics: bool = True

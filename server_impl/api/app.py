@@ -128,7 +128,7 @@ def create_app(
 def app_from_environment() -> ASGIApp:
     """The app of one `serve` process (or worker), configured by CONVERSATIONS_* variables."""
     settings = Settings()
-    logs.configure(settings.log_format, settings.log_level)
+    logs.configure(settings.log_format, settings.log_level, access_log=settings.access_log)
     spec = Specification.load(SPEC_PATH)
     metrics = new_metrics(spec) if settings.metrics else None
     app = create_app(settings, metrics=metrics, spec=spec)

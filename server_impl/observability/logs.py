@@ -21,6 +21,8 @@ from server_impl.observability import request_id
 LogFormat = Literal["text", "json"]
 MAX_MESSAGE = 4096
 MAX_TRACEBACK = 16384
+ACCESS = "conversations.access"
+"""The logger of the access line, one per request."""
 JSON_FIELDS = ["asctime", "levelname", "name", "request_id", "message"]
 RENAMED = {"asctime": "time", "levelname": "level", "name": "logger", "exc_info": "traceback"}
 
@@ -105,8 +107,9 @@ class JsonLineFormatter(JsonFormatter):
         return _cut_traceback(text if isinstance(text, str) else "\n".join(text))
 
 
-def config(log_format: LogFormat, level: str) -> dict[str, Any]:
-    """The dictConfig of every logger of the server: uvicorn's, gunicorn's, connexion's, ours."""
+def config(log_format: LogFormat, level: str, *, access_log: bool = True) -> dict[str, Any]:
+    """The dictConfig of every logger of the server: uvicorn's, gunicorn's, connexion's, ours.
+    Without access_log, no access line is written at any level."""
     formatter: dict[str, Any] = (
         {"()": JsonLineFormatter, "fmt": JSON_FIELDS, "rename_fields": RENAMED}
         if log_format == "json"
@@ -136,6 +139,9 @@ def config(log_format: LogFormat, level: str) -> dict[str, Any]:
             # The access line is ours (server_impl/api/middleware/observed.py).
             "uvicorn.access": {"handlers": [], "propagate": False},
             "gunicorn.access": {"handlers": [], "propagate": False},
+            # Its lines are info: at warning none is made (middleware/observed.py asks first);
+            # NOTSET follows the root's level.
+            ACCESS: {"level": "NOTSET" if access_log else "WARNING"},
             # connexion logs every 4xx problem as a warning, and every request without a key
             # at info; the access line says enough.
             "connexion.middleware.exceptions": {"level": "ERROR"},
@@ -144,8 +150,8 @@ def config(log_format: LogFormat, level: str) -> dict[str, Any]:
     }
 
 
-def configure(log_format: LogFormat, level: str) -> None:
-    logging.config.dictConfig(config(log_format, level))
+def configure(log_format: LogFormat, level: str, *, access_log: bool = True) -> None:
+    logging.config.dictConfig(config(log_format, level, access_log=access_log))
     # No line shows the calling function, thread or process: skip collecting them for every
     # record (the optimizations of the standard library's logging HOWTO).
     logging._srcfile = None

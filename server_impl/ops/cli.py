@@ -85,6 +85,14 @@ SERVE_OPERATIONS: dict[str, dict[str, Any]] = {
         "help": "Every line as readable text, or as one JSON object. Defaults to"
         " CONVERSATIONS_LOG_FORMAT, else text.",
     },
+    "access_log": {
+        "action": argparse.BooleanOptionalAction,
+        # Unset unless given, so that CONVERSATIONS_ACCESS_LOG applies.
+        "default": argparse.SUPPRESS,
+        "help": "Writes one access line per request at level info; --no-access-log writes none"
+        " and keeps every other line, for a server whose requests a proxy in front already"
+        " logs. Defaults to CONVERSATIONS_ACCESS_LOG, else on.",
+    },
     "trusted_proxies": {
         "metavar": "ADDRESSES",
         "help": "Comma-separated addresses or networks (or *) of the proxies in front of the"
@@ -254,7 +262,7 @@ def _serve(args: argparse.Namespace, prog: str) -> int:
 
     asyncio.run(_with_store(settings.database_url, bootstrap))
     settings_module.export(settings)
-    logs.configure(settings.log_format, settings.log_level)
+    logs.configure(settings.log_format, settings.log_level, access_log=settings.access_log)
     if settings.workers > 1:
         listener.close()
         try:

@@ -58,3 +58,12 @@ def test_a_long_message_and_a_long_traceback_are_cut_keeping_the_error() -> None
         line = formatted(log_format, record("m" * 100_000, error=failure(100_000)))
         assert len(line) < logs.MAX_MESSAGE + logs.MAX_TRACEBACK + 200, log_format
         assert "m" * 100 in line and "ValueError: xxxx" in line
+
+
+def test_without_access_log_the_access_logger_makes_no_line_at_any_level() -> None:
+    for level in ("debug", "info"):
+        assert logs.config("text", level, access_log=False)["loggers"][logs.ACCESS] == {
+            "level": "WARNING"
+        }
+        # Configured again with it, the access logger follows the root's level once more.
+        assert logs.config("text", level)["loggers"][logs.ACCESS] == {"level": "NOTSET"}

@@ -110,6 +110,18 @@ def test_at_level_warning_no_access_line_is_written(url: str, key: str, tmp_path
     assert "conversations.access" not in (tmp_path / "server.log").read_text()
 
 
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_without_access_log_no_access_line_is_written_and_other_info_lines_are(
+    url: str, key: str, tmp_path: Path, workers: str
+) -> None:
+    settings = {"CONVERSATIONS_ACCESS_LOG": "false", "CONVERSATIONS_LOG_LEVEL": "info"}
+    for server in serve(url, tmp_path, CONVERSATIONS_WORKERS=workers, **settings):
+        traffic(server, key)
+    log = (tmp_path / "server.log").read_text()
+    assert "conversations.access" not in log
+    assert " INFO " in log, "uvicorn's and gunicorn's own info lines are still written"
+
+
 def scrape(address: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     answer = httpx.get(f"{address}/metrics")
     assert answer.status_code == 200, answer.text

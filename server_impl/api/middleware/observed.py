@@ -8,9 +8,10 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server_impl.api.connexion_adaptations.dispatch import routed_operation_id
+from server_impl.observability import logs
 from server_impl.observability.metrics import Metrics, PoolReader
 
-ACCESS = logging.getLogger("conversations.access")
+ACCESS = logging.getLogger(logs.ACCESS)
 UNMATCHED = "unmatched"
 """The operation of a request no operation of the spec matched (404, 405, the docs)."""
 
