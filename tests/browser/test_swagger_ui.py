@@ -107,6 +107,20 @@ def authorized(ui: WebDriver, key: str) -> WebDriver:
     return ui
 
 
+@pytest.fixture
+def http(docs_server: RunningServer, key: str) -> Iterator[httpx.Client]:
+    """The API beside the browser, with the same key."""
+    with httpx.Client(base_url=docs_server.api_url, headers=bearer(key), timeout=10) as client:
+        yield client
+
+
+def created_conversation(http: httpx.Client) -> str:
+    """The id of a new conversation of AGENT, the spec's example agent."""
+    created = http.post("/conversations/", params={"agent_id": AGENT}, json={})
+    assert created.status_code == 200, created.text
+    return str(created.json()["id"])
+
+
 def try_it_out(browser: WebDriver, operation: str) -> None:
     """Opens the operation and presses its "Try it out", which fills its parameters in."""
     browser.find_element(By.CSS_SELECTOR, f"{operation} .opblock-summary-control").click()
@@ -169,57 +183,49 @@ def test_the_servers_dropdown_offers_only_the_api_base_path(ui: WebDriver) -> No
 
 
 def test_try_it_out_updates_a_conversations_summary(
-    authorized: WebDriver, docs_server: RunningServer, key: str
+    authorized: WebDriver, docs_server: RunningServer, http: httpx.Client
 ) -> None:
     # The page as loaded and authorized: the other tests only read it, or try other operations.
     browser = authorized
-    with httpx.Client(base_url=docs_server.api_url, headers=bearer(key), timeout=10) as http:
-        created = http.post("/conversations/", params={"agent_id": AGENT}, json={})
-        assert created.status_code == 200, created.text
-        conversation_id = created.json()["id"]
-        summary = f"Renamed in Swagger UI {uuid.uuid4()}"
-        wait = WebDriverWait(browser, WAIT_S)
+    conversation_id = created_conversation(http)
+    summary = f"Renamed in Swagger UI {uuid.uuid4()}"
+    wait = WebDriverWait(browser, WAIT_S)
 
-        try_it_out(browser, UPDATE)
-        path_id = wait.until(
-            shown.element_to_be_clickable(
-                (By.CSS_SELECTOR, f"{UPDATE} tr[data-param-name=conversation_id] input")
-            )
+    try_it_out(browser, UPDATE)
+    path_id = wait.until(
+        shown.element_to_be_clickable(
+            (By.CSS_SELECTOR, f"{UPDATE} tr[data-param-name=conversation_id] input")
         )
-        # Try it out fills parameters in with their examples: an If-Match example made a first
-        # update answer 412 unless the user noticed and cleared it.
-        if_match = browser.find_element(
-            By.CSS_SELECTOR, f"{UPDATE} tr[data-param-name=If-Match] input"
-        )
-        assert if_match.get_attribute("value") == ""
-        replace_text(path_id, conversation_id)
-        replace_text(
-            browser.find_element(By.CSS_SELECTOR, f"{UPDATE} textarea.body-param__text"),
-            json.dumps({"summary": summary}),
-        )
-        status, body, request_url = executed(browser, UPDATE)
-        assert status == "200", body
-        shown_conversation = json.loads(body)
-        assert shown_conversation["id"] == conversation_id
-        assert shown_conversation["summary"] == summary
-        assert request_url == f"{docs_server.api_url}/conversations/{conversation_id}"
+    )
+    # Try it out fills parameters in with their examples: an If-Match example made a first
+    # update answer 412 unless the user noticed and cleared it.
+    if_match = browser.find_element(By.CSS_SELECTOR, f"{UPDATE} tr[data-param-name=If-Match] input")
+    assert if_match.get_attribute("value") == ""
+    replace_text(path_id, conversation_id)
+    replace_text(
+        browser.find_element(By.CSS_SELECTOR, f"{UPDATE} textarea.body-param__text"),
+        json.dumps({"summary": summary}),
+    )
+    status, body, request_url = executed(browser, UPDATE)
+    assert status == "200", body
+    shown_conversation = json.loads(body)
+    assert shown_conversation["id"] == conversation_id
+    assert shown_conversation["summary"] == summary
+    assert request_url == f"{docs_server.api_url}/conversations/{conversation_id}"
 
-        stored = http.get(f"/conversations/{conversation_id}")
-        assert stored.status_code == 200
-        assert stored.json()["summary"] == summary
+    stored = http.get(f"/conversations/{conversation_id}")
+    assert stored.status_code == 200
+    assert stored.json()["summary"] == summary
 
 
 def test_try_it_out_lists_with_the_values_it_fills_in(
-    authorized: WebDriver, docs_server: RunningServer, key: str
+    authorized: WebDriver, docs_server: RunningServer, http: httpx.Client
 ) -> None:
     # Try it out fills each parameter in with its example or default: an `after` example (a
     # conversation id no database holds) made the list answer 404 until the user cleared it.
     browser = authorized
-    with httpx.Client(base_url=docs_server.api_url, headers=bearer(key), timeout=10) as http:
-        # The agent_id filter is filled in with the spec's example agent, which is AGENT.
-        created = http.post("/conversations/", params={"agent_id": AGENT}, json={})
-        assert created.status_code == 200, created.text
-        conversation_id = created.json()["id"]
+    # The agent_id filter is filled in with the spec's example agent, which is AGENT.
+    conversation_id = created_conversation(http)
 
     try_it_out(browser, LIST)
     status, body, request_url = executed(browser, LIST)
