@@ -14,6 +14,18 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DESCRIPTORS_KEPT = 64
 """File descriptors kept for what is not a client: the database, logs, the listener."""
 
+# Upper bounds of the numeric settings: every value up to them works (none overflows a timer,
+# a date or an integer handed to C), and none above them is a sensible configuration.
+MAX_BODY_BYTES = 1024 * 1024 * 1024
+MAX_WORKERS = 256
+MAX_HEAD_BYTES = 1024 * 1024
+MAX_HEADER_FIELDS = 1000
+MAX_TIMEOUT_S = 3600
+"""Of the head, body, keep-alive and shutdown timeouts: an hour."""
+MAX_CONNECTIONS = 65536
+MAX_IDEMPOTENCY_KEY_TTL_S = 10 * 365 * 24 * 60 * 60
+"""Ten years (of 365 days)."""
+
 
 class Settings(BaseSettings):
     """Read from CONVERSATIONS_* environment variables; `serve` options override them."""
@@ -23,8 +35,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8283, ge=0, le=65535)
     database_url: str = "sqlite:///var/conversations.db"
-    max_body_bytes: int = Field(default=1024 * 1024, ge=1)
-    workers: int = Field(default=1, ge=1)
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1, le=MAX_BODY_BYTES)
+    workers: int = Field(default=1, ge=1, le=MAX_WORKERS)
     validate_responses: bool = False
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
     log_format: Literal["text", "json"] = "text"
@@ -33,14 +45,16 @@ class Settings(BaseSettings):
     """Addresses (or networks, or *) of proxies whose X-Forwarded-For names the client."""
     metrics: bool = True
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
-    max_head_bytes: int = Field(default=64 * 1024, ge=1024)
-    max_header_fields: int = Field(default=100, ge=10)
-    head_timeout_s: float = Field(default=10.0, gt=0)
-    body_timeout_s: float = Field(default=30.0, gt=0)
-    keep_alive_s: float = Field(default=5.0, gt=0)
-    shutdown_grace_s: float = Field(default=10.0, ge=0)
-    max_connections: int | None = Field(default=None, ge=1)
-    idempotency_key_ttl_s: float = Field(default=24 * 60 * 60, gt=0)
+    max_head_bytes: int = Field(default=64 * 1024, ge=1024, le=MAX_HEAD_BYTES)
+    max_header_fields: int = Field(default=100, ge=10, le=MAX_HEADER_FIELDS)
+    head_timeout_s: float = Field(default=10.0, gt=0, le=MAX_TIMEOUT_S, allow_inf_nan=False)
+    body_timeout_s: float = Field(default=30.0, gt=0, le=MAX_TIMEOUT_S, allow_inf_nan=False)
+    keep_alive_s: float = Field(default=5.0, gt=0, le=MAX_TIMEOUT_S, allow_inf_nan=False)
+    shutdown_grace_s: float = Field(default=10.0, ge=0, le=MAX_TIMEOUT_S, allow_inf_nan=False)
+    max_connections: int | None = Field(default=None, ge=1, le=MAX_CONNECTIONS)
+    idempotency_key_ttl_s: float = Field(
+        default=24 * 60 * 60, gt=0, le=MAX_IDEMPOTENCY_KEY_TTL_S, allow_inf_nan=False
+    )
 
     @property
     def connection_limit(self) -> int:

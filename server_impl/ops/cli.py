@@ -30,45 +30,46 @@ SERVE_LIMITS: dict[str, tuple[type, str]] = {
     "max_head_bytes": (
         int,
         "The largest request head (request line and headers) in bytes; a larger one is answered"
-        " 431. Defaults to CONVERSATIONS_MAX_HEAD_BYTES, else 65536.",
+        " 431. From 1024 to 1048576. Defaults to CONVERSATIONS_MAX_HEAD_BYTES, else 65536.",
     ),
     "max_header_fields": (
         int,
-        "The most header fields in one request; more are answered 431. Defaults to"
-        " CONVERSATIONS_MAX_HEADER_FIELDS, else 100.",
+        "The most header fields in one request; more are answered 431. From 10 to 1000."
+        " Defaults to CONVERSATIONS_MAX_HEADER_FIELDS, else 100.",
     ),
     "head_timeout_s": (
         float,
         "Seconds a connection has to deliver a whole request head before it is closed. Defaults"
-        " to CONVERSATIONS_HEAD_TIMEOUT_S, else 10.",
+        " to CONVERSATIONS_HEAD_TIMEOUT_S, else 10. Above 0, at most 3600.",
     ),
     "body_timeout_s": (
         float,
         "Seconds a request's body has to arrive after its head before the connection is closed"
-        " and the request fails, changing nothing. Defaults to CONVERSATIONS_BODY_TIMEOUT_S,"
-        " else 30.",
+        " and the request fails, changing nothing. Above 0, at most 3600. Defaults to"
+        " CONVERSATIONS_BODY_TIMEOUT_S, else 30.",
     ),
     "keep_alive_s": (
         float,
-        "Seconds an idle keep-alive connection stays open. Defaults to"
+        "Seconds an idle keep-alive connection stays open. Above 0, at most 3600. Defaults to"
         " CONVERSATIONS_KEEP_ALIVE_S, else 5.",
     ),
     "shutdown_grace_s": (
         float,
         "Seconds that requests in flight have to finish after SIGTERM before the server exits"
-        " anyway. Defaults to CONVERSATIONS_SHUTDOWN_GRACE_S, else 10.",
+        " anyway. From 0 to 3600. Defaults to CONVERSATIONS_SHUTDOWN_GRACE_S, else 10.",
     ),
     "max_connections": (
         int,
         "The most open connections per process; past it the longest idle one is closed, and"
-        " when none is idle a request is answered 503 with Retry-After. Defaults to"
-        " CONVERSATIONS_MAX_CONNECTIONS, else 1024 or what the open-file limit leaves room for.",
+        " when none is idle a request is answered 503 with Retry-After. From 1 to 65536."
+        " Defaults to CONVERSATIONS_MAX_CONNECTIONS, else 1024 or what the open-file limit"
+        " leaves room for.",
     ),
     "idempotency_key_ttl_s": (
         float,
         "Seconds an Idempotency-Key is remembered after its first request: a retry within them"
-        " gets the stored answer, and later the key is forgotten. Defaults to"
-        " CONVERSATIONS_IDEMPOTENCY_KEY_TTL_S, else 86400 (24 h).",
+        " gets the stored answer, and later the key is forgotten. Above 0, at most 315360000"
+        " (10 years). Defaults to CONVERSATIONS_IDEMPOTENCY_KEY_TTL_S, else 86400 (24 h).",
     ),
 }
 """The options of `serve` that bound what clients can hold, connections and requests and the
@@ -109,9 +110,9 @@ SERVE_OPERATIONS: dict[str, dict[str, Any]] = {
     "metrics_port": {
         "type": int,
         "metavar": "PORT",
-        "help": "Serves /metrics (Prometheus) on a listener of its own at this port, on the same"
-        " host, and no longer on the API's port. Defaults to CONVERSATIONS_METRICS_PORT, else"
-        " unset.",
+        "help": "Serves /metrics (Prometheus) on a listener of its own at this port (1 to 65535),"
+        " on the same host, and no longer on the API's port. Defaults to"
+        " CONVERSATIONS_METRICS_PORT, else unset.",
     },
 }
 """The options of `serve` for operating it: logs, proxies, metrics (argparse keywords)."""
@@ -162,13 +163,16 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         "--host", help="The address to listen on. Defaults to CONVERSATIONS_HOST, else 127.0.0.1."
     )
     serve.add_argument(
-        "--port", type=int, help="The port to listen on. Defaults to CONVERSATIONS_PORT, else 8283."
+        "--port",
+        type=int,
+        help="The port to listen on, from 0 (any free one) to 65535. Defaults to"
+        " CONVERSATIONS_PORT, else 8283.",
     )
     serve.add_argument(
         "--workers",
         type=int,
-        help="How many server processes share the port. Defaults to CONVERSATIONS_WORKERS, else"
-        " 1; above 1, --port must not be 0.",
+        help="How many server processes share the port, from 1 to 256. Defaults to"
+        " CONVERSATIONS_WORKERS, else 1; above 1, --port must not be 0.",
     )
 
     for name, (kind, text) in SERVE_LIMITS.items():

@@ -1,0 +1,130 @@
+"""Every numeric setting has documented bounds; every value within them works, and one outside
+them is refused by `serve` in one line (exit 2) before anything is served."""
+
+import argparse
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+from annotated_types import Le
+from pydantic import ValidationError
+
+from server_impl import settings as settings_module
+from server_impl.ops import cli, serving
+from server_impl.settings import Settings
+from server_impl.storage import store_for
+from tests.support import AGENT, in_process, mint_key_in_process, new_sqlite_database
+
+
+def numeric(name: str) -> bool:
+    annotation = Settings.model_fields[name].annotation
+    return annotation in (int, float, int | None, float | None)
+
+
+NUMERIC = [name for name in Settings.model_fields if numeric(name)]
+
+
+def upper_bound(name: str) -> object:
+    bounds = [item.le for item in Settings.model_fields[name].metadata if isinstance(item, Le)]
+    return bounds[0] if bounds else None
+
+
+@pytest.mark.parametrize("name", NUMERIC)
+def test_every_numeric_setting_has_an_upper_bound_stated_in_help_and_readme(name: str) -> None:
+    bound = upper_bound(name)
+    assert bound is not None, name
+    option = f"--{name.replace('_', '-')}"
+    commands = next(
+        action
+        for action in cli._parser(cli.PROG)._actions
+        if isinstance(action, argparse._SubParsersAction)
+    )
+    helps = {
+        string: action.help
+        for action in commands.choices["serve"]._actions
+        for string in action.option_strings
+    }
+    if option in helps:
+        assert str(bound) in (helps[option] or ""), (option, helps[option])
+    row = next(
+        line
+        for line in (Path(__file__).parents[2] / "README.md").read_text().splitlines()
+        if f"`CONVERSATIONS_{name.upper()}`" in line
+    )
+    assert f"{bound}" in row, row
+
+
+OUT_OF_RANGE: list[tuple[str, Any]] = [
+    ("idempotency_key_ttl_s", 999999999999),
+    ("idempotency_key_ttl_s", 99999999999999999999),
+    ("idempotency_key_ttl_s", math.inf),
+    ("idempotency_key_ttl_s", math.nan),
+    ("head_timeout_s", math.inf),
+    ("head_timeout_s", math.nan),
+    ("body_timeout_s", 1e300),
+    ("keep_alive_s", "inf"),
+    ("shutdown_grace_s", math.inf),
+    ("shutdown_grace_s", -1),
+    ("max_connections", 2**64),
+    ("max_body_bytes", 2**63),
+    ("max_head_bytes", 10**12),
+    ("max_header_fields", 10**9),
+    ("workers", 10**6),
+    ("port", 65536),
+    ("metrics_port", 0),
+]
+
+
+@pytest.mark.parametrize(("name", "value"), OUT_OF_RANGE)
+def test_a_value_out_of_range_is_refused(name: str, value: Any) -> None:
+    with pytest.raises(ValidationError) as refused:
+        Settings(**{name: value})
+    assert refused.value.errors()[0]["loc"] == (name,)
+
+
+def test_every_upper_bound_is_accepted() -> None:
+    at_bounds: dict[str, Any] = {name: upper_bound(name) for name in NUMERIC}
+    settings = Settings(**at_bounds)
+    assert serving.uvicorn_options(settings)["timeout_keep_alive"] == settings.keep_alive_s
+
+
+def test_a_keyed_create_works_with_the_longest_idempotency_key_ttl(tmp_path: Path) -> None:
+    url = new_sqlite_database(tmp_path)
+    key = mint_key_in_process(url)
+    ttl = settings_module.MAX_IDEMPOTENCY_KEY_TTL_S
+    with in_process(store_for(url), idempotency_key_ttl_s=ttl) as client:
+        headers = {"Authorization": f"Bearer {key}", "Idempotency-Key": "k-1"}
+        first = client.post("/conversations/", params={"agent_id": AGENT}, json={}, headers=headers)
+        again = client.post("/conversations/", params={"agent_id": AGENT}, json={}, headers=headers)
+    assert first.status_code == 200, first.text
+    assert again.json()["id"] == first.json()["id"]
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--idempotency-key-ttl-s", "999999999999"),
+        ("--idempotency-key-ttl-s", "99999999999999999999"),
+        ("--head-timeout-s", "inf"),
+        ("--keep-alive-s", "nan"),
+        ("--max-connections", "99999999999999999999"),
+        ("--workers", "1000000"),
+    ],
+)
+def test_serve_refuses_a_value_out_of_range_in_one_line_before_serving(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    option: str,
+    value: str,
+) -> None:
+    def served(*_args: Any) -> Any:
+        raise AssertionError(f"served with {option} {value}")
+
+    monkeypatch.setattr(serving, "claim_port", served)
+    url = new_sqlite_database(tmp_path)
+    assert cli.main(["serve", option, value, "--database-url", url]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    variable = "CONVERSATIONS_" + option.removeprefix("--").replace("-", "_").upper()
+    assert len(lines) == 1 and lines[0].startswith(f"{cli.PROG}: {option} (or {variable})"), lines
