@@ -24,6 +24,10 @@ class SchemaOutOfDate(RuntimeError):
     pass
 
 
+class SchemaNewer(SchemaOutOfDate):
+    """The schema is at a revision this release does not have: a newer release migrated it."""
+
+
 class DatabaseUnusable(RuntimeError):
     """The database cannot be reached or read: not a database file, refused, unreachable."""
 
@@ -55,10 +59,29 @@ def _config(database_url: str) -> Config:
     return config
 
 
+def _scripts() -> ScriptDirectory:
+    return ScriptDirectory.from_config(_config("sqlite:///:memory:"))
+
+
 def head_revision() -> str:
-    head = ScriptDirectory.from_config(_config("sqlite:///:memory:")).get_current_head()
+    head = _scripts().get_current_head()
     assert head is not None, "migrations/versions/ holds at least one revision"
     return head
+
+
+def _refuse_newer(database_url: str, current: str | None) -> None:
+    """Raises SchemaNewer when current is a revision none of this release's migrations make.
+
+    Alembic can neither upgrade from nor downgrade such a revision, and this release's queries
+    would run on a schema they were not written for.
+    """
+    if current is None or current in {script.revision for script in _scripts().walk_revisions()}:
+        return
+    raise SchemaNewer(
+        f"The database at {shown(database_url)} is newer than this release: its schema is at"
+        f" revision {current}, and this release knows revisions up to {head_revision()}; run"
+        " the release that migrated it, or a later one"
+    )
 
 
 def _revision_of(connection: Connection) -> str | None:
@@ -100,11 +123,13 @@ def _read_revision(database_url: str) -> str | None:
 def upgrade(database_url: str, revision: str = "head") -> str:
     """Applies the pending migrations up to revision; returns the revision now current.
 
-    A new SQLite file is created, in a new folder if need be.
+    A new SQLite file is created, in a new folder if need be. Raises SchemaNewer, changing
+    nothing, for a database a newer release migrated.
     """
     url = DatabaseUrl.parse(database_url)
     if url.engine == "sqlite":
         ensure_folder(url.sqlite_path)
+    _refuse_newer(database_url, current_revision(database_url))
     try:
         command.upgrade(_config(database_url), revision)
     except (DBAPIError, OSError) as error:
@@ -119,6 +144,7 @@ def require_current(database_url: str, *, command_name: str) -> None:
     current, head = current_revision(database_url), head_revision()
     if current == head:
         return
+    _refuse_newer(database_url, current)
     fix = f"{command_name} migrate --database-url {shown(database_url)}"
     if _missing_file(database_url):
         raise SchemaOutOfDate(f"There is no database at {shown(database_url)}; create it: {fix}")

@@ -1,11 +1,14 @@
 """Commands refuse what they cannot use with one line and exit code 2, creating nothing."""
 
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 
+from server_impl.ops import cli as command_line
 from server_impl.storage import migrate as migrations
-from tests.support import cli, migrate
+from tests.support import cli, migrate, new_sqlite_database
 
 COMMANDS = [
     ("serve", "--port", "1"),
@@ -80,3 +83,21 @@ def test_a_setting_out_of_range_is_refused_naming_the_option(
     line = refused_in_one_line(("serve", option, value), url)
     variable = "CONVERSATIONS_" + option.removeprefix("--").replace("-", "_").upper()
     assert f"{option} (or {variable})" in line
+
+
+@pytest.mark.parametrize("args", [*COMMANDS, ("migrate",)])
+def test_a_database_of_a_newer_release_is_refused_naming_both_revisions(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: tuple[str, ...]
+) -> None:
+    url = new_sqlite_database(tmp_path)
+    with closing(sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)) as db:
+        db.execute("UPDATE alembic_version SET version_num = '0099'")
+    assert command_line.main([*args, "--database-url", url]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    head = migrations.head_revision()
+    assert captured.err == (
+        f"{command_line.PROG}: The database at {url} is newer than this release: its schema is"
+        f" at revision 0099, and this release knows revisions up to {head}; run the release"
+        " that migrated it, or a later one\n"
+    )

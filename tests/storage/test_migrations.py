@@ -73,6 +73,19 @@ def test_an_out_of_date_database_is_refused_with_the_command_to_run(empty_databa
         migrate.require_current(empty_database, command_name="python -m server_impl")
 
 
+def test_a_database_of_a_newer_release_is_refused_naming_both_revisions_and_left_as_it_was(
+    empty_database: str,
+) -> None:
+    migrate.upgrade(empty_database)
+    execute(empty_database, sa.text("UPDATE alembic_version SET version_num = '0099'"))
+    newer = f"at revision 0099, and this release knows revisions up to {migrate.head_revision()}"
+    with pytest.raises(migrate.SchemaNewer, match=newer):
+        migrate.require_current(empty_database, command_name="python -m server_impl")
+    with pytest.raises(migrate.SchemaNewer, match=newer):
+        migrate.upgrade(empty_database)
+    assert migrate.current_revision(empty_database) == "0099"
+
+
 def test_upgrading_keeps_existing_rows(empty_database: str) -> None:
     migrate.upgrade(empty_database, "0001")
     execute(empty_database, INSERT_0001)
