@@ -6,9 +6,10 @@ the command-line option of the same name, which wins.
 
 import os
 import resource
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DESCRIPTORS_KEPT = 64
@@ -25,6 +26,28 @@ MAX_TIMEOUT_S = 3600
 MAX_CONNECTIONS = 65536
 MAX_IDEMPOTENCY_KEY_TTL_S = 10 * 365 * 24 * 60 * 60
 """Ten years (of 365 days)."""
+
+ProxyNetwork = IPv4Network | IPv6Network
+EVERY_ADDRESS: tuple[ProxyNetwork, ...] = (ip_network("0.0.0.0/0"), ip_network("::/0"))
+
+
+def proxy_networks(text: str) -> tuple[ProxyNetwork, ...]:
+    """The networks that trusted_proxies names: comma-separated addresses (one host each) or
+    networks, or * alone for every address. Raises ValueError naming an entry that is neither,
+    rather than trusting nobody (or a name) without a word."""
+    entries = [entry.strip() for entry in text.split(",") if entry.strip()]
+    if entries == ["*"]:
+        return EVERY_ADDRESS
+    networks = []
+    for entry in entries:
+        try:
+            networks.append(ip_network(entry, strict=False))
+        except ValueError:
+            raise ValueError(
+                f"{entry!r} is neither an IP address nor a network (such as 10.0.0.1 or"
+                " 10.0.0.0/8); * alone trusts every address"
+            ) from None
+    return tuple(networks)
 
 
 class Settings(BaseSettings):
@@ -69,6 +92,16 @@ class Settings(BaseSettings):
         if descriptors == resource.RLIM_INFINITY:
             return 1024
         return max(1, min(1024, descriptors - DESCRIPTORS_KEPT))
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: str) -> str:
+        proxy_networks(value)
+        return value
+
+    @property
+    def trusted_networks(self) -> tuple[ProxyNetwork, ...]:
+        return proxy_networks(self.trusted_proxies)
 
     @model_validator(mode="after")
     def _metrics_served_if_kept(self) -> "Settings":

@@ -243,11 +243,16 @@ def slow_down_inserts(database_url: str, summary: str, seconds: float) -> None:
 
 
 @contextmanager
-def in_process(store: Store, **settings: Any) -> Iterator[TestClient]:
+def in_process(
+    store: Store, *, peer: tuple[str, int] = ("testclient", 50000), **settings: Any
+) -> Iterator[TestClient]:
     """The app around store (not yet opened), served in this process through an ASGI
-    transport, with its lifespan; responses are validated against the spec."""
+    transport, with its lifespan, to requests from peer; responses are validated against the
+    spec."""
     app = create_app(Settings(validate_responses=True, **settings), store)
-    with TestClient(app, base_url="http://testserver/v1", raise_server_exceptions=False) as client:
+    with TestClient(
+        app, base_url="http://testserver/v1", raise_server_exceptions=False, client=peer
+    ) as client:
         yield client
 
 

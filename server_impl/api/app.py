@@ -2,8 +2,8 @@
 
 connexion runs as middleware: it routes, authenticates and validates every request against the
 spec, then the dispatcher calls the handler named by the operation's operationId. Around it,
-every request gets its id (RequestId), its access line and metrics (Observed); /metrics is
-answered beside the API.
+every request gets its client from trusted proxies (ForwardedClient), its id (RequestId), its
+access line and metrics (Observed); /metrics is answered beside the API.
 """
 
 import gc
@@ -35,6 +35,7 @@ from .middleware import (
     AllowedMethods,
     BodySizeLimit,
     CollectionWithoutSlash,
+    ForwardedClient,
     MetricsEndpoint,
     Observed,
     RequestId,
@@ -122,7 +123,10 @@ def create_app(
     observed = Observed(
         served, routes=routes, metrics=metrics, pool=pool_reader(store), paths=beside
     )
-    return RequestId(observed)
+    app_with_ids = RequestId(observed)
+    if not settings.trusted_proxies:
+        return app_with_ids
+    return ForwardedClient(app_with_ids, proxies=settings.trusted_networks)
 
 
 def app_from_environment() -> ASGIApp:

@@ -330,7 +330,9 @@ def _one_line(error: Exception) -> str:
     if isinstance(error, ValidationError):
         first = error.errors()[0]
         name = "_".join(str(part) for part in first["loc"])
-        return f"--{name.replace('_', '-')} (or CONVERSATIONS_{name.upper()}): {first['msg']}"
+        # A validator's own words, without pydantic's "Value error, " before them.
+        reason = first["ctx"]["error"] if first["type"] == "value_error" else first["msg"]
+        return f"--{name.replace('_', '-')} (or CONVERSATIONS_{name.upper()}): {reason}"
     return str(error)
 
 

@@ -48,7 +48,7 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         # the logging configuration (logs.py).
         "access_log": False,
         "log_config": None,
-        # A client's X-Forwarded-For is believed only from the proxies the operator names.
-        "proxy_headers": bool(settings.trusted_proxies),
-        "forwarded_allow_ips": settings.trusted_proxies or None,
+        # The app reads X-Forwarded-For itself, from the proxies the operator names, and takes
+        # only an IP address from it (server_impl/api/middleware/forwarded.py).
+        "proxy_headers": False,
     }

@@ -3,6 +3,7 @@ them is refused by `serve` in one line (exit 2) before anything is served."""
 
 import argparse
 import math
+from ipaddress import ip_network
 from pathlib import Path
 from typing import Any
 
@@ -110,6 +111,9 @@ def test_a_keyed_create_works_with_the_longest_idempotency_key_ttl(tmp_path: Pat
         ("--keep-alive-s", "nan"),
         ("--max-connections", "99999999999999999999"),
         ("--workers", "1000000"),
+        ("--trusted-proxies", "not-an-ip,10.0.0.0/33"),
+        ("--trusted-proxies", "10.0.0.0/8,10.0.0.0/33"),
+        ("--trusted-proxies", "*,10.0.0.1"),
     ],
 )
 def test_serve_refuses_a_value_out_of_range_in_one_line_before_serving(
@@ -128,3 +132,15 @@ def test_serve_refuses_a_value_out_of_range_in_one_line_before_serving(
     lines = capsys.readouterr().err.splitlines()
     variable = "CONVERSATIONS_" + option.removeprefix("--").replace("-", "_").upper()
     assert len(lines) == 1 and lines[0].startswith(f"{cli.PROG}: {option} (or {variable})"), lines
+
+
+def test_trusted_proxies_are_addresses_or_networks_and_a_bad_one_is_named() -> None:
+    assert Settings(trusted_proxies=" 10.0.0.1, 192.168.0.0/16 ,::1").trusted_networks == (
+        ip_network("10.0.0.1/32"),
+        ip_network("192.168.0.0/16"),
+        ip_network("::1/128"),
+    )
+    assert Settings(trusted_proxies="*").trusted_networks == settings_module.EVERY_ADDRESS
+    for bad, named in [("not-an-ip,10.0.0.0/33", "not-an-ip"), ("10.0.0.0/33", "10.0.0.0/33")]:
+        with pytest.raises(ValidationError, match=f"'{named}' is neither an IP address nor a"):
+            Settings(trusted_proxies=bad)

@@ -1,9 +1,11 @@
-"""ASGI middleware, one concern each: around connexion (request ids, observation, /metrics)
+"""ASGI middleware, one concern each: around connexion (the client behind trusted proxies,
+request ids, observation, /metrics)
 and in front of its routing (methods, body size, the collection alias)."""
 
 from .allowed_methods import AllowedMethods
 from .body_limit import BodySizeLimit
 from .collection_alias import CollectionWithoutSlash
+from .forwarded import ForwardedClient
 from .metrics_endpoint import MetricsEndpoint
 from .observed import Observed
 from .request_id import RequestId
@@ -12,6 +14,7 @@ __all__ = [
     "AllowedMethods",
     "BodySizeLimit",
     "CollectionWithoutSlash",
+    "ForwardedClient",
     "MetricsEndpoint",
     "Observed",
     "RequestId",
