@@ -4,13 +4,18 @@ as one JSON object per line (`serve --log-format json`), by the standard library
 
 Every line of a request carries its request id. Times are UTC, RFC 3339. A line's message is
 cut to MAX_MESSAGE characters, and so is each line of a traceback, which keeps its last
-MAX_TRACEBACK characters (where the error is), whatever a client sent. 4xx answers are
-routine and not logged but by the access line; a 5xx from an unexpected error is logged once,
-by connexion, with its traceback.
+MAX_TRACEBACK characters (where the error is), and every other field of a JSON line to
+MAX_FIELD; a whole line, traceback and all, is at most MAX_LINE characters, whatever a client
+sent. In text, control characters of a message are escaped, so that no message makes a line of
+its own, and the access line quotes a field unless it is a plain token (``field``), so that no
+value makes a field of its own. 4xx answers are routine and not logged but by the access line;
+a 5xx from an unexpected error is logged once, by connexion, with its traceback.
 """
 
+import json
 import logging
 import logging.config
+import re
 import time
 from typing import Any, Literal
 
@@ -21,6 +26,13 @@ from server_impl.observability import request_id
 LogFormat = Literal["text", "json"]
 MAX_MESSAGE = 4096
 MAX_TRACEBACK = 16384
+MAX_FIELD = 1024
+MAX_LINE = 32768
+_FALLBACK_PART = MAX_LINE // 32
+"""The message and the traceback's tail of a JSON line that escaping made longer than MAX_LINE:
+JSON writes one character as at most 12 (a surrogate pair's two ``\\uXXXX``)."""
+_TOKEN = re.compile(r"[\w.:/{}@+-]+", re.ASCII)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 ACCESS = "conversations.access"
 """The logger of the access line, one per request."""
 JSON_FIELDS = ["asctime", "levelname", "name", "request_id", "message"]
@@ -43,18 +55,41 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _cut_traceback(text: str) -> str:
-    """Each line cut to MAX_MESSAGE characters, then the last lines that fit in MAX_TRACEBACK:
-    the exception's type and where it was raised stay."""
-    lines = [_cut(line, MAX_MESSAGE) for line in text.splitlines()]
+def _cut_line(line: str) -> str:
+    """At most MAX_LINE characters, its start and its end kept (where a traceback's error is)."""
+    if len(line) <= MAX_LINE:
+        return line
+    half = MAX_LINE // 2
+    return line[:half] + "…" + line[-(MAX_LINE - half - 1) :]
+
+
+def _escaped(text: str) -> str:
+    """Control characters (line breaks among them) as Python writes them in a string."""
+    if not _CONTROL.search(text):
+        return text
+    return _CONTROL.sub(lambda match: repr(match.group())[1:-1], text)
+
+
+def field(value: object) -> str:
+    """A value of the text access line: as it is when a plain token (letters, digits and
+    ``. : / { } @ + - _``), else quoted as a JSON string, so that no value, whoever sent it,
+    reads as another field or another line."""
+    text = str(value)
+    return text if _TOKEN.fullmatch(text) else json.dumps(text)
+
+
+def _cut_traceback(text: str, line: int = MAX_MESSAGE, whole: int = MAX_TRACEBACK) -> str:
+    """Each line cut to line characters, then the last lines that fit in whole: the
+    exception's type and where it was raised stay."""
+    lines = [_cut(each, line) for each in text.splitlines()]
     kept: list[str] = []
     size = 0
-    for line in reversed(lines):
-        size += len(line) + 1
-        if size > MAX_TRACEBACK:
+    for each in reversed(lines):
+        size += len(each) + 1
+        if size > whole:
             kept.append("…")
             break
-        kept.append(line)
+        kept.append(each)
     return "\n".join(reversed(kept))
 
 
@@ -75,9 +110,10 @@ class TextFormatter(logging.Formatter):
     """
 
     def format(self, record: logging.LogRecord) -> str:
+        message = _escaped(_cut(record.getMessage(), MAX_MESSAGE))
         line = (
             f"{_rfc3339(record)} {record.levelname} {record.name}"
-            f" [{getattr(record, 'request_id', '-')}] {_cut(record.getMessage(), MAX_MESSAGE)}"
+            f" [{getattr(record, 'request_id', '-')}] {message}"
         )
         if record.exc_info and not record.exc_text:
             record.exc_text = self.formatException(record.exc_info)
@@ -85,7 +121,7 @@ class TextFormatter(logging.Formatter):
             line += "\n" + record.exc_text
         if record.stack_info:
             line += "\n" + self.formatStack(record.stack_info)
-        return line
+        return _cut_line(line)
 
     def formatException(self, ei: Any) -> str:  # noqa: N802
         return _cut_traceback(super().formatException(ei))
@@ -99,8 +135,30 @@ class JsonLineFormatter(JsonFormatter):
         self, log_data: dict[str, Any], record: logging.LogRecord, message_dict: dict[str, Any]
     ) -> None:
         super().add_fields(log_data, record, message_dict)
-        if isinstance(log_data.get("message"), str):
-            log_data["message"] = _cut(log_data["message"], MAX_MESSAGE)
+        for name, value in log_data.items():
+            # The traceback is cut already (formatException).
+            if isinstance(value, str) and name != RENAMED["exc_info"]:
+                log_data[name] = _cut(value, MAX_MESSAGE if name == "message" else MAX_FIELD)
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        if len(line) <= MAX_LINE:
+            return line
+        # Only escapes (of control or non-ASCII characters) make the fields cut above exceed
+        # MAX_LINE: the line again with fewer of them.
+        short: dict[str, Any] = {
+            "time": _rfc3339(record),
+            "level": record.levelname,
+            "logger": record.name,
+            "request_id": getattr(record, "request_id", "-"),
+            "message": _cut(record.getMessage(), _FALLBACK_PART),
+            "cut_from": len(line),
+        }
+        if record.exc_info:
+            text = super().formatException(record.exc_info)
+            joined = text if isinstance(text, str) else "\n".join(text)
+            short["traceback"] = _cut_traceback(joined, _FALLBACK_PART // 2, _FALLBACK_PART)
+        return self.jsonify_log_record(short)
 
     def formatException(self, ei: Any) -> str:  # noqa: N802
         text = super().formatException(ei)

@@ -67,3 +67,34 @@ def test_without_access_log_the_access_logger_makes_no_line_at_any_level() -> No
         }
         # Configured again with it, the access logger follows the root's level once more.
         assert logs.config("text", level)["loggers"][logs.ACCESS] == {"level": "NOTSET"}
+
+
+def test_a_text_access_field_is_kept_when_a_plain_token_and_quoted_otherwise() -> None:
+    for plain in ("203.0.113.9", "2001:db8::1", "org-1f2e", "-", "GET", "0f1e2d3c4b5a6978"):
+        assert logs.field(plain) == plain
+    for forged in ("203.0.113.9 key=k org=o", "a\nb", 'x"y', "k=v", "", "é"):
+        shown = logs.field(forged)
+        assert shown.startswith('"') and json.loads(shown) == forged and "\n" not in shown
+
+
+def test_a_text_message_never_makes_a_line_of_its_own() -> None:
+    line = formatted("text", record("first\nERROR conversations.forged [-] second\r\u2028\x1b[2J"))
+    assert line.count("\n") == 0
+    assert line.endswith("first\\nERROR conversations.forged [-] second\\r\\u2028\\x1b[2J")
+
+
+def test_every_line_is_at_most_max_line_characters_json_too() -> None:
+    huge = record("m" * 100_000, error=failure(100_000))
+    huge.client = "1" * 60_000  # an extra field, as the access line's
+    huge.stack_info = "s\n" * 100_000
+    # Each of these characters is written in JSON as 6 or 12.
+    escaped = record("\x01" * 100_000, error=ValueError("\U0001f600" * 100_000))
+    for log_format in ("text", "json"):
+        for made in (huge, escaped):
+            line = formatted(log_format, made)
+            assert len(line) <= logs.MAX_LINE, (log_format, len(line))
+            assert "mmmm" in line or "\\x01" in line or "\\u0001" in line
+            if log_format == "json":
+                parsed = json.loads(line)
+                assert parsed["level"] == "ERROR" and parsed["logger"] == "conversations.test"
+                assert "ValueError" in parsed["traceback"]

@@ -94,9 +94,11 @@ class Observed:
             "organization_id": actor.organization_id if actor else None,
             "client": client[0] if client else None,
         }
+        # The route and operation are the spec's; every other value may come from a client.
         ACCESS.info(
             "%s %s %s %d %.1fms key=%s org=%s client=%s",
-            fields["method"], fields["route"], operation, status, fields["duration_ms"],
-            fields["key_id"] or "-", fields["organization_id"] or "-", fields["client"] or "-",
+            logs.field(fields["method"]), fields["route"], operation, status,
+            fields["duration_ms"], logs.field(fields["key_id"] or "-"),
+            logs.field(fields["organization_id"] or "-"), logs.field(fields["client"] or "-"),
             extra=fields,
         )  # fmt: skip
