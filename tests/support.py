@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 import asyncpg
 import httpx
+import pytest
 from connexion import ConnexionMiddleware
 from starlette.testclient import TestClient
 
@@ -174,6 +175,27 @@ def new_sqlite_database(folder: Path) -> str:
     url = f"sqlite:///{folder / 'conversations.db'}"
     migrations.upgrade(url)
     return url
+
+
+@contextmanager
+def read_only(path: Path) -> Iterator[None]:
+    """Makes a file or folder read-only for this process while inside: by its mode, or for root,
+    whom modes do not stop, as immutable (chattr +i); skips the test where neither can."""
+    if os.geteuid() != 0:
+        mode = path.stat().st_mode
+        path.chmod(mode & 0o555)
+        try:
+            yield
+        finally:
+            path.chmod(mode)
+        return
+    made = subprocess.run(["chattr", "+i", str(path)], capture_output=True, text=True)
+    if made.returncode != 0:
+        pytest.skip(f"cannot make {path} immutable: {made.stderr.strip()}")
+    try:
+        yield
+    finally:
+        subprocess.run(["chattr", "-i", str(path)], check=True)
 
 
 def mint_key_in_process(database_url: str, organization: str = "acme", user: str = "alice") -> str:

@@ -240,6 +240,6 @@ class Store(ConversationStore, KeyStore, IdempotencyStore, Protocol):
         """Connects; called once on the event loop that will use the store."""
 
     async def ping(self) -> None:
-        """Raises StorageUnavailable unless the database answers now."""
+        """Raises StorageUnavailable unless the database answers now and can take writes."""
 
     async def close(self) -> None: ...

@@ -342,6 +342,7 @@ def _run(args: argparse.Namespace, prog: str) -> int:
         print(f"The database schema is at revision {migrate.upgrade(database_url)}.")
         return 0
     migrate.require_current(database_url, command_name=prog)
+    migrate.require_usable(database_url)
     if args.command == "serve":
         return _serve(args, prog)
     return asyncio.run(_with_store(database_url, lambda store: _keys(args, store)))

@@ -15,6 +15,9 @@ from sqlalchemy import Connection, create_engine, pool
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from server_impl.domain.errors import StorageUnavailable
+
+from . import store_for
 from .urls import DatabaseUrl, ensure_folder, shown
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -152,3 +155,24 @@ def require_current(database_url: str, *, command_name: str) -> None:
         f"The database schema is at revision {current or 'none (empty database)'}, and this"
         f" server needs {head}; apply the migrations first: {fix}"
     )
+
+
+def require_usable(database_url: str) -> None:
+    """Raises DatabaseUnusable unless the store opens and its database can be read and written
+    now: a read-only SQLite file or folder is refused at start, rather than every write failing
+    once served."""
+
+    async def check() -> None:
+        store = store_for(database_url)
+        try:
+            await store.open()
+            await store.ping()
+        finally:
+            await store.close()
+
+    try:
+        asyncio.run(check())
+    except StorageUnavailable as error:
+        raise DatabaseUnusable(
+            f"Cannot use the database at {shown(database_url)}: {error.reason}"
+        ) from error

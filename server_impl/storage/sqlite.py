@@ -3,7 +3,9 @@
 Calls run inline on the event loop: each is an indexed lookup of microseconds, cheaper than a
 hop to a worker thread, and running them on one thread serializes this process's writers, so
 they never wait on each other for SQLite's lock. Other processes on the same file wait up to
-the busy timeout, then get StorageUnavailable (a 503).
+the busy timeout, then get StorageUnavailable (a 503). A file that cannot be written (read-only,
+in a read-only folder or file system, immutable) is StorageUnavailable too: refused at start
+(ping), and a 503 for each write and for readiness if it becomes so while serving.
 """
 
 import json
@@ -34,18 +36,52 @@ SQLITE = Dialect(
 )
 
 
+UNAVAILABLE = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_READONLY}
+"""SQLite's primary result codes that say the file cannot be written now, but may be later:
+another writer holds the lock, or the file, its folder or its file system is read-only."""
+
+
+def _code(error: sqlite3.Error) -> int:
+    # Extended result codes (SQLITE_READONLY_DIRECTORY, ...) carry the primary one in the low byte.
+    return error.sqlite_errorcode & 0xFF
+
+
 @contextmanager
-def _busy_is_unavailable() -> Iterator[None]:
+def _unwritable_is_unavailable() -> Iterator[None]:
     try:
         yield
     except sqlite3.OperationalError as error:
-        if "locked" in str(error) or "busy" in str(error):
+        if _code(error) in UNAVAILABLE:
             raise StorageUnavailable(str(error)) from error
         raise
 
 
+def _require_writable(db: sqlite3.Connection, busy_timeout_ms: int) -> None:
+    """Raises sqlite3.OperationalError (SQLITE_READONLY) unless the file can be written now.
+
+    A statement that writes nothing still starts a write transaction, which SQLite refuses at
+    once on a read-only file; it is rolled back. Another process's lock shows that the file
+    takes writes, so it is not waited for; nor is a transaction of this connection, which is
+    writing.
+    """
+    if db.in_transaction:
+        return
+    db.execute("PRAGMA busy_timeout = 0")
+    try:
+        db.execute("BEGIN")
+        try:
+            db.execute("DELETE FROM alembic_version WHERE 0")
+        except sqlite3.OperationalError as error:
+            if _code(error) not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+                raise
+        finally:
+            db.execute("ROLLBACK")
+    finally:
+        db.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
+
+
 def _first(db: sqlite3.Connection, query: Query, params: Params) -> Row | None:
-    with _busy_is_unavailable():
+    with _unwritable_is_unavailable():
         return db.execute(query.qmark, query.qmark_args(params)).fetchone()
 
 
@@ -59,11 +95,11 @@ class _Session:
         return _first(self._db, query, params)
 
     async def all(self, query: Query, params: Params) -> Sequence[Row]:
-        with _busy_is_unavailable():
+        with _unwritable_is_unavailable():
             return self._db.execute(query.qmark, query.qmark_args(params)).fetchall()
 
     async def run(self, query: Query, params: Params) -> None:
-        with _busy_is_unavailable():
+        with _unwritable_is_unavailable():
             self._db.execute(query.qmark, query.qmark_args(params))
 
 
@@ -72,7 +108,7 @@ class SqliteStore(SqlStore):
 
     def __init__(self, path: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
         self._path = path
-        self._busy_timeout_ms = busy_timeout_ms
+        self._busy_timeout_ms = int(busy_timeout_ms)
         self._db: sqlite3.Connection | None = None
 
     @property
@@ -82,22 +118,31 @@ class SqliteStore(SqlStore):
         return self._db
 
     async def open(self) -> None:
+        """Raises StorageUnavailable when the file cannot be opened as this store needs: a
+        read-only folder, say, where SQLite cannot make the WAL's files."""
         ensure_folder(self._path)
         db = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
         db.row_factory = sqlite3.Row
-        db.execute("PRAGMA journal_mode = WAL")
-        # In WAL mode NORMAL loses nothing when the process dies, only on power loss.
-        db.execute("PRAGMA synchronous = NORMAL")
-        db.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
-        db.execute("PRAGMA foreign_keys = ON")
+        try:
+            db.execute("PRAGMA journal_mode = WAL")
+            # In WAL mode NORMAL loses nothing when the process dies, only on power loss.
+            db.execute("PRAGMA synchronous = NORMAL")
+            db.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
+            db.execute("PRAGMA foreign_keys = ON")
+        except sqlite3.Error as error:
+            db.close()
+            raise StorageUnavailable(str(error)) from error
         self._db = db
 
     async def ping(self) -> None:
-        """Reads the schema: the connection is open and the file can be read now."""
+        """Reads the schema and starts a write that writes nothing: the connection is open and
+        the file can be read and written now."""
+        db = self.db
         try:
-            self.db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            _require_writable(db, self._busy_timeout_ms)
         except sqlite3.Error as error:
-            raise StorageUnavailable(f"{type(error).__name__}: {error}") from error
+            raise StorageUnavailable(str(error)) from error
 
     async def close(self) -> None:
         if self._db is not None:
@@ -117,14 +162,14 @@ class SqliteStore(SqlStore):
         # BEGIN IMMEDIATE takes SQLite's write lock at once, over every table: no other writer
         # comes between a check and the write it guards.
         db = self.db
-        with _busy_is_unavailable():
+        with _unwritable_is_unavailable():
             db.execute("BEGIN IMMEDIATE")
         try:
             yield _Session(db)
         except BaseException:
             db.execute("ROLLBACK")
             raise
-        with _busy_is_unavailable():
+        with _unwritable_is_unavailable():
             db.execute("COMMIT")
 
     def _time(self, moment: datetime) -> str:

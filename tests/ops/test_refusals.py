@@ -8,7 +8,7 @@ import pytest
 
 from server_impl.ops import cli as command_line
 from server_impl.storage import migrate as migrations
-from tests.support import cli, migrate, new_sqlite_database
+from tests.support import cli, migrate, new_sqlite_database, read_only
 
 COMMANDS = [
     ("serve", "--port", "1"),
@@ -101,3 +101,24 @@ def test_a_database_of_a_newer_release_is_refused_naming_both_revisions(
         f" at revision 0099, and this release knows revisions up to {head}; run the release"
         " that migrated it, or a later one\n"
     )
+
+
+@pytest.mark.parametrize("args", COMMANDS)
+@pytest.mark.parametrize(
+    ("made_read_only", "reason"),
+    [("file", "attempt to write a readonly database"), ("folder", "unable to open database file")],
+)
+def test_a_database_that_cannot_be_written_is_refused_before_anything_is_served(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    args: tuple[str, ...],
+    made_read_only: str,
+    reason: str,
+) -> None:
+    url = new_sqlite_database(tmp_path)
+    path = Path(url.removeprefix("sqlite:///"))
+    with read_only(path if made_read_only == "file" else path.parent):
+        assert command_line.main([*args, "--database-url", url]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == f"{command_line.PROG}: Cannot use the database at {url}: {reason}\n"
