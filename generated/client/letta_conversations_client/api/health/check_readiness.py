@@ -67,8 +67,9 @@ def sync_detailed(
 ) -> Response[Health | Problem]:
     """Readiness
 
-     Answers 200 when the server can reach its database right now, else 503: a load
-    balancer should send requests only to ready replicas.
+     Answers 200 when the server can reach its database and write to it right now, else
+    503 (unreachable, or read-only): a load balancer should send requests only to ready
+    replicas.
 
     Args:
         x_request_id (str | Unset):
@@ -103,8 +104,9 @@ def sync(
 ) -> Health:
     """Readiness
 
-     Answers 200 when the server can reach its database right now, else 503: a load
-    balancer should send requests only to ready replicas.
+     Answers 200 when the server can reach its database and write to it right now, else
+    503 (unreachable, or read-only): a load balancer should send requests only to ready
+    replicas.
 
     Args:
         x_request_id (str | Unset):
@@ -140,8 +142,9 @@ async def asyncio_detailed(
 ) -> Response[Health | Problem]:
     """Readiness
 
-     Answers 200 when the server can reach its database right now, else 503: a load
-    balancer should send requests only to ready replicas.
+     Answers 200 when the server can reach its database and write to it right now, else
+    503 (unreachable, or read-only): a load balancer should send requests only to ready
+    replicas.
 
     Args:
         x_request_id (str | Unset):
@@ -176,8 +179,9 @@ async def asyncio(
 ) -> Health:
     """Readiness
 
-     Answers 200 when the server can reach its database right now, else 503: a load
-    balancer should send requests only to ready replicas.
+     Answers 200 when the server can reach its database and write to it right now, else
+    503 (unreachable, or read-only): a load balancer should send requests only to ready
+    replicas.
 
     Args:
         x_request_id (str | Unset):
