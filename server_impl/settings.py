@@ -106,7 +106,10 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _metrics_served_if_kept(self) -> "Settings":
         if self.metrics_port is not None and not self.metrics:
-            raise ValueError("metrics_port serves metrics, which metrics=false turns off")
+            raise ValueError(
+                "--metrics-port (CONVERSATIONS_METRICS_PORT) serves metrics, which --no-metrics"
+                " (CONVERSATIONS_METRICS=false) turns off"
+            )
         return self
 
 

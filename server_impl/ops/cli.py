@@ -332,6 +332,8 @@ def _one_line(error: Exception) -> str:
         name = "_".join(str(part) for part in first["loc"])
         # A validator's own words, without pydantic's "Value error, " before them.
         reason = first["ctx"]["error"] if first["type"] == "value_error" else first["msg"]
+        if not name:  # a rule across settings, whose message names them
+            return str(reason)
         return f"--{name.replace('_', '-')} (or CONVERSATIONS_{name.upper()}): {reason}"
     return str(error)
 

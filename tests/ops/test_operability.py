@@ -184,5 +184,5 @@ def test_without_metrics_nothing_is_served_at_metrics_and_requests_are_still_log
 
 
 def test_a_metrics_port_without_metrics_is_refused() -> None:
-    with pytest.raises(ValidationError, match="metrics_port serves metrics"):
+    with pytest.raises(ValidationError, match="serves metrics, which --no-metrics"):
         Settings(metrics=False, metrics_port=9100)

@@ -144,3 +144,15 @@ def test_trusted_proxies_are_addresses_or_networks_and_a_bad_one_is_named() -> N
     for bad, named in [("not-an-ip,10.0.0.0/33", "not-an-ip"), ("10.0.0.0/33", "10.0.0.0/33")]:
         with pytest.raises(ValidationError, match=f"'{named}' is neither an IP address nor a"):
             Settings(trusted_proxies=bad)
+
+
+def test_settings_that_contradict_each_other_are_refused_in_one_line_naming_both(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(serving, "claim_port", None)
+    url = new_sqlite_database(tmp_path)
+    assert cli.main(["serve", "--no-metrics", "--metrics-port", "9100", "--database-url", url]) == 2
+    assert capsys.readouterr().err == (
+        f"{cli.PROG}: --metrics-port (CONVERSATIONS_METRICS_PORT) serves metrics, which"
+        " --no-metrics (CONVERSATIONS_METRICS=false) turns off\n"
+    )
