@@ -2,8 +2,9 @@
 
 connexion runs as middleware: it routes, authenticates and validates every request against the
 spec, then the dispatcher calls the handler named by the operation's operationId. Around it,
-every request gets its id (RequestId), its access line and metrics (Observed); /metrics is
-answered beside the API.
+every request gets its id (RequestId), its access line and metrics (Observed), and a request
+with no Host or two (OneHost) or a transfer coding other than chunked (ChunkedOnly) is refused
+there, whatever its path; /metrics is answered beside the API.
 """
 
 import gc
@@ -34,9 +35,11 @@ from .handlers import Handlers
 from .middleware import (
     AllowedMethods,
     BodySizeLimit,
+    ChunkedOnly,
     CollectionWithoutSlash,
     MetricsEndpoint,
     Observed,
+    OneHost,
     RequestId,
 )
 from .middleware.metrics_endpoint import PATH as METRICS_PATH
@@ -118,6 +121,8 @@ def create_app(
     if metrics and settings.metrics_port is None:
         served = MetricsEndpoint(app, metrics=metrics)
         beside[METRICS_PATH] = "metrics"
+    # Around /metrics too: they concern the request message, whatever it asks for.
+    served = OneHost(ChunkedOnly(served))
     routes = {op["operationId"]: base_path + path for path, _, op in operations(spec)}
     observed = Observed(
         served, routes=routes, metrics=metrics, pool=pool_reader(store), paths=beside

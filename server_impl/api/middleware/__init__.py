@@ -1,18 +1,23 @@
-"""ASGI middleware, one concern each: around connexion (request ids, observation, /metrics)
-and in front of its routing (methods, body size, the collection alias)."""
+"""ASGI middleware, one concern each: around connexion (request ids, observation, the request
+message's Host and transfer codings, /metrics) and in front of its routing (methods, body size,
+the collection alias)."""
 
 from .allowed_methods import AllowedMethods
 from .body_limit import BodySizeLimit
 from .collection_alias import CollectionWithoutSlash
+from .host import OneHost
 from .metrics_endpoint import MetricsEndpoint
 from .observed import Observed
 from .request_id import RequestId
+from .transfer_codings import ChunkedOnly
 
 __all__ = [
     "AllowedMethods",
     "BodySizeLimit",
+    "ChunkedOnly",
     "CollectionWithoutSlash",
     "MetricsEndpoint",
     "Observed",
+    "OneHost",
     "RequestId",
 ]
