@@ -4,7 +4,8 @@ connexion runs as middleware: it routes, authenticates and validates every reque
 spec, then the dispatcher calls the handler named by the operation's operationId. Around it,
 every request gets its id (RequestId), its access line and metrics (Observed), and a request
 with no Host or two (OneHost) or a transfer coding other than chunked (ChunkedOnly) is refused
-there, whatever its path; /metrics is answered beside the API.
+there, whatever its path; an answer given before its request's body was read closes the
+connection (UnreadBodyCloses); /metrics is answered beside the API.
 """
 
 import gc
@@ -41,6 +42,7 @@ from .middleware import (
     Observed,
     OneHost,
     RequestId,
+    UnreadBodyCloses,
 )
 from .middleware.metrics_endpoint import PATH as METRICS_PATH
 from .parameters import HTTP_METHODS, Parameters, operations
@@ -127,7 +129,8 @@ def create_app(
     observed = Observed(
         served, routes=routes, metrics=metrics, pool=pool_reader(store), paths=beside
     )
-    return RequestId(observed)
+    # Outermost: it holds back the end of an answer that RequestId has already completed.
+    return UnreadBodyCloses(RequestId(observed))
 
 
 def app_from_environment() -> ASGIApp:

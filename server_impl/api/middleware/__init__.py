@@ -1,6 +1,6 @@
 """ASGI middleware, one concern each: around connexion (request ids, observation, the request
-message's Host and transfer codings, /metrics) and in front of its routing (methods, body size,
-the collection alias)."""
+message's Host and transfer codings, closing after an early answer, /metrics) and in front of
+its routing (methods, body size, the collection alias)."""
 
 from .allowed_methods import AllowedMethods
 from .body_limit import BodySizeLimit
@@ -10,6 +10,7 @@ from .metrics_endpoint import MetricsEndpoint
 from .observed import Observed
 from .request_id import RequestId
 from .transfer_codings import ChunkedOnly
+from .unread_body import UnreadBodyCloses
 
 __all__ = [
     "AllowedMethods",
@@ -20,4 +21,5 @@ __all__ = [
     "Observed",
     "OneHost",
     "RequestId",
+    "UnreadBodyCloses",
 ]
