@@ -15,7 +15,9 @@ class OneHost:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            count = sum(name == b"host" for name, _ in scope["headers"])
+            count = 0
+            for name, _ in scope["headers"]:
+                count += name == b"host"
             if count > 1 or (count == 0 and scope["http_version"] == "1.1"):
                 await response(MissingOrRepeatedHost(count))(scope, receive, send)
                 return

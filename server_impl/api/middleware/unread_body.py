@@ -65,7 +65,9 @@ class UnreadBodyCloses:
                 sending = asked or not _expects_continue(scope["headers"])
                 # Held back, the end of an answer without a length would hold all of it back.
                 linger = sending and any(name == b"content-length" for name, _ in headers)
-                message = {**message, "headers": [*headers, _CLOSE]}
+                if _CLOSE not in headers:
+                    headers.append(_CLOSE)
+                message = {**message, "headers": headers}
             elif (
                 linger
                 and message["type"] == "http.response.body"
