@@ -354,7 +354,7 @@ def test_sigterm_closes_a_request_whose_body_never_completes_without_a_500_or_a_
 ) -> None:
     # uvicorn cancelled such a request at the end of the grace period: it answered a text/plain
     # 500 and logged the CancelledError's traceback, once per request.
-    key = mint_key(database, "acme", f"sigterm-stuck-{workers}")
+    key = mint_key(database, f"sigterm-stuck-{workers}", "alice")  # an organization of its own
     server = serve(CONVERSATIONS_SHUTDOWN_GRACE_S="1", CONVERSATIONS_WORKERS=workers)
     stuck = [start_body(server, key) for _ in range(4)]
     server.process.send_signal(signal.SIGTERM)
