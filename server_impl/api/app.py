@@ -3,7 +3,10 @@
 connexion runs as middleware: it routes, authenticates and validates every request against the
 spec, then the dispatcher calls the handler named by the operation's operationId. Around it,
 every request gets its client from trusted proxies (ForwardedClient), its id (RequestId), its
-access line and metrics (Observed); /metrics is answered beside the API.
+access line and metrics (Observed); a request with no Host or two (OneHost) or a transfer coding
+other than chunked (ChunkedOnly) is refused there, whatever its path; an answer given before its
+request's body was read closes the connection (UnreadBodyCloses); /metrics is answered beside
+the API.
 """
 
 import gc
@@ -34,11 +37,14 @@ from .handlers import Handlers
 from .middleware import (
     AllowedMethods,
     BodySizeLimit,
+    ChunkedOnly,
     CollectionWithoutSlash,
     ForwardedClient,
     MetricsEndpoint,
     Observed,
+    OneHost,
     RequestId,
+    UnreadBodyCloses,
 )
 from .middleware.metrics_endpoint import PATH as METRICS_PATH
 from .parameters import HTTP_METHODS, Parameters, operations
@@ -119,11 +125,14 @@ def create_app(
     if metrics and settings.metrics_port is None:
         served = MetricsEndpoint(app, metrics=metrics)
         beside[METRICS_PATH] = "metrics"
+    # Around /metrics too: they concern the request message, whatever it asks for.
+    served = OneHost(ChunkedOnly(served))
     routes = {op["operationId"]: base_path + path for path, _, op in operations(spec)}
     observed = Observed(
         served, routes=routes, metrics=metrics, pool=pool_reader(store), paths=beside
     )
-    app_with_ids = RequestId(observed)
+    # It holds back the end of an answer that RequestId has already completed.
+    app_with_ids = UnreadBodyCloses(RequestId(observed))
     if not settings.trusted_proxies:
         return app_with_ids
     return ForwardedClient(app_with_ids, proxies=settings.trusted_networks)

@@ -14,6 +14,7 @@ from connexion.exceptions import OAuthProblem, ProblemException
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.problem import problem
 from starlette.requests import ClientDisconnect
+from starlette.responses import Response
 
 from server_impl.domain.errors import (
     Conflict,
@@ -138,6 +139,34 @@ class UnsupportedContentEncoding(ProblemException):
         )
 
 
+class MissingOrRepeatedHost(ProblemException):
+    """400: an HTTP/1.1 request without a Host field, or any request with more than one
+    (RFC 9112, 3.2): which resource it names is ambiguous."""
+
+    def __init__(self, count: int) -> None:
+        said = "has no Host header field" if count == 0 else f"has {count} Host header fields"
+        super().__init__(
+            status=400,
+            title="Bad Request",
+            detail=f"The request {said}; send exactly one. Nothing was read or changed.",
+        )
+
+
+class TransferCodingNotImplemented(ProblemException):
+    """501: a transfer coding other than chunked, which the server cannot decode (RFC 9112,
+    6.1); reading the body as sent would misread it."""
+
+    def __init__(self, coding: str) -> None:
+        super().__init__(
+            status=501,
+            title="Not Implemented",
+            detail=(
+                f"The transfer coding {quoted(coding)} is not supported; send the body with "
+                "Content-Length or Transfer-Encoding: chunked alone. Nothing was read or changed."
+            ),
+        )
+
+
 class InvalidParams(ProblemException):
     """422: values that break the contract, each named as ``<where>.<field>``."""
 
@@ -148,6 +177,18 @@ class InvalidParams(ProblemException):
             detail=f"{name}: {reason}",
             ext={"invalid_params": [{"name": name, "reason": reason}]},
         )
+
+
+def response(problem: ProblemException) -> Response:
+    """A problem as a response (an ASGI app), for the middleware around connexion, whose own
+    error handling covers only what is raised inside it."""
+    answer = problem.to_problem()
+    return Response(
+        answer.body,
+        status_code=answer.status_code,
+        headers=answer.headers,
+        media_type=answer.content_type,
+    )
 
 
 STATUS_OF: dict[type[DomainError], tuple[int, str]] = {

@@ -12,7 +12,10 @@ byte at a time, is held for as long as its client likes. Each connection here:
   ``timeout_keep_alive``), or a request body within ``body_timeout_s`` of its head;
 - past ``max_connections`` open connections in this process, closes the connection that has been
   idle longest (no request in progress) to make room, and when none is idle, answers ``503`` with
-  ``Retry-After`` and closes, rather than leaving new clients to a refused socket.
+  ``Retry-After`` and closes, rather than leaving new clients to a refused socket;
+- on shutdown, is closed shortly before the grace period ends if its request body is still
+  incomplete then, so that the request fails as if its client had left (uvicorn would cancel
+  it, log a traceback and answer ``500``).
 
 This adapts uvicorn's private protocol class: ``ADAPTED_FOR`` is the release it was written
 against and ``RELIED_ON`` what it uses of it; tests/ops/test_protocol_fence.py fails when either
@@ -50,10 +53,12 @@ RELIED_ON: list[tuple[str, str]] = [
             "on_response_complete",
             "_unset_keepalive_if_required",
             "send_400_response",
+            "shutdown",
             "handle_websocket_upgrade",
             "_should_upgrade",
             "_unsupported_upgrade_warning",
             "self.app",
+            "self.config",
             "self.connections",
             "self.cycle",
             "self.headers",
@@ -65,6 +70,7 @@ RELIED_ON: list[tuple[str, str]] = [
     ),
     (f"{_HTTPTOOLS}.RequestResponseCycle", "self.response_complete"),
     (f"{_HTTPTOOLS}.RequestResponseCycle", "self.more_body"),
+    ("uvicorn.config.Config", "self.timeout_graceful_shutdown"),
 ]
 """What this module uses or overrides of uvicorn's httptools protocol."""
 
@@ -103,6 +109,11 @@ def _raw(response: Response) -> bytes:
     """The bytes of a whole HTTP/1.1 response, for answers given before any app runs."""
     head = b"".join(name + b": " + value + b"\r\n" for name, value in response.raw_headers)
     return STATUS_LINE[response.status_code] + head + b"\r\n" + response.body
+
+
+_BEFORE_CANCEL_S = 0.5
+"""How long before the grace period ends a request still waiting for its body is closed: uvicorn
+checks every 0.1 s whether its requests are done, and cancels those that are not at the end."""
 
 
 class LimitedHttpToolsProtocol(HttpToolsProtocol):
@@ -179,6 +190,24 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     def on_response_complete(self) -> None:
         super().on_response_complete()
         self._waiting_since = time.monotonic()
+
+    def shutdown(self) -> None:
+        super().shutdown()
+        grace = self.config.timeout_graceful_shutdown
+        if grace is not None and self._body_incomplete():
+            self.loop.call_later(max(0.0, grace - _BEFORE_CANCEL_S), self._close_if_body_incomplete)
+
+    def _body_incomplete(self) -> bool:
+        return self._busy() and self.cycle.more_body
+
+    def _close_if_body_incomplete(self) -> None:
+        """Closes a connection whose request body is still incomplete as the grace period ends.
+
+        Its app waits for a body that may never come; cancelled, it logs a traceback and answers
+        500. Closed, it fails as if its client had left: it changes nothing and logs nothing.
+        """
+        if self._body_incomplete() and not self.transport.is_closing():
+            self.transport.close()
 
     def _busy(self) -> bool:
         return self.cycle is not None and not self.cycle.response_complete

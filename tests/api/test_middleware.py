@@ -1,8 +1,11 @@
-"""The middleware in front of connexion, in process: body limit, collection alias, 405s."""
+"""The middleware in process: body limit, collection alias, 405s, Host and transfer codings."""
 
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
+import httpx
+import pytest
 from starlette.testclient import TestClient
 
 DEFAULT_LIMIT = 1024 * 1024
@@ -71,3 +74,68 @@ def test_a_method_no_operation_of_the_path_has_is_a_405_naming_all_that_do(
     assert answer.status_code == 405
     assert answer.headers["allow"] == "DELETE, GET, HEAD, PATCH"
     assert answer.headers["content-type"] == "application/problem+json"
+
+
+def test_post_to_metrics_is_a_405_naming_the_methods_it_takes(app: TestClient) -> None:
+    for method in ("POST", "PUT", "DELETE"):
+        answer = app.request(method, "http://testserver/metrics")
+        assert answer.status_code == 405, method
+        assert answer.headers["allow"] == "GET, HEAD"
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert answer.json()["request_id"] == answer.headers["x-request-id"]
+    assert app.get("http://testserver/metrics").status_code == 200
+
+
+def without_host(app: TestClient, method: str, url: str, **kwargs: Any) -> httpx.Response:
+    """The answer to a request with no Host field (Starlette's test client always adds one),
+    sent through httpx's ASGI transport on the test client's event loop, where the app's
+    store was opened."""
+
+    async def send() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app.app)
+        async with httpx.AsyncClient(transport=transport, base_url=str(app.base_url)) as client:
+            request = client.build_request(method, url, **kwargs)
+            del request.headers["host"]
+            return await client.send(request)
+
+    assert app.portal is not None
+    return app.portal.call(send)
+
+
+def test_an_http11_request_without_host_or_with_two_is_a_400_and_changes_nothing(
+    app: TestClient, key: dict[str, str]
+) -> None:
+    agent = {"agent_id": "agent-00000000-0000-4000-8000-000000000405"}
+    create = {"params": agent, "json": {"summary": "s"}}
+    two_hosts = [("host", "a.example"), ("host", "b.example")]
+    answers = [
+        without_host(app, "GET", "/health"),
+        without_host(app, "GET", "http://testserver/metrics"),
+        without_host(app, "POST", "/conversations/", headers=key, **create),
+        app.get("/health", headers=two_hosts),
+        app.post("/conversations/", headers=[*key.items(), *two_hosts], **create),
+    ]
+    for answer in answers:
+        assert answer.status_code == 400, answer.text
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert "Host" in answer.json()["detail"]
+    assert app.get("/conversations/", params=agent, headers=key).json() == [], "a 400 made one"
+
+
+@pytest.mark.parametrize("coding", ["gzip, chunked", "gzip", "identity", "chunked, br"])
+def test_a_transfer_coding_other_than_chunked_is_a_501_and_changes_nothing(
+    app: TestClient, key: dict[str, str], coding: str
+) -> None:
+    agent = {"agent_id": "agent-00000000-0000-4000-8000-000000000501"}
+    headers = {**key, "content-type": "application/json", "transfer-encoding": coding}
+    answer = app.post("/conversations/", params=agent, content=b"{}", headers=headers)
+    assert answer.status_code == 501, answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert app.get("/conversations/", params=agent, headers=key).json() == [], "a 501 made one"
+
+
+def test_chunked_in_any_case_is_accepted(app: TestClient, key: dict[str, str]) -> None:
+    agent = {"agent_id": "agent-00000000-0000-4000-8000-000000000502"}
+    headers = {**key, "content-type": "application/json", "transfer-encoding": "Chunked"}
+    answer = app.post("/conversations/", params=agent, content=iter([b"{}"]), headers=headers)
+    assert answer.status_code == 200, answer.text

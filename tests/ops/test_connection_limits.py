@@ -346,3 +346,31 @@ def test_sigterm_lets_requests_in_flight_finish_and_exits_within_the_grace_perio
         sock.close()
     with pytest.raises(httpx.TransportError):
         httpx.get(f"{server.api_url}/health", timeout=1, headers=bearer(key))
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_sigterm_closes_a_request_whose_body_never_completes_without_a_500_or_a_traceback(
+    serve: Callable[..., RunningServer], database: str, tmp_path: Path, workers: str
+) -> None:
+    # uvicorn cancelled such a request at the end of the grace period: it answered a text/plain
+    # 500 and logged the CancelledError's traceback, once per request.
+    key = mint_key(database, f"sigterm-stuck-{workers}", "alice")  # an organization of its own
+    server = serve(CONVERSATIONS_SHUTDOWN_GRACE_S="1", CONVERSATIONS_WORKERS=workers)
+    stuck = [start_body(server, key) for _ in range(4)]
+    server.process.send_signal(signal.SIGTERM)
+    for sock in stuck:
+        with sock:
+            sock.settimeout(5)
+            received = b""
+            try:
+                while chunk := sock.recv(65536):
+                    received += chunk
+            except ConnectionResetError:
+                pass
+            assert received == b"", "the connection is closed without an answer"
+    server.process.wait(timeout=10)
+    log = server.log_path.read_text()
+    assert "Traceback" not in log and "ERROR" not in log, log
+    after = serve()
+    listed = httpx.get(f"{after.api_url}/conversations/", headers=bearer(key), timeout=5)
+    assert listed.status_code == 200 and listed.json() == []

@@ -109,6 +109,10 @@ class RequestHeaderFieldsTooLargeError(ApiError):
     """431 Request Header Fields Too Large."""
 
 
+class NotImplementedByServerError(ApiError):
+    """501 Not Implemented: the request uses what the server does not implement (a transfer coding other than chunked)."""
+
+
 class ServiceUnavailableError(ApiError):
     """503 Service Unavailable: retry after Retry-After."""
 
@@ -123,6 +127,7 @@ ERRORS_BY_STATUS: dict[int, type[ApiError]] = {
     415: UnsupportedMediaTypeError,
     422: UnprocessableEntityError,
     431: RequestHeaderFieldsTooLargeError,
+    501: NotImplementedByServerError,
     503: ServiceUnavailableError,
 }
 
@@ -150,6 +155,7 @@ __all__ = [
     "UnsupportedMediaTypeError",
     "UnprocessableEntityError",
     "RequestHeaderFieldsTooLargeError",
+    "NotImplementedByServerError",
     "ServiceUnavailableError",
     "UnexpectedStatus",
     "error_for",

@@ -3,9 +3,11 @@
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from server_impl.api.problems import MethodNotAllowed, response
 from server_impl.observability.metrics import CONTENT_TYPE, Metrics
 
 PATH = "/metrics"
+ALLOW = "GET, HEAD"
 
 
 class MetricsEndpoint:
@@ -14,12 +16,12 @@ class MetricsEndpoint:
         self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] != "http"
-            or scope["path"] != PATH
-            or scope["method"] not in ("GET", "HEAD")
-        ):
+        if scope["type"] != "http" or scope["path"] != PATH:
             await self.app(scope, receive, send)
+            return
+        if scope["method"] not in ("GET", "HEAD"):
+            # The path is served, so another method is a 405 naming those it takes, not a 404.
+            await response(MethodNotAllowed(scope["method"], ALLOW))(scope, receive, send)
             return
         body = self.metrics.exposition()
         headers = [

@@ -188,3 +188,23 @@ def test_a_reason_quotes_at_most_a_short_prefix_of_the_value(value: object) -> N
     error = check.first_error(value)
     assert error is not None
     assert len(error[1]) < 512, error[1]
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [["identity", "gzip"], ["gzip", "identity"], ["", "br"]],
+    ids=["identity-then-gzip", "gzip-then-identity", "empty-then-br"],
+)
+def test_every_content_encoding_field_counts_not_only_the_first(
+    app: TestClient, key: dict[str, str], fields: list[str]
+) -> None:
+    agent = {"agent_id": "agent-00000000-0000-4000-8000-00000000ce01"}
+    headers = [
+        *key.items(),
+        ("content-type", "application/json"),
+        *(("content-encoding", coding) for coding in fields),
+    ]
+    answer = app.post("/conversations/", params=agent, content=b"{}", headers=headers)
+    assert answer.status_code == 415, answer.text
+    assert answer.headers["accept-encoding"] == "identity"
+    assert app.get("/conversations/", params=agent, headers=key).json() == [], "a 415 made one"

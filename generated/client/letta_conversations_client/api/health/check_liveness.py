@@ -33,10 +33,20 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_200
 
+    if response.status_code == 400:
+        response_400 = Problem.from_dict(response.json())
+
+        return response_400
+
     if response.status_code == 431:
         response_431 = Problem.from_dict(response.json())
 
         return response_431
+
+    if response.status_code == 501:
+        response_501 = Problem.from_dict(response.json())
+
+        return response_501
 
     if response.status_code == 503:
         response_503 = Problem.from_dict(response.json())
