@@ -33,7 +33,7 @@ from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 from server_impl.api.problems import HeadTooLarge, Overloaded
 from server_impl.observability import request_id
 
-ADAPTED_FOR = "0.54.0"
+ADAPTED_FOR = "0.55.0"
 """The uvicorn release this module was written and tested against."""
 
 _HTTPTOOLS = "uvicorn.protocols.http.httptools_impl"
