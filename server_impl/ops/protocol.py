@@ -122,6 +122,7 @@ def _answer_with(scope: Any, problem: ProblemException) -> None:
 
 
 _HEAD_END = b"\r\n\r\n"
+_NOT_READ = -1
 _CONTENT_LENGTH = b"content-length"
 
 
@@ -142,7 +143,8 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         # Between a request's head and the end of its message: its body (and trailers) is read.
         self._in_body = False
         self._body_received = 0
-        self._content_length: int | None = None  # of the body being read; None: chunked
+        # Of the body being read: None when chunked, _NOT_READ until _feed needs it.
+        self._content_length: int | None = _NOT_READ
         self._trailer_fields = 0
         self._trailer_bytes = 0
         # Once a request is refused, nothing more is read; its refusal waits here until every
@@ -190,9 +192,12 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         limit = self.limits.max_head_bytes
         start, end = 0, len(data)
         while start < end:
-            if self._in_body and self._content_length is not None:
+            length = self._content_length
+            if self._in_body and length == _NOT_READ:
+                length = self._content_length = self._declared_length()
+            if self._in_body and length is not None:
                 # The rest of a body of known length: its bytes are no head's.
-                stop = min(end, start + max(1, self._content_length - self._body_received))
+                stop = min(end, start + max(1, length - self._body_received))
             else:
                 # A head, or a chunked body, whose chunk lines and trailers count as a head.
                 room = limit - self._head_bytes
@@ -246,7 +251,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         super().on_headers_complete()
         self._in_body = True
         self._body_received = 0
-        self._content_length = self._declared_length()
+        self._content_length = _NOT_READ  # read when the body arrives: most requests have none
 
     def _declared_length(self) -> int | None:
         """The request's Content-Length (the parser refuses it with Transfer-Encoding), or None
