@@ -205,6 +205,17 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
                     raise _Refused(self._head_too_large())
                 head_end = data.find(_HEAD_END, start, start + room)
                 stop = min(end, start + room) if head_end < 0 else head_end + 4
+                if (
+                    stop < end <= start + room
+                    and not self._in_body
+                    and data.find(_HEAD_END, stop) < 0
+                ):
+                    # The common request with a body: one head, its body and at most the start
+                    # of the next head, fed at once; that start is what the body leaves.
+                    parser.feed_data(data[start:] if start else data)
+                    if not self._in_body:
+                        self._head_bytes = end - stop - self._body_received
+                    return
                 self._head_bytes += stop - start
             parser.feed_data(data[start:stop])  # the same object when it is all of data
             start = stop
