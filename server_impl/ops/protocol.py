@@ -85,6 +85,8 @@ RELIED_ON: list[tuple[str, str]] = [
             "self.transport",
         )
     ),
+    (f"{_HTTPTOOLS}.RequestResponseCycle", "self.message_event"),
+    (f"{_HTTPTOOLS}.RequestResponseCycle", "self.more_body"),
     (f"{_HTTPTOOLS}.RequestResponseCycle", "self.response_complete"),
     (f"{_HTTPTOOLS}.RequestResponseCycle", "self.response_started"),
     (f"{_HTTPTOOLS}.RequestResponseCycle", "self.scope"),
@@ -172,7 +174,15 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         if self._refused:
             return
         try:
-            self._feed(data)
+            if (
+                not self._in_body
+                and not self._head_bytes
+                and data.find(_HEAD_END) == len(data) - 4
+                and len(data) <= self.limits.max_head_bytes
+            ):
+                self.parser.feed_data(data)  # the common request: one whole head, nothing after
+            else:
+                self._feed(data)
         except _Refused as refusal:
             self._refuse(refusal.problem)
         except httptools.HttpParserUpgrade:
@@ -287,7 +297,13 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._head_bytes = 0
         if self._trailer_fields:
             self._trailer_fields = self._trailer_bytes = 0
-        super().on_message_complete()
+        # uvicorn's own (0.55.0), copied to spare a call per request.
+        if (
+            self.parser.should_upgrade() and self._should_upgrade()
+        ) or self.cycle.response_complete:
+            return
+        self.cycle.more_body = False
+        self.cycle.message_event.set()
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
