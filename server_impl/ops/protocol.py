@@ -193,6 +193,9 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         except httptools.HttpParserError as error:
             if isinstance(error.__context__, _Refused):
                 self._refuse(error.__context__.problem)
+            elif isinstance(error.__context__, httptools.HttpParserInvalidURLError):
+                # uvicorn's on_headers_complete parses the target: CONNECT's host:port fails.
+                self._refuse(MalformedRequest("Invalid request target"))
             else:
                 self._refuse(MalformedRequest(str(error)))
 

@@ -545,19 +545,22 @@ def test_each_pipelined_request_head_counts_against_the_head_limit_apart(
 
 
 @pytest.mark.parametrize(
-    "refused",
+    ("refused", "reason"),
     [
-        b"FOO /v1/health HTTP/1.1\r\nHost: test\r\n\r\n",
-        b"CONNECT test:443 HTTP/1.1\r\nHost: test\r\n\r\n",
-        b"GET /v1/health HTTP/1.1\r\nHost: test\r\nX-\x7fBad: 1\r\n\r\n",
-        b"GET /v1/health?q=\xff HTTP/1.1\r\nHost: test\r\n\r\n",
-        b"POST /v1/health HTTP/1.1\r\nHost: test\r\nContent-Length: 2\r\n"
-        b"Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+        (b"FOO /v1/health HTTP/1.1\r\nHost: test\r\n\r\n", "Invalid method"),
+        (b"CONNECT test:443 HTTP/1.1\r\nHost: test\r\n\r\n", "Invalid request target"),
+        (b"GET /v1/health HTTP/1.1\r\nHost: test\r\nX-\x7fBad: 1\r\n\r\n", "Invalid header"),
+        (b"GET /v1/health?q=\xff HTTP/1.1\r\nHost: test\r\n\r\n", "Invalid char in url query"),
+        (
+            b"POST /v1/health HTTP/1.1\r\nHost: test\r\nContent-Length: 2\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+            "Transfer-Encoding can't be present with Content-Length",
+        ),
     ],
     ids=["method", "connect", "header-name", "raw-0xff", "length-and-chunked"],
 )
 def test_a_request_the_parser_refuses_is_a_400_problem_logged_and_counted(
-    shared: RunningServer, refused: bytes
+    shared: RunningServer, refused: bytes, reason: str
 ) -> None:
     sample = 'conversations_requests_total{operation="refused",status="400"}'
     counted = metric(shared, sample)
@@ -569,7 +572,7 @@ def test_a_request_the_parser_refuses_is_a_400_problem_logged_and_counted(
     assert headers["content-type"] == "application/problem+json"
     assert headers["connection"] == "close"
     problem = json.loads(body)
-    assert problem["status"] == 400 and "not valid HTTP/1.1" in problem["detail"]
+    assert problem["detail"].startswith("The request is not valid HTTP/1.1: " + reason)
     assert problem["request_id"] == headers["x-request-id"]
     assert metric(shared, sample) == counted + 1
     wait_for_line(shared, "refused 400", headers["x-request-id"])
