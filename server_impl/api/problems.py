@@ -59,6 +59,15 @@ class MalformedBody(ProblemException):
         super().__init__(status=400, title="Bad Request", detail=detail)
 
 
+class MalformedRequest(ProblemException):
+    """400: answered by the HTTP server itself when its parser refuses a request, then it closes."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(
+            status=400, title="Bad Request", detail=f"The request is not valid HTTP/1.1: {reason}"
+        )
+
+
 class MoreThanOneAuthorization(ProblemException):
     def __init__(self) -> None:
         super().__init__(

@@ -49,7 +49,9 @@ class Metrics:
         registry = self.registry
         self.requests = Counter(
             "conversations_requests",
-            "Requests answered, by operationId (unmatched: no operation) and status.",
+            "Requests answered, by operationId (unmatched: no operation; refused: refused by the"
+            " HTTP server before any operation, as unparsable, too large or over the connection"
+            " limit) and status.",
             ["operation", "status"],
             registry=registry,
         )

@@ -1,14 +1,19 @@
 """Each request once answered, in process: its access line (route and operationId, never the raw
 path or the key), its metrics, and an unexpected error logged once with its request id."""
 
+import asyncio
+import json
 import logging
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from starlette.responses import Response
 from starlette.testclient import TestClient
+from starlette.types import Message
 
+from server_impl.api.middleware.observed import REFUSED
 from server_impl.domain.errors import StorageUnavailable
 from server_impl.storage import store_for
 from server_impl.storage.sqlite import SqliteStore
@@ -192,3 +197,46 @@ def test_the_postgresql_pool_is_measured_as_open_and_in_use(postgres_url: str) -
 def test_sqlite_has_no_pool_to_measure(app: TestClient) -> None:
     names = {name for name, _ in samples(app)}
     assert "conversations_database_pool_connections" not in names
+
+
+def test_an_answer_the_http_server_gives_in_place_of_the_app_is_logged_and_counted_as_refused(
+    app: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    # What server_impl/ops/protocol.py does with a request it refuses: the scope carries its
+    # answer, which runs in place of the app, inside the request id and the observation.
+    caplog.set_level(logging.INFO, logger="conversations.access")
+    before = samples(app)
+    problem = b'{"title": "Request Header Fields Too Large", "status": 431}'
+    scope = {
+        "type": "http",
+        "http_version": "1.1",
+        "method": "-",
+        "scheme": "http",
+        "path": "",
+        "raw_path": b"",
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"x-request-id", b"client-id-9")],
+        "client": ("198.51.100.7", 5000),
+        "server": ("127.0.0.1", 8283),
+        "extensions": {REFUSED: Response(problem, 431, media_type="application/problem+json")},
+    }
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    async def serve() -> None:
+        await app.app(scope, receive, send)
+
+    asyncio.run(serve())
+    start, body = sent
+    assert start["status"] == 431
+    assert (b"x-request-id", b"client-id-9") in start["headers"]
+    assert json.loads(body["body"])["request_id"] == "client-id-9"
+    assert requests(samples(app), "refused", 431) - requests(before, "refused", 431) == 1
+    (line,) = [r for r in caplog.records if vars(r).get("operation_id") == "refused"]
+    assert vars(line)["status"] == 431

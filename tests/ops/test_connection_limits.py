@@ -48,6 +48,21 @@ def serve(database: str, tmp_path: Path) -> Iterator[Callable[..., RunningServer
             server.stop()
 
 
+@pytest.fixture(scope="module")
+def shared(database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    """One server with the default limits, for the tests that need no settings of their own; it
+    logs at info, so that access lines can be read from its log."""
+    log = tmp_path_factory.mktemp("shared") / "server.log"
+    server = start_server(database, log, CONVERSATIONS_LOG_LEVEL="info")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def key(database: str) -> str:
+    return mint_key(database, "acme", "pipeliner")
+
+
 def connect(server: RunningServer) -> socket.socket:
     port = int(server.base_url.rsplit(":", 1)[1])
     sock = socket.create_connection(("127.0.0.1", port), timeout=5)
@@ -71,6 +86,55 @@ def read_response(sock: socket.socket) -> tuple[int, dict[str, str], bytes]:
     while len(body) < int(headers.get("content-length", "0")):
         body += sock.recv(65536)
     return int(status_line.split()[1]), headers, body
+
+
+def read_responses(sock: socket.socket, count: int | None = None) -> list[tuple[int, bytes]]:
+    """The responses on sock, in order, as (status, body): count of them, or, without count,
+    all until the server closes the connection."""
+    sock.settimeout(10)
+    data = b""
+    responses: list[tuple[int, bytes]] = []
+    while count is None or len(responses) < count:
+        end = data.find(b"\r\n\r\n")
+        if end >= 0:
+            status_line, *lines = data[:end].decode("latin-1").split("\r\n")
+            length = next(
+                int(line.split(":", 1)[1])
+                for line in lines
+                if line.lower().startswith("content-length:")
+            )
+            if len(data) >= end + 4 + length:
+                responses.append((int(status_line.split()[1]), data[end + 4 : end + 4 + length]))
+                data = data[end + 4 + length :]
+                continue
+        try:
+            chunk = sock.recv(65536)
+        except ConnectionResetError:
+            chunk = b""
+        if not chunk:
+            assert count is None, f"closed after {len(responses)} responses"
+            assert data == b"", data
+            break
+        data += chunk
+    return responses
+
+
+def metric(server: RunningServer, sample: str) -> float:
+    """The value of one sample of the server's /metrics, 0 when absent."""
+    for line in httpx.get(f"{server.base_url}/metrics", timeout=5).text.splitlines():
+        if line.startswith(sample + " "):
+            return float(line.split()[-1])
+    return 0.0
+
+
+def wait_for_line(server: RunningServer, *parts: str) -> None:
+    """Waits for a line of the server's log holding every one of parts."""
+    deadline = time.monotonic() + 5
+    while not any(
+        all(part in line for part in parts) for line in server.log_path.read_text().splitlines()
+    ):
+        assert time.monotonic() < deadline, f"no line with {parts} in the log"
+        time.sleep(0.05)
 
 
 def closed_within(sock: socket.socket, seconds: float) -> float:
@@ -171,8 +235,18 @@ def rss_bytes(pid: int) -> int:
     raise AssertionError("no VmRSS")
 
 
+@pytest.mark.parametrize(
+    "prelude",
+    [
+        b"GET /v1/health HTTP/1.1\r\nHost: test\r\n",
+        # Endless trailers, after a chunked body's last chunk.
+        b"POST /v1/health HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"2\r\n{}\r\n0\r\n",
+    ],
+    ids=["head", "trailers"],
+)
 def test_a_flood_of_endless_heads_keeps_memory_bounded_and_others_answered(
-    serve: Callable[..., RunningServer],
+    serve: Callable[..., RunningServer], prelude: bytes
 ) -> None:
     server = serve()
     before = rss_bytes(server.process.pid)
@@ -183,7 +257,7 @@ def test_a_flood_of_endless_heads_keeps_memory_bounded_and_others_answered(
         while not stop.is_set():
             try:
                 with connect(server) as sock:
-                    sock.sendall(b"GET /v1/health HTTP/1.1\r\nHost: test\r\n")
+                    sock.sendall(prelude)
                     while not stop.is_set():
                         sock.sendall(line * 64)
             except OSError:
@@ -299,16 +373,22 @@ def test_with_every_connection_busy_a_request_is_answered_503_with_retry_after(
     busy = [start_body(server, key) for _ in range(2)]
     try:
         started = time.monotonic()
-        response = httpx.get(f"{server.api_url}/health", timeout=5)
+        response = httpx.get(
+            f"{server.api_url}/health", headers={"X-Request-Id": "client-id-7"}, timeout=5
+        )
         assert time.monotonic() - started < 0.5
         assert response.status_code == 503
         assert response.headers["retry-after"] == "1"
         assert response.headers["content-type"] == "application/problem+json"
         assert response.json()["status"] == 503
-        assert response.json()["request_id"] == response.headers["x-request-id"]
+        # The client's well-formed id, as for any other answer.
+        assert response.headers["x-request-id"] == "client-id-7"
+        assert response.json()["request_id"] == "client-id-7"
     finally:
         for sock in busy:
             sock.close()
+    # Counted, once the connections are free again to ask.
+    assert metric(server, 'conversations_requests_total{operation="refused",status="503"}') == 1
 
 
 def running(pid: int) -> bool:
@@ -374,3 +454,203 @@ def test_sigterm_closes_a_request_whose_body_never_completes_without_a_500_or_a_
     after = serve()
     listed = httpx.get(f"{after.api_url}/conversations/", headers=bearer(key), timeout=5)
     assert listed.status_code == 200 and listed.json() == []
+
+
+def chunked(target: str, trailers: bytes, headers: bytes = b"", method: str = "POST") -> bytes:
+    """A request with a chunked body ``{}`` and trailers (each line with its CRLF)."""
+    return (
+        f"{method} {target} HTTP/1.1\r\nHost: test\r\n".encode()
+        + headers
+        + b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+        + b"2\r\n{}\r\n0\r\n"
+        + trailers
+        + b"\r\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("trailers", "detail"),
+    [
+        ((b"X-T: " + b"a" * 2000 + b"\r\n") * 40, "longer than 65536 bytes"),
+        (b"X-T: 1\r\n" * 101, "more than 100 trailer fields"),
+    ],
+    ids=["bytes", "fields"],
+)
+def test_a_trailer_section_past_the_head_limits_is_answered_431_and_closes(
+    shared: RunningServer, trailers: bytes, detail: str
+) -> None:
+    with connect(shared) as sock:
+        sock.sendall(chunked("/v1/health", trailers))
+        status, headers, body = read_response(sock)
+        assert status == 431
+        assert headers["content-type"] == "application/problem+json"
+        assert detail in json.loads(body)["detail"]
+        closed_within(sock, 5)
+
+
+def test_trailer_fields_never_become_request_headers(shared: RunningServer, key: str) -> None:
+    # The key, and an id, only as trailers: the head carries no key, so the request has none.
+    trailers = f"Authorization: Bearer {key}\r\nX-Request-Id: from-a-trailer\r\n".encode()
+    for method, target in (
+        ("GET", "/v1/conversations/?limit=1"),
+        ("POST", f"/v1/conversations/?agent_id={AGENT}"),
+    ):
+        with connect(shared) as sock:
+            sock.sendall(chunked(target, trailers, method=method))
+            status, headers, body = read_response(sock)
+        assert status == 401, body
+        assert headers["x-request-id"] != "from-a-trailer"
+    # Within the limits, trailers are read and ignored: a create with its key in the head is
+    # served.
+    with connect(shared) as sock:
+        authorized = f"Authorization: Bearer {key}\r\n".encode()
+        sock.sendall(chunked(f"/v1/conversations/?agent_id={AGENT}", trailers, authorized))
+        status, _headers, body = read_response(sock)
+    assert status == 200, body
+
+
+def test_a_trailer_x_forwarded_for_does_not_replace_what_a_trusted_proxy_set(
+    serve: Callable[..., RunningServer], tmp_path: Path
+) -> None:
+    server = serve(CONVERSATIONS_TRUSTED_PROXIES="127.0.0.1", CONVERSATIONS_LOG_LEVEL="info")
+    with connect(server) as sock:
+        sock.sendall(
+            chunked(
+                "/v1/health",
+                b"X-Forwarded-For: 198.51.100.66\r\n",
+                b"X-Forwarded-For: 203.0.113.9\r\n",
+            )
+        )
+        status, _headers, _body = read_response(sock)
+    assert status == 405
+    server.stop()
+    log = server.log_path.read_text()
+    assert "client=203.0.113.9" in log and "198.51.100.66" not in log
+
+
+def create(key: str) -> bytes:
+    return (
+        f"POST /v1/conversations/?agent_id={AGENT} HTTP/1.1\r\nHost: test\r\n"
+        f"Authorization: Bearer {key}\r\nContent-Type: application/json\r\n"
+        "Content-Length: 2\r\n\r\n{}"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("refused", "status"),
+    [
+        (b"GET /v1/health HTTP/1.1\r\nHost: test\r\nX-\x7fBad: 1\r\n\r\n", 400),
+        (head([b"X-Pad: " + b"a" * 70_000]), 431),
+    ],
+    ids=["malformed", "too-large"],
+)
+def test_pipelined_requests_before_a_refused_one_are_answered_in_order_then_the_refusal(
+    shared: RunningServer, key: str, refused: bytes, status: int
+) -> None:
+    listed = httpx.get(f"{shared.api_url}/conversations/", headers=bearer(key), timeout=5)
+    before = {conversation["id"] for conversation in listed.json()}
+    with connect(shared) as sock:
+        # One write: two creates, a health check, then the request refused.
+        sock.sendall(create(key) + create(key) + head([]) + refused)
+        answers = read_responses(sock)
+    assert [answer[0] for answer in answers] == [200, 200, 200, status]
+    assert json.loads(answers[3][1])["status"] == status
+    made = {json.loads(answers[0][1])["id"], json.loads(answers[1][1])["id"]}
+    listed = httpx.get(f"{shared.api_url}/conversations/", headers=bearer(key), timeout=5)
+    # Nothing was created but what was answered.
+    assert {conversation["id"] for conversation in listed.json()} - before == made
+
+
+def test_each_pipelined_request_head_counts_against_the_head_limit_apart(
+    shared: RunningServer,
+) -> None:
+    requests = head([]) * 2000  # about 80 KB in one write, each head about 40 bytes
+    assert len(requests) > 64 * 1024
+    with connect(shared) as sock:
+        sock.sendall(requests)
+        answers = read_responses(sock, 2000)
+    assert [answer[0] for answer in answers] == [200] * 2000
+
+
+@pytest.mark.parametrize(
+    ("refused", "reason"),
+    [
+        (b"FOO /v1/health HTTP/1.1\r\nHost: test\r\n\r\n", "Invalid method"),
+        (b"CONNECT test:443 HTTP/1.1\r\nHost: test\r\n\r\n", "Invalid request target"),
+        (b"GET /v1/health HTTP/1.1\r\nHost: test\r\nX-\x7fBad: 1\r\n\r\n", "Invalid header"),
+        (b"GET /v1/health?q=\xff HTTP/1.1\r\nHost: test\r\n\r\n", "Invalid char in url query"),
+        (
+            b"POST /v1/health HTTP/1.1\r\nHost: test\r\nContent-Length: 2\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+            "Transfer-Encoding can't be present with Content-Length",
+        ),
+    ],
+    ids=["method", "connect", "header-name", "raw-0xff", "length-and-chunked"],
+)
+def test_a_request_the_parser_refuses_is_a_400_problem_logged_and_counted(
+    shared: RunningServer, refused: bytes, reason: str
+) -> None:
+    sample = 'conversations_requests_total{operation="refused",status="400"}'
+    counted = metric(shared, sample)
+    with connect(shared) as sock:
+        sock.sendall(refused)
+        status, headers, body = read_response(sock)
+        closed_within(sock, 5)
+    assert status == 400
+    assert headers["content-type"] == "application/problem+json"
+    assert headers["connection"] == "close"
+    problem = json.loads(body)
+    assert problem["detail"].startswith("The request is not valid HTTP/1.1: " + reason)
+    assert problem["request_id"] == headers["x-request-id"]
+    assert metric(shared, sample) == counted + 1
+    wait_for_line(shared, "refused 400", headers["x-request-id"])
+
+
+def test_the_head_timeout_applies_again_once_a_keep_alive_connection_has_answered(
+    serve: Callable[..., RunningServer],
+) -> None:
+    server = serve(CONVERSATIONS_HEAD_TIMEOUT_S="1", CONVERSATIONS_KEEP_ALIVE_S="30")
+    with connect(server) as sock:
+        sock.sendall(head([]))
+        assert read_response(sock)[0] == 200
+        started = time.monotonic()
+        with pytest.raises(OSError):
+            for byte in b"GET /v1/health HTTP/1.1\r\nHost: test\r\nX-Slow: " + b"a" * 1000:
+                sock.send(bytes([byte]))
+                time.sleep(0.05)
+        assert time.monotonic() - started < 3
+
+
+def still_open(sock: socket.socket) -> bool:
+    sock.settimeout(0.2)
+    try:
+        return sock.recv(1) != b""
+    except TimeoutError:
+        return True
+    except ConnectionResetError:
+        return False
+
+
+def test_at_the_connection_limit_the_connection_idle_longest_is_closed_not_the_newest_idle(
+    serve: Callable[..., RunningServer],
+) -> None:
+    server = serve(CONVERSATIONS_MAX_CONNECTIONS="4")
+    first, second, third, fourth = idle = [connect(server) for _ in range(4)]
+    try:
+        for sock in idle:
+            time.sleep(0.1)
+            sock.sendall(head([]))
+            assert read_response(sock)[0] == 200
+        # The first connection answers again last: the second is now idle longest.
+        time.sleep(0.1)
+        first.sendall(head([]))
+        assert read_response(first)[0] == 200
+        time.sleep(0.1)
+        with connect(server) as fifth:
+            fifth.sendall(head([]))
+            assert read_response(fifth)[0] == 200
+        time.sleep(0.3)
+        assert [still_open(sock) for sock in idle] == [True, False, True, True]
+    finally:
+        for sock in idle:
+            sock.close()

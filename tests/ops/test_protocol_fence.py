@@ -13,8 +13,8 @@ def test_the_installed_uvicorn_is_the_release_the_protocol_was_written_for() -> 
     assert installed == ADAPTED_FOR, (
         f"uvicorn {installed} is installed, server_impl/ops/protocol.py was written for"
         f" {ADAPTED_FOR}. Before changing ADAPTED_FOR, re-check the overridden methods against"
-        " the new release's httptools_impl.py (data_received is a copy of uvicorn's, with the"
-        " head limit added) and run tests/ops/test_connection_limits.py."
+        " the new release's httptools_impl.py (data_received and on_header are copies of uvicorn's,"
+        " with the limits and trailers added) and run tests/ops/test_connection_limits.py."
     )
 
 

@@ -14,6 +14,10 @@ from server_impl.observability.metrics import Metrics, PoolReader
 ACCESS = logging.getLogger(logs.ACCESS)
 UNMATCHED = "unmatched"
 """The operation of a request no operation of the spec matched (404, 405, the docs)."""
+REFUSED = "refused"
+"""The operation of a request the HTTP server refused (server_impl/ops/protocol.py): its answer,
+an ASGI app, is the scope's extension of this name, run here in place of the app so that the
+refusal is logged, counted and given its request id like any other answer."""
 
 
 class Observed:
@@ -60,11 +64,16 @@ class Observed:
                 status = message["status"]
             await send(message)
 
+        refusal = extensions.get(REFUSED)
         try:
-            await self.app(scope, receive, send_observed)
+            await (refusal or self.app)(scope, receive, send_observed)
         finally:
             seconds = time.perf_counter() - started
-            operation = routed_operation_id(scope) or self.paths.get(scope["path"]) or UNMATCHED
+            operation = (
+                REFUSED
+                if refusal
+                else routed_operation_id(scope) or self.paths.get(scope["path"]) or UNMATCHED
+            )
             if metrics:
                 metrics.in_flight.dec()
                 metrics.observe_request(operation, status, seconds)
