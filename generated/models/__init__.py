@@ -1235,15 +1235,19 @@ class Conversation(BaseModel):
             examples=["openai/gpt-4o-mini"],
             max_length=256,
             min_length=3,
-            pattern="^[A-Za-z0-9][A-Za-z0-9._-]*/[^\\x00-\\x20\\x7f]+$",
+            pattern="^[A-Za-z0-9][A-Za-z0-9._-]*/[^\\x00-\\x20\\x7f-\\x9f\\xad\\u0600-\\u0605\\u061c\\u06dd\\u070f\\u0890-\\u0891\\u08e2\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u206f\\ue000-\\uf8ff\\ufeff\\ufff9-\\ufffb]+$",
         ),
     ]
     """
     The model handle for this conversation (overrides the agent's model), in the form
     `provider/model-name`: a provider of ASCII letters, digits, `.`, `_` and `-` starting
-    with a letter or digit, a `/`, then a model name of at least one character with no
-    space or ASCII control character (it may contain `/` itself, as in
-    `together/meta-llama/Llama-3-70b`); at most 256 characters in all.
+    with a letter or digit, a `/`, then a model name of at least one character (it may
+    contain `/` itself, as in `together/meta-llama/Llama-3-70b`); at most 256 characters
+    in all. The model name holds no space, and none of the characters no name of an
+    organization or user may hold: no control or format characters (such as U+200B or
+    the bidi override U+202E), line or paragraph separators (U+2028, U+2029), surrogates,
+    private-use or unassigned code points. A model handle stored by an earlier release
+    that breaks these rules is answered as stored.
 
     """
     model_settings: (
@@ -1328,15 +1332,19 @@ class ConversationCreate(BaseModel):
             examples=["openai/gpt-4o-mini"],
             max_length=256,
             min_length=3,
-            pattern="^[A-Za-z0-9][A-Za-z0-9._-]*/[^\\x00-\\x20\\x7f]+$",
+            pattern="^[A-Za-z0-9][A-Za-z0-9._-]*/[^\\x00-\\x20\\x7f-\\x9f\\xad\\u0600-\\u0605\\u061c\\u06dd\\u070f\\u0890-\\u0891\\u08e2\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u206f\\ue000-\\uf8ff\\ufeff\\ufff9-\\ufffb]+$",
         ),
     ] = None
     """
     The model handle for this conversation (overrides the agent's model), in the form
     `provider/model-name`: a provider of ASCII letters, digits, `.`, `_` and `-` starting
-    with a letter or digit, a `/`, then a model name of at least one character with no
-    space or ASCII control character (it may contain `/` itself, as in
-    `together/meta-llama/Llama-3-70b`); at most 256 characters in all.
+    with a letter or digit, a `/`, then a model name of at least one character (it may
+    contain `/` itself, as in `together/meta-llama/Llama-3-70b`); at most 256 characters
+    in all. The model name holds no space, and none of the characters no name of an
+    organization or user may hold: no control or format characters (such as U+200B or
+    the bidi override U+202E), line or paragraph separators (U+2028, U+2029), surrogates,
+    private-use or unassigned code points. A model handle stored by an earlier release
+    that breaks these rules is answered as stored.
 
     """
     model_settings: (
@@ -1420,15 +1428,19 @@ class ConversationUpdate(BaseModel):
             examples=["openai/gpt-4o-mini"],
             max_length=256,
             min_length=3,
-            pattern="^[A-Za-z0-9][A-Za-z0-9._-]*/[^\\x00-\\x20\\x7f]+$",
+            pattern="^[A-Za-z0-9][A-Za-z0-9._-]*/[^\\x00-\\x20\\x7f-\\x9f\\xad\\u0600-\\u0605\\u061c\\u06dd\\u070f\\u0890-\\u0891\\u08e2\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u206f\\ue000-\\uf8ff\\ufeff\\ufff9-\\ufffb]+$",
         ),
     ] = None
     """
     The model handle for this conversation (overrides the agent's model), in the form
     `provider/model-name`: a provider of ASCII letters, digits, `.`, `_` and `-` starting
-    with a letter or digit, a `/`, then a model name of at least one character with no
-    space or ASCII control character (it may contain `/` itself, as in
-    `together/meta-llama/Llama-3-70b`); at most 256 characters in all.
+    with a letter or digit, a `/`, then a model name of at least one character (it may
+    contain `/` itself, as in `together/meta-llama/Llama-3-70b`); at most 256 characters
+    in all. The model name holds no space, and none of the characters no name of an
+    organization or user may hold: no control or format characters (such as U+200B or
+    the bidi override U+202E), line or paragraph separators (U+2028, U+2029), surrogates,
+    private-use or unassigned code points. A model handle stored by an earlier release
+    that breaks these rules is answered as stored.
 
     """
     model_settings: (
