@@ -4,6 +4,10 @@ connexion answers every failed check with 400. Upstream Letta, and the official 
 ``UnprocessableEntityError``, use 422 for values that break the schema, keeping 400 for a body
 that is not JSON at all. These validators keep connexion's checks and change only the answer.
 
+A body nested deeper than BODY_MAX_DEPTH is a 422 naming the member that holds it, however
+deep: orjson refused past 1024 levels (400), and pydantic, reading the body again, past 200 (a
+422 quoting the body as a Python bytes repr).
+
 connexion also compiles a JSON Schema validator for every parameter and body of every request;
 these compile each schema once and take the cheap is_valid path unless the value is invalid.
 
@@ -16,7 +20,10 @@ jsonschema's best_match weighs every member's errors alike and, for model_settin
 `body.model_settings` with "... is not valid under any of the given schemas" whatever was wrong.
 """
 
+import operator
+import re
 from collections.abc import AsyncIterator, Iterable
+from itertools import accumulate, count
 from typing import Any
 
 import jsonschema_rs
@@ -38,7 +45,52 @@ from server_impl.api.problems import (
 )
 
 _ABSENT = object()
+_TOO_DEEP = object()  # more than orjson reads: 1024 levels
 _UTF8 = {"utf-8", "utf8"}
+
+BODY_MAX_DEPTH = 64
+"""The deepest a request body may nest objects and arrays, the body itself the first level
+(openapi.yaml states it): deeper is a 422 naming the body's member that holds it. orjson itself
+refuses more than 1024 levels, and pydantic, which reads the body again, more than 200."""
+_STRING = rb'"[^"\\]*(?:\\.[^"\\]*)*"'
+_TOKEN = re.compile(_STRING + rb"|[\[\]{}]")
+"""The strings and brackets of JSON text: brackets inside strings are not nesting."""
+_STRINGS = re.compile(_STRING)
+# Each opening bracket as 2, each closing one as 0, and nothing else: after the k-th bracket
+# the depth is their sum so far less k.
+_DEPTH_STEPS = bytes.maketrans(b"[{]}", b"\x02\x02\x00\x00")
+_ALL_BUT_BRACKETS = bytes(set(range(256)) - set(b"[]{}"))
+
+
+def _nests_too_deep(raw: bytes) -> bool:
+    """Whether well-formed JSON text nests deeper than BODY_MAX_DEPTH, read in C (about
+    0.1 s for a mebibyte of nothing but brackets, the worst case)."""
+    if raw.count(b"[") + raw.count(b"{") <= BODY_MAX_DEPTH:
+        return False
+    steps = _STRINGS.sub(b"", raw).translate(_DEPTH_STEPS, _ALL_BUT_BRACKETS)
+    deepest: int = max(map(operator.sub, accumulate(steps), count(1)))
+    return deepest > BODY_MAX_DEPTH
+
+
+def _too_deep(raw: bytes) -> str:
+    """The name of what nests deeper than BODY_MAX_DEPTH in the JSON text raw, whose first
+    BODY_MAX_DEPTH + 1 levels are well formed: ``body.<member>``, or ``body`` if the body
+    is not an object."""
+    depth = 0
+    member = "body"
+    in_object = raw.lstrip()[:1] == b"{"
+    for token in _TOKEN.finditer(raw):
+        text = token.group()
+        if text == b"[" or text == b"{":
+            depth += 1
+            if depth > BODY_MAX_DEPTH:
+                break
+        elif text == b"]" or text == b"}":
+            depth -= 1
+        elif depth == 1 and in_object:  # a string: the last one at depth 1 names the member
+            key = orjson.loads(text)
+            member = f"body.{key if len(key) <= 40 else key[:40] + '…'}"
+    return member
 
 
 _LIMITS = {
@@ -201,9 +253,18 @@ class ProblemJSONBodyValidator(JSONRequestBodyValidator):
         try:
             # orjson also rejects bytes that are not UTF-8 and lone surrogates, which the
             # stdlib parser lets through to fail later when stored.
-            return orjson.loads(raw)
+            body = orjson.loads(raw)
         except orjson.JSONDecodeError as error:
-            raise MalformedBody(f"The body is not valid JSON in UTF-8: {error}") from None
+            if not str(error).startswith("depth limit exceeded"):
+                raise MalformedBody(f"The body is not valid JSON in UTF-8: {error}") from None
+            body = _TOO_DEEP
+        if body is _TOO_DEEP or _nests_too_deep(raw):
+            raise InvalidParams(
+                _too_deep(raw),
+                f"nests objects and arrays more than {BODY_MAX_DEPTH} levels deep (counting"
+                f" the body): at most {BODY_MAX_DEPTH}",
+            )
+        return body
 
     def _validate(self, body: Any) -> None:
         if body is _ABSENT:
