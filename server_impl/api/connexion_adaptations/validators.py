@@ -11,9 +11,11 @@ deep: orjson refused past 1024 levels (400), and pydantic, reading the body agai
 connexion also compiles a JSON Schema validator for every parameter and body of every request;
 these compile each schema once and take the cheap is_valid path unless the value is invalid.
 
-A reason quotes a short prefix of the value, never all of it (jsonschema's message repeats the
-whole value: a megabyte summary made a two-megabyte answer and log line), and a length error
-states the limit.
+A reason says what is allowed in JSON's terms ("must be a string or null, not true"), quotes
+a short prefix of the value as JSON writes it, never all of it (jsonschema's message repeats the
+whole value as Python's repr: a megabyte summary made a two-megabyte answer and log line, and
+true and null read True and None), and states the limit broken. What jsonschema lets through and
+jsonschema-rs refuses (a trailing newline after a date-time) is named and explained too.
 
 A value that fails a union (`oneOf`, `anyOf`) is explained by the member it was meant for:
 jsonschema's best_match weighs every member's errors alike and, for model_settings, named
@@ -41,8 +43,9 @@ from server_impl.api.problems import (
     MalformedBody,
     UnsupportedContentEncoding,
     UnsupportedMediaType,
-    quoted,
+    json_quoted,
 )
+from server_impl.domain.characters import refused_character
 
 _ABSENT = object()
 _TOO_DEEP = object()  # more than orjson reads: 1024 levels
@@ -93,20 +96,79 @@ def _too_deep(raw: bytes) -> str:
     return member
 
 
-_LIMITS = {
-    "maxLength": "is too long: at most {} characters",
-    "minLength": "is too short: at least {} characters",
+_KINDS = {
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "true or false",
+    "object": "an object",
+    "array": "an array",
+    "null": "null",
 }
+_FORMATS = {"date-time": 'an RFC 3339 date-time with an offset, such as "2026-11-29T10:21:00Z"'}
+_PATTERN_QUOTED_UP_TO = 100
+"""A longer pattern is not repeated in a reason; the field's description says it in words."""
 
 
 def _reason(error: ValidationError) -> str:
-    """jsonschema's message, with the value quoted short and a length limit stated."""
-    value = quoted(error.instance)
-    limit = _LIMITS.get(str(error.validator))
-    if limit is not None:
-        return f"{value} {limit.format(error.validator_value)}"
-    # Every message of jsonschema quotes the value as its repr().
-    return str(error.message).replace(repr(error.instance), value)
+    """What is wrong with a value and what is allowed, in JSON's terms (true, null, "text"),
+    the value quoted short (json_quoted) and every limit stated."""
+    value = json_quoted(error.instance)
+    keyword, expected, schema = str(error.validator), error.validator_value, error.schema
+    if keyword == "type":
+        kinds = list(expected) if isinstance(expected, list) else [expected]
+        if schema.get("nullable") and "null" not in kinds:
+            kinds.append("null")
+        return f"must be {' or '.join(_KINDS.get(kind, kind) for kind in kinds)}, not {value}"
+    if keyword == "enum":
+        return f"must be one of {', '.join(map(json_quoted, expected))}, not {value}"
+    if keyword == "maxLength":
+        return f"{value} is too long: at most {expected} characters"
+    if keyword == "minLength":
+        return f"{value} is too short: at least {expected} characters"
+    if keyword == "maximum":
+        bound = "less than" if schema.get("exclusiveMaximum") else "at most"
+        return f"must be {bound} {json_quoted(expected)}, not {value}"
+    if keyword == "minimum":
+        bound = "more than" if schema.get("exclusiveMinimum") else "at least"
+        return f"must be {bound} {json_quoted(expected)}, not {value}"
+    if keyword == "required":
+        missing = [name for name in expected if name not in error.instance]
+        return f"must have the member {json_quoted(missing[0] if missing else expected[0])}"
+    if keyword == "pattern":
+        return _pattern_reason(error.instance, expected)
+    if keyword == "format":
+        return _format_reason(value, expected)
+    if keyword in ("anyOf", "oneOf"):
+        return f"{value} has none of the forms openapi.yaml allows for it"
+    return f"{value} breaks the schema's {keyword} {json_quoted(expected)} in openapi.yaml"
+
+
+def _pattern_reason(instance: Any, pattern: str) -> str:
+    """A pattern short enough to read is quoted; a longer one (the model handle's, which lists
+    the characters it refuses) is named by its description, and a refused character found."""
+    value = json_quoted(instance)
+    if len(pattern) <= _PATTERN_QUOTED_UP_TO:
+        return f"{value} does not match the pattern {json_quoted(pattern)}"
+    refused = refused_character(instance) if isinstance(instance, str) else None
+    found = "" if refused is None else f": {refused}"
+    return f"{value} is not of the form its description in openapi.yaml gives{found}"
+
+
+def _format_reason(value: str, format_name: str) -> str:
+    return f"{value} is not {_FORMATS.get(format_name, f'a valid {format_name}')}"
+
+
+def _reason_of_fast(error: jsonschema_rs.ValidationError) -> str:
+    """What jsonschema-rs refuses and jsonschema lets through (a pattern's or a format's end
+    of text before a trailing newline), in the terms of _reason."""
+    value = json_quoted(error.instance)
+    kind = error.kind
+    if isinstance(kind, jsonschema_rs.ValidationErrorKind.Format):
+        return _format_reason(value, kind.format)
+    if isinstance(kind, jsonschema_rs.ValidationErrorKind.Pattern):
+        return _pattern_reason(error.instance, kind.pattern)
+    return str(error.message)  # jsonschema-rs quotes values as JSON
 
 
 class CompiledSchema:
@@ -132,7 +194,10 @@ class CompiledSchema:
         error = self._explained(self._explain.iter_errors(value))
         if error is not None:
             return [str(part) for part in error.absolute_path], _reason(error)
-        return ([], "does not match the schema in openapi.yaml") if rejected else None
+        if not rejected:
+            return None
+        fast = next(iter(self._fast.iter_errors(value)))
+        return [str(part) for part in fast.instance_path], _reason_of_fast(fast)
 
     def _explained(self, errors: Iterable[ValidationError]) -> ValidationError | None:
         """The error to report: the most relevant one, as best_match picks it, then, through
