@@ -458,10 +458,11 @@ class InvalidParam(BaseModel):
     """
     Where the value is, such as `body.summary` or `query.limit`.
     """
-    reason: Annotated[str, Field(examples=["5 is not of type 'string'"])]
+    reason: Annotated[str, Field(examples=["must be a string or null, not 5"])]
     """
-    What is wrong with it. A value is quoted by its first 40 characters at most, and a
-    length limit is stated: `'xxxxxxxx…' is too long: at most 10000 characters`.
+    What is wrong with it and what is allowed, in JSON's terms (`must be true or false,
+    not null`). A value is quoted as JSON writes it, by its first 40 characters at most,
+    and a limit is stated: `"xxxxxxxx…" is too long: at most 10000 characters`.
 
     """
 
@@ -1246,8 +1247,8 @@ class Conversation(BaseModel):
     in all. The model name holds no space, and none of the characters no name of an
     organization or user may hold: no control or format characters (such as U+200B or
     the bidi override U+202E), line or paragraph separators (U+2028, U+2029), surrogates,
-    private-use or unassigned code points. A model handle stored by an earlier release
-    that breaks these rules is answered as stored.
+    private-use or unassigned code points. A handle stored before this rule held is
+    answered as stored.
 
     """
     model_settings: (
@@ -1343,8 +1344,8 @@ class ConversationCreate(BaseModel):
     in all. The model name holds no space, and none of the characters no name of an
     organization or user may hold: no control or format characters (such as U+200B or
     the bidi override U+202E), line or paragraph separators (U+2028, U+2029), surrogates,
-    private-use or unassigned code points. A model handle stored by an earlier release
-    that breaks these rules is answered as stored.
+    private-use or unassigned code points. A handle stored before this rule held is
+    answered as stored.
 
     """
     model_settings: (
@@ -1439,8 +1440,8 @@ class ConversationUpdate(BaseModel):
     in all. The model name holds no space, and none of the characters no name of an
     organization or user may hold: no control or format characters (such as U+200B or
     the bidi override U+202E), line or paragraph separators (U+2028, U+2029), surrogates,
-    private-use or unassigned code points. A model handle stored by an earlier release
-    that breaks these rules is answered as stored.
+    private-use or unassigned code points. A handle stored before this rule held is
+    answered as stored.
 
     """
     model_settings: (

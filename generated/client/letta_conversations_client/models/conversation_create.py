@@ -50,8 +50,8 @@ class ConversationCreate:
             in all. The model name holds no space, and none of the characters no name of an
             organization or user may hold: no control or format characters (such as U+200B or
             the bidi override U+202E), line or paragraph separators (U+2028, U+2029), surrogates,
-            private-use or unassigned code points. A model handle stored by an earlier release
-            that breaks these rules is answered as stored.
+            private-use or unassigned code points. A handle stored before this rule held is
+            answered as stored.
              Example: openai/gpt-4o-mini.
         model_settings (AnthropicModelSettings | AzureModelSettings | BasetenModelSettings | BedrockModelSettings |
             ChatGPTOAuthModelSettings | DeepseekModelSettings | GoogleAIModelSettings | GoogleVertexModelSettings |
