@@ -50,7 +50,8 @@ def _if_match(request: Request) -> IfMatch | None:
 
 _TIMES = {"datetime_parsing", "datetime_from_date_parsing", "datetime_object_invalid"}
 """pydantic's errors for a date-time string that the spec's format allows but no datetime can
-hold: a leap second (23:59:60), the one such RFC 3339 time."""
+hold: a leap second (23:59:60), the one such RFC 3339 time, or any other the format check
+might let through (a day that does not exist)."""
 
 
 async def _body(request: Request, model: type[M]) -> M:
@@ -68,8 +69,8 @@ async def _body(request: Request, model: type[M]) -> M:
         value = json_quoted(first["input"])
         if first["type"] in _TIMES:
             reason = (
-                f"{value} is not a time this server can hold: an RFC 3339 date-time whose"
-                " seconds are 00 to 59 (a leap second, :60, is not)"
+                f"{value} is not a time this server can hold: an RFC 3339 date-time of a day"
+                " that exists, its seconds 00 to 59 (a leap second, :60, cannot be held)"
             )
         else:
             reason = f"{value}: {first['msg']}"

@@ -291,7 +291,7 @@ def test_a_reason_reads_in_json_terms(
         (
             "2016-12-31T23:59:60Z",
             '"2016-12-31T23:59:60Z" is not a time this server can hold: an RFC 3339 date-time'
-            " whose seconds are 00 to 59 (a leap second, :60, is not)",
+            " of a day that exists, its seconds 00 to 59 (a leap second, :60, cannot be held)",
         ),
         (
             "2026-01-01T00:00:00Z\n",
