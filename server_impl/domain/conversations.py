@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 from typing import NoReturn, Protocol
 
 from .actor import Actor
-from .characters import refused_character
 from .errors import InvalidValue, NotFound, PreconditionFailed
 from .idempotency import DEFAULT_TTL, Idempotency, Outcome, fingerprint
 from .model_settings import (
@@ -81,13 +80,8 @@ def in_utc(name: str, moment: datetime) -> datetime:
 
 
 def check_fields(fields: ConversationCreateAsGiven | ConversationUpdateAsGiven) -> None:
-    """The bounds of what a conversation holds that the contract's schema cannot state: a
-    model handle without the characters no name may hold either (characters.py), and
+    """The bounds of what a conversation holds that the contract's schema cannot state:
     model_settings within its size and depth (model_settings.py). Raises InvalidValue."""
-    if fields.model is not None:
-        refused = refused_character(fields.model)
-        if refused is not None:
-            raise InvalidValue("body.model", f"{refused}, which no model handle may contain")
     if fields.model_settings is not None:
         problem = model_settings_problem(fields.model_settings)
         if problem is not None:

@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from .actor import Actor
-from .characters import refused_character
 from .ports import KeyStore, Name
 
 PREFIX = "lck"
@@ -25,6 +24,18 @@ _KEY_ID_BYTES = 8
 _SECRET_BYTES = 32
 
 NAME_MAX_LENGTH = 100
+# Unicode categories no name may contain: invisible characters, or ones that rearrange, break or
+# recolour the text printed around them (controls, bidi and other format characters, line and
+# paragraph separators), and what is not a character (surrogates, private use, unassigned).
+_REFUSED_CATEGORIES = {
+    "Cc": "a control character",
+    "Cf": "a format character",
+    "Zl": "a line separator",
+    "Zp": "a paragraph separator",
+    "Cs": "a surrogate",
+    "Co": "a private-use character",
+    "Cn": "an unassigned code point",
+}
 
 Clock = Callable[[], datetime]
 
@@ -52,15 +63,19 @@ class InvalidName(ValueError):
 
 def parse_name(value: str) -> Name:
     """An organization's or a user's name: trimmed, 1 to NAME_MAX_LENGTH characters, none of
-    them refused by characters.py. Raises InvalidName."""
+    them in _REFUSED_CATEGORIES. Raises InvalidName."""
     text = value.strip()
     if not text:
         raise InvalidName("a name needs a character other than white space")
     if len(text) > NAME_MAX_LENGTH:
         raise InvalidName(f"a name has at most {NAME_MAX_LENGTH} characters, not {len(text)}")
-    refused = refused_character(text)
-    if refused is not None:
-        raise InvalidName(f"{refused}, which no name may contain")
+    for position, character in enumerate(text, start=1):
+        refused = _REFUSED_CATEGORIES.get(unicodedata.category(character))
+        if refused is not None:
+            raise InvalidName(
+                f"character {position} is U+{ord(character):04X}, {refused}, which no name"
+                " may contain"
+            )
     return Name(text, _name_key(text))
 
 

@@ -758,30 +758,6 @@ def test_delete_is_soft_and_afterwards_retrieve_update_and_delete_are_not_found(
 # the bounds of what a conversation holds, beyond what the schema states
 
 
-@pytest.mark.parametrize(
-    "character", ["\u0085", "\u009b", "\u2028", "\u202e", "\u200b", "\U000e0001", "\u0378"]
-)
-def test_a_model_handle_holding_a_character_no_name_may_hold_is_refused_on_create_and_update(
-    conversations: Conversations, store: FakeStore, character: str
-) -> None:
-    model = f"openai/gpt{character}4o"
-    with pytest.raises(InvalidValue) as invalid:
-        run(
-            conversations.create(
-                ALICE, AGENT, ConversationCreateAsGiven.model_construct(model=model)
-            )
-        )
-    assert invalid.value.name == "body.model"
-    assert f"character 11 is U+{ord(character):04X}" in invalid.value.detail
-    create(conversations)
-    patch = ConversationUpdateAsGiven.model_construct(model=model)
-    patch.model_fields_set.add("model")
-    with pytest.raises(InvalidValue) as invalid:
-        run(conversations.update(ALICE, "conv-1", patch))
-    assert invalid.value.name == "body.model"
-    assert [(row.conversation.model, row.version) for row in store.rows] == [(None, 1)]
-
-
 def settings_of_size(size: int) -> dict[str, object]:
     """model_settings taking exactly size bytes as compact JSON."""
     settings: dict[str, object] = {"provider_type": "openai", "note": ""}
