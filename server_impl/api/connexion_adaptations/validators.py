@@ -22,6 +22,7 @@ jsonschema's best_match weighs every member's errors alike and, for model_settin
 `body.model_settings` with "... is not valid under any of the given schemas" whatever was wrong.
 """
 
+import json
 import operator
 import re
 from collections.abc import AsyncIterator, Iterable
@@ -45,7 +46,6 @@ from server_impl.api.problems import (
     UnsupportedMediaType,
     json_quoted,
 )
-from server_impl.domain.characters import refused_character
 
 _ABSENT = object()
 _TOO_DEEP = object()  # more than orjson reads: 1024 levels
@@ -106,8 +106,6 @@ _KINDS = {
     "null": "null",
 }
 _FORMATS = {"date-time": 'an RFC 3339 date-time with an offset, such as "2026-11-29T10:21:00Z"'}
-_PATTERN_QUOTED_UP_TO = 100
-"""A longer pattern is not repeated in a reason; the field's description says it in words."""
 
 
 def _reason(error: ValidationError) -> str:
@@ -121,38 +119,36 @@ def _reason(error: ValidationError) -> str:
             kinds.append("null")
         return f"must be {' or '.join(_KINDS.get(kind, kind) for kind in kinds)}, not {value}"
     if keyword == "enum":
-        return f"must be one of {', '.join(map(json_quoted, expected))}, not {value}"
+        return f"must be one of {', '.join(map(_spec, expected))}, not {value}"
     if keyword == "maxLength":
         return f"{value} is too long: at most {expected} characters"
     if keyword == "minLength":
         return f"{value} is too short: at least {expected} characters"
     if keyword == "maximum":
         bound = "less than" if schema.get("exclusiveMaximum") else "at most"
-        return f"must be {bound} {json_quoted(expected)}, not {value}"
+        return f"must be {bound} {_spec(expected)}, not {value}"
     if keyword == "minimum":
         bound = "more than" if schema.get("exclusiveMinimum") else "at least"
-        return f"must be {bound} {json_quoted(expected)}, not {value}"
+        return f"must be {bound} {_spec(expected)}, not {value}"
     if keyword == "required":
         missing = [name for name in expected if name not in error.instance]
-        return f"must have the member {json_quoted(missing[0] if missing else expected[0])}"
+        return f"must have the member {_spec(missing[0] if missing else expected[0])}"
     if keyword == "pattern":
-        return _pattern_reason(error.instance, expected)
+        return _pattern_reason(value, expected)
     if keyword == "format":
         return _format_reason(value, expected)
     if keyword in ("anyOf", "oneOf"):
         return f"{value} has none of the forms openapi.yaml allows for it"
-    return f"{value} breaks the schema's {keyword} {json_quoted(expected)} in openapi.yaml"
+    return f"{value} breaks the schema's {keyword} {_spec(expected)} in openapi.yaml"
 
 
-def _pattern_reason(instance: Any, pattern: str) -> str:
-    """A pattern short enough to read is quoted; a longer one (the model handle's, which lists
-    the characters it refuses) is named by its description, and a refused character found."""
-    value = json_quoted(instance)
-    if len(pattern) <= _PATTERN_QUOTED_UP_TO:
-        return f"{value} does not match the pattern {json_quoted(pattern)}"
-    refused = refused_character(instance) if isinstance(instance, str) else None
-    found = "" if refused is None else f": {refused}"
-    return f"{value} is not of the form its description in openapi.yaml gives{found}"
+def _spec(value: Any) -> str:
+    """A value of the spec (a bound, a pattern, an enum's member) as JSON writes it, whole."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _pattern_reason(value: str, pattern: str) -> str:
+    return f"{value} does not match the pattern {_spec(pattern)}"
 
 
 def _format_reason(value: str, format_name: str) -> str:
@@ -167,7 +163,7 @@ def _reason_of_fast(error: jsonschema_rs.ValidationError) -> str:
     if isinstance(kind, jsonschema_rs.ValidationErrorKind.Format):
         return _format_reason(value, kind.format)
     if isinstance(kind, jsonschema_rs.ValidationErrorKind.Pattern):
-        return _pattern_reason(error.instance, kind.pattern)
+        return _pattern_reason(value, kind.pattern)
     return str(error.message)  # jsonschema-rs quotes values as JSON
 
 
