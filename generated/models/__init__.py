@@ -1236,19 +1236,19 @@ class Conversation(BaseModel):
             examples=["openai/gpt-4o-mini"],
             max_length=256,
             min_length=3,
-            pattern="^[A-Za-z0-9][A-Za-z0-9._-]*/[^\\x00-\\x20\\x7f-\\x9f\\xad\\u0600-\\u0605\\u061c\\u06dd\\u070f\\u0890-\\u0891\\u08e2\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u206f\\ue000-\\uf8ff\\ufeff\\ufff9-\\ufffb]+$",
+            pattern="^[A-Za-z0-9][A-Za-z0-9._-]*/[\\x21-\\x7E]+$",
         ),
     ]
     """
     The model handle for this conversation (overrides the agent's model), in the form
     `provider/model-name`: a provider of ASCII letters, digits, `.`, `_` and `-` starting
-    with a letter or digit, a `/`, then a model name of at least one character (it may
-    contain `/` itself, as in `together/meta-llama/Llama-3-70b`); at most 256 characters
-    in all. The model name holds no space, and none of the characters no name of an
-    organization or user may hold: no control or format characters (such as U+200B or
-    the bidi override U+202E), line or paragraph separators (U+2028, U+2029), surrogates,
-    private-use or unassigned code points. A handle stored before this rule held is
-    answered as stored.
+    with a letter or digit, a `/`, then a model name of at least one visible ASCII
+    character, `!` to `~` (it may contain `/` itself, as in
+    `together/meta-llama/Llama-3-70b`); at most 256 characters in all. So a handle holds
+    no space, and none of the characters no name of an organization or user may hold
+    either: no control or format characters (such as U+0085, U+200B or the bidi override
+    U+202E), no line or paragraph separators (U+2028), no private-use or unassigned code
+    points. A handle stored before this rule held is answered as stored.
 
     """
     model_settings: (
@@ -1333,19 +1333,19 @@ class ConversationCreate(BaseModel):
             examples=["openai/gpt-4o-mini"],
             max_length=256,
             min_length=3,
-            pattern="^[A-Za-z0-9][A-Za-z0-9._-]*/[^\\x00-\\x20\\x7f-\\x9f\\xad\\u0600-\\u0605\\u061c\\u06dd\\u070f\\u0890-\\u0891\\u08e2\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u206f\\ue000-\\uf8ff\\ufeff\\ufff9-\\ufffb]+$",
+            pattern="^[A-Za-z0-9][A-Za-z0-9._-]*/[\\x21-\\x7E]+$",
         ),
     ] = None
     """
     The model handle for this conversation (overrides the agent's model), in the form
     `provider/model-name`: a provider of ASCII letters, digits, `.`, `_` and `-` starting
-    with a letter or digit, a `/`, then a model name of at least one character (it may
-    contain `/` itself, as in `together/meta-llama/Llama-3-70b`); at most 256 characters
-    in all. The model name holds no space, and none of the characters no name of an
-    organization or user may hold: no control or format characters (such as U+200B or
-    the bidi override U+202E), line or paragraph separators (U+2028, U+2029), surrogates,
-    private-use or unassigned code points. A handle stored before this rule held is
-    answered as stored.
+    with a letter or digit, a `/`, then a model name of at least one visible ASCII
+    character, `!` to `~` (it may contain `/` itself, as in
+    `together/meta-llama/Llama-3-70b`); at most 256 characters in all. So a handle holds
+    no space, and none of the characters no name of an organization or user may hold
+    either: no control or format characters (such as U+0085, U+200B or the bidi override
+    U+202E), no line or paragraph separators (U+2028), no private-use or unassigned code
+    points. A handle stored before this rule held is answered as stored.
 
     """
     model_settings: (
@@ -1429,19 +1429,19 @@ class ConversationUpdate(BaseModel):
             examples=["openai/gpt-4o-mini"],
             max_length=256,
             min_length=3,
-            pattern="^[A-Za-z0-9][A-Za-z0-9._-]*/[^\\x00-\\x20\\x7f-\\x9f\\xad\\u0600-\\u0605\\u061c\\u06dd\\u070f\\u0890-\\u0891\\u08e2\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u206f\\ue000-\\uf8ff\\ufeff\\ufff9-\\ufffb]+$",
+            pattern="^[A-Za-z0-9][A-Za-z0-9._-]*/[\\x21-\\x7E]+$",
         ),
     ] = None
     """
     The model handle for this conversation (overrides the agent's model), in the form
     `provider/model-name`: a provider of ASCII letters, digits, `.`, `_` and `-` starting
-    with a letter or digit, a `/`, then a model name of at least one character (it may
-    contain `/` itself, as in `together/meta-llama/Llama-3-70b`); at most 256 characters
-    in all. The model name holds no space, and none of the characters no name of an
-    organization or user may hold: no control or format characters (such as U+200B or
-    the bidi override U+202E), line or paragraph separators (U+2028, U+2029), surrogates,
-    private-use or unassigned code points. A handle stored before this rule held is
-    answered as stored.
+    with a letter or digit, a `/`, then a model name of at least one visible ASCII
+    character, `!` to `~` (it may contain `/` itself, as in
+    `together/meta-llama/Llama-3-70b`); at most 256 characters in all. So a handle holds
+    no space, and none of the characters no name of an organization or user may hold
+    either: no control or format characters (such as U+0085, U+200B or the bidi override
+    U+202E), no line or paragraph separators (U+2028), no private-use or unassigned code
+    points. A handle stored before this rule held is answered as stored.
 
     """
     model_settings: (
