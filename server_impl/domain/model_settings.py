@@ -6,6 +6,8 @@ union's classes, and answer it with every field the client left out filled in as
 integer temperature turned into a float (1 answered as 1.0), and the fields the spec does not
 name dropped. These subclasses keep the JSON object itself, which is stored and answered as the
 client sent it (the field's type is not the generated one's, hence mypy's ignores).
+
+What JSON Schema cannot state of model_settings, its size and depth, is bounded here.
 """
 
 from collections.abc import Iterable
@@ -45,7 +47,10 @@ def model_settings_problem(settings: JsonObject) -> str | None:
             f"takes {size} bytes as compact JSON in UTF-8: at most {MODEL_SETTINGS_MAX_BYTES} bytes"
         )
     if nesting_depth(settings) > MODEL_SETTINGS_MAX_DEPTH:
-        return f"nests objects and arrays more than {MODEL_SETTINGS_MAX_DEPTH} levels deep"
+        return (
+            f"nests objects and arrays more than {MODEL_SETTINGS_MAX_DEPTH} levels deep"
+            f" (counting itself): at most {MODEL_SETTINGS_MAX_DEPTH}"
+        )
     return None
 
 
