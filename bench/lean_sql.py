@@ -32,7 +32,7 @@ CONVERSATION_ID_PATTERN = (
 # The constraints openapi.yaml puts on the fields of an update (ConversationUpdate).
 TEXT_MAX_LENGTH = 10_000
 NO_NUL = r"^[^\x00]*$"
-MODEL_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*/[^\x00-\x20\x7f]+$"
+MODEL_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*/[\x21-\x7E]+$"
 MODEL_MIN_LENGTH, MODEL_MAX_LENGTH = 3, 256
 CONTEXT_WINDOW_MAX = 100_000_000
 FIRST_YEAR, LAST_YEAR = 2, 9998  # of last_message_at as given, whatever its offset

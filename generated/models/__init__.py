@@ -458,10 +458,11 @@ class InvalidParam(BaseModel):
     """
     Where the value is, such as `body.summary` or `query.limit`.
     """
-    reason: Annotated[str, Field(examples=["5 is not of type 'string'"])]
+    reason: Annotated[str, Field(examples=["must be a string or null, not 5"])]
     """
-    What is wrong with it. A value is quoted by its first 40 characters at most, and a
-    length limit is stated: `'xxxxxxxx…' is too long: at most 10000 characters`.
+    What is wrong with it and what is allowed, in JSON's terms (`must be true or false,
+    not null`). A value is quoted as JSON writes it, by its first 40 characters at most,
+    and a limit is stated: `"xxxxxxxx…" is too long: at most 10000 characters`.
 
     """
 
@@ -1235,15 +1236,19 @@ class Conversation(BaseModel):
             examples=["openai/gpt-4o-mini"],
             max_length=256,
             min_length=3,
-            pattern="^[A-Za-z0-9][A-Za-z0-9._-]*/[^\\x00-\\x20\\x7f]+$",
+            pattern="^[A-Za-z0-9][A-Za-z0-9._-]*/[\\x21-\\x7E]+$",
         ),
     ]
     """
     The model handle for this conversation (overrides the agent's model), in the form
     `provider/model-name`: a provider of ASCII letters, digits, `.`, `_` and `-` starting
-    with a letter or digit, a `/`, then a model name of at least one character with no
-    space or ASCII control character (it may contain `/` itself, as in
-    `together/meta-llama/Llama-3-70b`); at most 256 characters in all.
+    with a letter or digit, a `/`, then a model name of at least one visible ASCII
+    character, `!` to `~` (it may contain `/` itself, as in
+    `together/meta-llama/Llama-3-70b`); at most 256 characters in all. So a handle holds
+    no space, and none of the characters no name of an organization or user may hold
+    either: no control or format characters (such as U+0085, U+200B or the bidi override
+    U+202E), no line or paragraph separators (U+2028), no private-use or unassigned code
+    points. A handle stored before this rule held is answered as stored.
 
     """
     model_settings: (
@@ -1328,15 +1333,19 @@ class ConversationCreate(BaseModel):
             examples=["openai/gpt-4o-mini"],
             max_length=256,
             min_length=3,
-            pattern="^[A-Za-z0-9][A-Za-z0-9._-]*/[^\\x00-\\x20\\x7f]+$",
+            pattern="^[A-Za-z0-9][A-Za-z0-9._-]*/[\\x21-\\x7E]+$",
         ),
     ] = None
     """
     The model handle for this conversation (overrides the agent's model), in the form
     `provider/model-name`: a provider of ASCII letters, digits, `.`, `_` and `-` starting
-    with a letter or digit, a `/`, then a model name of at least one character with no
-    space or ASCII control character (it may contain `/` itself, as in
-    `together/meta-llama/Llama-3-70b`); at most 256 characters in all.
+    with a letter or digit, a `/`, then a model name of at least one visible ASCII
+    character, `!` to `~` (it may contain `/` itself, as in
+    `together/meta-llama/Llama-3-70b`); at most 256 characters in all. So a handle holds
+    no space, and none of the characters no name of an organization or user may hold
+    either: no control or format characters (such as U+0085, U+200B or the bidi override
+    U+202E), no line or paragraph separators (U+2028), no private-use or unassigned code
+    points. A handle stored before this rule held is answered as stored.
 
     """
     model_settings: (
@@ -1420,15 +1429,19 @@ class ConversationUpdate(BaseModel):
             examples=["openai/gpt-4o-mini"],
             max_length=256,
             min_length=3,
-            pattern="^[A-Za-z0-9][A-Za-z0-9._-]*/[^\\x00-\\x20\\x7f]+$",
+            pattern="^[A-Za-z0-9][A-Za-z0-9._-]*/[\\x21-\\x7E]+$",
         ),
     ] = None
     """
     The model handle for this conversation (overrides the agent's model), in the form
     `provider/model-name`: a provider of ASCII letters, digits, `.`, `_` and `-` starting
-    with a letter or digit, a `/`, then a model name of at least one character with no
-    space or ASCII control character (it may contain `/` itself, as in
-    `together/meta-llama/Llama-3-70b`); at most 256 characters in all.
+    with a letter or digit, a `/`, then a model name of at least one visible ASCII
+    character, `!` to `~` (it may contain `/` itself, as in
+    `together/meta-llama/Llama-3-70b`); at most 256 characters in all. So a handle holds
+    no space, and none of the characters no name of an organization or user may hold
+    either: no control or format characters (such as U+0085, U+200B or the bidi override
+    U+202E), no line or paragraph separators (U+2028), no private-use or unassigned code
+    points. A handle stored before this rule held is answered as stored.
 
     """
     model_settings: (

@@ -25,7 +25,7 @@ from server_impl.observability import request_id
 
 from .connexion_adaptations import Handler
 from .parameters import Parameters
-from .problems import InvalidParams, MoreThanOneIdempotencyKey, quoted
+from .problems import InvalidParams, MoreThanOneIdempotencyKey, json_quoted
 from .security import acting_user
 
 _PAGE = TypeAdapter(list[ConversationAsStored])
@@ -48,10 +48,16 @@ def _if_match(request: Request) -> IfMatch | None:
     return parse_if_match(request.headers.get("if-match"))
 
 
+_TIMES = {"datetime_parsing", "datetime_from_date_parsing", "datetime_object_invalid"}
+"""pydantic's errors for a date-time string that the spec's format allows but no datetime can
+hold: a leap second (23:59:60), the one such RFC 3339 time, or any other the format check
+might let through (a day that does not exist)."""
+
+
 async def _body(request: Request, model: type[M]) -> M:
     """The body as model; an absent body is an empty one. connexion has checked a present one
     against the spec, but a few values its checks pass the model refuses (a date-time with a
-    leap second): those are a 422 too."""
+    leap second): those are a 422 too, in the terms of the validators' own."""
     body = await request.body()
     if not body:
         return model()
@@ -60,7 +66,15 @@ async def _body(request: Request, model: type[M]) -> M:
     except ValidationError as error:
         first = error.errors()[0]
         name = ".".join(["body", *map(str, first["loc"])])
-        raise InvalidParams(name, f"{quoted(first['input'])}: {first['msg']}") from None
+        value = json_quoted(first["input"])
+        if first["type"] in _TIMES:
+            reason = (
+                f"{value} is not a time this server can hold: an RFC 3339 date-time of a day"
+                " that exists, its seconds 00 to 59 (a leap second, :60, cannot be held)"
+            )
+        else:
+            reason = f"{value}: {first['msg']}"
+        raise InvalidParams(name, reason) from None
 
 
 async def _patch(request: Request) -> ConversationUpdateAsGiven:

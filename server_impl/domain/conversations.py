@@ -12,6 +12,7 @@ from .model_settings import (
     ConversationAsStored,
     ConversationCreateAsGiven,
     ConversationUpdateAsGiven,
+    model_settings_problem,
 )
 from .ports import (
     PLAIN_FIELDS,
@@ -78,9 +79,19 @@ def in_utc(name: str, moment: datetime) -> datetime:
         ) from None
 
 
+def check_fields(fields: ConversationCreateAsGiven | ConversationUpdateAsGiven) -> None:
+    """The bounds of what a conversation holds that the contract's schema cannot state:
+    model_settings within its size and depth (model_settings.py). Raises InvalidValue."""
+    if fields.model_settings is not None:
+        problem = model_settings_problem(fields.model_settings)
+        if problem is not None:
+            raise InvalidValue("body.model_settings", problem)
+
+
 def changes_of(patch: ConversationUpdateAsGiven, now: datetime) -> Changes:
-    """The merge-patch as storage applies it. `archived: null` clears, as null does: like
-    false, it unarchives."""
+    """The merge-patch as storage applies it, once check_fields has passed it. `archived:
+    null` clears, as null does: like false, it unarchives."""
+    check_fields(patch)
     given = patch.model_fields_set
     fields = {name: getattr(patch, name) for name in PLAIN_FIELDS if name in given}
     last_message_at = fields.get("last_message_at")
@@ -275,6 +286,7 @@ class Conversations:
         self, actor: Actor, agent_id: str, fields: ConversationCreateAsGiven | None = None
     ) -> NewConversation:
         fields = fields or ConversationCreateAsGiven()
+        check_fields(fields)
         return NewConversation(
             id=self._new_id(),
             organization_id=actor.organization_id,

@@ -81,6 +81,21 @@ _ARCHIVED_AT = (
 
 
 _AS_STORED = ConversationAsStored.__pydantic_validator__
+_TIMES = ("created_at", "updated_at", "last_message_at", "archived_at")
+
+
+def _answered(answer: str) -> ConversationAsStored:
+    """A create's answer as kept for its idempotency key: parsed, not constructed, so that the
+    times come back as the datetimes they were. One that this release's model refuses (kept
+    under earlier rules: a model handle beyond visible ASCII, say) is replayed as kept, never a
+    500."""
+    try:
+        return ConversationAsStored.model_validate_json(answer)
+    except ValidationError:
+        values = json.loads(answer)
+        for name in _TIMES:
+            values[name] = None if values[name] is None else datetime.fromisoformat(values[name])
+        return ConversationAsStored.model_construct(**values)
 
 
 def _json_list(text: str) -> list[Any]:
@@ -426,7 +441,7 @@ class SqlStore(ABC):
         except ValidationError:
             # A row written under earlier rules that this release's model refuses (a longer
             # summary, say) is still answered as stored, never a 500.
-            for name in ("created_at", "updated_at", "last_message_at", "archived_at"):
+            for name in _TIMES:
                 values[name] = self._maybe_time(values[name])
             conversation = ConversationAsStored.model_construct(**values)
         return Versioned(conversation, row["version"])
@@ -494,8 +509,7 @@ class SqlStore(ABC):
         assert row is not None, "the upsert returns the row it made or kept"
         answer = None
         if row["answer"] is not None:
-            # Parsed, not constructed: the times come back as the datetimes they were.
-            conversation = ConversationAsStored.model_validate_json(row["answer"])
+            conversation = _answered(row["answer"])
             answer = Versioned(conversation, row["answer_version"])
         return KeyHolder(fingerprint=row["fingerprint"], token=row["token"], answer=answer)
 

@@ -6,6 +6,7 @@ new ids are conv-1, conv-2, ..., so every time and id below is exact.
 
 import asyncio
 import itertools
+import json
 from collections.abc import Coroutine
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, TypeVar
@@ -15,7 +16,12 @@ import pytest
 from server_impl.domain.actor import Actor
 from server_impl.domain.conversations import Conversations
 from server_impl.domain.errors import InvalidValue, NotFound, PreconditionFailed
-from server_impl.domain.model_settings import ConversationCreateAsGiven, ConversationUpdateAsGiven
+from server_impl.domain.model_settings import (
+    MODEL_SETTINGS_MAX_BYTES,
+    MODEL_SETTINGS_MAX_DEPTH,
+    ConversationCreateAsGiven,
+    ConversationUpdateAsGiven,
+)
 from server_impl.domain.versions import IfMatch, Versioned
 from tests.domain.fake_store import FakeStore, Refused
 
@@ -747,3 +753,59 @@ def test_delete_is_soft_and_afterwards_retrieve_update_and_delete_are_not_found(
         run(conversations.delete(ALICE, "conv-1"))
     assert store.rows[0].deleted_at == at(1)
     assert store.rows[0].conversation.model_dump() == as_stored(summary="Plan")
+
+
+# the bounds of what a conversation holds, beyond what the schema states
+
+
+def settings_of_size(size: int) -> dict[str, object]:
+    """model_settings taking exactly size bytes as compact JSON."""
+    settings: dict[str, object] = {"provider_type": "openai", "note": ""}
+    settings["note"] = "x" * (size - len(json.dumps(settings, separators=(",", ":"))))
+    return settings
+
+
+def nested_settings(depth: int) -> dict[str, object]:
+    """model_settings nesting objects depth levels deep, itself the first."""
+    settings: dict[str, object] = {"provider_type": "openai"}
+    inner = settings
+    for _ in range(depth - 1):
+        inner["deeper"] = {}
+        inner = inner["deeper"]  # type: ignore[assignment]
+    return settings
+
+
+@pytest.mark.parametrize(
+    ("settings", "reason"),
+    [
+        (settings_of_size(MODEL_SETTINGS_MAX_BYTES + 1), "at most 16384 bytes"),
+        (nested_settings(MODEL_SETTINGS_MAX_DEPTH + 1), "more than 32 levels deep"),
+    ],
+    ids=["size", "depth"],
+)
+def test_model_settings_beyond_its_size_or_depth_is_refused_naming_it_on_create_and_update(
+    conversations: Conversations, store: FakeStore, settings: dict[str, object], reason: str
+) -> None:
+    with pytest.raises(InvalidValue) as invalid:
+        create(conversations, model_settings=settings)
+    assert (invalid.value.name, reason in invalid.value.detail) == ("body.model_settings", True)
+    create(conversations)
+    with pytest.raises(InvalidValue) as invalid:
+        run(
+            conversations.update(
+                ALICE, "conv-1", ConversationUpdateAsGiven(model_settings=settings)
+            )
+        )
+    assert invalid.value.name == "body.model_settings"
+    assert [(row.conversation.model_settings, row.version) for row in store.rows] == [(None, 1)]
+
+
+def test_model_settings_at_its_size_and_depth_is_kept(conversations: Conversations) -> None:
+    for settings in (
+        settings_of_size(MODEL_SETTINGS_MAX_BYTES),
+        nested_settings(MODEL_SETTINGS_MAX_DEPTH),
+    ):
+        created = run(
+            conversations.create(ALICE, AGENT, ConversationCreateAsGiven(model_settings=settings))
+        )
+        assert created.conversation.model_settings == settings

@@ -842,6 +842,24 @@ def test_a_claim_taken_over_creates_nothing(run: Callable[[Scenario], None]) -> 
     run(scenario)
 
 
+def test_an_answer_the_model_now_refuses_is_still_replayed_as_stored(
+    run: Callable[[Scenario], None],
+) -> None:
+    # As an answer kept before a rule was added would be: a model handle beyond visible ASCII,
+    # a summary longer than 10,000.
+    async def scenario(store: Store) -> None:
+        claim = claim_of("a")
+        await store.claim_key(claim, T0)
+        earlier = replace(new(1, summary="s" * 10_001), model="openai/gpt\u202e4o")
+        created = await store.insert_answering(earlier, claim)
+        assert created is not None
+        holder = await store.claim_key(claim_of("b"), T0)
+        assert holder.answer == created
+        assert holder.answer.conversation.created_at == T0 + timedelta(seconds=1)
+
+    run(scenario)
+
+
 def test_a_create_the_database_refuses_stores_no_answer_and_release_frees_the_key(
     run: Callable[[Scenario], None], fresh_url: str
 ) -> None:

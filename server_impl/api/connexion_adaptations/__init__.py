@@ -18,13 +18,17 @@ release or lacks one of them, and the tests named below pin what each adaptation
   for a body that is not JSON in UTF-8 (connexion answers 400 for all), 415 for a body with a
   content coding (connexion read it as sent); schemas compiled once with jsonschema-rs, which
   also reads a pattern's ``$`` as JSON Schema means it (Python's ``re`` lets a trailing newline
-  through); each reason quotes at most a short prefix of the value and states a length limit
-  (jsonschema's message repeats the whole value, which went into the answer twice and into the
-  log); a value failing a union (``oneOf``, ``anyOf``) explained by the member it was meant
+  through); each reason says what is allowed in JSON's terms, quotes at most a short prefix of
+  the value as JSON writes it and states the limit broken (jsonschema's message repeats the
+  whole value as Python's repr, which went into the answer twice and into the log, and reads
+  true and null as True and None); what jsonschema-rs alone refuses is named too; a value
+  failing a union (``oneOf``, ``anyOf``) explained by the member it was meant
   for, its discriminator's or the one that is not null-only (jsonschema named the union as a
-  whole: ``body.model_settings`` "is not valid under any of the given schemas").
-  Pinned by ``test_validators.py``, ``tests/e2e/test_bad_input.py`` and
-  ``tests/e2e/test_model_settings.py``.
+  whole: ``body.model_settings`` "is not valid under any of the given schemas"); a body nested
+  past the spec's depth limit is one 422 naming its member.
+  Pinned by ``test_validators.py``, ``tests/api/test_bounds.py``,
+  ``tests/api/test_validation_messages.py``,
+  ``tests/e2e/test_bad_input.py`` and ``tests/e2e/test_model_settings.py``.
 - ``uri_parser``: plain string path parameters passed through connexion's URI parser untouched
   (3.4 % of GET in py-spy). Pinned by ``test_uri_parser.py``.
 - ``routing``: no trailing-slash redirects, which Starlette's routers built from the client's

@@ -4,19 +4,29 @@ connexion answers every failed check with 400. Upstream Letta, and the official 
 ``UnprocessableEntityError``, use 422 for values that break the schema, keeping 400 for a body
 that is not JSON at all. These validators keep connexion's checks and change only the answer.
 
+A body nested deeper than BODY_MAX_DEPTH is a 422 naming the member that holds it, however
+deep: orjson refused past 1024 levels (400), and pydantic, reading the body again, past 200 (a
+422 quoting the body as a Python bytes repr).
+
 connexion also compiles a JSON Schema validator for every parameter and body of every request;
 these compile each schema once and take the cheap is_valid path unless the value is invalid.
 
-A reason quotes a short prefix of the value, never all of it (jsonschema's message repeats the
-whole value: a megabyte summary made a two-megabyte answer and log line), and a length error
-states the limit.
+A reason says what is allowed in JSON's terms ("must be a string or null, not true"), quotes
+a short prefix of the value as JSON writes it, never all of it (jsonschema's message repeats the
+whole value as Python's repr: a megabyte summary made a two-megabyte answer and log line, and
+true and null read True and None), and states the limit broken. What jsonschema lets through and
+jsonschema-rs refuses (a trailing newline after a date-time) is named and explained too.
 
 A value that fails a union (`oneOf`, `anyOf`) is explained by the member it was meant for:
 jsonschema's best_match weighs every member's errors alike and, for model_settings, named
 `body.model_settings` with "... is not valid under any of the given schemas" whatever was wrong.
 """
 
+import json
+import operator
+import re
 from collections.abc import AsyncIterator, Iterable
+from itertools import accumulate, count
 from typing import Any
 
 import jsonschema_rs
@@ -34,27 +44,127 @@ from server_impl.api.problems import (
     MalformedBody,
     UnsupportedContentEncoding,
     UnsupportedMediaType,
-    quoted,
+    json_quoted,
 )
 
 _ABSENT = object()
+_TOO_DEEP = object()  # more than orjson reads: 1024 levels
 _UTF8 = {"utf-8", "utf8"}
 
+BODY_MAX_DEPTH = 64
+"""The deepest a request body may nest objects and arrays, the body itself the first level
+(openapi.yaml states it): deeper is a 422 naming the body's member that holds it. orjson itself
+refuses more than 1024 levels, and pydantic, which reads the body again, more than 200."""
+_STRING = rb'"[^"\\]*(?:\\.[^"\\]*)*"'
+_TOKEN = re.compile(_STRING + rb"|[\[\]{}]")
+"""The strings and brackets of JSON text: brackets inside strings are not nesting."""
+_STRINGS = re.compile(_STRING)
+# Each opening bracket as 2, each closing one as 0, and nothing else: after the k-th bracket
+# the depth is their sum so far less k.
+_DEPTH_STEPS = bytes.maketrans(b"[{]}", b"\x02\x02\x00\x00")
+_ALL_BUT_BRACKETS = bytes(set(range(256)) - set(b"[]{}"))
 
-_LIMITS = {
-    "maxLength": "is too long: at most {} characters",
-    "minLength": "is too short: at least {} characters",
+
+def _nests_too_deep(raw: bytes) -> bool:
+    """Whether well-formed JSON text nests deeper than BODY_MAX_DEPTH, read in C (about
+    0.1 s for a mebibyte of nothing but brackets, the worst case)."""
+    if raw.count(b"[") + raw.count(b"{") <= BODY_MAX_DEPTH:
+        return False
+    steps = _STRINGS.sub(b"", raw).translate(_DEPTH_STEPS, _ALL_BUT_BRACKETS)
+    deepest: int = max(map(operator.sub, accumulate(steps), count(1)))
+    return deepest > BODY_MAX_DEPTH
+
+
+def _too_deep(raw: bytes) -> str:
+    """The name of what nests deeper than BODY_MAX_DEPTH in the JSON text raw, whose first
+    BODY_MAX_DEPTH + 1 levels are well formed: ``body.<member>``, or ``body`` if the body
+    is not an object."""
+    depth = 0
+    member = "body"
+    in_object = raw.lstrip()[:1] == b"{"
+    for token in _TOKEN.finditer(raw):
+        text = token.group()
+        if text == b"[" or text == b"{":
+            depth += 1
+            if depth > BODY_MAX_DEPTH:
+                break
+        elif text == b"]" or text == b"}":
+            depth -= 1
+        elif depth == 1 and in_object:  # a string: the last one at depth 1 names the member
+            key = orjson.loads(text)
+            member = f"body.{key if len(key) <= 40 else key[:40] + '…'}"
+    return member
+
+
+_KINDS = {
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "true or false",
+    "object": "an object",
+    "array": "an array",
+    "null": "null",
 }
+_FORMATS = {"date-time": 'an RFC 3339 date-time with an offset, such as "2026-11-29T10:21:00Z"'}
 
 
 def _reason(error: ValidationError) -> str:
-    """jsonschema's message, with the value quoted short and a length limit stated."""
-    value = quoted(error.instance)
-    limit = _LIMITS.get(str(error.validator))
-    if limit is not None:
-        return f"{value} {limit.format(error.validator_value)}"
-    # Every message of jsonschema quotes the value as its repr().
-    return str(error.message).replace(repr(error.instance), value)
+    """What is wrong with a value and what is allowed, in JSON's terms (true, null, "text"),
+    the value quoted short (json_quoted) and every limit stated."""
+    value = json_quoted(error.instance)
+    keyword, expected, schema = str(error.validator), error.validator_value, error.schema
+    if keyword == "type":
+        kinds = list(expected) if isinstance(expected, list) else [expected]
+        if schema.get("nullable") and "null" not in kinds:
+            kinds.append("null")
+        return f"must be {' or '.join(_KINDS.get(kind, kind) for kind in kinds)}, not {value}"
+    if keyword == "enum":
+        return f"must be one of {', '.join(map(_spec, expected))}, not {value}"
+    if keyword == "maxLength":
+        return f"{value} is too long: at most {expected} characters"
+    if keyword == "minLength":
+        return f"{value} is too short: at least {expected} characters"
+    if keyword == "maximum":
+        bound = "less than" if schema.get("exclusiveMaximum") else "at most"
+        return f"must be {bound} {_spec(expected)}, not {value}"
+    if keyword == "minimum":
+        bound = "more than" if schema.get("exclusiveMinimum") else "at least"
+        return f"must be {bound} {_spec(expected)}, not {value}"
+    if keyword == "required":
+        missing = [name for name in expected if name not in error.instance]
+        return f"must have the member {_spec(missing[0] if missing else expected[0])}"
+    if keyword == "pattern":
+        return _pattern_reason(value, expected)
+    if keyword == "format":
+        return _format_reason(value, expected)
+    if keyword in ("anyOf", "oneOf"):
+        return f"{value} has none of the forms openapi.yaml allows for it"
+    return f"{value} breaks the schema's {keyword} {_spec(expected)} in openapi.yaml"
+
+
+def _spec(value: Any) -> str:
+    """A value of the spec (a bound, a pattern, an enum's member) as JSON writes it, whole."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _pattern_reason(value: str, pattern: str) -> str:
+    return f"{value} does not match the pattern {_spec(pattern)}"
+
+
+def _format_reason(value: str, format_name: str) -> str:
+    return f"{value} is not {_FORMATS.get(format_name, f'a valid {format_name}')}"
+
+
+def _reason_of_fast(error: jsonschema_rs.ValidationError) -> str:
+    """What jsonschema-rs refuses and jsonschema lets through (a pattern's or a format's end
+    of text before a trailing newline), in the terms of _reason."""
+    value = json_quoted(error.instance)
+    kind = error.kind
+    if isinstance(kind, jsonschema_rs.ValidationErrorKind.Format):
+        return _format_reason(value, kind.format)
+    if isinstance(kind, jsonschema_rs.ValidationErrorKind.Pattern):
+        return _pattern_reason(value, kind.pattern)
+    return str(error.message)  # jsonschema-rs quotes values as JSON
 
 
 class CompiledSchema:
@@ -80,7 +190,10 @@ class CompiledSchema:
         error = self._explained(self._explain.iter_errors(value))
         if error is not None:
             return [str(part) for part in error.absolute_path], _reason(error)
-        return ([], "does not match the schema in openapi.yaml") if rejected else None
+        if not rejected:
+            return None
+        fast = next(iter(self._fast.iter_errors(value)))
+        return [str(part) for part in fast.instance_path], _reason_of_fast(fast)
 
     def _explained(self, errors: Iterable[ValidationError]) -> ValidationError | None:
         """The error to report: the most relevant one, as best_match picks it, then, through
@@ -201,9 +314,18 @@ class ProblemJSONBodyValidator(JSONRequestBodyValidator):
         try:
             # orjson also rejects bytes that are not UTF-8 and lone surrogates, which the
             # stdlib parser lets through to fail later when stored.
-            return orjson.loads(raw)
+            body = orjson.loads(raw)
         except orjson.JSONDecodeError as error:
-            raise MalformedBody(f"The body is not valid JSON in UTF-8: {error}") from None
+            if not str(error).startswith("depth limit exceeded"):
+                raise MalformedBody(f"The body is not valid JSON in UTF-8: {error}") from None
+            body = _TOO_DEEP
+        if body is _TOO_DEEP or _nests_too_deep(raw):
+            raise InvalidParams(
+                _too_deep(raw),
+                f"nests objects and arrays more than {BODY_MAX_DEPTH} levels deep (counting"
+                f" the body): at most {BODY_MAX_DEPTH}",
+            )
+        return body
 
     def _validate(self, body: Any) -> None:
         if body is _ABSENT:

@@ -26,9 +26,9 @@ def test_nullable_fields_take_null_and_their_type_but_nothing_else() -> None:
     assert check.first_error({"summary": "abc"}) is None
     assert check.first_error({"summary": "abcd"}) == (
         ["summary"],
-        "'abcd' is too long: at most 3 characters",
+        '"abcd" is too long: at most 3 characters',
     )
-    assert check.first_error({"summary": 5}) == (["summary"], "5 is not of type 'string'")
+    assert check.first_error({"summary": 5}) == (["summary"], "must be a string or null, not 5")
 
 
 def test_a_trailing_newline_does_not_slip_past_a_dollar_anchor() -> None:
@@ -51,11 +51,14 @@ def update_schema() -> dict[str, Any]:
     return schema
 
 
-PROVIDERS = [
-    "openai", "sglang", "anthropic", "google_ai", "google_vertex", "azure", "xai", "moonshot",
-    "zai", "moonshot_coding", "groq", "deepseek", "together", "bedrock", "baseten", "openrouter",
-    "chatgpt_oauth",
-]  # fmt: skip
+PROVIDERS = ", ".join(
+    f'"{name}"'
+    for name in [
+        "openai", "sglang", "anthropic", "google_ai", "google_vertex", "azure", "xai", "moonshot",
+        "zai", "moonshot_coding", "groq", "deepseek", "together", "bedrock", "baseten",
+        "openrouter", "chatgpt_oauth",
+    ]
+)  # fmt: skip
 
 
 def test_jsonschema_alone_names_a_failed_union_as_a_whole_which_says_nothing() -> None:
@@ -73,32 +76,32 @@ def test_jsonschema_alone_names_a_failed_union_as_a_whole_which_says_nothing() -
         (
             {"provider_type": "anthropic", "temperature": "hot"},
             ["temperature"],
-            "'hot' is not of type 'number'",
+            'must be a number, not "hot"',
         ),
         (
             {"provider_type": "openai", "temperature": 2.5},
             ["temperature"],
-            "2.5 is greater than the maximum of 2",
+            "must be at most 2, not 2.5",
         ),
         (
             {"provider_type": "google_ai", "thinking_config": {"thinking_budget": 1.5}},
             ["thinking_config", "thinking_budget"],
-            "1.5 is not of type 'integer'",
+            "must be an integer, not 1.5",
         ),
         (
             {"provider_type": "openai", "response_format": {"type": "xml"}},
             ["response_format", "type"],
-            "'xml' is not one of ['text', 'json_schema', 'json_object']",
+            'must be one of "text", "json_schema", "json_object", not "xml"',
         ),
         (
             {"provider_type": "openai", "response_format": {"type": "json_schema"}},
             ["response_format"],
-            "'json_schema' is a required property",
+            'must have the member "json_schema"',
         ),
-        ({"provider_type": "nope"}, ["provider_type"], f"'nope' is not one of {PROVIDERS}"),
-        ({"provider_type": 5}, ["provider_type"], f"5 is not one of {PROVIDERS}"),
-        ({"temperature": 1}, [], "'provider_type' is a required property"),
-        ("openai", [], "'openai' is not of type 'object'"),
+        ({"provider_type": "nope"}, ["provider_type"], f'must be one of {PROVIDERS}, not "nope"'),
+        ({"provider_type": 5}, ["provider_type"], f"must be one of {PROVIDERS}, not 5"),
+        ({"temperature": 1}, [], 'must have the member "provider_type"'),
+        ("openai", [], 'must be an object, not "openai"'),
     ],
 )
 def test_a_value_failing_a_union_is_explained_by_the_member_it_names(
@@ -115,7 +118,7 @@ def test_a_union_without_a_discriminator_or_one_non_null_member_is_left_to_jsons
     )
     assert check.first_error({"x": 1.5}) == (
         ["x"],
-        "1.5 is not valid under any of the given schemas",
+        "1.5 has none of the forms openapi.yaml allows for it",
     )
 
 

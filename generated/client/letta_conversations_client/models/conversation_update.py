@@ -47,9 +47,13 @@ class ConversationUpdate:
                  Example: Dates, owners and risks of the spring release.
             model (None | str | Unset): The model handle for this conversation (overrides the agent's model), in the form
                 `provider/model-name`: a provider of ASCII letters, digits, `.`, `_` and `-` starting
-                with a letter or digit, a `/`, then a model name of at least one character with no
-                space or ASCII control character (it may contain `/` itself, as in
-                `together/meta-llama/Llama-3-70b`); at most 256 characters in all.
+                with a letter or digit, a `/`, then a model name of at least one visible ASCII
+                character, `!` to `~` (it may contain `/` itself, as in
+                `together/meta-llama/Llama-3-70b`); at most 256 characters in all. So a handle holds
+                no space, and none of the characters no name of an organization or user may hold
+                either: no control or format characters (such as U+0085, U+200B or the bidi override
+                U+202E), no line or paragraph separators (U+2028), no private-use or unassigned code
+                points. A handle stored before this rule held is answered as stored.
                  Example: openai/gpt-4o-mini.
             model_settings (AnthropicModelSettings | AzureModelSettings | BasetenModelSettings | BedrockModelSettings |
                 ChatGPTOAuthModelSettings | DeepseekModelSettings | GoogleAIModelSettings | GoogleVertexModelSettings |

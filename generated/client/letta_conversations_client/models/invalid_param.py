@@ -15,9 +15,10 @@ class InvalidParam:
 
     Attributes:
         name (str): Where the value is, such as `body.summary` or `query.limit`. Example: body.summary.
-        reason (str): What is wrong with it. A value is quoted by its first 40 characters at most, and a
-            length limit is stated: `'xxxxxxxx…' is too long: at most 10000 characters`.
-             Example: 5 is not of type 'string'.
+        reason (str): What is wrong with it and what is allowed, in JSON's terms (`must be true or false,
+            not null`). A value is quoted as JSON writes it, by its first 40 characters at most,
+            and a limit is stated: `"xxxxxxxx…" is too long: at most 10000 characters`.
+             Example: must be a string or null, not 5.
     """
 
     name: str
