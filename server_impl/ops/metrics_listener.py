@@ -55,7 +55,13 @@ class MetricsListener:
         api_protocol: type[LimitedHttpToolsProtocol] = options["http"]
         limits = replace(api_protocol.limits, max_connections=MAX_CONNECTIONS)
         options.update(http=LimitedHttpToolsProtocol.with_limits(limits), lifespan="off")
-        self._server = uvicorn.Server(uvicorn.Config(scrapes(registry), **options))
+        config = uvicorn.Config(scrapes(registry), **options)
+        # What uvicorn imports as it starts (its lifespan and loop modules), imported here rather
+        # than on the thread: a worker forked while the thread held a module's import lock
+        # waited on it forever, answering nothing.
+        config.load()
+        config.get_loop_factory()
+        self._server = uvicorn.Server(config)
         host = f"[{settings.host}]" if ":" in settings.host else settings.host
         self._address = f"http://{host}:{sock.getsockname()[1]}/metrics"
         self._thread = threading.Thread(
