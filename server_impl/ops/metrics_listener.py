@@ -39,8 +39,8 @@ def scrapes(registry: CollectorRegistry) -> ASGIApp:
     exposition = make_asgi_app(registry)
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        # It decodes every header value as UTF-8: one that is not would be a 500 and a logged
-        # traceback. Those it reads are ASCII tokens, so the others can go.
+        # It decodes Accept and Accept-Encoding as UTF-8: a value that is not was a 500 and a
+        # logged traceback. Both are ASCII tokens, so another value is no value of theirs.
         headers = [(name, value) for name, value in scope["headers"] if value.isascii()]
         await exposition({**scope, "headers": headers}, receive, send)
 

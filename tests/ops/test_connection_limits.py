@@ -282,6 +282,19 @@ def test_the_metrics_port_has_the_head_limits_of_the_api_port(
         assert 0.5 < closed_within(sock, 5) < 3
 
 
+def test_a_scrape_with_a_header_value_that_is_not_utf8_is_answered(
+    serve: Callable[..., RunningServer], tmp_path: Path
+) -> None:
+    # prometheus-client's app decodes header values as UTF-8: a 500 and a logged traceback.
+    metrics_port = free_port()
+    serve(CONVERSATIONS_METRICS_PORT=str(metrics_port))
+    with connect_to(metrics_port) as sock:
+        sock.sendall(b"GET /metrics HTTP/1.1\r\nHost: test\r\nAccept: \xff\r\n\r\n")
+        status, _headers, body = read_response(sock)
+    assert status == 200 and b"conversations_build_info" in body
+    assert "Traceback" not in (tmp_path / "server.log").read_text()
+
+
 def still_open(sockets: list[socket.socket]) -> int:
     """How many of these connections the server has not closed."""
     count = 0
