@@ -9,11 +9,14 @@ import resource
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DESCRIPTORS_KEPT = 64
-"""File descriptors kept for what is not a client: the database, logs, the listener."""
+"""File descriptors kept for what is not a client of the API: the database (PostgreSQL's pool
+holds up to 10), logs, the listeners, and the --metrics-port listener's clients (at most 16,
+ops/metrics_listener.py). A serving process holds 26 of them before any client, on SQLite."""
 
 # Upper bounds of the numeric settings: every value up to them works (none overflows a timer,
 # a date or an integer handed to C), and none above them is a sensible configuration.
@@ -102,6 +105,18 @@ class Settings(BaseSettings):
     @property
     def trusted_networks(self) -> tuple[ProxyNetwork, ...]:
         return proxy_networks(self.trusted_proxies)
+
+
+    @field_validator("metrics_port")
+    @classmethod
+    def _metrics_port_not_the_api_port(cls, value: int | None, info: ValidationInfo) -> int | None:
+        # On the API's port the metrics listener would answer every path, /v1/health included.
+        port = info.data.get("port")
+        if value is not None and value == port:
+            raise PydanticCustomError(
+                "metrics_port_taken", "must differ from the API's port ({port})", {"port": port}
+            )
+        return value
 
     @model_validator(mode="after")
     def _metrics_served_if_kept(self) -> "Settings":

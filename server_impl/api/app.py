@@ -22,7 +22,6 @@ from connexion import ConnexionMiddleware
 from connexion.middleware import MiddlewarePosition
 from connexion.resolver import Resolver
 from connexion.spec import Specification
-from prometheus_client import start_http_server
 from starlette.types import ASGIApp
 
 from server_impl.domain.conversations import Conversations
@@ -139,18 +138,21 @@ def create_app(
 
 
 def app_from_environment() -> ASGIApp:
-    """The app of one `serve` process (or worker), configured by CONVERSATIONS_* variables."""
+    """The app of one `serve` worker, configured by CONVERSATIONS_* variables."""
     settings = Settings()
     logs.configure(settings.log_format, settings.log_level, access_log=settings.access_log)
+    return served_app(settings)[0]
+
+
+def served_app(settings: Settings) -> tuple[ASGIApp, Metrics | None]:
+    """The app of a `serve` process, and its metrics, for the --metrics-port listener to serve
+    (server_impl/ops/metrics_listener.py)."""
     spec = Specification.load(SPEC_PATH)
     metrics = new_metrics(spec) if settings.metrics else None
     app = create_app(settings, metrics=metrics, spec=spec)
-    # Figures shared by several workers are served by the arbiter (workers.py).
-    if metrics and settings.metrics_port is not None and metrics.registry is not None:
-        start_http_server(settings.metrics_port, addr=settings.host, registry=metrics.registry)
     # The spec, schemas and validators just built live as long as the process. Frozen, they are
     # left out of the collector's full passes, each of which otherwise stalled every request in
     # flight for tens of milliseconds (the bench's p99 on PostgreSQL).
     gc.collect()
     gc.freeze()
-    return app
+    return app, metrics

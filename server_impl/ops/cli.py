@@ -19,6 +19,7 @@ from server_impl.storage import migrate, store_for
 from server_impl.storage.urls import UnsupportedDatabaseUrl
 
 from . import serving, workers
+from .metrics_listener import MetricsListener
 
 PROG = "conversations-server"
 LOG = logging.getLogger("conversations.serve")
@@ -254,9 +255,15 @@ def _serve(args: argparse.Namespace, prog: str) -> int:
         print("--workers above 1 needs a fixed --port: each worker binds it", file=sys.stderr)
         return 2
     # Before the first-start key: a key printed by a server that then cannot start is lost.
+    # The metrics' port first, so that an API port of 0 (any free port) cannot be given it.
+    metrics_socket = None
     try:
+        if settings.metrics_port is not None:
+            metrics_socket = serving.claim_port(settings.host, settings.metrics_port, "metrics")
         listener = serving.claim_port(settings.host, settings.port)
     except serving.PortUnavailable as error:
+        if metrics_socket is not None:
+            metrics_socket.close()
         print(error, file=sys.stderr)
         return 1
 
@@ -270,14 +277,16 @@ def _serve(args: argparse.Namespace, prog: str) -> int:
     if settings.workers > 1:
         listener.close()
         try:
-            workers.serve(settings)
+            workers.serve(settings, metrics_socket)
         except serving.PortUnavailable as error:
             print(error, file=sys.stderr)
             return 1
         return 0
+    from server_impl.api.app import served_app
+
+    app, metrics = served_app(settings)
     config = uvicorn.Config(
-        "server_impl.api.app:app_from_environment",
-        factory=True,
+        app,
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
@@ -286,7 +295,16 @@ def _serve(args: argparse.Namespace, prog: str) -> int:
     port = listener.getsockname()[1]
     # uvicorn announces the address only of sockets it binds itself.
     LOG.info("Serving on http://%s:%d", settings.host, port)
-    uvicorn.Server(config).run(sockets=[listener])
+    registry = metrics.registry if metrics else None
+    if metrics_socket is None or registry is None:
+        uvicorn.Server(config).run(sockets=[listener])
+        return 0
+    metrics_listener = MetricsListener(settings, registry, metrics_socket)
+    metrics_listener.start()
+    try:
+        uvicorn.Server(config).run(sockets=[listener])
+    finally:
+        metrics_listener.stop()
     return 0
 
 

@@ -12,8 +12,9 @@ class PortUnavailable(RuntimeError):
     pass
 
 
-def claim_port(host: str, port: int) -> socket.socket:
-    """A socket bound to the address, or PortUnavailable saying why not.
+def claim_port(host: str, port: int, what: str = "") -> socket.socket:
+    """A socket bound to the address, or PortUnavailable saying why not (and what would have
+    been served there, when it is not the API).
 
     Bound without SO_REUSEPORT, so it fails while any other server listens there, even one whose
     own sockets share the port among its workers.
@@ -25,7 +26,10 @@ def claim_port(host: str, port: int) -> socket.socket:
         sock.bind((host, port))
     except OSError as error:
         sock.close()
-        raise PortUnavailable(f"Cannot serve on {host}:{port}: {error.strerror}.") from error
+        served = f" {what}" if what else ""
+        raise PortUnavailable(
+            f"Cannot serve{served} on {host}:{port}: {error.strerror}."
+        ) from error
     return sock
 
 

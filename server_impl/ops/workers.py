@@ -11,6 +11,7 @@ import logging
 import math
 import os
 import shutil
+import socket
 import tempfile
 from typing import Any
 
@@ -20,6 +21,7 @@ from uvicorn_worker import UvicornWorker
 from server_impl.observability import logs
 from server_impl.settings import Settings
 
+from .metrics_listener import MetricsListener
 from .serving import claim_port, uvicorn_options
 
 
@@ -34,8 +36,10 @@ class ServerWorker(UvicornWorker):
 
 
 class _Gunicorn(BaseApplication):
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, metrics_socket: socket.socket | None) -> None:
         self._settings = settings
+        self._metrics_socket = metrics_socket
+        self._metrics_listener: MetricsListener | None = None
         super().__init__()
 
     def load_config(self) -> None:
@@ -57,7 +61,8 @@ class _Gunicorn(BaseApplication):
             # A worker stops within the grace period by itself; this margin is for its exit.
             "graceful_timeout": math.ceil(settings.shutdown_grace_s) + 5,
             "child_exit": _child_exit,
-            "when_ready": _when_ready(settings),
+            "when_ready": self._start_metrics_listener,
+            "on_exit": self._stop_metrics_listener,
         }
         for name, value in options.items():
             self.cfg.set(name, value)
@@ -67,6 +72,21 @@ class _Gunicorn(BaseApplication):
 
         return app_from_environment()
 
+    def _start_metrics_listener(self, _arbiter: Any) -> None:
+        if self._metrics_socket is None:
+            return
+        from server_impl.observability import metrics
+
+        self._metrics_listener = MetricsListener(
+            self._settings, metrics.shared_registry(), self._metrics_socket
+        )
+        self._metrics_listener.start()
+
+    def _stop_metrics_listener(self, _arbiter: Any) -> None:
+        # Once the workers have stopped.
+        if self._metrics_listener is not None:
+            self._metrics_listener.stop()
+
 
 def _child_exit(_arbiter: Any, worker: Any) -> None:
     from server_impl.observability import metrics
@@ -74,22 +94,9 @@ def _child_exit(_arbiter: Any, worker: Any) -> None:
     metrics.worker_exited(worker.pid)
 
 
-def _when_ready(settings: Settings) -> Any:
-    def start_metrics_listener(_arbiter: Any) -> None:
-        if settings.metrics_port is None:
-            return
-        from prometheus_client import start_http_server
-
-        from server_impl.observability import metrics
-
-        registry = metrics.shared_registry()
-        start_http_server(settings.metrics_port, addr=settings.host, registry=registry)
-
-    return start_metrics_listener
-
-
-def serve(settings: Settings) -> None:
-    """Run `settings.workers` worker processes until told to stop (SIGTERM or SIGINT).
+def serve(settings: Settings, metrics_socket: socket.socket | None = None) -> None:
+    """Run `settings.workers` worker processes until told to stop (SIGTERM or SIGINT), and the
+    --metrics-port listener on metrics_socket (claimed and bound), if given.
 
     Each worker binds the port itself, so port 0 (any free port) would give each another one.
     Raises PortUnavailable when another server listens there: its workers' sockets would share
@@ -101,12 +108,12 @@ def serve(settings: Settings) -> None:
         "Serving on http://%s:%d with %d workers", settings.host, settings.port, settings.workers
     )
     if not settings.metrics:
-        _Gunicorn(settings).run()
+        _Gunicorn(settings, metrics_socket).run()
         return
     # The workers share their metrics through files in a folder of this run's own.
     folder = tempfile.mkdtemp(prefix="conversations-metrics-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
     try:
-        _Gunicorn(settings).run()
+        _Gunicorn(settings, metrics_socket).run()
     finally:
         shutil.rmtree(folder, ignore_errors=True)

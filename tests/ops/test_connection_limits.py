@@ -15,11 +15,13 @@ from pathlib import Path
 import httpx
 import pytest
 
+from server_impl.ops.metrics_listener import MAX_CONNECTIONS
 from tests.support import (
     AGENT,
     RunningServer,
     bearer,
     children,
+    free_port,
     migrate,
     mint_key,
     start_server,
@@ -329,6 +331,91 @@ def test_past_the_open_file_limit_new_clients_are_still_served(
             for sock in idle:
                 sock.close()
     finally:
+        server.stop()
+
+
+def connect_to(port: int) -> socket.socket:
+    return socket.create_connection(("127.0.0.1", port), timeout=5)
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_the_metrics_port_has_the_head_limits_of_the_api_port(
+    serve: Callable[..., RunningServer], workers: str
+) -> None:
+    metrics_port = free_port()
+    serve(
+        CONVERSATIONS_METRICS_PORT=str(metrics_port), CONVERSATIONS_WORKERS=workers,
+        CONVERSATIONS_MAX_HEAD_BYTES="4096", CONVERSATIONS_HEAD_TIMEOUT_S="1",
+    )  # fmt: skip
+    with connect_to(metrics_port) as sock:
+        sock.sendall(b"GET /metrics HTTP/1.1\r\nHost: test\r\nX-Pad: " + b"a" * 8192 + b"\r\n\r\n")
+        status, _headers, _body = read_response(sock)
+    assert status == 431
+    with connect_to(metrics_port) as sock:
+        sock.sendall(b"GET /metrics HTTP/1.1\r\n")
+        assert 0.5 < closed_within(sock, 5) < 3
+
+
+def test_a_scrape_with_a_header_value_that_is_not_utf8_is_answered(
+    serve: Callable[..., RunningServer], tmp_path: Path
+) -> None:
+    # prometheus-client's app decodes header values as UTF-8: a 500 and a logged traceback.
+    metrics_port = free_port()
+    serve(CONVERSATIONS_METRICS_PORT=str(metrics_port))
+    with connect_to(metrics_port) as sock:
+        sock.sendall(b"GET /metrics HTTP/1.1\r\nHost: test\r\nAccept: \xff\r\n\r\n")
+        status, _headers, body = read_response(sock)
+    assert status == 200 and b"conversations_build_info" in body
+    assert "Traceback" not in (tmp_path / "server.log").read_text()
+
+
+def still_open(sockets: list[socket.socket]) -> int:
+    """How many of these connections the server has not closed."""
+    count = 0
+    for sock in sockets:
+        sock.settimeout(0.2)
+        try:
+            count += sock.recv(1) != b""
+        except TimeoutError:
+            count += 1
+        except ConnectionResetError:
+            pass
+    return count
+
+
+def threads(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("Threads:"):
+            return int(line.split()[1])
+    raise AssertionError("no Threads")
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_idle_sockets_on_the_metrics_port_leave_the_api_and_scrapes_answered(
+    database: str, tmp_path: Path, workers: str
+) -> None:
+    # As many as the process has descriptors, each holding an unfinished head: the listener
+    # keeps its own few connections, on no thread of their own, and the API's port is untouched.
+    metrics_port = free_port()
+    server = start_server(
+        database, tmp_path / "server.log", open_files=256, CONVERSATIONS_WORKERS=workers,
+        CONVERSATIONS_METRICS_PORT=str(metrics_port), CONVERSATIONS_HEAD_TIMEOUT_S="60",
+    )  # fmt: skip
+    idle: list[socket.socket] = []
+    try:
+        threads_before = threads(server.process.pid)
+        for _ in range(240):
+            idle.append(connect_to(metrics_port))
+            idle[-1].sendall(b"GET /metrics HTTP/1.1\r\n")
+        for url in (f"{server.api_url}/health", f"http://127.0.0.1:{metrics_port}/metrics"):
+            started = time.monotonic()
+            assert httpx.get(url, timeout=5).status_code == 200
+            assert time.monotonic() - started < 0.5
+        assert threads(server.process.pid) - threads_before < 8
+        assert still_open(idle) <= MAX_CONNECTIONS
+    finally:
+        for sock in idle:
+            sock.close()
         server.stop()
 
 

@@ -45,3 +45,45 @@ def test_serve_on_a_port_held_by_another_program_fails_with_one_line(tmp_path: P
     assert result.returncode == 1
     assert result.stderr.strip() == f"Cannot serve on 127.0.0.1:{port}: Address already in use."
     assert "lck_" not in result.stdout
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_metrics_port_equal_to_the_api_port_is_refused_before_serving(
+    tmp_path: Path, workers: str
+) -> None:
+    # Served there, the metrics would answer every path, /v1/health included, in the API's place.
+    # In a process of its own: a server that does not refuse serves on, and cli() times it out.
+    url = f"sqlite:///{tmp_path / 'conversations.db'}"
+    migrate(url)
+    port = str(free_port())
+    result = cli(
+        "serve", "--port", port, "--metrics-port", port, "--workers", workers, database_url=url
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "python -m server_impl: --metrics-port (or CONVERSATIONS_METRICS_PORT): must differ from"
+        f" the API's port ({port})"
+    ]
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_serve_on_a_metrics_port_held_by_another_program_fails_with_one_line_and_mints_no_key(
+    tmp_path: Path, workers: str
+) -> None:
+    url = f"sqlite:///{tmp_path / 'conversations.db'}"
+    migrate(url)
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        metrics_port = held.getsockname()[1]
+        result = cli(
+            "serve", "--port", str(free_port()), "--metrics-port", str(metrics_port),
+            "--workers", workers, database_url=url,
+        )  # fmt: skip
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        f"Cannot serve metrics on 127.0.0.1:{metrics_port}: Address already in use."
+    )
+    assert "lck_" not in result.stdout
+    assert cli("keys", "list", database_url=url).stdout == ""
