@@ -106,7 +106,6 @@ class Settings(BaseSettings):
     def trusted_networks(self) -> tuple[ProxyNetwork, ...]:
         return proxy_networks(self.trusted_proxies)
 
-
     @field_validator("metrics_port")
     @classmethod
     def _metrics_port_not_the_api_port(cls, value: int | None, info: ValidationInfo) -> int | None:
