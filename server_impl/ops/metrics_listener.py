@@ -17,6 +17,7 @@ import uvicorn
 from prometheus_client import CollectorRegistry, make_asgi_app
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from server_impl.api.middleware.observed import REFUSED
 from server_impl.settings import Settings
 
 from .protocol import LimitedHttpToolsProtocol
@@ -39,6 +40,11 @@ def scrapes(registry: CollectorRegistry) -> ASGIApp:
     exposition = make_asgi_app(registry)
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        # The protocol hands its refusals (431, 400, 503) to the app to answer (protocol.py).
+        refusal = scope.get("extensions", {}).get(REFUSED)
+        if refusal is not None:
+            await refusal(scope, receive, send)
+            return
         # It decodes Accept and Accept-Encoding as UTF-8: a value that is not was a 500 and a
         # logged traceback. Both are ASCII tokens, so another value is no value of theirs.
         headers = [(name, value) for name, value in scope["headers"] if value.isascii()]

@@ -26,7 +26,8 @@ byte at a time, is held for as long as its client likes. Each connection here:
 Every refusal runs through the app, with its answer as the scope's ``REFUSED`` extension
 (server_impl/api/middleware/observed.py), so that it is logged, counted and carries a request
 id (the client's, when its head was read and carried a well-formed one); the app served must
-therefore be the one server_impl/api/app.py builds.
+therefore answer it: the one server_impl/api/app.py builds does, and so does the metrics
+listener's (metrics_listener.py).
 
 This adapts uvicorn's private protocol class: ``ADAPTED_FOR`` is the release it was written
 against and ``RELIED_ON`` what it uses of it; tests/ops/test_protocol_fence.py fails when either
