@@ -53,8 +53,9 @@ class BadCursor(InvalidValue):
 
 
 def is_bare_id(after: str) -> bool:
-    """A conversation id (conv-…), as Letta's SDK sends, rather than a cursor."""
-    return after.startswith("conv-")
+    """A conversation id (conv-…), as Letta's SDK sends, rather than a cursor: every cursor has
+    a dot, which no id has."""
+    return "." not in after
 
 
 def _b64(data: bytes) -> str:

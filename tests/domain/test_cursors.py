@@ -142,7 +142,8 @@ def test_places_a_microsecond_apart_and_ties_are_kept_apart() -> None:
         assert world.rest(None, limit=limit, order="desc", **BY_MESSAGE) == ascending[::-1]
 
 
-# Refused cursors: each one a 422 naming query.after that says nothing of why.
+# Refused cursors: each one a 422 naming query.after that says nothing of why. (Without a dot
+# `after` is a bare id, looked up as given; the spec's pattern refuses any other shape.)
 
 
 def refusal(world: World, after: str, actor: Actor = ALICE, **query: Any) -> str:
@@ -165,14 +166,13 @@ def test_a_cursor_tampered_with_or_of_another_shape_is_refused_saying_nothing_of
         payload + "." + mac + "\n",
         payload + "." + mac + "=",
         payload + "=." + mac,
-        payload,
         "." + mac,
-        "x" * 41,
-        "not a cursor",
-        "agent-1",
+        "conv-1." + mac,
+        "conv-1" + "." + mac + ".",
+        "not a cursor.",
     ]
     details = {refusal(ten, bad, **BY_MESSAGE) for bad in forged}
-    assert details == {refusal(ten, "%", **BY_MESSAGE)}
+    assert len(details) == 1
     assert "conv-" not in details.pop()
 
 
