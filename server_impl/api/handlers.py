@@ -6,6 +6,7 @@ and shapes the answer. Errors are raised, and become problems in problems.py.
 """
 
 from typing import Any, TypeVar
+from urllib.parse import quote, urlencode
 
 import orjson
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -42,6 +43,18 @@ def _ok(body: bytes, headers: dict[str, str] | None = None) -> Response:
 def _conversation(versioned: Versioned) -> Response:
     body = versioned.conversation.__pydantic_serializer__.to_json(versioned.conversation)
     return _ok(body, {"ETag": etag(versioned.version)})
+
+
+def _next_link(request: Request, known: frozenset[str], cursor: str) -> str:
+    """RFC 8288's Link to the next page: the request's query (its known parameters, which are
+    bounded) with `after` the cursor, as a reference relative to the request's own URL (only the
+    query differs), so that it holds behind a proxy that maps the path."""
+    kept = [
+        (name, value)
+        for name, value in request.query_params.multi_items()
+        if name in known and name != "after"
+    ]
+    return f'<?{urlencode([*kept, ("after", cursor)], quote_via=quote)}>; rel="next"'
 
 
 def _if_match(request: Request) -> IfMatch | None:
@@ -114,8 +127,12 @@ class Handlers:
 
     async def list_conversations(self, request: Request) -> Response:
         query: dict[str, Any] = self._parameters.query("list_conversations", request)
-        page = await self._conversations.list(acting_user(), **query)
-        return _ok(_PAGE.dump_json(page))
+        listed = await self._conversations.list(acting_user(), **query)
+        body = _PAGE.dump_json(listed.conversations)
+        if listed.next_cursor is None:
+            return _ok(body)
+        known = self._parameters.names("list_conversations")
+        return _ok(body, {"Link": _next_link(request, known, listed.next_cursor)})
 
     async def retrieve_conversation(self, request: Request) -> Response:
         conversation_id = request.path_params["conversation_id"]

@@ -42,6 +42,10 @@ class Parameters:
                 if parameter["in"] == "query"
             ]
 
+    def names(self, operation_id: str) -> frozenset[str]:
+        """The names of the operation's query parameters."""
+        return frozenset(name for name, _coerce, _default in self._query[operation_id])
+
     def query(self, operation_id: str, request: Request) -> dict[str, Any]:
         given = request.query_params
         return {

@@ -2,10 +2,12 @@
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import NoReturn, Protocol
 
 from .actor import Actor
+from .cursors import Cursors, is_bare_id
 from .errors import InvalidValue, NotFound, PreconditionFailed
 from .idempotency import DEFAULT_TTL, Idempotency, Outcome, fingerprint
 from .model_settings import (
@@ -25,6 +27,7 @@ from .ports import (
     Order,
     OrderBy,
     Page,
+    Position,
 )
 from .versions import IfMatch, Versioned, versions_to_test
 
@@ -103,6 +106,14 @@ def changes_of(patch: ConversationUpdateAsGiven, now: datetime) -> Changes:
     return Changes(fields, archive=archive, archived_at=now if archive else None)
 
 
+@dataclass(frozen=True)
+class Listed:
+    """A page of a list, and the cursor of the next page (None when this is the last)."""
+
+    conversations: list[ConversationAsStored]
+    next_cursor: str | None
+
+
 class ConversationsStore(ConversationStore, IdempotencyStore, Protocol):
     """What the rules of conversations keep: conversations, and the keys of idempotent creates."""
 
@@ -120,6 +131,7 @@ class Conversations:
         self._clock = clock
         self._new_id = new_id
         self._idempotency = Idempotency(store, clock=clock, ttl=key_ttl)
+        self._cursor_codec: Cursors | None = None
 
     async def create(
         self, actor: Actor, agent_id: str, fields: ConversationCreateAsGiven
@@ -239,22 +251,41 @@ class Conversations:
         summary_search: str | None = None,
         archive_status: ArchiveStatus = "unarchived",
         order_by: OrderBy = "created_at",
-    ) -> list[ConversationAsStored]:
-        """A page of the organization's live conversations, hidden ones never included."""
+    ) -> Listed:
+        """A page of the organization's live conversations, hidden ones never included, and the
+        cursor of the next page if there is one. after is a cursor (cursors.py) or a bare id."""
+        organization_id = actor.organization_id
+        cursors = await self._cursors()
+        start: Position | str | None = after
+        if after is not None and not is_bare_id(after):
+            start = cursors.decode(organization_id, order_by, order, after)
         page = Page(
-            organization_id=actor.organization_id,
-            limit=limit,
+            organization_id=organization_id,
+            # One more than asked tells whether there is a next page.
+            limit=limit + 1,
             order=order,
             agent_id=agent_id,
-            after=after,
+            after=start,
             summary_search=summary_search,
             archive_status=archive_status,
             order_by=order_by,
         )
         try:
-            return await self._store.list_page(page)
+            found = await self._store.list_page(page)
         except CursorNotFound:
             raise NotFound(f"No conversation {after} to continue after.") from None
+        if len(found) <= limit:
+            return Listed(found, None)
+        last = found[limit - 1]
+        place = (
+            Position(last.id, last.last_message_at) if order_by == "last_message_at" else last.id
+        )
+        return Listed(found[:limit], cursors.encode(organization_id, order_by, order, place))
+
+    async def _cursors(self) -> Cursors:
+        if self._cursor_codec is None:
+            self._cursor_codec = Cursors(await self._store.cursor_key())
+        return self._cursor_codec
 
     async def _update(
         self,

@@ -58,12 +58,24 @@ class Changes:
 
 
 @dataclass(frozen=True)
+class Position:
+    """A place in the order of last_message_at: a conversation's last_message_at (None for none)
+    and its id, as a page read them; it stays put when that conversation moves or is deleted."""
+
+    id: str
+    last_message_at: datetime | None
+
+
+@dataclass(frozen=True)
 class Page:
     organization_id: str
     limit: int
     order: Order
     agent_id: str | None = None
-    after: str | None = None
+    after: Position | str | None = None
+    """The page starts right after this place: a Position (order_by=last_message_at), or a
+    conversation id, meaning that conversation's current place (also when it is deleted), which
+    under created_at and last_run_completion never changes."""
     summary_search: str | None = None
     archive_status: ArchiveStatus = "unarchived"
     """Hidden conversations are never listed, whatever this says."""
@@ -126,7 +138,12 @@ class ConversationStore(Protocol):
         """None when there is no such live conversation or its version is not in if_version."""
 
     async def list_page(self, page: Page) -> list[ConversationAsStored]:
-        """Raises CursorNotFound when page.after names no conversation, even a deleted one."""
+        """Raises CursorNotFound when page.after is an id naming no conversation, even a
+        deleted one."""
+
+    async def cursor_key(self) -> bytes:
+        """The secret that signs list cursors (cursors.py): the same for every process serving
+        this database, so that a cursor one replica made another accepts."""
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ the client) instead of hanging; the pool reconnects by itself once the database 
 import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 
 import asyncpg
 
@@ -35,6 +35,8 @@ POSTGRES = Dialect(
     # neither wait for nor deadlock with one another.
     skip_locked=" FOR UPDATE SKIP LOCKED",
 )
+
+_NO_LAST_MESSAGE = datetime.min.replace(tzinfo=UTC)
 
 _UNAVAILABLE = (
     OSError,
@@ -148,6 +150,10 @@ class PostgresStore(SqlStore):
 
     def _read_time(self, stored: datetime) -> datetime:
         return stored
+
+    def _last_message_key(self, moment: datetime | None) -> datetime:
+        # asyncpg writes datetime.min (as UTC) as '-infinity', the key of none.
+        return _NO_LAST_MESSAGE if moment is None else moment
 
     def _versions(self, versions: Versions) -> list[int]:
         return sorted(versions)

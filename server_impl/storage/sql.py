@@ -34,6 +34,7 @@ from server_impl.domain.ports import (
     Name,
     NewConversation,
     Page,
+    Position,
 )
 from server_impl.domain.versions import Versioned, Versions
 
@@ -226,6 +227,7 @@ class Queries:
             f"SELECT seq, {dialect.last_message_key} AS last_message_key FROM conversations"
             " WHERE id = :after AND organization_id = :organization_id"
         )
+        self.cursor_key = Query("SELECT value FROM server_secrets WHERE name = 'list_cursor_key'")
         # One statement claims a free key or, if it is held, leaves it as it is: either way it
         # answers the holder. A racing claim waits for this one's row, then finds it held.
         self.claim_key = Query(
@@ -409,6 +411,12 @@ class SqlStore(ABC):
 
     @abstractmethod
     def _read_time(self, stored: Any) -> datetime: ...
+
+    @abstractmethod
+    def _last_message_key(self, moment: datetime | None) -> object:
+        """The value of the dialect's last_message_key for a row whose last_message_at is
+        moment: exactly what the engine computes for it, so that a place read from a row
+        bounds a page as that row's key does."""
 
     @abstractmethod
     def _versions(self, versions: Versions) -> object:
@@ -630,17 +638,25 @@ class SqlStore(ABC):
             "agent_id": page.agent_id,
             "limit": page.limit,
         }
+        after = page.after
+        by_last_message = page.order_by == "last_message_at"
         async with self._connection() as session:
-            if page.after is not None:
+            if isinstance(after, Position) and by_last_message:
+                # The place as the page before read it, wherever its conversation is now.
+                params.update(
+                    after=after.id, last_message_key=self._last_message_key(after.last_message_at)
+                )
+            elif after is not None:
+                after_id = after.id if isinstance(after, Position) else after
                 anchor = await session.one(
                     self.queries.cursor,
-                    {"after": page.after, "organization_id": page.organization_id},
+                    {"after": after_id, "organization_id": page.organization_id},
                 )
                 if anchor is None:
-                    raise CursorNotFound(page.after)
+                    raise CursorNotFound(after_id)
                 # As read: the key goes back to the engine that made it.
                 params.update(
-                    after=page.after,
+                    after=after_id,
                     seq=anchor["seq"],
                     last_message_key=anchor["last_message_key"],
                 )
@@ -648,14 +664,19 @@ class SqlStore(ABC):
                 params["pattern"] = like_pattern(page.summary_search)
             query = self.queries.page(
                 by_agent=page.agent_id is not None,
-                after=page.after is not None,
+                after=after is not None,
                 search=page.summary_search is not None,
                 descending=page.order == "desc",
                 archive_status=page.archive_status,
-                by_last_message=page.order_by == "last_message_at",
+                by_last_message=by_last_message,
             )
             rows = await session.all(query, params)
         return [self._versioned(row).conversation for row in rows]
+
+    async def cursor_key(self) -> bytes:
+        row = await self._one(self.queries.cursor_key, {})
+        assert row is not None, "migration 0008 stores it"
+        return bytes.fromhex(row["value"])
 
     async def insert_key(
         self,

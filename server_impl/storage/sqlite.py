@@ -179,5 +179,8 @@ class SqliteStore(SqlStore):
     def _read_time(self, stored: str) -> datetime:
         return datetime.fromisoformat(stored)
 
+    def _last_message_key(self, moment: datetime | None) -> str:
+        return "" if moment is None else self._time(moment)
+
     def _versions(self, versions: Versions) -> str:
         return json.dumps(sorted(versions))

@@ -1,15 +1,29 @@
 """list_conversations.iterate() and aiterate() walk every conversation once, page by page, with
-the filters they were given; also while others are being created."""
+the filters they were given, following each answer's Link rel="next"; also while others are
+being created, and while the conversation a page ended with moves."""
 
 import asyncio
 import threading
 import uuid
 from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime
 
+import httpx
 import pytest
 from letta_conversations_client import AuthenticatedClient
-from letta_conversations_client.api.conversations import create_conversation, list_conversations
-from letta_conversations_client.models import ConversationCreate, ListConversationsOrder
+from letta_conversations_client.api.conversations import (
+    create_conversation,
+    list_conversations,
+    retrieve_conversation,
+    update_conversation,
+)
+from letta_conversations_client.models import (
+    ConversationCreate,
+    ConversationUpdate,
+    ListConversationsOrder,
+    ListConversationsOrderBy,
+)
 
 from tests.support import RunningServer
 
@@ -106,3 +120,81 @@ def test_iterate_yields_each_once_while_others_are_created(
     assert set(counts) - set(ids) <= set(created)
     # In creation order, the walk reaches those created while it ran.
     assert order == ListConversationsOrder.DESC or set(counts) - set(ids)
+
+
+def with_last_messages(client: AuthenticatedClient, count: int) -> list[str]:
+    """c0…c(count-1) of a new agent, with last_message_at 2026-01-01, -02, … in that order."""
+    agent_id = f"agent-{uuid.uuid4()}"
+    ids = []
+    for n in range(count):
+        made = create_conversation.sync(client=client, agent_id=agent_id)
+        patch = ConversationUpdate(last_message_at=datetime(2026, 1, n + 1, tzinfo=UTC))
+        ids.append(update_conversation.sync(made.id, client=client, body=patch).id)
+    return ids
+
+
+def test_iterate_follows_the_next_link_past_a_conversation_that_moved_meanwhile(
+    client: AuthenticatedClient,
+) -> None:
+    ids = with_last_messages(client, 10)
+    agent_id = retrieve_conversation.sync(ids[0], client=client).agent_id
+    walked: list[str] = []
+    pages = list_conversations.iterate(
+        client=client, agent_id=agent_id, limit=3, order=ListConversationsOrder.ASC,
+        order_by=ListConversationsOrderBy.LAST_MESSAGE_AT,
+    )  # fmt: skip
+    for listed in pages:
+        walked.append(listed.id)
+        if listed.id == ids[2]:  # the last of the first page moves to the end
+            later = ConversationUpdate(last_message_at=datetime(2030, 1, 1, tzinfo=UTC))
+            update_conversation.sync(ids[2], client=client, body=later)
+    assert walked == [*ids, ids[2]]
+
+
+def test_iterate_asks_for_no_page_past_the_last(
+    client_through: Callable[[httpx.BaseTransport], AuthenticatedClient],
+) -> None:
+    requests: list[httpx.Request] = []
+
+    class Counting(httpx.HTTPTransport):
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            requests.append(request)
+            return super().handle_request(request)
+
+    counted = client_through(Counting())
+    ids = with_last_messages(counted, 6)
+    agent_id = retrieve_conversation.sync(ids[0], client=counted).agent_id
+    requests.clear()
+    for order_by in ListConversationsOrderBy:
+        walked = list_conversations.iterate(
+            client=counted, agent_id=agent_id, limit=3, order_by=order_by
+        )
+        assert {c.id for c in walked} == set(ids)
+    assert len(requests) == 2 * len(ListConversationsOrderBy), "two pages each, nothing more"
+    # From the second page on, each asks with the cursor of the Link, not a bare id.
+    cursors = [r.url.params["after"] for r in requests if "after" in r.url.params]
+    assert len(cursors) == len(ListConversationsOrderBy)
+    assert all("." in cursor for cursor in cursors), cursors
+
+
+def test_aiterate_follows_the_next_link(server: RunningServer, key: str) -> None:
+    async def walk() -> tuple[list[str], list[str]]:
+        with AuthenticatedClient(base_url=server.api_url, token=key) as maker:
+            ids = with_last_messages(maker, 5)
+        async with AuthenticatedClient(base_url=server.api_url, token=key) as client:
+            agent_id = (await retrieve_conversation.asyncio(ids[0], client=client)).agent_id
+            walked: list[str] = []
+            pages = list_conversations.aiterate(
+                client=client, agent_id=agent_id, limit=2,
+                order_by=ListConversationsOrderBy.LAST_MESSAGE_AT,
+            )  # fmt: skip
+            async for listed in pages:
+                walked.append(listed.id)
+                if len(walked) == 2:  # the last of the first page loses its last message
+                    cleared = ConversationUpdate(last_message_at=None)
+                    await update_conversation.asyncio(listed.id, client=client, body=cleared)
+            return ids, walked
+
+    ids, walked = asyncio.run(walk())
+    # Newest first, and without a last message the moved one is now last: listed again there.
+    assert walked == [*ids[::-1], ids[3]]

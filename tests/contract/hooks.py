@@ -1,6 +1,6 @@
 """schemathesis hooks (named by `hooks` in schemathesis.toml): what this API documents about
-`Idempotency-Key` that schemathesis' own checks cannot know. schemathesis.toml turns off the
-built-in checks these two replace.
+`Idempotency-Key` and list cursors that schemathesis' own checks cannot know. schemathesis.toml
+turns off the built-in checks these two replace.
 
 The fuzzer sends the same few short keys with many requests, in every phase:
 
@@ -11,6 +11,12 @@ The fuzzer sends the same few short keys with many requests, in every phase:
 - A key already used for a different request gets 422 naming `header.Idempotency-Key`. Which
   keys were used the schema cannot say, so schemathesis calls such a request valid data, and
   `positive_data_acceptance` reports its 422. Any other 422 of a create stays a failure.
+
+And it makes up list cursors: `after` with a dot, of the shape the schema gives cursors. Only a
+cursor the server signed for the caller's organization and order is accepted; any other is a
+422 naming `query.after` alone (openapi.yaml, the After parameter), which the schema cannot tell
+from a signed one, as it cannot tell a used Idempotency-Key. Any other 422 of a list, or this
+one for an `after` without a dot (a conversation id), stays a failure.
 """
 
 import json
@@ -23,6 +29,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 KEY_REUSED = "header.Idempotency-Key"
+CURSOR = "query.after"
 
 
 @schemathesis.check
@@ -36,9 +43,9 @@ def ensure_resource_availability_unless_replayed(ctx: Any, response: Any, case: 
     return result
 
 
-def refused_for_reused_key(case: Any, response: Any) -> bool:
-    """Whether response is a create's 422 for an Idempotency-Key used for another request."""
-    if case.operation.definition.raw.get("operationId") != "create_conversation":
+def _refused_naming(case: Any, response: Any, operation_id: str, name: str) -> bool:
+    """Whether response is operation_id's 422 naming name, and nothing else."""
+    if case.operation.definition.raw.get("operationId") != operation_id:
         return False
     if response.status_code != 422:
         return False
@@ -47,12 +54,27 @@ def refused_for_reused_key(case: Any, response: Any) -> bool:
     except ValueError:
         return False
     invalid = problem.get("invalid_params") if isinstance(problem, dict) else None
-    return isinstance(invalid, list) and [p.get("name") for p in invalid] == [KEY_REUSED]
+    return isinstance(invalid, list) and [p.get("name") for p in invalid] == [name]
+
+
+def refused_for_reused_key(case: Any, response: Any) -> bool:
+    """Whether response is a create's 422 for an Idempotency-Key used for another request."""
+    return _refused_naming(case, response, "create_conversation", KEY_REUSED)
+
+
+def refused_made_up_cursor(case: Any, response: Any) -> bool:
+    """Whether response is a list's 422 for an `after` of a cursor's shape it did not sign."""
+    after = (case.query or {}).get("after")
+    return (
+        isinstance(after, str)
+        and "." in after
+        and _refused_naming(case, response, "list_conversations", CURSOR)
+    )
 
 
 @schemathesis.check
 def positive_data_acceptance_unless_key_reused(ctx: Any, response: Any, case: Any) -> bool | None:
-    if refused_for_reused_key(case, response):
+    if refused_for_reused_key(case, response) or refused_made_up_cursor(case, response):
         return None
     result: bool | None = positive_data_acceptance(ctx, response, case)
     return result

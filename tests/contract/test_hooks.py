@@ -1,5 +1,6 @@
 """The checks of tests/contract/hooks.py, on real schemathesis cases and real answers: the
-variant of positive_data_acceptance forgives a create's 422 only for a reused Idempotency-Key."""
+variant of positive_data_acceptance forgives a create's 422 only for a reused Idempotency-Key,
+and a list's only for a made-up cursor."""
 
 import uuid
 from typing import Any
@@ -8,7 +9,7 @@ import pytest
 import schemathesis
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
-from tests.contract.hooks import refused_for_reused_key
+from tests.contract.hooks import refused_for_reused_key, refused_made_up_cursor
 from tests.support import ROOT, Keys, RunningServer, bearer
 
 
@@ -55,4 +56,28 @@ def test_a_422_of_another_operation_is_not(schema: OpenApiSchema, keys: Keys) ->
     )
     response = case.call()
     assert response.status_code == 422
+    assert not refused_for_reused_key(case, response)
+
+
+def listed(schema: OpenApiSchema, keys: Keys, **query: Any) -> tuple[Any, Any]:
+    case = schema.find_operation_by_id("list_conversations").Case(
+        query=query, headers=bearer(keys.alice)
+    )
+    return case, case.call()
+
+
+def test_a_made_up_cursor_is_forgiven_and_nothing_else_of_a_list(
+    schema: OpenApiSchema, keys: Keys, agent_id: str
+) -> None:
+    made_up = "WzEsImNyZWF0ZWRfYXQiLCJkZXNjIiwiY29udi0xIl0." + "A" * 22
+    case, response = listed(schema, keys, after=made_up)
+    assert response.status_code == 422
+    assert refused_made_up_cursor(case, response)
+    for query in ({"after": made_up, "limit": 0}, {"limit": 0}):
+        case, response = listed(schema, keys, **query)
+        assert response.status_code == 422
+        assert not refused_made_up_cursor(case, response), query
+    case, response = listed(schema, keys, after=f"conv-{uuid.uuid4()}")
+    assert response.status_code == 404
+    assert not refused_made_up_cursor(case, response)
     assert not refused_for_reused_key(case, response)

@@ -1,12 +1,13 @@
 """An in-memory ConversationStore and KeyStore behaving like the engines (storage/sqlite.py):
 scoped by organization, soft deletes, versions and if_version, one live default per agent,
 pages in creation order or by last message (hidden never, archived as archive_status says)
-whose cursors survive deletion, keys for named organizations and users (matched by name key,
-shown by the name first written), idempotency keys (claimed unless held, answered by the
-insert that stores the answer). It can be told to refuse a summary (refused_summary), as a
-database may refuse a value.
+whose cursors survive deletion (and, as places, moves), keys for named organizations and users
+(matched by name key, shown by the name first written), idempotency keys (claimed unless held,
+answered by the insert that stores the answer), a key for list cursors. It can be told to refuse
+a summary (refused_summary), as a database may refuse a value.
 """
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -23,6 +24,7 @@ from server_impl.domain.ports import (
     Name,
     NewConversation,
     Page,
+    Position,
 )
 from server_impl.domain.versions import Versioned, Versions
 
@@ -66,6 +68,7 @@ class FakeStore:
         self.names: dict[str, str] = {}  # organization or user id -> its name as first written
         self.refused_summary: str | None = None
         self.idempotency_keys: dict[tuple[str, str], KeyRow] = {}
+        self.key = secrets.token_bytes(32)
 
     async def claim_key(self, claim: KeyClaim, now: datetime) -> KeyHolder:
         at = (claim.organization_id, claim.key)
@@ -155,11 +158,16 @@ class FakeStore:
         rows = [row for row in self.rows if row.organization_id == page.organization_id]
         key = _order_key(page, rows)
         ordered = sorted(rows, key=key, reverse=page.order == "desc")
-        if page.after is not None:  # a deleted conversation still anchors a cursor
-            anchor = next((row for row in rows if row.conversation.id == page.after), None)
-            if anchor is None:
-                raise CursorNotFound(page.after)
-            at = key(anchor)
+        after = page.after
+        if after is not None:
+            if isinstance(after, Position) and page.order_by == "last_message_at":
+                at = _last_message_key(after.last_message_at, after.id)
+            else:  # a deleted conversation still anchors a cursor
+                after_id = after.id if isinstance(after, Position) else after
+                anchor = next((row for row in rows if row.conversation.id == after_id), None)
+                if anchor is None:
+                    raise CursorNotFound(after_id)
+                at = key(anchor)
             ordered = [
                 row for row in ordered if (key(row) > at if page.order == "asc" else key(row) < at)
             ]
@@ -172,6 +180,9 @@ class FakeStore:
             and page.agent_id in (None, row.conversation.agent_id)
             and _contains(row.conversation.summary, page.summary_search)
         ][: page.limit]
+
+    async def cursor_key(self) -> bytes:
+        return self.key
 
     def _check(self, summary: str | None) -> None:
         """Refuses to write refused_summary, as a database may refuse a value."""
@@ -309,7 +320,11 @@ def _order_key(page: Page, rows: list[Row]) -> Callable[[Row], tuple[Any, ...]]:
         return lambda row: (made[id(row)],)
 
     def by_last_message(row: Row) -> tuple[Any, ...]:
-        at = row.conversation.last_message_at
-        return (at is not None, at or datetime.min.replace(tzinfo=UTC), row.conversation.id)
+        return _last_message_key(row.conversation.last_message_at, row.conversation.id)
 
     return by_last_message
+
+
+def _last_message_key(at: datetime | None, conversation_id: str) -> tuple[Any, ...]:
+    """A place in the order of last_message_at: none before every time, then by id."""
+    return (at is not None, at or datetime.min.replace(tzinfo=UTC), conversation_id)

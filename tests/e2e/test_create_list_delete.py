@@ -170,8 +170,12 @@ def test_list_limit_outside_1_to_100_is_a_422(http: httpx.Client) -> None:
         assert response.json()["invalid_params"][0]["name"] == "query.limit"
 
 
-def test_a_cursor_that_is_not_a_conversation_id_is_a_422(http: httpx.Client) -> None:
-    for bad in ("conv-123", "CONV-5B1F3C2E-8A4D-4E6F-9B0A-1C2D3E4F5A6B", "agent-x", "default", " "):
+def test_an_after_that_is_neither_a_cursor_nor_a_conversation_id_is_a_422(
+    http: httpx.Client,
+) -> None:
+    malformed = ("conv-123", "CONV-5B1F3C2E-8A4D-4E6F-9B0A-1C2D3E4F5A6B", "agent-x", "default", " ")
+    not_cursors = ("a.b", "conv-1." + "A" * 21, "conv-1." + "A" * 23, "a b." + "A" * 22)
+    for bad in malformed + not_cursors:
         response = http.get("/conversations/", params={"after": bad})
         assert response.status_code == 422, (bad, response.text)
         assert response.json()["invalid_params"][0]["name"] == "query.after"

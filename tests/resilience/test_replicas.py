@@ -1,7 +1,10 @@
-"""Several server processes on one PostgreSQL: read-modify-write with If-Match loses nothing."""
+"""Several server processes on one PostgreSQL: read-modify-write with If-Match loses nothing;
+a list walk may go from one to the other."""
 
 import asyncio
 import collections
+import itertools
+import uuid
 from collections.abc import Callable
 
 import httpx
@@ -62,3 +65,36 @@ def test_concurrent_appends_through_replicas_lose_no_write(
     for token in acknowledged:
         assert final.count(token) == 1, token
     assert len(final) == sum(len(token) for token in acknowledged)
+
+
+def test_a_walk_alternating_between_replicas_follows_each_ones_cursors(
+    postgres_url: str, launch: Callable[..., RunningServer]
+) -> None:
+    """The key that signs list cursors is the database's: a cursor one replica hands out, the
+    other accepts."""
+    headers = fresh_key(postgres_url)
+    replicas = [launch(postgres_url) for _ in range(REPLICAS)]
+    clients = [httpx.Client(base_url=r.api_url, headers=headers, timeout=30) for r in replicas]
+    try:
+        agent = {"agent_id": f"agent-{uuid.uuid4()}"}
+        made = []
+        for day in range(1, 8):
+            created = clients[0].post("/conversations/", params=agent).json()["id"]
+            at = {"last_message_at": f"2026-01-0{day}T00:00:00.00000{day}Z"}
+            assert clients[1].patch(f"/conversations/{created}", json=at).status_code == 200
+            made.append(created)
+        query = {**agent, "order_by": "last_message_at", "order": "asc", "limit": "2"}
+        answer = clients[0].get("/conversations/", params=query)
+        walked = [c["id"] for c in answer.json()]
+        for turn in itertools.count(1):
+            link = answer.headers.get("link")
+            if link is None:
+                break
+            target = link.removeprefix("<").split(">;")[0]  # ?…, relative to the list's path
+            answer = clients[turn % REPLICAS].get(f"/conversations/{target}")
+            assert answer.status_code == 200, answer.text
+            walked += [c["id"] for c in answer.json()]
+        assert walked == made
+    finally:
+        for client in clients:
+            client.close()

@@ -2,6 +2,7 @@
 updates with versions, defaults, cursors, keys."""
 
 import asyncio
+import itertools
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
@@ -11,6 +12,7 @@ import pytest
 
 from server_impl.domain.errors import StorageUnavailable
 from server_impl.domain.keys import parse_name
+from server_impl.domain.model_settings import ConversationAsStored
 from server_impl.domain.ports import (
     ArchiveStatus,
     Changes,
@@ -20,6 +22,7 @@ from server_impl.domain.ports import (
     NewConversation,
     Order,
     Page,
+    Position,
     Store,
 )
 from server_impl.domain.versions import Versioned
@@ -760,6 +763,105 @@ def test_a_walk_by_last_message_lists_every_unmoved_conversation_once_while_othe
         assert set(range(1, 41)) - moved <= set(read), "every unmoved one read"
 
     run(scenario)
+
+
+def _place(found: list[ConversationAsStored]) -> Position:
+    """The place the domain makes of a page's last conversation (cursors.py)."""
+    return Position(found[-1].id, found[-1].last_message_at)
+
+
+# Times a microsecond apart, ties, none, and both ends of the range (on PostgreSQL the first
+# instant of year 1 is '-infinity', the key of none, so it ties with none there).
+PLACES = {
+    1: T0, 2: T0 + timedelta(microseconds=1), 3: T0 - timedelta(microseconds=1), 4: None,
+    5: T0, 6: datetime(1, 1, 1, tzinfo=UTC), 7: datetime(9999, 12, 31, 23, 59, 59, 999999,
+    tzinfo=UTC), 8: None, 9: T0 + timedelta(microseconds=1), 10: LATER, 11: T0, 12: None,
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("order", ["asc", "desc"])
+def test_a_walk_from_places_lists_every_unchanged_conversation_once_as_its_cursor_moves(
+    run: Callable[[Scenario], None], order: Order
+) -> None:
+    """After each page the conversation its place was read from moves later, earlier, loses its
+    last message or is deleted: the next page starts at the place all the same."""
+    moves: list[datetime | None | str] = [
+        LATER + timedelta(days=9), None, datetime(2, 1, 1, tzinfo=UTC), "delete",
+        T0 + timedelta(microseconds=1), datetime(9999, 12, 31, tzinfo=UTC),
+    ]  # fmt: skip
+
+    async def scenario(store: Store) -> None:
+        for number, at in PLACES.items():
+            await store.insert(new(number))
+            changes = Changes({"last_message_at": at})
+            await store.update(ORG, new(number).id, changes=changes, updated_at=T0,
+                               updated_by_id=USER)  # fmt: skip
+        first = Page(ORG, 2, order, order_by="last_message_at")
+        unmoved = await _walk(store, first)
+        assert sorted(unmoved) == list(PLACES)
+        page, read, moved = first, list[int](), set[int]()
+        for step in itertools.count():
+            found = await store.list_page(page)
+            if not found:
+                break
+            read += [int(c.id[-12:]) for c in found]
+            page = replace(page, after=_place(found))
+            cursor, move = found[-1].id, moves[step % len(moves)]
+            moved.add(int(cursor[-12:]))
+            if move == "delete":
+                await store.soft_delete(ORG, cursor, LATER)
+            else:
+                changes = Changes({"last_message_at": move})
+                await store.update(ORG, cursor, changes=changes, updated_at=T0,
+                                   updated_by_id=USER)  # fmt: skip
+        # Every other conversation once, in the order of the walk without moves.
+        kept = [n for n in unmoved if n not in moved]
+        assert [n for n in read if n not in moved] == kept, read
+        assert len(kept) >= 4, "the walk read past the moves"
+
+    run(scenario)
+
+
+def test_a_place_reads_the_same_page_as_the_id_of_an_unmoved_conversation(
+    run: Callable[[Scenario], None],
+) -> None:
+    """A place read from a row bounds the page exactly as that row's own key does, at every
+    time of PLACES, in both orders and for every archive_status."""
+
+    async def scenario(store: Store) -> None:
+        for number, at in PLACES.items():
+            await store.insert(new(number))
+            changes = Changes({"last_message_at": at}, archive=number % 3 == 0, archived_at=T0)
+            await store.update(ORG, new(number).id, changes=changes, updated_at=T0,
+                               updated_by_id=USER)  # fmt: skip
+        for order in ("asc", "desc"):
+            for status in ("unarchived", "archived", "all"):
+                page = Page(ORG, 50, order, archive_status=status, order_by="last_message_at")
+                for row in await store.list_page(replace(page, archive_status="all")):
+                    by_id = await store.list_page(replace(page, after=row.id))
+                    by_place = await store.list_page(
+                        replace(page, after=Position(row.id, row.last_message_at))
+                    )
+                    assert [c.id for c in by_place] == [c.id for c in by_id], (order, row.id)
+
+    run(scenario)
+
+
+def test_the_cursor_key_is_the_databases_own_shared_by_every_store_on_it(
+    fresh_url: str, new_database: Callable[[str], str], engine: str
+) -> None:
+    async def keys_of(url: str) -> bytes:
+        store = store_for(url)
+        await store.open()
+        try:
+            return await store.cursor_key()
+        finally:
+            await store.close()
+
+    one = run_async(keys_of(fresh_url))
+    assert len(one) == 32
+    assert run_async(keys_of(fresh_url)) == one, "another process reads the same"
+    assert run_async(keys_of(new_database(engine))) != one, "another database has its own"
 
 
 def claim_of(

@@ -1,11 +1,13 @@
 import asyncio
 import email.utils
 import random
+import re
 import ssl
 import time
 import uuid
 from collections.abc import Mapping
 from typing import Any, Self
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 from attrs import define, evolve, field
@@ -69,6 +71,24 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
 
 def _policy(retries: "RetryPolicy | int") -> RetryPolicy:
     return retries if isinstance(retries, RetryPolicy) else RetryPolicy(max_retries=retries)
+
+
+# One link-value of a Link header (RFC 8288): its target, then its parameters, each of which
+# _PARAMETER reads in turn (name, quoted value, token value).
+_LINK = re.compile(r'<([^>]*)>((?:\s*;\s*[^;,=\s]+\s*(?:=\s*(?:"[^"]*"|[^;,\s]*))?)*)')
+_PARAMETER = re.compile(r';\s*([^;,=\s]+)\s*(?:=\s*(?:"([^"]*)"|([^;,\s]*)))?')
+
+
+def next_cursor(headers: Mapping[str, str]) -> str | None:
+    """The ``after`` of the answer's ``Link: <…>; rel="next"``: where the next page starts, as
+    the server says; None on the last page (no such link)."""
+    for link in _LINK.finditer(headers.get("link", "")):
+        for parameter in _PARAMETER.finditer(link[2]):
+            relations = (parameter[2] or parameter[3] or "").lower().split()
+            if parameter[1].lower() == "rel" and "next" in relations:
+                after = parse_qs(urlsplit(link[1]).query).get("after")
+                return after[-1] if after else None
+    return None
 
 
 def new_idempotency_key() -> str:

@@ -5,7 +5,7 @@ from typing import Any, cast
 import httpx
 
 from ... import errors
-from ...client import AuthenticatedClient, Client, RetryPolicy, asend, send
+from ...client import AuthenticatedClient, Client, RetryPolicy, asend, next_cursor, send
 from ...models.conversation import Conversation
 from ...models.list_conversations_archive_status import ListConversationsArchiveStatus
 from ...models.list_conversations_order import ListConversationsOrder
@@ -151,27 +151,32 @@ def sync_detailed(
     """List conversations
 
      Lists conversations, by creation time unless `order_by` says otherwise, newest first
-    unless `order=asc`. Pages are cut by keyset pagination: pass the `id` of the last
-    conversation of a page as `after` to get the next one, which starts right after that
-    conversation's place in the order. A page never repeats or skips a conversation because
-    others were created or deleted meanwhile, and a deleted conversation still works as a
-    cursor. Deleted conversations are never listed, nor are hidden ones (`hidden` at
+    unless `order=asc`. Pages are cut by keyset pagination. An answer that has a next page
+    carries `Link: <…>; rel="next"` (RFC 8288): follow it, or pass its `after`, an opaque
+    cursor holding the place of the page's last conversation in the order (with
+    `order_by=last_message_at`, its `last_message_at` as the page read it, and its id). A
+    walk that follows these links lists every conversation that does not change meanwhile
+    exactly once, in order, under every `order_by` and `order`, while others are created,
+    updated, archived or deleted, also when the conversation a cursor was taken from moves
+    or is deleted; one that changes is listed where it stood when its page was read, and
+    again if it moves into the pages still to be read. An answer without `Link` is the last
+    page. Deleted conversations are never listed, nor are hidden ones (`hidden` at
     creation), under any `archive_status`; `archive_status` picks unarchived (the default),
     archived or all conversations.
 
-    With `order_by=last_message_at` a conversation's place moves when its
-    `last_message_at` changes. A walk through the pages then lists every conversation whose
-    `last_message_at` does not change meanwhile exactly once, in order; one that changes is
-    listed where it stood when its page was read, and again if it moves into the pages
-    still to be read. The cursor is its conversation's current place: continue from the
-    last conversation of the page just read.
+    `after` also takes the `id` of a conversation, as earlier clients send it: the page then
+    starts right after that conversation's current place, also once it is deleted. Its
+    place in creation order (`created_at`, and `last_run_completion`, which here is the
+    same) never changes, so there a bare id continues a walk as a cursor does; with
+    `order_by=last_message_at` the place moves with the conversation's `last_message_at`.
 
     Args:
         agent_id (str | Unset): An agent id, `agent-` followed by a lowercase UUID4. Example:
             agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
         limit (int | Unset):  Default: 50.
-        after (str | Unset): The id of the last conversation of the previous page: `conv-`
-            followed by a lowercase UUID4, such as conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b.
+        after (str | Unset): A cursor from a Link header (base64url text, a dot, a 22-character
+            signature), or the id of a conversation: `conv-` followed by a lowercase UUID4, such as
+            conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b.
         summary_search (str | Unset):
         order (ListConversationsOrder | Unset):  Default: ListConversationsOrder.DESC.
         archive_status (ListConversationsArchiveStatus | Unset):  Default:
@@ -225,27 +230,32 @@ def sync(
     """List conversations
 
      Lists conversations, by creation time unless `order_by` says otherwise, newest first
-    unless `order=asc`. Pages are cut by keyset pagination: pass the `id` of the last
-    conversation of a page as `after` to get the next one, which starts right after that
-    conversation's place in the order. A page never repeats or skips a conversation because
-    others were created or deleted meanwhile, and a deleted conversation still works as a
-    cursor. Deleted conversations are never listed, nor are hidden ones (`hidden` at
+    unless `order=asc`. Pages are cut by keyset pagination. An answer that has a next page
+    carries `Link: <…>; rel="next"` (RFC 8288): follow it, or pass its `after`, an opaque
+    cursor holding the place of the page's last conversation in the order (with
+    `order_by=last_message_at`, its `last_message_at` as the page read it, and its id). A
+    walk that follows these links lists every conversation that does not change meanwhile
+    exactly once, in order, under every `order_by` and `order`, while others are created,
+    updated, archived or deleted, also when the conversation a cursor was taken from moves
+    or is deleted; one that changes is listed where it stood when its page was read, and
+    again if it moves into the pages still to be read. An answer without `Link` is the last
+    page. Deleted conversations are never listed, nor are hidden ones (`hidden` at
     creation), under any `archive_status`; `archive_status` picks unarchived (the default),
     archived or all conversations.
 
-    With `order_by=last_message_at` a conversation's place moves when its
-    `last_message_at` changes. A walk through the pages then lists every conversation whose
-    `last_message_at` does not change meanwhile exactly once, in order; one that changes is
-    listed where it stood when its page was read, and again if it moves into the pages
-    still to be read. The cursor is its conversation's current place: continue from the
-    last conversation of the page just read.
+    `after` also takes the `id` of a conversation, as earlier clients send it: the page then
+    starts right after that conversation's current place, also once it is deleted. Its
+    place in creation order (`created_at`, and `last_run_completion`, which here is the
+    same) never changes, so there a bare id continues a walk as a cursor does; with
+    `order_by=last_message_at` the place moves with the conversation's `last_message_at`.
 
     Args:
         agent_id (str | Unset): An agent id, `agent-` followed by a lowercase UUID4. Example:
             agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
         limit (int | Unset):  Default: 50.
-        after (str | Unset): The id of the last conversation of the previous page: `conv-`
-            followed by a lowercase UUID4, such as conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b.
+        after (str | Unset): A cursor from a Link header (base64url text, a dot, a 22-character
+            signature), or the id of a conversation: `conv-` followed by a lowercase UUID4, such as
+            conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b.
         summary_search (str | Unset):
         order (ListConversationsOrder | Unset):  Default: ListConversationsOrder.DESC.
         archive_status (ListConversationsArchiveStatus | Unset):  Default:
@@ -300,27 +310,32 @@ async def asyncio_detailed(
     """List conversations
 
      Lists conversations, by creation time unless `order_by` says otherwise, newest first
-    unless `order=asc`. Pages are cut by keyset pagination: pass the `id` of the last
-    conversation of a page as `after` to get the next one, which starts right after that
-    conversation's place in the order. A page never repeats or skips a conversation because
-    others were created or deleted meanwhile, and a deleted conversation still works as a
-    cursor. Deleted conversations are never listed, nor are hidden ones (`hidden` at
+    unless `order=asc`. Pages are cut by keyset pagination. An answer that has a next page
+    carries `Link: <…>; rel="next"` (RFC 8288): follow it, or pass its `after`, an opaque
+    cursor holding the place of the page's last conversation in the order (with
+    `order_by=last_message_at`, its `last_message_at` as the page read it, and its id). A
+    walk that follows these links lists every conversation that does not change meanwhile
+    exactly once, in order, under every `order_by` and `order`, while others are created,
+    updated, archived or deleted, also when the conversation a cursor was taken from moves
+    or is deleted; one that changes is listed where it stood when its page was read, and
+    again if it moves into the pages still to be read. An answer without `Link` is the last
+    page. Deleted conversations are never listed, nor are hidden ones (`hidden` at
     creation), under any `archive_status`; `archive_status` picks unarchived (the default),
     archived or all conversations.
 
-    With `order_by=last_message_at` a conversation's place moves when its
-    `last_message_at` changes. A walk through the pages then lists every conversation whose
-    `last_message_at` does not change meanwhile exactly once, in order; one that changes is
-    listed where it stood when its page was read, and again if it moves into the pages
-    still to be read. The cursor is its conversation's current place: continue from the
-    last conversation of the page just read.
+    `after` also takes the `id` of a conversation, as earlier clients send it: the page then
+    starts right after that conversation's current place, also once it is deleted. Its
+    place in creation order (`created_at`, and `last_run_completion`, which here is the
+    same) never changes, so there a bare id continues a walk as a cursor does; with
+    `order_by=last_message_at` the place moves with the conversation's `last_message_at`.
 
     Args:
         agent_id (str | Unset): An agent id, `agent-` followed by a lowercase UUID4. Example:
             agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
         limit (int | Unset):  Default: 50.
-        after (str | Unset): The id of the last conversation of the previous page: `conv-`
-            followed by a lowercase UUID4, such as conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b.
+        after (str | Unset): A cursor from a Link header (base64url text, a dot, a 22-character
+            signature), or the id of a conversation: `conv-` followed by a lowercase UUID4, such as
+            conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b.
         summary_search (str | Unset):
         order (ListConversationsOrder | Unset):  Default: ListConversationsOrder.DESC.
         archive_status (ListConversationsArchiveStatus | Unset):  Default:
@@ -374,27 +389,32 @@ async def asyncio(
     """List conversations
 
      Lists conversations, by creation time unless `order_by` says otherwise, newest first
-    unless `order=asc`. Pages are cut by keyset pagination: pass the `id` of the last
-    conversation of a page as `after` to get the next one, which starts right after that
-    conversation's place in the order. A page never repeats or skips a conversation because
-    others were created or deleted meanwhile, and a deleted conversation still works as a
-    cursor. Deleted conversations are never listed, nor are hidden ones (`hidden` at
+    unless `order=asc`. Pages are cut by keyset pagination. An answer that has a next page
+    carries `Link: <…>; rel="next"` (RFC 8288): follow it, or pass its `after`, an opaque
+    cursor holding the place of the page's last conversation in the order (with
+    `order_by=last_message_at`, its `last_message_at` as the page read it, and its id). A
+    walk that follows these links lists every conversation that does not change meanwhile
+    exactly once, in order, under every `order_by` and `order`, while others are created,
+    updated, archived or deleted, also when the conversation a cursor was taken from moves
+    or is deleted; one that changes is listed where it stood when its page was read, and
+    again if it moves into the pages still to be read. An answer without `Link` is the last
+    page. Deleted conversations are never listed, nor are hidden ones (`hidden` at
     creation), under any `archive_status`; `archive_status` picks unarchived (the default),
     archived or all conversations.
 
-    With `order_by=last_message_at` a conversation's place moves when its
-    `last_message_at` changes. A walk through the pages then lists every conversation whose
-    `last_message_at` does not change meanwhile exactly once, in order; one that changes is
-    listed where it stood when its page was read, and again if it moves into the pages
-    still to be read. The cursor is its conversation's current place: continue from the
-    last conversation of the page just read.
+    `after` also takes the `id` of a conversation, as earlier clients send it: the page then
+    starts right after that conversation's current place, also once it is deleted. Its
+    place in creation order (`created_at`, and `last_run_completion`, which here is the
+    same) never changes, so there a bare id continues a walk as a cursor does; with
+    `order_by=last_message_at` the place moves with the conversation's `last_message_at`.
 
     Args:
         agent_id (str | Unset): An agent id, `agent-` followed by a lowercase UUID4. Example:
             agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.
         limit (int | Unset):  Default: 50.
-        after (str | Unset): The id of the last conversation of the previous page: `conv-`
-            followed by a lowercase UUID4, such as conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b.
+        after (str | Unset): A cursor from a Link header (base64url text, a dot, a 22-character
+            signature), or the id of a conversation: `conv-` followed by a lowercase UUID4, such as
+            conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b.
         summary_search (str | Unset):
         order (ListConversationsOrder | Unset):  Default: ListConversationsOrder.DESC.
         archive_status (ListConversationsArchiveStatus | Unset):  Default:
@@ -448,12 +468,13 @@ def iterate(
 ) -> Iterator[Conversation]:
     """Every Conversation that sync() lists, page by page.
 
-    Takes the arguments of sync(). Each page after the first starts after the last item of the one
-    before, with the same filters; the walk ends at the first empty page. Each page is one call,
-    retried on its own; an error raises, as from sync().
+    Takes the arguments of sync(). Each page after the first starts where the answer's
+    ``Link: <…>; rel="next"`` says (its ``after``, a cursor holding the place of the page's last
+    item), with the same filters; the walk ends at the first answer without one. Each page is
+    one call, retried on its own; an error raises, as from sync().
     """
     while True:
-        page = sync(
+        response = sync_detailed(
             client=client,
             agent_id=agent_id,
             limit=limit,
@@ -466,10 +487,12 @@ def iterate(
             retries=retries,
             timeout=timeout,
         )
-        if not page:
+        errors.raise_for_status(response)
+        yield from cast(list[Conversation], response.parsed)
+        following = next_cursor(response.headers)
+        if following is None:
             return
-        yield from page
-        after = page[-1].id
+        after = following
 
 
 async def aiterate(
@@ -488,7 +511,7 @@ async def aiterate(
 ) -> AsyncIterator[Conversation]:
     """iterate(), asynchronously: every Conversation that asyncio() lists, page by page."""
     while True:
-        page = await asyncio(
+        response = await asyncio_detailed(
             client=client,
             agent_id=agent_id,
             limit=limit,
@@ -501,8 +524,10 @@ async def aiterate(
             retries=retries,
             timeout=timeout,
         )
-        if not page:
-            return
-        for item in page:
+        errors.raise_for_status(response)
+        for item in cast(list[Conversation], response.parsed):
             yield item
-        after = page[-1].id
+        following = next_cursor(response.headers)
+        if following is None:
+            return
+        after = following
