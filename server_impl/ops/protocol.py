@@ -41,11 +41,10 @@ from typing import Any
 
 import httptools
 from connexion.exceptions import ProblemException
-from starlette.responses import Response
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
 from server_impl.api.middleware.observed import REFUSED
-from server_impl.api.problems import HeadTooLarge, MalformedRequest, Overloaded
+from server_impl.api.problems import HeadTooLarge, MalformedRequest, Overloaded, response
 
 ADAPTED_FOR = "0.55.0"
 """The uvicorn release this module was written and tested against."""
@@ -118,17 +117,12 @@ class _Refused(Exception):
         self.problem = problem
 
 
-def _response(problem: ProblemException) -> Response:
-    """A problem as a response that closes its connection (an ASGI app); the app's RequestId
-    middleware gives it its request id."""
-    answer = problem.to_problem()
-    headers = {**answer.headers, "Connection": "close"}
-    return Response(answer.body, status_code=answer.status_code, headers=headers)
-
-
 def _answer_with(scope: Any, problem: ProblemException) -> None:
-    """Has the app answer the request of scope with problem (observed.py), then close."""
-    scope["extensions"] = {REFUSED: _response(problem)}
+    """Has the app answer the request of scope with problem (observed.py; its RequestId
+    middleware gives it its request id), then close."""
+    answer = response(problem)
+    answer.headers["Connection"] = "close"
+    scope["extensions"] = {REFUSED: answer}
 
 
 _HEAD_END = b"\r\n\r\n"
