@@ -70,11 +70,15 @@ class MetricsListener:
         self._server = uvicorn.Server(config)
         host = f"[{settings.host}]" if ":" in settings.host else settings.host
         self._address = f"http://{host}:{sock.getsockname()[1]}/metrics"
+        self._socket, self._backlog = sock, config.backlog
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [sock]}, name="metrics", daemon=True
         )
 
     def start(self) -> None:
+        # Listening before the thread's loop takes the socket, so that a scrape as soon as this
+        # returns waits in the backlog rather than being refused.
+        self._socket.listen(self._backlog)
         self._thread.start()
         LOG.info("Serving metrics on %s", self._address)
 
