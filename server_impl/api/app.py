@@ -2,11 +2,11 @@
 
 connexion runs as middleware: it routes, authenticates and validates every request against the
 spec, then the dispatcher calls the handler named by the operation's operationId. Around it,
-every request gets its client from trusted proxies (ForwardedClient), its id (RequestId), its
-access line and metrics (Observed); a request with no Host or two (OneHost) or a transfer coding
-other than chunked (ChunkedOnly) is refused there, whatever its path; an answer given before its
-request's body was read closes the connection (UnreadBodyCloses); /metrics is answered beside
-the API.
+every request gets its client from trusted proxies (ForwardedClient); a request with no Host or
+two, or a transfer coding other than chunked, is refused whatever its path, and an answer given
+before its request's body was read closes the connection (RequestFraming); every request gets
+its id (RequestId), its access line and metrics (Observed); /metrics is answered beside the
+API.
 """
 
 import gc
@@ -36,14 +36,12 @@ from .handlers import Handlers
 from .middleware import (
     AllowedMethods,
     BodySizeLimit,
-    ChunkedOnly,
     CollectionWithoutSlash,
     ForwardedClient,
     MetricsEndpoint,
     Observed,
-    OneHost,
+    RequestFraming,
     RequestId,
-    UnreadBodyCloses,
 )
 from .middleware.metrics_endpoint import PATH as METRICS_PATH
 from .parameters import HTTP_METHODS, Parameters, operations
@@ -124,14 +122,13 @@ def create_app(
     if metrics and settings.metrics_port is None:
         served = MetricsEndpoint(app, metrics=metrics)
         beside[METRICS_PATH] = "metrics"
-    # Around /metrics too: they concern the request message, whatever it asks for.
-    served = OneHost(ChunkedOnly(served))
     routes = {op["operationId"]: base_path + path for path, _, op in operations(spec)}
     observed = Observed(
         served, routes=routes, metrics=metrics, pool=pool_reader(store), paths=beside
     )
-    # It holds back the end of an answer that RequestId has already completed.
-    app_with_ids = UnreadBodyCloses(RequestId(observed))
+    # Around /metrics too, since it concerns the request message whatever it asks for; outside
+    # RequestId, since it holds back the end of an answer that RequestId has already completed.
+    app_with_ids = RequestFraming(RequestId(observed))
     if not settings.trusted_proxies:
         return app_with_ids
     return ForwardedClient(app_with_ids, proxies=settings.trusted_networks)

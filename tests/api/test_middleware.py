@@ -119,6 +119,7 @@ def test_an_http11_request_without_host_or_with_two_is_a_400_and_changes_nothing
         assert answer.status_code == 400, answer.text
         assert answer.headers["content-type"] == "application/problem+json"
         assert "Host" in answer.json()["detail"]
+        assert answer.headers["x-request-id"] == answer.json()["request_id"]
     assert app.get("/conversations/", params=agent, headers=key).json() == [], "a 400 made one"
 
 

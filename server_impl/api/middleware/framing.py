@@ -1,8 +1,14 @@
-"""An answer given before the request's body was read closes the connection, lingeringly."""
+"""The request message as RFC 9112 frames it: one Host, chunked alone, and a body that an
+early answer left unread."""
 
 import asyncio
 
+from connexion.exceptions import ProblemException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from server_impl.api.problems import MissingOrRepeatedHost, TransferCodingNotImplemented, response
+
+from .observed import REFUSED
 
 LINGER_S = 2.0
 """How long, at most, the rest of an unread body is read and discarded after an early answer."""
@@ -12,20 +18,33 @@ LINGER_BYTES = 16 * 1024 * 1024
 _CLOSE = (b"connection", b"close")
 
 
-def _has_body(headers: list[tuple[bytes, bytes]]) -> bool:
-    for name, value in headers:
-        if name == b"transfer-encoding" or (name == b"content-length" and value.strip(b" 0")):
-            return True
-    return False
+def _other_coding(value: bytes) -> str | None:
+    """The first transfer coding of a Transfer-Encoding value other than chunked, if any."""
+    for coding in value.decode("latin-1").split(","):
+        coding = coding.strip()
+        if coding and coding.lower() != "chunked":
+            return coding
+    return None
 
 
 def _expects_continue(headers: list[tuple[bytes, bytes]]) -> bool:
     return any(name == b"expect" and value.lower() == b"100-continue" for name, value in headers)
 
 
-class UnreadBodyCloses:
-    """Closes the connection of a request answered before its whole body was read (401, 404,
-    413, ...), so that the rest of the body is never read as the next request.
+class RequestFraming:
+    """Reads the head's fields once, for three rules of RFC 9112 that concern every request,
+    whatever its path (one pass, one layer: this runs on every request).
+
+    An HTTP/1.1 request without a Host field, or any request with more than one, is a 400
+    (3.2): the server cannot tell which resource it names, and a proxy in front may have read
+    another Host than this server would. A transfer coding other than chunked is a 501 (6.1):
+    the HTTP server decodes chunked only and hands the app the bytes of any other coding as if
+    they were the body (``gzip, chunked`` was read as plain JSON). Such a refusal is the app's
+    answer, run by Observed as the scope's ``REFUSED`` extension, so that it is logged, counted
+    and given its request id like any other.
+
+    A request answered before its whole body was read (401, 404, 413, ...) has its connection
+    closed, so that the rest of the body is never read as the next request.
 
     The answer says ``Connection: close``. A client that was asked for the body (no
     ``Expect: 100-continue``, or "100 Continue" sent) may still be sending it: closing a socket
@@ -45,7 +64,30 @@ class UnreadBodyCloses:
         self.linger_bytes = linger_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not _has_body(scope["headers"]):
+        extensions = scope.get("extensions") or {}
+        if scope["type"] != "http" or REFUSED in extensions:
+            # The HTTP server's refusal, which closes the connection, may have read no field.
+            await self.app(scope, receive, send)
+            return
+        hosts = 0
+        has_body = False
+        other_coding = None
+        for name, value in scope["headers"]:
+            if name == b"host":
+                hosts += 1
+            elif name == b"content-length":
+                has_body = has_body or bool(value.strip(b" 0"))
+            elif name == b"transfer-encoding":
+                has_body = True
+                other_coding = other_coding or _other_coding(value)
+        refusal: ProblemException | None = None
+        if hosts > 1 or (hosts == 0 and scope["http_version"] == "1.1"):
+            refusal = MissingOrRepeatedHost(hosts)
+        elif other_coding is not None:
+            refusal = TransferCodingNotImplemented(other_coding)
+        if refusal is not None:
+            scope = {**scope, "extensions": {**extensions, REFUSED: response(refusal)}}
+        if not has_body:
             await self.app(scope, receive, send)
             return
         asked = complete = linger = held = False
