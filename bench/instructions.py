@@ -79,6 +79,8 @@ def count(
                     client.get(item)
                     break
                 except httpx.TransportError:
+                    if server.poll() is not None:
+                        raise RuntimeError(f"the server of {checkout} exited") from None
                     time.sleep(1)
             for operation, call in calls.items():
                 for n in range(50):  # warm-up: caches, prepared statements
