@@ -197,7 +197,7 @@ def phrase_query(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-SearchPlan = Literal["filter", "scan_first", "candidates"]
+SearchPlan = Literal["filter", "scan_first", "walked", "candidates"]
 
 
 class Queries:
@@ -333,6 +333,7 @@ class Queries:
         A search (True is "filter") either filters the page's rows as it walks its order, or
         ("scan_first") filters only the first :scan rows of it, or ("candidates") reads the
         dialect's search_candidates; each keeps the LIKE of dialect.contains as the final word.
+        "walked" counts the rows that scan_first read (fewer than :scan: all there were).
         """
         plan: SearchPlan | None = "filter" if search is True else search or None
         return _page_query(
@@ -395,6 +396,9 @@ def _page_query(
             where.append(f"seq {before} :seq")
         order = f"seq {direction}"
     rows = "conversations"
+    if search == "walked":
+        walked = f"SELECT 1 FROM conversations WHERE {' AND '.join(where)}"
+        return Query(f"SELECT count(*) AS walked FROM ({walked} ORDER BY {order} LIMIT :scan)")
     if search == "scan_first":
         # The first :scan rows in the page's order, then those of them that match.
         walked = f"SELECT seq, {COLUMNS} FROM conversations WHERE {' AND '.join(where)}"
@@ -713,10 +717,17 @@ class SqlStore(ABC):
             else:
                 params.update(pattern=like_pattern(term), scan=SCAN_FIRST)
                 rows = await session.all(shape(search="scan_first"), params)
-                if len(rows) < page.limit:
+                if len(rows) < page.limit and await self._walked(session, shape, params):
                     params["phrase"] = phrase_query(term)
                     rows = await session.all(shape(search="candidates"), params)
         return [self._versioned(row).conversation for row in rows]
+
+    @staticmethod
+    async def _walked(session: Session, shape: Callable[..., Query], params: Params) -> bool:
+        """Whether a scan_first read SCAN_FIRST rows, so that rows past them may match."""
+        walked = await session.one(shape(search="walked"), params)
+        assert walked is not None, "a count is one row"
+        return bool(walked["walked"] == SCAN_FIRST)
 
     async def cursor_key(self) -> bytes:
         row = await self._one(self.queries.cursor_key, {})
