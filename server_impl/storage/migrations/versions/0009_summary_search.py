@@ -26,30 +26,29 @@ depends_on = None
 
 # What the FTS table holds: the summaries a list can find (deleted conversations never are).
 _INDEXED = "{row}.summary IS NOT NULL AND {row}.deleted_at IS NULL"
-_ADD = "INSERT INTO conversation_summaries (rowid, summary) VALUES ({row}.seq, {row}.summary)"
+_ADD = (
+    "INSERT INTO conversation_summaries (rowid, summary)"
+    " SELECT {row}.seq, {row}.summary WHERE {indexed}"
+)
 # A contentless table forgets a row only when told the text it indexed.
 _FORGET = (
     "INSERT INTO conversation_summaries (conversation_summaries, rowid, summary)"
-    " VALUES ('delete', {row}.seq, {row}.summary)"
+    " SELECT 'delete', {row}.seq, {row}.summary WHERE {indexed}"
 )
 _OLD, _NEW = _INDEXED.format(row="old"), _INDEXED.format(row="new")
-_CHANGED = "old.summary IS NOT new.summary"
+_ADD_NEW = _ADD.format(row="new", indexed=_NEW)
+_FORGET_OLD = _FORGET.format(row="old", indexed=_OLD)
 SQLITE_TRIGGERS = {
-    "conversation_summaries_insert": (
-        f"AFTER INSERT ON conversations WHEN {_NEW} BEGIN {_ADD.format(row='new')}; END"
-    ),
-    # Only a changed summary or deletion touches the index: most updates set neither.
-    "conversation_summaries_forget": (
+    "conversation_summaries_insert": f"AFTER INSERT ON conversations BEGIN {_ADD_NEW}; END",
+    # One trigger, forgetting before adding: the text forgotten and the text added share
+    # trigrams, which forgetting after adding would take out of the index. Only a changed
+    # summary or deletion touches the index: most updates set neither.
+    "conversation_summaries_update": (
         "AFTER UPDATE OF summary, deleted_at ON conversations"
-        f" WHEN {_OLD} AND (NOT ({_NEW}) OR {_CHANGED}) BEGIN {_FORGET.format(row='old')}; END"
+        " WHEN old.summary IS NOT new.summary OR old.deleted_at IS NOT new.deleted_at"
+        f" BEGIN {_FORGET_OLD}; {_ADD_NEW}; END"
     ),
-    "conversation_summaries_add": (
-        "AFTER UPDATE OF summary, deleted_at ON conversations"
-        f" WHEN {_NEW} AND (NOT ({_OLD}) OR {_CHANGED}) BEGIN {_ADD.format(row='new')}; END"
-    ),
-    "conversation_summaries_delete": (
-        f"AFTER DELETE ON conversations WHEN {_OLD} BEGIN {_FORGET.format(row='old')}; END"
-    ),
+    "conversation_summaries_delete": f"AFTER DELETE ON conversations BEGIN {_FORGET_OLD}; END",
 }
 
 
