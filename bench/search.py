@@ -184,22 +184,18 @@ def build(engine: str, cache: Path, count: int, cluster: KeptCluster | None) -> 
         name = f"search_{count}"
         url = cluster.url(name)
 
-        async def exists() -> bool:
+        async def admin(statement: str, *args: object) -> object:
             connection = await asyncpg.connect(cluster.url())
             try:
-                found = await connection.fetchval(
-                    "SELECT 1 FROM pg_database WHERE datname = $1", name
-                )
-                if found and migrate.current_revision(url) == migrate.head_revision():
-                    return True
-                await connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-                await connection.execute(f'CREATE DATABASE "{name}"')
-                return False
+                return await connection.fetchval(statement, *args)
             finally:
                 await connection.close()
 
-        if asyncio.run(exists()):
+        found = asyncio.run(admin("SELECT 1 FROM pg_database WHERE datname = $1", name))
+        if found and migrate.current_revision(url) == migrate.head_revision():
             return url
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}"'))
+        asyncio.run(admin(f'CREATE DATABASE "{name}"'))
         migrate.upgrade(url, "0008")
         started = time.perf_counter()
         asyncio.run(_fill_postgres(url, count))

@@ -125,12 +125,15 @@ class Query:
     """One statement: its text with named parameters, rendered for each driver.
 
     `qmark` (sqlite3) names a parameter once per use, `numbered` (asyncpg) once per name;
-    `qmark_args` and `numbered_args` read the values in their order.
+    `qmark_args` and `numbered_args` read the values in their order. `replan`: the best plan
+    depends on the values (a search's term), so an engine that caches plans of prepared
+    statements must plan this one for each call's values.
     """
 
-    __slots__ = ("names", "numbered", "numbered_args", "qmark", "qmark_args", "text")
+    __slots__ = ("names", "numbered", "numbered_args", "qmark", "qmark_args", "replan", "text")
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, *, replan: bool = False) -> None:
+        self.replan = replan
         names: list[str] = []
         uses: list[str] = []
 
@@ -409,7 +412,8 @@ def _page_query(
     if search:
         where.append(dialect.contains)
     return Query(
-        f"SELECT {COLUMNS} FROM {rows} WHERE {' AND '.join(where)} ORDER BY {order} LIMIT :limit"
+        f"SELECT {COLUMNS} FROM {rows} WHERE {' AND '.join(where)} ORDER BY {order} LIMIT :limit",
+        replan=search is not None,
     )
 
 
