@@ -44,6 +44,8 @@ USER_ID = "user-00000000-0000-4000-8000-000000000001"
 ONE, HALF = "zanzibarite", "planning"
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 LIMIT = 50
+CACHE = Path("/tmp/bench-search")
+"""Where the databases are built once and kept."""
 
 _SYLLABLES = ["ka", "lo", "mi", "ne", "ru", "ta", "vo", "se", "di", "po", "gu", "fe", "ho", "ba"]
 
@@ -287,7 +289,7 @@ def run(engines: list[str], cache: Path, count: int, calls: int) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.search")
     parser.add_argument("--engines", default="sqlite,postgresql")
-    parser.add_argument("--cache", type=Path, default=Path("/tmp/bench-search"))
+    parser.add_argument("--cache", type=Path, default=CACHE)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--calls", type=int, default=21)
     args = parser.parse_args()
