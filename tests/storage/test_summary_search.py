@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from server_impl.domain.ports import ArchiveStatus, Changes, NewConversation, Page, Store
-from server_impl.storage import sql
+from server_impl.storage import postgres, sql, store_for
 from server_impl.storage.urls import DatabaseUrl
 from tests.storage.test_engines import AGENT, ORG, T0, USER, Scenario, fresh_url, new, run
 from tests.support import run_async
@@ -256,3 +256,31 @@ def test_a_conversation_removed_from_the_table_leaves_the_index(
         db.execute("DELETE FROM conversations WHERE id = ?", (new(1).id,))
     db.close()
     assert indexed(fresh_url, "gone") == {2}
+
+
+def test_postgresql_plans_each_search_for_its_own_term(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A generic plan cannot tell a rare term (read the trigram index) from a common one (walk
+    # the page's order): PostgreSQL switches a cached statement to one after five calls if it
+    # looks no dearer, and at 10^6 rows a common term then took 240 ms (bench/results.md).
+    monkeypatch.setattr(postgres, "POOL_SIZE", 1)  # every call on the connection read below
+
+    async def scenario() -> int:
+        store = store_for(postgres_url)
+        assert isinstance(store, postgres.PostgresStore)
+        await store.open()
+        try:
+            await store.insert(new(1, summary="a rare note"))
+            for _ in range(10):
+                assert await search(store, "rare") == [new(1).id]
+            async with store._acquire() as connection:
+                generic: int = await connection.fetchval(
+                    "SELECT coalesce(sum(generic_plans), 0) FROM pg_prepared_statements WHERE"
+                    " statement LIKE 'SELECT % summary ILIKE %' AND statement NOT LIKE '%pg_%'"
+                )
+            return generic
+        finally:
+            await store.close()
+
+    assert run_async(scenario()) == 0
