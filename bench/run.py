@@ -17,8 +17,8 @@ so that drift on this shared machine touches them alike; each figure is the medi
 rounds. Reports requests/s, p50, p99, the server's peak RSS, its CPU time per request, how busy
 the whole machine was, the ratios of throughput to each peer and to the floor, and the ratio of
 server CPU per request to the floor's. `--big` adds 10^6 conversations and compares PATCH and
-list pages at depth against the small database. Writes the table to bench/latest.md
-(bench/results.md quotes and reads runs).
+list pages at depth against the small database, then summary_search at 10^6 (bench/search.py).
+Writes the table to bench/latest.md (bench/results.md quotes and reads runs).
 """
 
 import argparse
@@ -38,6 +38,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 
+from bench import search
 from server_impl.domain import keys
 from server_impl.domain.ports import NewConversation
 from server_impl.storage import migrate, store_for
@@ -488,6 +489,8 @@ def main() -> int:
         if cluster:
             cluster.destroy()
     report = table(results) + observability_cost(results)
+    if args.big:
+        report += "\n\n" + search.run(args.engines.split(","), search.CACHE, 1_000_000, 21)
     print("\n" + report)
     header = (
         f"`make bench` on {datetime.now(UTC):%Y-%m-%d}, {os.cpu_count()} cores, server on core"

@@ -5,13 +5,14 @@ the newest revision, so that replicas never race to migrate on start.
 """
 
 import asyncio
+import sqlite3
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, create_engine, pool
+from sqlalchemy import Connection, create_engine, pool, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -123,6 +124,53 @@ def _read_revision(database_url: str) -> str | None:
         engine.dispose()
 
 
+# What migration 0009's text index needs of each engine.
+SQLITE_TRIGRAM_PROBE = "CREATE VIRTUAL TABLE temp.probe USING fts5(text, tokenize='trigram')"
+POSTGRES_EXTENSION = "pg_trgm"
+
+
+def require_text_index(database_url: str) -> None:
+    """Raises DatabaseUnusable unless the engine has what summary_search's index needs: SQLite
+    with FTS5 and its trigram tokenizer (3.34 or later), or PostgreSQL with pg_trgm available
+    (Debian ships it in postgresql-15; some builds in a -contrib package)."""
+    url = DatabaseUrl.parse(database_url)
+    if url.engine == "sqlite":
+        probe = sqlite3.connect(":memory:")
+        try:
+            probe.execute(SQLITE_TRIGRAM_PROBE)
+        except sqlite3.Error as error:
+            raise DatabaseUnusable(
+                f"This Python's SQLite {sqlite3.sqlite_version} cannot index summaries: it needs"
+                f" FTS5 with the trigram tokenizer (SQLite 3.34 or later built with FTS5): {error}"
+            ) from error
+        finally:
+            probe.close()
+        return
+
+    async def available() -> bool:
+        engine = create_async_engine(url.sqlalchemy_url, poolclass=pool.NullPool)
+        try:
+            async with engine.connect() as connection:
+                found = await connection.execute(
+                    text("SELECT 1 FROM pg_available_extensions WHERE name = :name"),
+                    {"name": POSTGRES_EXTENSION},
+                )
+                return found.first() is not None
+        finally:
+            await engine.dispose()
+
+    try:
+        found = asyncio.run(available())
+    except (DBAPIError, OSError) as error:
+        raise _unusable(database_url, error) from error
+    if not found:
+        raise DatabaseUnusable(
+            f"The PostgreSQL server of {shown(database_url)} cannot index summaries: its"
+            f" {POSTGRES_EXTENSION} extension is not installed (on Debian it comes with the"
+            " server package; elsewhere, often in a -contrib package)"
+        )
+
+
 def upgrade(database_url: str, revision: str = "head") -> str:
     """Applies the pending migrations up to revision; returns the revision now current.
 
@@ -133,6 +181,7 @@ def upgrade(database_url: str, revision: str = "head") -> str:
     if url.engine == "sqlite":
         ensure_folder(url.sqlite_path)
     _refuse_newer(database_url, current_revision(database_url))
+    require_text_index(database_url)
     try:
         command.upgrade(_config(database_url), revision)
     except (DBAPIError, OSError) as error:
@@ -160,7 +209,7 @@ def require_current(database_url: str, *, command_name: str) -> None:
 def require_usable(database_url: str) -> None:
     """Raises DatabaseUnusable unless the store opens and its database can be read and written
     now: a read-only SQLite file or folder is refused at start, rather than every write failing
-    once served."""
+    once served; so is an engine that cannot keep summary_search's index."""
 
     async def check() -> None:
         store = store_for(database_url)
@@ -170,6 +219,7 @@ def require_usable(database_url: str) -> None:
         finally:
             await store.close()
 
+    require_text_index(database_url)
     try:
         asyncio.run(check())
     except StorageUnavailable as error:

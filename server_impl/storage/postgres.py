@@ -68,6 +68,14 @@ class _Session:
         return await self._connection.fetchrow(query.numbered, *query.numbered_args(params))
 
     async def all(self, query: Query, params: Params) -> Sequence[Row]:
+        if query.replan:
+            # A statement prepared for this call alone, so planned for its values: after five
+            # calls of a cached one, PostgreSQL may keep a generic plan, which for a search
+            # cannot tell a rare term (read the trigram index) from a common one (walk the
+            # page's order), and took 240 ms for the one at 10^6 rows (bench/search.py).
+            statement = await self._connection.prepare(query.numbered)
+            found: list[Row] = await statement.fetch(*query.numbered_args(params))
+            return found
         rows: list[Row] = await self._connection.fetch(query.numbered, *query.numbered_args(params))
         return rows
 

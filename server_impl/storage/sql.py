@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from pydantic import ValidationError
 
@@ -125,12 +125,15 @@ class Query:
     """One statement: its text with named parameters, rendered for each driver.
 
     `qmark` (sqlite3) names a parameter once per use, `numbered` (asyncpg) once per name;
-    `qmark_args` and `numbered_args` read the values in their order.
+    `qmark_args` and `numbered_args` read the values in their order. `replan`: the best plan
+    depends on the values (a search's term), so an engine that caches plans of prepared
+    statements must plan this one for each call's values.
     """
 
-    __slots__ = ("names", "numbered", "numbered_args", "qmark", "qmark_args", "text")
+    __slots__ = ("names", "numbered", "numbered_args", "qmark", "qmark_args", "replan", "text")
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, *, replan: bool = False) -> None:
+        self.replan = replan
         names: list[str] = []
         uses: list[str] = []
 
@@ -169,12 +172,35 @@ class Dialect:
     skip_locked: str
     """Appended to a SELECT of rows to delete: leaves out rows other transactions are
     changing, rather than waiting for them."""
+    search_candidates: str = ""
+    """If the engine's planner cannot choose between its text index and a page's order by
+    itself: a FROM clause joining conversations to the seqs whose summary may contain the
+    trigrams of :phrase (a phrase_query), a superset of those that contain it. A search of at
+    least TRIGRAM characters then first walks the page's order for SCAN_FIRST rows, and only
+    if those do not fill the page reads these candidates (SqlStore.list_page)."""
 
 
 def like_pattern(text: str) -> str:
     """A LIKE pattern matching text anywhere, its wildcards escaped with a backslash."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+TRIGRAM = 3
+"""A text index of trigrams finds only terms at least this long; shorter ones are scanned."""
+SCAN_FIRST = 1_000
+"""How many rows of a page's order a search reads before it reads the index's candidates: a
+term that many conversations hold fills a page within them, before the candidates (half the
+organization, say) would have been sorted; a rare one leaves a page short, and then the
+candidates are few."""
+
+
+def phrase_query(text: str) -> str:
+    """An FTS5 query matching text as one phrase: every character literal, quotes doubled."""
+    return '"' + text.replace('"', '""') + '"'
+
+
+SearchPlan = Literal["filter", "scan_first", "walked", "candidates"]
 
 
 class Queries:
@@ -300,14 +326,21 @@ class Queries:
         *,
         by_agent: bool,
         after: bool,
-        search: bool,
+        search: bool | SearchPlan,
         descending: bool,
         archive_status: ArchiveStatus = "unarchived",
         by_last_message: bool = False,
     ) -> Query:
-        """The list statement for the filters a page uses (a handful of shapes, each built once)."""
+        """The list statement for the filters a page uses (a handful of shapes, each built once).
+
+        A search (True is "filter") either filters the page's rows as it walks its order, or
+        ("scan_first") filters only the first :scan rows of it, or ("candidates") reads the
+        dialect's search_candidates; each keeps the LIKE of dialect.contains as the final word.
+        "walked" counts the rows that scan_first read (fewer than :scan: all there were).
+        """
+        plan: SearchPlan | None = "filter" if search is True else search or None
         return _page_query(
-            self.dialect, by_agent, after, search, descending, archive_status, by_last_message
+            self.dialect, by_agent, after, plan, descending, archive_status, by_last_message
         )
 
 
@@ -340,7 +373,7 @@ def _page_query(
     dialect: Dialect,
     by_agent: bool,
     after: bool,
-    search: bool,
+    search: SearchPlan | None,
     descending: bool,
     archive_status: ArchiveStatus,
     by_last_message: bool,
@@ -365,11 +398,22 @@ def _page_query(
         if after:
             where.append(f"seq {before} :seq")
         order = f"seq {direction}"
+    rows = "conversations"
+    if search == "walked":
+        walked = f"SELECT 1 FROM conversations WHERE {' AND '.join(where)}"
+        return Query(f"SELECT count(*) AS walked FROM ({walked} ORDER BY {order} LIMIT :scan)")
+    if search == "scan_first":
+        # The first :scan rows in the page's order, then those of them that match.
+        walked = f"SELECT seq, {COLUMNS} FROM conversations WHERE {' AND '.join(where)}"
+        rows = f"({walked} ORDER BY {order} LIMIT :scan)"
+        where = []
+    elif search == "candidates":
+        rows = dialect.search_candidates
     if search:
         where.append(dialect.contains)
     return Query(
-        f"SELECT {COLUMNS} FROM conversations WHERE {' AND '.join(where)}"
-        f" ORDER BY {order} LIMIT :limit"
+        f"SELECT {COLUMNS} FROM {rows} WHERE {' AND '.join(where)} ORDER BY {order} LIMIT :limit",
+        replan=search is not None,
     )
 
 
@@ -660,18 +704,34 @@ class SqlStore(ABC):
                     seq=anchor["seq"],
                     last_message_key=anchor["last_message_key"],
                 )
-            if page.summary_search is not None:
-                params["pattern"] = like_pattern(page.summary_search)
-            query = self.queries.page(
+            shape = functools.partial(
+                self.queries.page,
                 by_agent=page.agent_id is not None,
                 after=after is not None,
-                search=page.summary_search is not None,
                 descending=page.order == "desc",
                 archive_status=page.archive_status,
                 by_last_message=by_last_message,
             )
-            rows = await session.all(query, params)
+            term = page.summary_search
+            if term is None:
+                rows = await session.all(shape(search=False), params)
+            elif not self.queries.dialect.search_candidates or len(term) < TRIGRAM:
+                params["pattern"] = like_pattern(term)
+                rows = await session.all(shape(search="filter"), params)
+            else:
+                params.update(pattern=like_pattern(term), scan=SCAN_FIRST)
+                rows = await session.all(shape(search="scan_first"), params)
+                if len(rows) < page.limit and await self._walked(session, shape, params):
+                    params["phrase"] = phrase_query(term)
+                    rows = await session.all(shape(search="candidates"), params)
         return [self._versioned(row).conversation for row in rows]
+
+    @staticmethod
+    async def _walked(session: Session, shape: Callable[..., Query], params: Params) -> bool:
+        """Whether a scan_first read SCAN_FIRST rows, so that rows past them may match."""
+        walked = await session.one(shape(search="walked"), params)
+        assert walked is not None, "a count is one row"
+        return bool(walked["walked"] == SCAN_FIRST)
 
     async def cursor_key(self) -> bytes:
         row = await self._one(self.queries.cursor_key, {})

@@ -33,6 +33,11 @@ SQLITE = Dialect(
     last_message_key="COALESCE(last_message_at, '')",
     # One writer at a time: no row is ever locked by another.
     skip_locked="",
+    # Migration 0009's FTS5 table; CROSS JOIN makes SQLite read the candidates first.
+    search_candidates=(
+        "(SELECT rowid AS candidate FROM conversation_summaries"
+        " WHERE conversation_summaries MATCH :phrase) CROSS JOIN conversations ON seq = candidate"
+    ),
 )
 
 

@@ -8,10 +8,12 @@ from letta_conversations_client.api.conversations import (
     delete_conversation,
     list_conversations,
     retrieve_conversation,
+    update_conversation,
 )
 from letta_conversations_client.models import (
     Conversation,
     ConversationCreate,
+    ConversationUpdate,
     ListConversationsOrder,
     Problem,
 )
@@ -188,6 +190,21 @@ def test_summary_search_matches_substrings_ignoring_case(
     create(client, agent_id, "something else")
     create(client, agent_id)
     assert page(client, agent_id, summary_search="planning") == [hit]
+
+
+def test_summary_search_finds_summaries_as_patched_and_not_deleted_ones(
+    client: AuthenticatedClient, agent_id: str
+) -> None:
+    changed, cleared, deleted = (create(client, agent_id, "rollout checklist").id for _ in "abc")
+    for conversation_id, summary in ((changed, "rollback checklist"), (cleared, None)):
+        updated = update_conversation.sync(
+            conversation_id, client=client, body=ConversationUpdate(summary=summary)
+        )
+        assert isinstance(updated, Conversation), updated
+    assert delete_conversation.sync_detailed(deleted, client=client).status_code == 200
+    assert page(client, agent_id, summary_search="rollout") == []
+    assert page(client, agent_id, summary_search="rollback") == [changed]
+    assert page(client, agent_id, summary_search="checklist") == [changed]
 
 
 def test_summary_search_treats_wildcards_literally(

@@ -11,7 +11,7 @@ from alembic.config import Config
 from server_impl.domain import keys
 from server_impl.domain.actor import Actor
 from server_impl.domain.ports import Page
-from server_impl.storage import migrate, store_for
+from server_impl.storage import migrate, sql, store_for
 from server_impl.storage.sql import json_text
 from server_impl.storage.urls import DatabaseUrl
 from tests.support import run_async
@@ -288,3 +288,87 @@ async def _mint(database_url: str) -> str:
         return (await keys.mint(store, organization="acme", user="alice")).key
     finally:
         await store.close()
+
+
+BEFORE_SEARCH_INDEX = "0008"
+INSERT_0008 = sa.text(
+    "INSERT INTO conversations (id, organization_id, agent_id, summary, created_at,"
+    " created_by_id, updated_at, last_updated_by_id, deleted_at)"
+    " VALUES (:id, 'org-1', 'agent-1', :summary, :now, 'user-1', :now, 'user-1', :deleted_at)"
+)
+
+
+def _searched(database_url: str, term: str) -> list[str]:
+    async def search() -> list[str]:
+        store = store_for(database_url)
+        await store.open()
+        try:
+            page = Page("org-1", 100, "asc", summary_search=term, archive_status="all")
+            return [conversation.id for conversation in await store.list_page(page)]
+        finally:
+            await store.close()
+
+    return run_async(search())
+
+
+def _search_index(database_url: str) -> list[str]:
+    """The summaries' text index: on SQLite the seqs its FTS table holds, on PostgreSQL the
+    name of the index (none before migration 0009)."""
+    if DatabaseUrl.parse(database_url).engine == "postgresql":
+        statement = sa.text(
+            "SELECT indexname FROM pg_indexes WHERE indexname = 'conversations_summary_trigrams'"
+        )
+        return [row.indexname for row in execute(database_url, statement)]
+    tables = execute(
+        database_url,
+        sa.text("SELECT name FROM sqlite_master WHERE name = 'conversation_summaries'"),
+    )
+    if not tables:
+        return []
+    rows = execute(
+        database_url,
+        sa.text("SELECT rowid FROM conversation_summaries WHERE conversation_summaries MATCH :q"),
+        q='"dex"',
+    )
+    return [str(row.rowid) for row in rows]
+
+
+def test_upgrading_a_populated_database_indexes_its_live_summaries_and_downgrading_round_trips(
+    empty_database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sql, "SCAN_FIRST", 0)  # answered from the index's candidates
+    migrate.upgrade(empty_database, BEFORE_SEARCH_INDEX)
+    rows = {
+        "conv-1": ("indexed", None),
+        "conv-2": (None, None),
+        "conv-3": ("deleted index", T0),
+        "conv-4": ("Also INDEXED", None),
+    }
+    for id, (summary, deleted_at) in rows.items():
+        execute(empty_database, INSERT_0008, id=id, summary=summary, deleted_at=deleted_at)
+    migrate.upgrade(empty_database)
+    assert _searched(empty_database, "index") == ["conv-1", "conv-4"]
+    if DatabaseUrl.parse(empty_database).engine == "sqlite":
+        assert _search_index(empty_database) == ["1", "4"]  # live summaries only
+    else:
+        assert _search_index(empty_database) == ["conversations_summary_trigrams"]
+    command.downgrade(alembic_config(empty_database), BEFORE_SEARCH_INDEX)
+    assert _search_index(empty_database) == []
+    migrate.upgrade(empty_database)
+    assert _searched(empty_database, "index") == ["conv-1", "conv-4"]
+
+
+def test_an_engine_that_cannot_index_summaries_is_refused_saying_so(
+    empty_database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As a Python whose SQLite lacks FTS5's trigram tokenizer, or a PostgreSQL without pg_trgm.
+    monkeypatch.setattr(
+        migrate, "SQLITE_TRIGRAM_PROBE", "CREATE VIRTUAL TABLE temp.probe USING nosuchmodule(x)"
+    )
+    monkeypatch.setattr(migrate, "POSTGRES_EXTENSION", "pg_nosuchextension")
+    with pytest.raises(migrate.DatabaseUnusable, match="cannot index summaries") as refused:
+        migrate.upgrade(empty_database)
+    assert "\n" not in str(refused.value)
+    assert migrate.current_revision(empty_database) is None
+    with pytest.raises(migrate.DatabaseUnusable, match="cannot index summaries"):
+        migrate.require_usable(empty_database)

@@ -14,7 +14,7 @@ import pytest
 
 from server_impl.domain.ports import ArchiveStatus
 from server_impl.storage.postgres import PostgresStore
-from server_impl.storage.sql import Query
+from server_impl.storage.sql import SCAN_FIRST, Query, SearchPlan, like_pattern, phrase_query
 from server_impl.storage.sqlite import SqliteStore
 from tests.support import ENGINES
 
@@ -123,3 +123,96 @@ def test_postgresql_reads_each_page_from_its_index_from_the_cursor_on(
     assert "Sort" not in plan, plan
     key = "COALESCE(last_message_at" if by_message else "seq"
     assert "Index Cond" in plan and key in plan.split("Index Cond")[1].split("|")[0], plan
+
+
+@pytest.mark.parametrize("shape", SHAPES, ids=map(label, SHAPES))
+def test_sqlite_searches_walk_the_pages_index_then_read_the_text_index_candidates(
+    sqlite_url: str, shape: tuple[bool, ArchiveStatus, bool, bool]
+) -> None:
+    by_agent, status, descending, by_message = shape
+    params = {
+        **PARAMS,
+        "last_message_key": "2026-01-01T00:00:00.000000+00:00",
+        "pattern": like_pattern("planning"),
+        "phrase": phrase_query("planning"),
+        "scan": SCAN_FIRST,
+    }
+
+    def plan(search: SearchPlan) -> str:
+        query = SqliteStore.queries.page(
+            by_agent=by_agent, after=True, search=search, descending=descending,
+            archive_status=status, by_last_message=by_message,
+        )  # fmt: skip
+        db = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"))
+        try:
+            rows = db.execute(f"EXPLAIN QUERY PLAN {query.qmark}", query.qmark_args(params))
+            return " | ".join(row[3] for row in rows)
+        finally:
+            db.close()
+
+    index = expected_index(by_agent, status, by_message)
+    for walk in ("scan_first", "walked"):
+        assert f"USING INDEX {index} (" in plan(walk), plan(walk)
+    candidates = plan("candidates").split(" | ")
+    # The FTS5 table first (its candidates), each then found by its seq: no walk of the page.
+    assert candidates[0].startswith("SCAN conversation_summaries VIRTUAL TABLE INDEX"), candidates
+    assert candidates[1] == "SEARCH conversations USING INTEGER PRIMARY KEY (rowid=?)", candidates
+
+
+@pytest.fixture(scope="module")
+def searched_postgresql_url(new_database: Callable[[str], str]) -> str:
+    """A PostgreSQL database of 20,000 conversations in org-1, analyzed: every other one's
+    summary holds 'common', one holds 'rare'."""
+    if "postgresql" not in ENGINES:
+        pytest.skip("PostgreSQL is not among CONVERSATIONS_TEST_ENGINES")
+    url = new_database("postgresql")
+
+    async def fill() -> None:
+        connection = await asyncpg.connect(url)
+        try:
+            await connection.execute(
+                "INSERT INTO conversations (id, organization_id, agent_id, summary, created_at,"
+                " created_by_id, updated_at, last_updated_by_id)"
+                " SELECT 'conv-' || n, 'org-1', 'agent-' || (n % 10), 'note ' || md5(n::text)"
+                " || CASE WHEN n % 2 = 0 THEN ' common' ELSE '' END"
+                " || CASE WHEN n = 7777 THEN ' rare' ELSE '' END, now(), 'u', now(), 'u'"
+                " FROM generate_series(1, 20000) AS n"
+            )
+            await connection.execute("ANALYZE conversations")
+        finally:
+            await connection.close()
+
+    asyncio.run(fill())
+    return url
+
+
+# The shapes whose rows at this size are many (an agent's 2,000 or the empty archive are read
+# as well through their own index; at 10^6, bench/search.py shows each shape's plan is quick).
+MANY = [shape for shape in SHAPES if not shape[0] and shape[1] != "archived"]
+
+
+@pytest.mark.parametrize("shape", MANY, ids=map(label, MANY))
+def test_postgresql_searches_a_rare_term_in_the_trigram_index_and_a_common_one_in_order(
+    searched_postgresql_url: str, shape: tuple[bool, ArchiveStatus, bool, bool]
+) -> None:
+    by_agent, status, descending, by_message = shape
+    query: Query = PostgresStore.queries.page(
+        by_agent=by_agent, after=False, search=True, descending=descending,
+        archive_status=status, by_last_message=by_message,
+    )  # fmt: skip
+
+    async def explain(term: str) -> str:
+        connection = await asyncpg.connect(searched_postgresql_url)
+        try:
+            params = {**PARAMS, "agent_id": "agent-7", "pattern": like_pattern(term)}
+            rows = await connection.fetch(f"EXPLAIN {query.numbered}", *query.numbered_args(params))
+            return " | ".join(row[0] for row in rows)
+        finally:
+            await connection.close()
+
+    rare, common = asyncio.run(explain("rare")), asyncio.run(explain("common"))
+    assert "Bitmap Index Scan on conversations_summary_trigrams" in rare, rare
+    # A walk of an index in the page's order (with one organization, the primary key's can
+    # be it), stopping at the page's end.
+    assert "trigrams" not in common and "Sort" not in common, common
+    assert common.split(" | ")[1].lstrip(" ->").startswith("Index Scan"), common
