@@ -8,11 +8,17 @@ in a read-only folder or file system, immutable) is StorageUnavailable too: refu
 (ping), and a 503 for each write and for readiness if it becomes so while serving.
 """
 
+import asyncio
+import functools
 import json
+import queue
 import sqlite3
-from collections.abc import AsyncIterator, Iterator, Sequence
+import time
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, contextmanager
 from datetime import datetime
+from typing import TypeVar
 
 from server_impl.domain.errors import StorageUnavailable
 from server_impl.domain.versions import Versions
@@ -21,6 +27,13 @@ from .sql import Dialect, Params, Queries, Query, Row, SqlStore
 from .urls import ensure_folder
 
 BUSY_TIMEOUT_MS = 5000
+READERS = 4
+STATEMENT_BUDGET_S = 5.0
+PROGRESS_STEPS = 100_000
+"""SQLite virtual machine steps between two looks at a reader's deadline: each look takes the
+GIL, so rarely (a scan of 10^6 rows makes a few hundred); about a millisecond of work apart."""
+
+T = TypeVar("T")
 
 SQLITE = Dialect(
     version_in="version IN (SELECT value FROM json_each(:versions))",
@@ -80,97 +93,265 @@ def _require_writable(db: sqlite3.Connection, busy_timeout_ms: int) -> None:
         db.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
 
 
-def _first(db: sqlite3.Connection, query: Query, params: Params) -> Row | None:
+def _fetch(db: sqlite3.Connection, query: Query, params: Params) -> list[Row]:
+    # Every row fetched: the statement steps to its end and is reset, so a reader's snapshot
+    # ends with it and the next statement sees every write committed since.
     with _unwritable_is_unavailable():
-        return db.execute(query.qmark, query.qmark_args(params)).fetchone()
+        return db.execute(query.qmark, query.qmark_args(params)).fetchall()
+
+
+def _first(db: sqlite3.Connection, query: Query, params: Params) -> Row | None:
+    rows = _fetch(db, query, params)
+    return rows[0] if rows else None
+
+
+def _reads(query: Query) -> bool:
+    return query.text.startswith("SELECT")
+
+
+class _Reader:
+    """A connection that only reads, with the deadline of the statement it runs: past it,
+    SQLite's progress handler interrupts the statement."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+        self.deadline = 0.0
+        db.set_progress_handler(self._past_deadline, PROGRESS_STEPS)
+
+    def _past_deadline(self) -> bool:
+        return time.monotonic() > self.deadline
+
+
+class _Readers:
+    """Reader connections, each used by one thread at a time, on threads of their own."""
+
+    def __init__(self, readers: list[_Reader], budget_s: float) -> None:
+        self._idle: queue.SimpleQueue[_Reader] = queue.SimpleQueue()
+        for reader in readers:
+            self._idle.put(reader)
+        self._all = readers
+        self._budget_s = budget_s
+        # As many threads as connections: a thread always finds one idle.
+        self._threads = ThreadPoolExecutor(len(readers), thread_name_prefix="sqlite-reader")
+
+    def _run(self, query: Query, params: Params) -> list[Row]:
+        reader = self._idle.get_nowait()
+        try:
+            reader.deadline = time.monotonic() + self._budget_s
+            try:
+                return _fetch(reader.db, query, params)
+            except sqlite3.OperationalError as error:
+                if _code(error) == sqlite3.SQLITE_INTERRUPT:
+                    raise StorageUnavailable(
+                        f"the statement ran past its budget of {self._budget_s:g} s"
+                    ) from error
+                raise
+        finally:
+            self._idle.put(reader)
+
+    async def all(self, query: Query, params: Params) -> list[Row]:
+        return await asyncio.get_running_loop().run_in_executor(
+            self._threads, self._run, query, params
+        )
+
+    def close(self) -> None:
+        for reader in self._all:
+            reader.db.interrupt()
+        self._threads.shutdown(wait=True)
+        for reader in self._all:
+            reader.db.close()
+
+
+class _Writer:
+    """The one connection that writes, on a thread of its own. A statement or a transaction
+    holds `turn` until it ends, so no statement runs inside another's transaction."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+        self.turn = asyncio.Lock()
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer")
+
+    async def call(self, work: Callable[[], T]) -> T:
+        """Runs work on the writer's thread; the caller holds turn."""
+        return await asyncio.get_running_loop().run_in_executor(self._thread, work)
+
+    async def first(self, query: Query, params: Params) -> Row | None:
+        async with self.turn:
+            return await self.call(functools.partial(_first, self.db, query, params))
+
+    def close(self) -> None:
+        self._thread.shutdown(wait=True)
+        self.db.close()
 
 
 class _Session:
-    """Statements on the process's one connection, run inline."""
+    """Statements each committed on its own: reads on the readers, writes on the writer."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self._db = db
+    def __init__(self, store: "SqliteStore") -> None:
+        self._store = store
 
     async def one(self, query: Query, params: Params) -> Row | None:
-        return _first(self._db, query, params)
+        return await self._store._one(query, params)
 
     async def all(self, query: Query, params: Params) -> Sequence[Row]:
-        with _unwritable_is_unavailable():
-            return self._db.execute(query.qmark, query.qmark_args(params)).fetchall()
+        if _reads(query):
+            return await self._store.readers.all(query, params)
+        writer = self._store.writer
+        async with writer.turn:
+            return await writer.call(functools.partial(_fetch, writer.db, query, params))
 
     async def run(self, query: Query, params: Params) -> None:
-        with _unwritable_is_unavailable():
-            self._db.execute(query.qmark, query.qmark_args(params))
+        await self.all(query, params)
+
+
+class _InTransaction:
+    """Statements of one transaction, on the writer's thread, which the transaction holds."""
+
+    def __init__(self, writer: _Writer) -> None:
+        self._writer = writer
+
+    async def one(self, query: Query, params: Params) -> Row | None:
+        return await self._writer.call(functools.partial(_first, self._writer.db, query, params))
+
+    async def all(self, query: Query, params: Params) -> Sequence[Row]:
+        return await self._writer.call(functools.partial(_fetch, self._writer.db, query, params))
+
+    async def run(self, query: Query, params: Params) -> None:
+        await self.all(query, params)
+
+
+def _connect(path: str, busy_timeout_ms: int) -> sqlite3.Connection:
+    db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    db.row_factory = sqlite3.Row
+    try:
+        db.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
+        db.execute("PRAGMA foreign_keys = ON")
+    except sqlite3.Error as error:
+        db.close()
+        raise StorageUnavailable(str(error)) from error
+    return db
 
 
 class SqliteStore(SqlStore):
     queries = Queries(SQLITE)
 
-    def __init__(self, path: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
+    def __init__(
+        self,
+        path: str,
+        *,
+        busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+        readers: int = READERS,
+        statement_budget_s: float = STATEMENT_BUDGET_S,
+    ) -> None:
         self._path = path
         self._busy_timeout_ms = int(busy_timeout_ms)
-        self._db: sqlite3.Connection | None = None
+        self._reader_count = readers
+        self._budget_s = statement_budget_s
+        self._writer: _Writer | None = None
+        self._readers: _Readers | None = None
+
+    @property
+    def writer(self) -> _Writer:
+        if self._writer is None:
+            raise StorageUnavailable("the SQLite connection is not open")
+        return self._writer
+
+    @property
+    def readers(self) -> _Readers:
+        if self._readers is None:
+            raise StorageUnavailable("the SQLite connection is not open")
+        return self._readers
 
     @property
     def db(self) -> sqlite3.Connection:
-        if self._db is None:
-            raise StorageUnavailable("the SQLite connection is not open")
-        return self._db
+        """The writer's connection."""
+        return self.writer.db
 
     async def open(self) -> None:
         """Raises StorageUnavailable when the file cannot be opened as this store needs: a
         read-only folder, say, where SQLite cannot make the WAL's files."""
         ensure_folder(self._path)
-        db = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
-        db.row_factory = sqlite3.Row
+        db = _connect(self._path, self._busy_timeout_ms)
         try:
             db.execute("PRAGMA journal_mode = WAL")
             # In WAL mode NORMAL loses nothing when the process dies, only on power loss.
             db.execute("PRAGMA synchronous = NORMAL")
-            db.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
-            db.execute("PRAGMA foreign_keys = ON")
         except sqlite3.Error as error:
             db.close()
             raise StorageUnavailable(str(error)) from error
-        self._db = db
+        readers: list[_Reader] = []
+        try:
+            for _ in range(self._reader_count):
+                reader = _connect(self._path, self._busy_timeout_ms)
+                readers.append(_Reader(reader))
+                reader.execute("PRAGMA query_only = ON")
+        except BaseException:
+            for reader_ in readers:
+                reader_.db.close()
+            db.close()
+            raise
+        self._writer = _Writer(db)
+        self._readers = _Readers(readers, self._budget_s)
 
     async def ping(self) -> None:
         """Reads the schema and starts a write that writes nothing: the connection is open and
         the file can be read and written now."""
-        db = self.db
+        writer = self.writer
+
+        def check() -> None:
+            writer.db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            _require_writable(writer.db, self._busy_timeout_ms)
+
         try:
-            db.execute("SELECT count(*) FROM sqlite_master").fetchone()
-            _require_writable(db, self._busy_timeout_ms)
+            async with writer.turn:
+                await writer.call(check)
         except sqlite3.Error as error:
             raise StorageUnavailable(str(error)) from error
 
     async def close(self) -> None:
-        if self._db is not None:
-            self._db.close()
-            self._db = None
+        writer, readers = self._writer, self._readers
+        self._writer = self._readers = None
+        if readers is not None:
+            readers.close()
+        if writer is not None:
+            async with writer.turn:
+                writer.close()
 
     async def _one(self, query: Query, params: Params) -> Row | None:
         # The hot path (every key check, retrieve and update): no session per call.
-        return _first(self.db, query, params)
+        if _reads(query):
+            rows = await self.readers.all(query, params)
+            return rows[0] if rows else None
+        return await self.writer.first(query, params)
 
     @asynccontextmanager
     async def _connection(self) -> AsyncIterator[_Session]:
-        yield _Session(self.db)
+        yield _Session(self)
 
     @asynccontextmanager
-    async def _transaction(self, *, lock_keys: bool = False) -> AsyncIterator[_Session]:
+    async def _transaction(self, *, lock_keys: bool = False) -> AsyncIterator[_InTransaction]:
         # BEGIN IMMEDIATE takes SQLite's write lock at once, over every table: no other writer
         # comes between a check and the write it guards.
-        db = self.db
-        with _unwritable_is_unavailable():
-            db.execute("BEGIN IMMEDIATE")
-        try:
-            yield _Session(db)
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        with _unwritable_is_unavailable():
-            db.execute("COMMIT")
+        writer = self.writer
+        db = writer.db
+
+        def execute(statement: str) -> None:
+            with _unwritable_is_unavailable():
+                db.execute(statement)
+
+        def roll_back() -> None:
+            # Also after a cancellation, which may come while BEGIN runs on the thread.
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+
+        async with writer.turn:
+            try:
+                await writer.call(functools.partial(execute, "BEGIN IMMEDIATE"))
+                yield _InTransaction(writer)
+            except BaseException:
+                await writer.call(roll_back)
+                raise
+            await writer.call(functools.partial(execute, "COMMIT"))
 
     def _time(self, moment: datetime) -> str:
         # Fixed width, so text order is time order.
