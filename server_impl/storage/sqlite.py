@@ -20,15 +20,15 @@ from contextlib import asynccontextmanager, contextmanager
 from datetime import datetime
 from typing import TypeVar
 
-from server_impl.domain.errors import StorageUnavailable
+from server_impl.domain.errors import OverBudget, StorageUnavailable
 from server_impl.domain.versions import Versions
 
+from . import READERS, STATEMENT_BUDGET_S
+from .shares import LISTS_PER_ORGANIZATION, OrganizationShares
 from .sql import Dialect, Params, Queries, Query, Row, SqlStore
 from .urls import ensure_folder
 
 BUSY_TIMEOUT_MS = 5000
-READERS = 4
-STATEMENT_BUDGET_S = 5.0
 PROGRESS_STEPS = 100_000
 """SQLite virtual machine steps between two looks at a reader's deadline: each look takes the
 GIL, so rarely (a scan of 10^6 rows makes a few hundred); about a millisecond of work apart."""
@@ -142,9 +142,7 @@ class _Readers:
                 return _fetch(reader.db, query, params)
             except sqlite3.OperationalError as error:
                 if _code(error) == sqlite3.SQLITE_INTERRUPT:
-                    raise StorageUnavailable(
-                        f"the statement ran past its budget of {self._budget_s:g} s"
-                    ) from error
+                    raise OverBudget(self._budget_s) from error
                 raise
         finally:
             self._idle.put(reader)
@@ -242,7 +240,9 @@ class SqliteStore(SqlStore):
         busy_timeout_ms: int = BUSY_TIMEOUT_MS,
         readers: int = READERS,
         statement_budget_s: float = STATEMENT_BUDGET_S,
+        lists_per_organization: int = LISTS_PER_ORGANIZATION,
     ) -> None:
+        self.lists = OrganizationShares(lists_per_organization)
         self._path = path
         self._busy_timeout_ms = int(busy_timeout_ms)
         self._reader_count = readers
