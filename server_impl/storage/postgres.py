@@ -3,7 +3,10 @@ SQLite.
 
 Every call borrows a pooled connection for one statement or one short transaction. When the
 database cannot be reached, calls fail within a few seconds with StorageUnavailable (a 503 to
-the client) instead of hanging; the pool reconnects by itself once the database is back.
+the client) instead of hanging; the pool reconnects by itself once the database is back. Every
+statement runs under the statement budget (the session's statement_timeout): past it the
+server ends it, and the call fails with OverBudget (a 503), its transaction rolled back. One
+organization's list pages hold at most `lists` connections of the pool at once (shares.py).
 """
 
 import asyncio

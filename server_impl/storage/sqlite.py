@@ -1,11 +1,20 @@
 """SQLite, the embedded default: what differs from PostgreSQL. The schema comes from migrate.
 
-Calls run inline on the event loop: each is an indexed lookup of microseconds, cheaper than a
-hop to a worker thread, and running them on one thread serializes this process's writers, so
-they never wait on each other for SQLite's lock. Other processes on the same file wait up to
-the busy timeout, then get StorageUnavailable (a 503). A file that cannot be written (read-only,
-in a read-only folder or file system, immutable) is StorageUnavailable too: refused at start
-(ping), and a 503 for each write and for readiness if it becomes so while serving.
+No statement runs on the event loop, so none holds up the process's other requests:
+
+- Reads run on a few reader connections (WAL lets them read beside the writer), each on a
+  thread of its own; sqlite3 lets go of the GIL while SQLite works. Each read answers every row
+  at once and so ends its snapshot: a read sees every write committed before it started, as a
+  client's next request after an answered write does. A read still running after the statement
+  budget is interrupted by SQLite's progress handler: OverBudget, a 503 that changed nothing.
+- Writes and transactions run on the one writer connection, on a thread of its own, one at a
+  time (`_Writer.turn`), so this process's writers never wait on each other for SQLite's lock
+  and every statement of a transaction runs on that connection. BEGIN IMMEDIATE takes the lock
+  for a transaction's whole span. Other processes on the same file wait up to the busy timeout,
+  on the writer's thread, then get StorageUnavailable (a 503).
+- A file that cannot be written (read-only, in a read-only folder or file system, immutable) is
+  StorageUnavailable too: refused at start (ping), and a 503 for each write and for readiness if
+  it becomes so while serving; reads go on.
 """
 
 import asyncio
