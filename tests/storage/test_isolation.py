@@ -254,7 +254,12 @@ def test_a_slow_sqlite_read_holds_up_neither_the_loop_nor_another_read(tmp_path:
 
     async def scenario(store: Store) -> None:
         assert isinstance(store, SqliteStore)
-        counting = asyncio.create_task(store._one(slow, {}))
+
+        async def count() -> object:
+            async with store._connection() as session:
+                return await session.all(slow, {})
+
+        counting = asyncio.create_task(count())
         await asyncio.sleep(0)
         ticks = 0
         while ticks < 3:  # the loop turns
