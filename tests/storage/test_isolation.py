@@ -150,7 +150,7 @@ def _with(store: Store, scenario: Callable[[Store], Awaitable[None]]) -> None:
     run_async(opened())
 
 
-def test_another_organizations_get_is_answered_while_one_organization_searches(
+def test_another_organizations_get_and_list_are_answered_while_one_organization_searches(
     tenants: Tenants,
 ) -> None:
     async def scenario(store: Store) -> None:
@@ -159,11 +159,15 @@ def test_another_organizations_get_is_answered_while_one_organization_searches(
         ]
         await asyncio.sleep(0)  # every search has started, and holds what it could take
         got = await store.get(tenants.quiet_org, tenants.quiet_id)
+        listed = await store.list_page(
+            Page(organization_id=tenants.quiet_org, limit=50, order="desc")
+        )
         running = sum(not search.done() for search in searches)
         assert got is not None and got.conversation.summary == "quiet"
+        assert [conversation.id for conversation in listed] == [tenants.quiet_id]
         assert await asyncio.gather(*searches) == [[]] * SEARCHES
-        # Had the searches run on the event loop, or taken every connection, the get would
-        # have waited for at least one of them.
+        # Had the searches run on the event loop, or taken every connection, the get or the
+        # list would have waited for at least one of them.
         assert running == SEARCHES
 
     _with(store_for(tenants.url), scenario)
