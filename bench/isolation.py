@@ -3,6 +3,7 @@ of another organization of 10^6 conversations run the slowest list the spec allo
 engines.
 
     python -m bench.isolation [--engines sqlite,postgresql] [--rounds 3] [--gets 2000]
+                              [CHECKOUT ...]
 
 The slowest list: `summary_search` for a term no conversation holds, which reads every
 conversation of the busy organization (a `LIKE` scan, unless an index answers it). The busy
@@ -12,7 +13,8 @@ into a fresh cluster); a quiet organization of one conversation is added to it. 
 as shipped, on both cores; the clients run in this process. Each round measures `--gets`
 sequential GETs of the quiet organization alone, then again while the 4 clients search, and
 reports the median over rounds of p50 and p99 of each, and their ratio (the target: p99 under
-load within 3x of p99 alone).
+load within 3x of p99 alone). Given checkouts (each with its own .venv, such as main's), each
+one's server is measured in turn on the same database.
 """
 
 import argparse
@@ -131,12 +133,13 @@ def postgresql_tenants(cluster: PostgresCluster) -> Tenants:
     return Tenants(url, **json.loads(names.read_text()))
 
 
-def serve(url: str, log: Path) -> tuple[subprocess.Popen[bytes], str]:
+def serve(url: str, log: Path, checkout: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
-    command = [sys.executable, *[part.format(port=port, url=url) for part in run.SERVE]]
+    python = sys.executable if checkout == ROOT else str(checkout / ".venv" / "bin" / "python")
+    command = [python, *[part.format(port=port, url=url) for part in run.SERVE]]
     process = subprocess.Popen(
         command,
-        cwd=ROOT,
+        cwd=checkout,
         env={**os.environ, "CONVERSATIONS_DATABASE_URL": url},
         stdout=log.open("ab"),
         stderr=subprocess.STDOUT,
@@ -220,8 +223,10 @@ async def _round(base: str, tenants: Tenants, gets: int) -> dict[str, float]:
     }
 
 
-def measure(engine: str, tenants: Tenants, rounds: int, gets: int, log: Path) -> str:
-    process, base = serve(tenants.url, log)
+def measure(
+    engine: str, tenants: Tenants, rounds: int, gets: int, log: Path, checkout: Path
+) -> str:
+    process, base = serve(tenants.url, log, checkout)
     try:
         results = []
         for number in range(rounds):
@@ -242,15 +247,23 @@ def measure(engine: str, tenants: Tenants, rounds: int, gets: int, log: Path) ->
 
     ratio = median("loaded_p99") / median("alone_p99")
     return (
-        f"| {engine} | {median('alone_p50'):.2f} | {median('alone_p99'):.2f}"
+        f"| {engine} | {checkout} | {median('alone_p50'):.2f} | {median('alone_p99'):.2f}"
         f" | {median('loaded_p50'):.2f} | {median('loaded_p99'):.2f} | {ratio:.2f}x"
         f" {'(met)' if ratio <= 3 else '(not met)'} | {median('search_p50'):.0f}"
         f" | {median('searches'):.0f} | {median('refused'):.0f} |\n"
     )
 
 
-def report(engines: list[str], rounds: int, gets: int, cluster: PostgresCluster | None) -> str:
-    """The isolation table, for `make bench --big` (bench/run.py) and this module's main."""
+def report(
+    engines: list[str],
+    rounds: int,
+    gets: int,
+    cluster: PostgresCluster | None,
+    checkouts: tuple[Path, ...] = (ROOT,),
+) -> str:
+    """The isolation table, for `make bench --big` (bench/run.py) and this module's main: this
+    checkout's server, or each of checkouts' in turn (another checkout with its own .venv, to
+    compare)."""
     log = Path(tempfile.mkdtemp(prefix="bench-isolation-")) / "server.log"
     rows = ""
     for engine in engines:
@@ -259,14 +272,15 @@ def report(engines: list[str], rounds: int, gets: int, cluster: PostgresCluster 
         else:
             assert cluster is not None, "PostgreSQL needs a cluster"
             tenants = postgresql_tenants(cluster)
-        rows += measure(engine, tenants, rounds, gets, log)
+        for checkout in checkouts:
+            rows += measure(engine, tenants, rounds, gets, log, checkout)
     return (
         f"\nIsolation at {ROWS:,} conversations (bench/isolation.py): GET by id in a quiet"
         f" organization, {gets} in a row, alone and while {SEARCHERS} clients of the busy one"
         f" each search for a term no conversation holds; median of {rounds} rounds, ms.\n\n"
-        "| engine | GET p50 alone | p99 alone | p50 under load | p99 under load"
+        "| engine | server | GET p50 alone | p99 alone | p50 under load | p99 under load"
         " | p99 ratio (target 3x) | search p50 | searches | refused |\n"
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n" + rows
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n" + rows
     )
 
 
@@ -275,11 +289,15 @@ def main() -> int:
     parser.add_argument("--engines", default="sqlite,postgresql")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--gets", type=int, default=2000)
+    parser.add_argument(
+        "checkouts", nargs="*", type=Path, default=[ROOT], help="whose servers, in turn"
+    )
     args = parser.parse_args()
     engines = args.engines.split(",")
     cluster = PostgresCluster() if "postgresql" in engines else None
     try:
-        print(report(engines, args.rounds, args.gets, cluster))
+        checkouts = tuple(path.resolve() for path in args.checkouts)
+        print(report(engines, args.rounds, args.gets, cluster, checkouts))
     finally:
         if cluster:
             cluster.destroy()
