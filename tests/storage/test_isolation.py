@@ -247,6 +247,53 @@ def test_a_sqlite_write_waiting_for_another_process_lock_holds_up_no_read(tmp_pa
     _with(SqliteStore(path, busy_timeout_ms=60_000), scenario)
 
 
+def test_a_sqlite_write_cancelled_while_it_waits_for_the_lock_is_made_once_and_the_writer_serves_on(
+    tmp_path: Path,
+) -> None:
+    path = str(tmp_path / "conversations.db")
+    migrate(f"sqlite:///{path}")
+    new = NewConversation(
+        id="conv-00000000-0000-4000-8000-000000000001",
+        organization_id="org-1",
+        agent_id=AGENT,
+        summary="kept",
+        created_at=T0,
+        created_by_id=USER,
+    )
+
+    async def scenario(store: Store) -> None:
+        await store.insert(new)
+        other = sqlite3.connect(path, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            update = asyncio.create_task(
+                store.update(
+                    "org-1",
+                    new.id,
+                    changes=Changes({"summary": "sent"}),
+                    updated_at=T0,
+                    updated_by_id=USER,
+                )  # fmt: skip
+            )
+            await asyncio.sleep(0.05)  # the update waits for the lock on the writer's thread
+            update.cancel()
+            await asyncio.sleep(0.05)
+            # Sent to SQLite already, the statement holds the writer until it ends.
+            assert not update.done()
+            other.execute("ROLLBACK")
+        finally:
+            other.close()
+        with pytest.raises(asyncio.CancelledError):
+            await update
+        again = await store.update(
+            "org-1", new.id, changes=Changes({"summary": "again"}), updated_at=T0,
+            updated_by_id=USER,
+        )  # fmt: skip
+        assert again is not None and again.version == 3
+
+    _with(SqliteStore(path, busy_timeout_ms=60_000), scenario)
+
+
 def test_a_slow_sqlite_read_holds_up_neither_the_loop_nor_another_read(tmp_path: Path) -> None:
     path = str(tmp_path / "conversations.db")
     migrate(f"sqlite:///{path}")
