@@ -17,8 +17,9 @@ so that drift on this shared machine touches them alike; each figure is the medi
 rounds. Reports requests/s, p50, p99, the server's peak RSS, its CPU time per request, how busy
 the whole machine was, the ratios of throughput to each peer and to the floor, and the ratio of
 server CPU per request to the floor's. `--big` adds 10^6 conversations and compares PATCH and
-list pages at depth against the small database, then summary_search at 10^6 (bench/search.py).
-Writes the table to bench/latest.md (bench/results.md quotes and reads runs).
+list pages at depth against the small database, GET's isolation from another organization's
+searches (bench/isolation.py), then summary_search at 10^6 (bench/search.py). Writes the table
+to bench/latest.md (bench/results.md quotes and reads runs).
 """
 
 import argparse
@@ -468,6 +469,7 @@ def main() -> int:
     log = folder / "servers.log"
     cluster = PostgresCluster() if "postgresql" in args.engines else None
     results: list[Result] = []
+    isolated = ""
     try:
         for engine in args.engines.split(","):
             for rows in [args.rows, 1_000_000] if args.big else [args.rows]:
@@ -485,10 +487,14 @@ def main() -> int:
                 else:
                     ours = {"PATCH": POINT["PATCH"], **LISTS}
                 results += measure(engine, rows, database, args, log, ["this server"], ours)
+        if args.big:
+            from bench import isolation
+
+            isolated = isolation.report(args.engines.split(","), args.rounds, 2000, cluster)
     finally:
         if cluster:
             cluster.destroy()
-    report = table(results) + observability_cost(results)
+    report = table(results) + observability_cost(results) + isolated
     if args.big:
         report += "\n\n" + search.run(args.engines.split(","), search.CACHE, 1_000_000, 21)
     print("\n" + report)

@@ -29,6 +29,11 @@ MAX_TIMEOUT_S = 3600
 MAX_CONNECTIONS = 65536
 MAX_IDEMPOTENCY_KEY_TTL_S = 10 * 365 * 24 * 60 * 60
 """Ten years (of 365 days)."""
+MAX_STATEMENT_BUDGET_S = 600
+"""Ten minutes: PostgreSQL's statement_timeout is an int of milliseconds."""
+MAX_SQLITE_READERS = 64
+POSTGRES_POOL_SIZE = 10
+"""storage/postgres.py's POOL_SIZE, which lists_per_organization stays below."""
 
 ProxyNetwork = IPv4Network | IPv6Network
 EVERY_ADDRESS: tuple[ProxyNetwork, ...] = (ip_network("0.0.0.0/0"), ip_network("::/0"))
@@ -81,6 +86,12 @@ class Settings(BaseSettings):
     idempotency_key_ttl_s: float = Field(
         default=24 * 60 * 60, gt=0, le=MAX_IDEMPOTENCY_KEY_TTL_S, allow_inf_nan=False
     )
+    statement_budget_s: float = Field(
+        default=5.0, ge=0.001, le=MAX_STATEMENT_BUDGET_S, allow_inf_nan=False
+    )
+    """Seconds a read (SQLite) or any statement (PostgreSQL) may run before it is ended: 503."""
+    sqlite_readers: int = Field(default=4, ge=2, le=MAX_SQLITE_READERS)
+    lists_per_organization: int = Field(default=2, ge=1, le=POSTGRES_POOL_SIZE - 1)
 
     @property
     def connection_limit(self) -> int:
@@ -116,6 +127,17 @@ class Settings(BaseSettings):
                 "metrics_port_taken", "must differ from the API's port ({port})", {"port": port}
             )
         return value
+
+    @model_validator(mode="after")
+    def _lists_leave_a_reader(self) -> "Settings":
+        # On PostgreSQL the bound of the field leaves connections of the pool to the others.
+        if self.lists_per_organization >= self.sqlite_readers:
+            raise ValueError(
+                "--lists-per-organization (CONVERSATIONS_LISTS_PER_ORGANIZATION) must be below"
+                " --sqlite-readers (CONVERSATIONS_SQLITE_READERS), so that one organization's"
+                " lists always leave a reader to the others"
+            )
+        return self
 
     @model_validator(mode="after")
     def _metrics_served_if_kept(self) -> "Settings":

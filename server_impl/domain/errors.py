@@ -37,3 +37,16 @@ class StorageUnavailable(DomainError):
     def __init__(self, reason: str) -> None:
         super().__init__("The database cannot be reached right now; retry later.")
         self.reason = reason
+
+
+class OverBudget(StorageUnavailable):
+    """A statement ran past the time each is allowed, and was ended: it changed nothing, and
+    held no connection longer. Retrying later, when the database is less busy, may work."""
+
+    def __init__(self, budget_s: float) -> None:
+        DomainError.__init__(
+            self,
+            f"The database did not answer within the {budget_s:g} s a statement is allowed;"
+            " nothing was changed. Retry later.",
+        )
+        self.reason = f"the statement ran past its budget of {budget_s:g} s"

@@ -72,6 +72,26 @@ SERVE_LIMITS: dict[str, tuple[type, str]] = {
         " gets the stored answer, and later the key is forgotten. Above 0, at most 315360000"
         " (10 years). Defaults to CONVERSATIONS_IDEMPOTENCY_KEY_TTL_S, else 86400 (24 h).",
     ),
+    "statement_budget_s": (
+        float,
+        "Seconds a database statement may run before it is ended and its request answered 503"
+        " with Retry-After, changing nothing: on SQLite each read, on PostgreSQL every"
+        " statement (its statement_timeout). From 0.001 to 600. Defaults to"
+        " CONVERSATIONS_STATEMENT_BUDGET_S, else 5.",
+    ),
+    "sqlite_readers": (
+        int,
+        "Connections (each on a thread of its own) that read a SQLite database beside its one"
+        " writer, off the event loop. From 2 to 64. Defaults to CONVERSATIONS_SQLITE_READERS,"
+        " else 4.",
+    ),
+    "lists_per_organization": (
+        int,
+        "The most list pages of one organization read at once per process; more wait their"
+        " turn, so one organization's slow lists leave connections to the others. From 1 to 9"
+        " (PostgreSQL's pool is 10), and below --sqlite-readers. Defaults to"
+        " CONVERSATIONS_LISTS_PER_ORGANIZATION, else 2.",
+    ),
 }
 """The options of `serve` that bound what clients can hold, connections and requests and the
 keys they leave behind: setting name → (type, help)."""

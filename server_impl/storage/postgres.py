@@ -3,24 +3,32 @@ SQLite.
 
 Every call borrows a pooled connection for one statement or one short transaction. When the
 database cannot be reached, calls fail within a few seconds with StorageUnavailable (a 503 to
-the client) instead of hanging; the pool reconnects by itself once the database is back.
+the client) instead of hanging; the pool reconnects by itself once the database is back. Every
+statement runs under the statement budget (the session's statement_timeout): past it the
+server ends it, and the call fails with OverBudget (a 503), its transaction rolled back. One
+organization's list pages hold at most `lists` connections of the pool at once (shares.py).
 """
 
 import asyncio
+import math
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 import asyncpg
 
-from server_impl.domain.errors import StorageUnavailable
+from server_impl.domain.errors import OverBudget, StorageUnavailable
 from server_impl.domain.versions import Versions
 
+from . import STATEMENT_BUDGET_S
+from .shares import LISTS_PER_ORGANIZATION, OrganizationShares
 from .sql import Dialect, Params, Queries, Query, Row, SqlStore
 
 ACQUIRE_TIMEOUT_S = 2.0
 CONNECT_TIMEOUT_S = 2.0
-STATEMENT_TIMEOUT_S = 5.0
+COMMAND_GRACE_S = 1.0
+"""How long past the budget asyncpg waits for an answer before giving the connection up: the
+server's statement_timeout ends a slow statement first; this ends a lost connection."""
 POOL_SIZE = 10
 
 POSTGRES = Dialect(
@@ -86,8 +94,16 @@ class _Session:
 class PostgresStore(SqlStore):
     queries = Queries(POSTGRES)
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        *,
+        statement_budget_s: float = STATEMENT_BUDGET_S,
+        lists_per_organization: int = LISTS_PER_ORGANIZATION,
+    ) -> None:
+        self.lists = OrganizationShares(lists_per_organization)
         self._url = database_url
+        self._budget_s = statement_budget_s
         self._pool: asyncpg.Pool | None = None
 
     async def open(self) -> None:
@@ -97,8 +113,10 @@ class PostgresStore(SqlStore):
             min_size=0,
             max_size=POOL_SIZE,
             timeout=CONNECT_TIMEOUT_S,
-            command_timeout=STATEMENT_TIMEOUT_S,
+            command_timeout=self._budget_s + COMMAND_GRACE_S,
             reset=_keep_session,
+            # Sent with the connection's startup: a budget on every statement for no round trip.
+            server_settings={"statement_timeout": str(math.ceil(self._budget_s * 1000))},
         )
 
     def pool_use(self) -> tuple[int, int] | None:
@@ -128,6 +146,10 @@ class PostgresStore(SqlStore):
                 yield connection
             finally:
                 await pool.release(connection)
+        except asyncpg.QueryCanceledError as error:
+            # statement_timeout (an OperatorInterventionError too): the statement, and the
+            # transaction it was in, changed nothing.
+            raise OverBudget(self._budget_s) from error
         except _UNAVAILABLE as error:
             raise StorageUnavailable(f"{type(error).__name__}: {error}") from error
 

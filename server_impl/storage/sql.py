@@ -38,6 +38,8 @@ from server_impl.domain.ports import (
 )
 from server_impl.domain.versions import Versioned, Versions
 
+from .shares import OrganizationShares
+
 Params = Mapping[str, object]
 Row = Any
 """A result row, read by column name (sqlite3.Row, asyncpg.Record)."""
@@ -435,6 +437,8 @@ class SqlStore(ABC):
     """Every storage operation (the ports of server_impl.domain.ports), once for both engines."""
 
     queries: Queries
+    lists: OrganizationShares
+    """How many of one organization's list pages are read at once (shares.py)."""
 
     @abstractmethod
     async def _one(self, query: Query, params: Params) -> Row | None:
@@ -684,7 +688,7 @@ class SqlStore(ABC):
         }
         after = page.after
         by_last_message = page.order_by == "last_message_at"
-        async with self._connection() as session:
+        async with self.lists.of(page.organization_id), self._connection() as session:
             if isinstance(after, Position) and by_last_message:
                 # The place as the page before read it, wherever its conversation is now.
                 params.update(

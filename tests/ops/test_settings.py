@@ -74,6 +74,13 @@ OUT_OF_RANGE: list[tuple[str, Any]] = [
     ("workers", 10**6),
     ("port", 65536),
     ("metrics_port", 0),
+    ("statement_budget_s", 601),
+    ("statement_budget_s", 0),
+    ("statement_budget_s", math.inf),
+    ("sqlite_readers", 65),
+    ("sqlite_readers", 1),
+    ("lists_per_organization", 10),
+    ("lists_per_organization", 0),
 ]
 
 
@@ -112,6 +119,9 @@ def test_a_keyed_create_works_with_the_longest_idempotency_key_ttl(tmp_path: Pat
         ("--keep-alive-s", "nan"),
         ("--max-connections", "99999999999999999999"),
         ("--workers", "1000000"),
+        ("--statement-budget-s", "601"),
+        ("--sqlite-readers", "65"),
+        ("--lists-per-organization", "10"),
         ("--trusted-proxies", "not-an-ip,10.0.0.0/33"),
         ("--trusted-proxies", "10.0.0.0/8,10.0.0.0/33"),
         ("--trusted-proxies", "*,10.0.0.1"),
@@ -156,4 +166,18 @@ def test_settings_that_contradict_each_other_are_refused_in_one_line_naming_both
     assert capsys.readouterr().err == (
         f"{cli.PROG}: --metrics-port (CONVERSATIONS_METRICS_PORT) serves metrics, which"
         " --no-metrics (CONVERSATIONS_METRICS=false) turns off\n"
+    )
+
+
+def test_lists_of_one_organization_that_could_take_every_sqlite_reader_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(serving, "claim_port", None)
+    url = new_sqlite_database(tmp_path)
+    arguments = ["serve", "--sqlite-readers", "3", "--lists-per-organization", "3"]
+    assert cli.main([*arguments, "--database-url", url]) == 2
+    assert capsys.readouterr().err == (
+        f"{cli.PROG}: --lists-per-organization (CONVERSATIONS_LISTS_PER_ORGANIZATION) must be"
+        " below --sqlite-readers (CONVERSATIONS_SQLITE_READERS), so that one organization's"
+        " lists always leave a reader to the others\n"
     )

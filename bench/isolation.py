@@ -1,0 +1,314 @@
+"""No request stalls another (issue 23): GET by id in one organization, alone and while 4 clients
+of another organization of 10^6 conversations run the slowest list the spec allows, on both
+engines.
+
+    python -m bench.isolation [--engines sqlite,postgresql] [--rounds 3] [--gets 2000]
+                              [CHECKOUT ...]
+
+The slowest list: `summary_search` for a term no conversation holds, which reads every
+conversation of the busy organization (a `LIKE` scan, unless an index answers it). The busy
+organization is bench/run.py's database of 10^6 conversations, built once and cached under
+/tmp/bench-isolation (SQLite: the file; PostgreSQL: each table, in COPY's binary format, loaded
+into a fresh cluster); a quiet organization of one conversation is added to it. The server runs
+as shipped, on both cores; the clients run in this process. Each round measures `--gets`
+sequential GETs of the quiet organization alone, then again while the 4 clients search (each
+phase stops after 60 s, for a server whose GETs wait seconds for searches), and
+reports the median over rounds of p50 and p99 of each, and their ratio (the target: p99 under
+load within 3x of p99 alone). Given checkouts (each with its own .venv, such as main's), each
+one's server is measured in turn on the same database.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import asyncpg
+import httpx
+
+from server_impl.domain import keys
+from server_impl.domain.ports import NewConversation
+from server_impl.storage import migrate, store_for
+from testbed import ROOT, free_port
+from testbed.postgres import PostgresCluster
+
+from . import run
+
+CACHE = Path("/tmp/bench-isolation")
+ROWS = 1_000_000
+SEARCHERS = 4
+RARE = "held by no conversation"
+PHASE_S = 60
+TABLES = ("organizations", "users", "api_keys", "conversations")
+"""What the cache keeps of a PostgreSQL database, in the order they load (foreign keys)."""
+
+
+@dataclass(frozen=True)
+class Tenants:
+    url: str
+    busy_key: str
+    quiet_key: str
+    quiet_id: str
+
+
+async def _add_quiet(url: str) -> tuple[str, str]:
+    """A key of a quiet organization and its one conversation."""
+    storage = store_for(url)
+    await storage.open()
+    try:
+        minted = await keys.mint(storage, organization="quiet", user="quiet")
+        actor = await keys.actor_for(storage, minted.key)
+        assert actor is not None
+        new = NewConversation(
+            f"conv-{uuid.uuid4()}",
+            actor.organization_id,
+            run.AGENT,
+            "quiet",
+            datetime.now(UTC),
+            actor.user_id,
+        )
+        return minted.key, (await storage.insert(new)).conversation.id
+    finally:
+        await storage.close()
+
+
+def _build(url: str) -> dict[str, str]:
+    database = run.prepare(url, ROWS)
+    quiet_key, quiet_id = asyncio.run(_add_quiet(url))
+    return {"busy_key": database.key, "quiet_key": quiet_key, "quiet_id": quiet_id}
+
+
+def sqlite_tenants() -> Tenants:
+    url = f"sqlite:///{CACHE / 'sqlite.db'}"
+    names = CACHE / "sqlite.json"
+    if not names.exists():
+        print(f"sqlite: building {ROWS:,} conversations into {CACHE}", flush=True)
+        CACHE.mkdir(exist_ok=True)
+        names.write_text(json.dumps(_build(url)))
+    else:
+        migrate.upgrade(url)  # a cache made before a later migration
+    return Tenants(url, **json.loads(names.read_text()))
+
+
+async def _copy(url: str, *, out: bool) -> None:
+    connection = await asyncpg.connect(url)
+    try:
+        for table in TABLES:
+            path = str(CACHE / f"postgresql-{table}.copy")
+            if out:
+                await connection.copy_from_table(table, output=path, format="binary")
+            else:
+                await connection.copy_to_table(table, source=path, format="binary")
+        if not out:
+            # The identity of conversations.seq goes on after the copied rows.
+            await connection.execute(
+                "SELECT setval(pg_get_serial_sequence('conversations', 'seq'),"
+                " (SELECT max(seq) FROM conversations))"
+            )
+            await connection.execute("ANALYZE")
+    finally:
+        await connection.close()
+
+
+def postgresql_tenants(cluster: PostgresCluster) -> Tenants:
+    url = cluster.new_database()
+    names = CACHE / "postgresql.json"
+    if not names.exists():
+        print(f"postgresql: building {ROWS:,} conversations", flush=True)
+        CACHE.mkdir(exist_ok=True)
+        built = _build(url)
+        asyncio.run(_copy(url, out=True))
+        names.write_text(json.dumps(built))
+    else:
+        print(f"postgresql: loading {ROWS:,} conversations from {CACHE}", flush=True)
+        migrate.upgrade(url)
+        asyncio.run(_copy(url, out=False))
+    return Tenants(url, **json.loads(names.read_text()))
+
+
+def serve(url: str, log: Path, checkout: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    python = sys.executable if checkout == ROOT else str(checkout / ".venv" / "bin" / "python")
+    command = [python, *[part.format(port=port, url=url) for part in run.SERVE]]
+    process = subprocess.Popen(
+        command,
+        cwd=checkout,
+        env={**os.environ, "CONVERSATIONS_DATABASE_URL": url},
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}/v1"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/health/ready").status_code == 200:
+                return process, base
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"the server did not start; see {log}")
+
+
+@dataclass
+class Load:
+    searches: list[float]
+    refused: int = 0
+
+
+async def _search(client: httpx.AsyncClient, load: Load, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        started = time.perf_counter()
+        answer = await client.get("/conversations/", params={"summary_search": RARE})
+        if answer.status_code == 200:
+            load.searches.append(time.perf_counter() - started)
+        else:
+            load.refused += 1
+
+
+async def _gets(client: httpx.AsyncClient, path: str, count: int) -> list[float]:
+    """Up to count GETs in a row, for PHASE_S at most (each may wait seconds for a search)."""
+    taken: list[float] = []
+    ends = time.perf_counter() + PHASE_S
+    while len(taken) < count and time.perf_counter() < ends:
+        started = time.perf_counter()
+        answer = await client.get(path)
+        taken.append(time.perf_counter() - started)
+        assert answer.status_code == 200, answer.text
+    return taken
+
+
+def _bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000
+
+
+async def _round(base: str, tenants: Tenants, gets: int) -> dict[str, float]:
+    path = f"/conversations/{tenants.quiet_id}"
+    quiet = httpx.AsyncClient(base_url=base, headers=_bearer(tenants.quiet_key), timeout=60)
+    busy = [
+        httpx.AsyncClient(base_url=base, headers=_bearer(tenants.busy_key), timeout=60)
+        for _ in range(SEARCHERS)
+    ]
+    try:
+        await _gets(quiet, path, 50)  # warm-up
+        alone = await _gets(quiet, path, gets)
+        load, stop = Load([]), asyncio.Event()
+        searchers = [asyncio.create_task(_search(client, load, stop)) for client in busy]
+        await asyncio.sleep(1)  # every searcher has a search running
+        loaded = await _gets(quiet, path, gets)
+        stop.set()
+        await asyncio.gather(*searchers)
+    finally:
+        await quiet.aclose()
+        for client in busy:
+            await client.aclose()
+    return {
+        "alone_p50": _percentile(alone, 0.5),
+        "alone_p99": _percentile(alone, 0.99),
+        "loaded_p50": _percentile(loaded, 0.5),
+        "loaded_p99": _percentile(loaded, 0.99),
+        "search_p50": _percentile(load.searches, 0.5) if load.searches else float("nan"),
+        "gets": len(loaded),
+        "searches": len(load.searches),
+        "refused": load.refused,
+    }
+
+
+def measure(
+    engine: str, tenants: Tenants, rounds: int, gets: int, log: Path, checkout: Path
+) -> str:
+    process, base = serve(tenants.url, log, checkout)
+    try:
+        results = []
+        for number in range(rounds):
+            result = asyncio.run(_round(base, tenants, gets))
+            print(
+                f"{engine} round {number + 1}: GET p99 alone {result['alone_p99']:.2f} ms,"
+                f" under load {result['loaded_p99']:.2f} ms ({result['gets']} GETs);"
+                f" {result['searches']} searches"
+                f" (p50 {result['search_p50']:.0f} ms), {result['refused']} refused",
+                flush=True,
+            )
+            results.append(result)
+    finally:
+        process.terminate()
+        process.wait()
+
+    def median(name: str) -> float:
+        return statistics.median(r[name] for r in results)
+
+    ratio = median("loaded_p99") / median("alone_p99")
+    return (
+        f"| {engine} | {checkout} | {median('alone_p50'):.2f} | {median('alone_p99'):.2f}"
+        f" | {median('loaded_p50'):.2f} | {median('loaded_p99'):.2f} | {ratio:.2f}x"
+        f" {'(met)' if ratio <= 3 else '(not met)'} | {median('search_p50'):.0f}"
+        f" | {median('gets'):.0f} | {median('searches'):.0f} | {median('refused'):.0f} |\n"
+    )
+
+
+def report(
+    engines: list[str],
+    rounds: int,
+    gets: int,
+    cluster: PostgresCluster | None,
+    checkouts: tuple[Path, ...] = (ROOT,),
+) -> str:
+    """The isolation table, for `make bench --big` (bench/run.py) and this module's main: this
+    checkout's server, or each of checkouts' in turn (another checkout with its own .venv, to
+    compare)."""
+    log = Path(tempfile.mkdtemp(prefix="bench-isolation-")) / "server.log"
+    rows = ""
+    for engine in engines:
+        if engine == "sqlite":
+            tenants = sqlite_tenants()
+        else:
+            assert cluster is not None, "PostgreSQL needs a cluster"
+            tenants = postgresql_tenants(cluster)
+        for checkout in checkouts:
+            rows += measure(engine, tenants, rounds, gets, log, checkout)
+    return (
+        f"\nIsolation at {ROWS:,} conversations (bench/isolation.py): GET by id in a quiet"
+        f" organization, {gets} in a row, alone and while {SEARCHERS} clients of the busy one"
+        f" each search for a term no conversation holds; median of {rounds} rounds, ms.\n\n"
+        "| engine | server | GET p50 alone | p99 alone | p50 under load | p99 under load"
+        " | p99 ratio (target 3x) | search p50 | GETs under load | searches | refused |\n"
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n" + rows
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.isolation")
+    parser.add_argument("--engines", default="sqlite,postgresql")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--gets", type=int, default=2000)
+    parser.add_argument(
+        "checkouts", nargs="*", type=Path, default=[ROOT], help="whose servers, in turn"
+    )
+    args = parser.parse_args()
+    engines = args.engines.split(",")
+    cluster = PostgresCluster() if "postgresql" in engines else None
+    try:
+        checkouts = tuple(path.resolve() for path in args.checkouts)
+        print(report(engines, args.rounds, args.gets, cluster, checkouts))
+    finally:
+        if cluster:
+            cluster.destroy()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

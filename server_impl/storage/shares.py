@@ -1,0 +1,44 @@
+"""How many of one organization's list pages are read at once.
+
+A list page is the one statement whose cost grows with an organization (a summary_search is a
+scan of its rows); every other statement is an indexed lookup of one row. Held below the
+connections of a store (SQLite's readers, PostgreSQL's pool), one organization's slow lists
+always leave connections to the others, whose requests then never queue behind them.
+"""
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+LISTS_PER_ORGANIZATION = 2
+
+
+class _Share:
+    __slots__ = ("slots", "users")
+
+    def __init__(self, limit: int) -> None:
+        self.slots = asyncio.Semaphore(limit)
+        self.users = 0
+
+
+class OrganizationShares:
+    """At most `limit` holders at once per organization; the others wait their turn."""
+
+    def __init__(self, limit: int = LISTS_PER_ORGANIZATION) -> None:
+        self._limit = limit
+        # Only organizations with a holder or a waiter: idle ones take no memory.
+        self._shares: dict[str, _Share] = {}
+
+    @asynccontextmanager
+    async def of(self, organization_id: str) -> AsyncIterator[None]:
+        share = self._shares.get(organization_id)
+        if share is None:
+            share = self._shares[organization_id] = _Share(self._limit)
+        share.users += 1
+        try:
+            async with share.slots:
+                yield
+        finally:
+            share.users -= 1
+            if not share.users:
+                del self._shares[organization_id]
