@@ -1,7 +1,8 @@
 """No request stalls another: a slow statement, a statement past its budget or a wait for another
 process's lock holds up neither the event loop nor another organization's requests, on both
 engines. The slow statement is the slowest list the spec allows: a summary_search for a term no
-conversation holds, over an organization of many conversations."""
+conversation holds, too short for the trigram index (storage.sql.TRIGRAM), so that it scans an
+organization of many conversations."""
 
 import asyncio
 import sqlite3
@@ -35,7 +36,8 @@ ROWS = 200_000
 AGENT = "agent-00000000-0000-4000-8000-000000000001"
 USER = "user-00000000-0000-4000-8000-000000000001"
 T0 = datetime(2026, 1, 2, tzinfo=UTC)
-RARE = "held by no conversation"
+RARE = "qz"
+"""Held by no conversation, and two characters: no trigram index finds it, so it is a scan."""
 SEARCHES = 12
 """More than SQLite's readers and PostgreSQL's pool (10) together hold."""
 
