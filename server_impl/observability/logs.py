@@ -52,17 +52,20 @@ def _rfc3339(record: logging.LogRecord) -> str:
     return _rfc3339_at(int(record.created), int(record.msecs))
 
 
+_MILLISECONDS = [f".{milliseconds:03d}Z" for milliseconds in range(1000)]
+
+
 def _rfc3339_at(whole: int, milliseconds: int) -> str:
     global _second
     if _second[0] != whole:
         _second = (whole, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)))
-    return f"{_second[1]}.{milliseconds:03d}Z"
+    return _second[1] + _MILLISECONDS[milliseconds]
 
 
 def _now() -> str:
     """This moment as _rfc3339 writes a record made now."""
-    now = time.time_ns()
-    return _rfc3339_at(now // 1_000_000_000, now % 1_000_000_000 // 1_000_000)
+    milliseconds = time.time_ns() // 1_000_000
+    return _rfc3339_at(milliseconds // 1000, milliseconds % 1000)
 
 
 def _cut(text: str, limit: int) -> str:
@@ -179,22 +182,21 @@ class JsonLineFormatter(JsonFormatter):
         return _cut_traceback(text if isinstance(text, str) else "\n".join(text))
 
 
-_shown: dict[str, str] = {}
-"""field's answers for the values of recent access lines: few differ (methods, keys,
-organizations, clients), and the match costs more than the lookup. At most _SHOWN_MAX values
-of at most _SHOWN_LONGEST characters each are kept."""
-_SHOWN_MAX = 4096
-_SHOWN_LONGEST = 256
+_Parts = dict[tuple[str | None, ...], str]
+_what: _Parts = {}
+_who: _Parts = {}
+"""The parts of recent access lines' messages, by the values they show: few differ (method,
+route and operation; key, organization and client), and quoting them costs more than the
+lookup. At most _PARTS_MAX parts of at most _PART_LONGEST characters each are kept."""
+_PARTS_MAX = 4096
+_PART_LONGEST = 512
 
 
-def _field(value: str) -> str:
-    shown = _shown.get(value)
-    if shown is None:
-        shown = field(value)
-        if len(value) <= _SHOWN_LONGEST:
-            if len(_shown) >= _SHOWN_MAX:
-                _shown.clear()
-            _shown[value] = shown
+def _part(parts: _Parts, values: tuple[str | None, ...], shown: str) -> str:
+    if len(shown) <= _PART_LONGEST:
+        if len(parts) >= _PARTS_MAX:
+            parts.clear()
+        parts[values] = shown
     return shown
 
 
@@ -229,31 +231,42 @@ class AccessLog:
     ) -> None:
         # The route and operation are the spec's; every other value may come from a client,
         # and is quoted unless a plain token: no control character is left to escape.
-        message = (
-            f"{_field(method)} {route} {operation} {status:d} {duration_ms:.1f}ms"
-            f" key={_field(key_id or '-')} org={_field(organization_id or '-')}"
-            f" client={_field(client or '-')}"
+        what = (method, route, operation)
+        done = _what.get(what) or _part(_what, what, f"{field(method)} {route} {operation}")
+        who = (key_id, organization_id, client)
+        by = _who.get(who) or _part(
+            _who,
+            who,
+            f" key={field(key_id or '-')} org={field(organization_id or '-')}"
+            f" client={field(client or '-')}",
         )
+        message = f"{done} {status:d} {duration_ms:.1f}ms{by}"
         rid = request_id.current.get() or "-"
         if not self._json:
-            line = f"{_now()} INFO {ACCESS} [{rid}] {_cut(message, MAX_MESSAGE)}"
-            self._write(_cut_line(line).encode())
+            if len(message) > MAX_MESSAGE:
+                message = _cut(message, MAX_MESSAGE)
+            line = f"{_now()} INFO {ACCESS} [{rid}] {message}"
+            self._write((line if len(line) <= MAX_LINE else _cut_line(line)).encode())
             return
         head = {"time": _now(), "level": "INFO", "logger": ACCESS, "request_id": rid}
-        encoded = _json(
-            {
-                **head,
-                "message": _cut(message, MAX_MESSAGE),
-                "method": _cut(method, MAX_FIELD),
-                "route": route,
-                "operation_id": operation,
-                "status": status,
-                "duration_ms": duration_ms,
-                "key_id": key_id and _cut(key_id, MAX_FIELD),
-                "organization_id": organization_id and _cut(organization_id, MAX_FIELD),
-                "client": client and _cut(client, MAX_FIELD),
-            }
-        )
+        fields = {
+            **head,
+            "message": message,
+            "method": method,
+            "route": route,
+            "operation_id": operation,
+            "status": status,
+            "duration_ms": duration_ms,
+            "key_id": key_id,
+            "organization_id": organization_id,
+            "client": client,
+        }
+        # The message shows every value whole, if quoted longer: when it fits, they all do.
+        if len(message) > MAX_FIELD:
+            for name, value in fields.items():
+                if isinstance(value, str):
+                    fields[name] = _cut(value, MAX_MESSAGE if name == "message" else MAX_FIELD)
+        encoded = _json(fields)
         if len(encoded) > MAX_LINE:
             # As JsonLineFormatter.format: only escapes make the fields cut above exceed it.
             short = {**head, "message": _cut(message, _FALLBACK_PART), "cut_from": len(encoded)}

@@ -2,7 +2,6 @@
 
 import time
 from collections.abc import Mapping
-from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -76,27 +75,16 @@ class Observed:
             if metrics:
                 metrics.finished(operation, status, seconds)
             if (access := logs.access) is not None:
-                self._log(access, scope, extensions, operation, status, seconds)
-
-    def _log(
-        self,
-        access: logs.AccessLog,
-        scope: Scope,
-        extensions: Mapping[str, Any],
-        operation: str,
-        status: int,
-        seconds: float,
-    ) -> None:
-        token_info = extensions.get("connexion_context", {}).get("token_info")
-        actor = token_info.get("actor") if token_info else None
-        client = scope.get("client")
-        access(
-            scope["method"],
-            self.routes.get(operation, "-"),
-            operation,
-            status,
-            round(seconds * 1000, 3),
-            token_info.get("key_id") if token_info else None,
-            actor.organization_id if actor else None,
-            client[0] if client else None,
-        )
+                token_info = extensions.get("connexion_context", {}).get("token_info")
+                actor = token_info.get("actor") if token_info else None
+                client = scope.get("client")
+                access(
+                    scope["method"],
+                    self.routes.get(operation, "-"),
+                    operation,
+                    status,
+                    round(seconds * 1000, 3),
+                    token_info.get("key_id") if token_info else None,
+                    actor.organization_id if actor else None,
+                    client[0] if client else None,
+                )
