@@ -189,6 +189,8 @@ class RequestFigures(Collector):
         row[-1] += seconds
 
     def collect(self) -> Iterator[Metric]:
+        # A scrape may run in another thread (--metrics-port): list() copies the rows at once
+        # under the GIL, without Python code that could let the loop add one mid-way.
         rows = list(self.rows.items())
         requests = CounterMetricFamily(*REQUESTS, labels=["operation", "status"])
         timed: dict[str, list[float]] = {}
