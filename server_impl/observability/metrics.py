@@ -36,7 +36,6 @@ from prometheus_client.core import (
     Metric,
 )
 from prometheus_client.registry import Collector
-from prometheus_client.utils import floatToGoString
 
 MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 # A *_created series per counter and histogram doubles the exposition for a figure Prometheus
@@ -45,7 +44,8 @@ disable_created_metrics()  # type: ignore[no-untyped-call]
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 # From 1 ms to 10 s: a retrieve takes about 1 ms here, the database's statement timeout is 5 s.
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
-_LE = [floatToGoString(bound) for bound in (*LATENCY_BUCKETS, float("inf"))]  # type: ignore[no-untyped-call]
+# The bounds as Histogram writes them in `le` (tests/observability/test_metrics.py).
+_LE = [*(repr(bound) for bound in LATENCY_BUCKETS), "+Inf"]
 REQUESTS = (
     "conversations_requests",
     "Requests answered, by operationId (unmatched: no operation; refused: refused by the HTTP"
