@@ -2,7 +2,8 @@
 machine where timings are not, so small changes can be compared.
 
     python -m bench.instructions [--engine sqlite|postgresql] [--requests 500]
-                                 [--log-level warning] [CHECKOUT ...]
+                                 [--log-level warning] [--serve-option=--no-metrics ...]
+                                 [CHECKOUT ...]
 
 Serves one database with this checkout's server (or each CHECKOUT's, in turn: a worktree of
 another commit, run with this checkout's .venv) under valgrind with instrumentation off, then
@@ -52,13 +53,19 @@ def _control(pid: int, *args: str) -> None:
 
 
 def count(
-    checkout: Path, url: str, key: str, conversation: str, requests: int, log_level: str
+    checkout: Path,
+    url: str,
+    key: str,
+    conversation: str,
+    requests: int,
+    log_level: str,
+    serve_options: list[str],
 ) -> dict[str, float]:
     out = Path(tempfile.mkdtemp()) / "callgrind.out"
     server = subprocess.Popen(
         ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}",
          sys.executable, "-m", "server_impl", "serve", "--port", str(port := free_port()),
-         "--database-url", url],
+         "--database-url", url, *serve_options],
         cwd=checkout, env={**os.environ, "CONVERSATIONS_LOG_LEVEL": log_level},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
@@ -108,6 +115,13 @@ def main() -> int:
     parser.add_argument(
         "--log-level", default="warning", help="info writes an access line per request"
     )
+    parser.add_argument(
+        "--serve-option",
+        action="append",
+        default=[],
+        dest="serve_options",
+        help="an option of serve, such as --serve-option=--no-access-log (repeatable)",
+    )
     parser.add_argument("checkouts", nargs="*", type=Path, default=[ROOT])
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
@@ -117,7 +131,15 @@ def main() -> int:
             migrate.upgrade(url)
             key, conversation = asyncio.run(_prepare(url))
             for checkout in args.checkouts:
-                counts = count(checkout, url, key, conversation, args.requests, args.log_level)
+                counts = count(
+                    checkout,
+                    url,
+                    key,
+                    conversation,
+                    args.requests,
+                    args.log_level,
+                    args.serve_options,
+                )
                 figures = ", ".join(f"{op} {n / 1000:,.1f}k" for op, n in counts.items())
                 print(f"{args.engine} {checkout}: instructions per request: {figures}", flush=True)
         finally:

@@ -1,7 +1,7 @@
 """`make bench`: this server, its peers and the bare-Starlette floor, side by side.
 
     python -m bench.run [--engines sqlite,postgresql] [--seconds 5] [--rounds 3]
-                        [--connections 16] [--big]
+                        [--connections 16] [--big] [--system "this server" ...]
 
 The peers: lean ones, written as an engineer would ship the service in Litestar with msgspec
 (bench/litestar_peer.py) and in FastAPI with pydantic (bench/fastapi_lean_peer.py), each with
@@ -459,7 +459,15 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--rows", type=int, default=1_000)
     parser.add_argument("--big", action="store_true", help="also 10^6 conversations")
+    parser.add_argument(
+        "--system",
+        action="append",
+        choices=list(SYSTEMS),
+        dest="systems",
+        help="only this one (repeatable); default: every system",
+    )
     args = parser.parse_args()
+    args.systems = args.systems or list(SYSTEMS)
     for tool in ("wrk", "taskset"):
         if shutil.which(tool) is None:
             sys.exit(f"{tool} is needed: apt-get install wrk util-linux")
@@ -481,7 +489,11 @@ def main() -> int:
                 print(f"{engine}: preparing {rows:,} conversations", flush=True)
                 database = prepare(url, rows)
                 if rows == args.rows:
-                    systems = [s for s in SYSTEMS if engine == "postgresql" or s not in CORES]
+                    systems = [
+                        s
+                        for s in SYSTEMS
+                        if s in args.systems and (engine == "postgresql" or s not in CORES)
+                    ]
                     results += measure(engine, rows, database, args, log, systems, POINT)
                     ours = LISTS
                 else:

@@ -3,6 +3,8 @@ in-process app. Test modules and conftest.py files import from here only."""
 
 import asyncio
 import inspect
+import io
+import json
 import os
 import pkgutil
 import re
@@ -363,3 +365,18 @@ MODEL_SETTINGS: dict[str, dict[str, object]] = {
     }).items()
 }  # fmt: skip
 """model_settings of every provider of letta-client 1.12.1, every field it has set."""
+
+
+class AccessLines:
+    """The access lines the app in this process writes, as `serve --log-format json` does."""
+
+    def __init__(self) -> None:
+        self.file = io.BytesIO()
+
+    def __call__(self) -> list[dict[str, Any]]:
+        """Each line written since the last clear, as its JSON object."""
+        return [json.loads(line) for line in self.file.getvalue().splitlines()]
+
+    def clear(self) -> None:
+        self.file.seek(0)
+        self.file.truncate()

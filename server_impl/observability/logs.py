@@ -1,6 +1,8 @@
 """How the server logs: every line, access and application, as readable text (the default) or
-as one JSON object per line (`serve --log-format json`), by the standard library's logging
-(python-json-logger formats the JSON).
+as one JSON object per line (`serve --log-format json`). Application lines go through the
+standard library's logging (python-json-logger formats the JSON); the access line, one per
+request, is written beside it by structlog's BytesLogger, its JSON by orjson: logging's record
+and handler chain cost a request more than the rest of its observation (bench/results.md).
 
 Every line of a request carries its request id. Times are UTC, RFC 3339. A line's message is
 cut to MAX_MESSAGE characters, and so is each line of a traceback, which keeps its last
@@ -16,9 +18,12 @@ import json
 import logging
 import logging.config
 import re
+import sys
 import time
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 
+import orjson
+import structlog
 from pythonjsonlogger.json import JsonFormatter
 
 from server_impl.observability import request_id
@@ -34,7 +39,7 @@ JSON writes one character as at most 12 (a surrogate pair's two ``\\uXXXX``)."""
 _TOKEN = re.compile(r"[\w.:/{}@+-]+", re.ASCII)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 ACCESS = "conversations.access"
-"""The logger of the access line, one per request."""
+"""The logger named by the access line, one per request."""
 JSON_FIELDS = ["asctime", "levelname", "name", "request_id", "message"]
 RENAMED = {"asctime": "time", "levelname": "level", "name": "logger", "exc_info": "traceback"}
 
@@ -44,11 +49,23 @@ _second: tuple[int, str] = (-1, "")
 
 
 def _rfc3339(record: logging.LogRecord) -> str:
+    return _rfc3339_at(int(record.created), int(record.msecs))
+
+
+_MILLISECONDS = [f".{milliseconds:03d}Z" for milliseconds in range(1000)]
+
+
+def _rfc3339_at(whole: int, milliseconds: int) -> str:
     global _second
-    whole = int(record.created)
     if _second[0] != whole:
         _second = (whole, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)))
-    return f"{_second[1]}.{int(record.msecs):03d}Z"
+    return _second[1] + _MILLISECONDS[milliseconds]
+
+
+def _now() -> str:
+    """This moment as _rfc3339 writes a record made now."""
+    milliseconds = time.time_ns() // 1_000_000
+    return _rfc3339_at(milliseconds // 1000, milliseconds % 1000)
 
 
 def _cut(text: str, limit: int) -> str:
@@ -165,9 +182,106 @@ class JsonLineFormatter(JsonFormatter):
         return _cut_traceback(text if isinstance(text, str) else "\n".join(text))
 
 
-def config(log_format: LogFormat, level: str, *, access_log: bool = True) -> dict[str, Any]:
-    """The dictConfig of every logger of the server: uvicorn's, gunicorn's, connexion's, ours.
-    Without access_log, no access line is written at any level."""
+_Parts = dict[tuple[str | None, ...], str]
+_what: _Parts = {}
+_who: _Parts = {}
+"""The parts of recent access lines' messages, by the values they show: few differ (method,
+route and operation; key, organization and client), and quoting them costs more than the
+lookup. At most _PARTS_MAX parts of at most _PART_LONGEST characters each are kept."""
+_PARTS_MAX = 4096
+_PART_LONGEST = 512
+
+
+def _part(parts: _Parts, values: tuple[str | None, ...], shown: str) -> str:
+    if len(shown) <= _PART_LONGEST:
+        if len(parts) >= _PARTS_MAX:
+            parts.clear()
+        parts[values] = shown
+    return shown
+
+
+def _json(value: dict[str, Any]) -> bytes:
+    """value as one line of JSON, every character outside printable ASCII escaped, as
+    JsonLineFormatter writes it (orjson writes the rest of Unicode, and DEL, as they are)."""
+    line = orjson.dumps(value)
+    if line.isascii() and b"\x7f" not in line:
+        return line
+    return json.dumps(value, separators=(",", ":")).encode()
+
+
+class AccessLog:
+    """Writes each request's access line, as TextFormatter or JsonLineFormatter write a record
+    at info of the ACCESS logger (JSON without the space after each separator), to a file by
+    structlog's BytesLogger: no record, handler or processor chain between."""
+
+    def __init__(self, log_format: LogFormat, file: BinaryIO) -> None:
+        self._write = structlog.BytesLogger(file).msg
+        self._json = log_format == "json"
+
+    def __call__(
+        self,
+        method: str,
+        route: str,
+        operation: str,
+        status: int,
+        duration_ms: float,
+        key_id: str | None,
+        organization_id: str | None,
+        client: str | None,
+    ) -> None:
+        # The route and operation are the spec's; every other value may come from a client,
+        # and is quoted unless a plain token: no control character is left to escape.
+        what = (method, route, operation)
+        done = _what.get(what) or _part(_what, what, f"{field(method)} {route} {operation}")
+        who = (key_id, organization_id, client)
+        by = _who.get(who) or _part(
+            _who,
+            who,
+            f" key={field(key_id or '-')} org={field(organization_id or '-')}"
+            f" client={field(client or '-')}",
+        )
+        message = f"{done} {status:d} {duration_ms:.1f}ms{by}"
+        rid = request_id.current.get() or "-"
+        if not self._json:
+            if len(message) > MAX_MESSAGE:
+                message = _cut(message, MAX_MESSAGE)
+            line = f"{_now()} INFO {ACCESS} [{rid}] {message}"
+            self._write((line if len(line) <= MAX_LINE else _cut_line(line)).encode())
+            return
+        head = {"time": _now(), "level": "INFO", "logger": ACCESS, "request_id": rid}
+        fields = {
+            **head,
+            "message": message,
+            "method": method,
+            "route": route,
+            "operation_id": operation,
+            "status": status,
+            "duration_ms": duration_ms,
+            "key_id": key_id,
+            "organization_id": organization_id,
+            "client": client,
+        }
+        # The message shows every value whole, if quoted longer: when it fits, they all do.
+        if len(message) > MAX_FIELD:
+            for name, value in fields.items():
+                if isinstance(value, str):
+                    fields[name] = _cut(value, MAX_MESSAGE if name == "message" else MAX_FIELD)
+        encoded = _json(fields)
+        if len(encoded) > MAX_LINE:
+            # As JsonLineFormatter.format: only escapes make the fields cut above exceed it.
+            short = {**head, "message": _cut(message, _FALLBACK_PART), "cut_from": len(encoded)}
+            encoded = _json(short)
+        self._write(encoded)
+
+
+access: AccessLog | None = None
+"""Where each request's access line is written (server_impl/api/middleware/observed.py): set
+by configure, None while no access line is written (--no-access-log, or a level above info)."""
+
+
+def config(log_format: LogFormat, level: str) -> dict[str, Any]:
+    """The dictConfig of every logger of the server but the access line's: uvicorn's,
+    gunicorn's, connexion's, ours."""
     formatter: dict[str, Any] = (
         {"()": JsonLineFormatter, "fmt": JSON_FIELDS, "rename_fields": RENAMED}
         if log_format == "json"
@@ -194,12 +308,9 @@ def config(log_format: LogFormat, level: str, *, access_log: bool = True) -> dic
                 name: {"handlers": [], "propagate": True}
                 for name in ("uvicorn", "uvicorn.error", "gunicorn.error")
             },
-            # The access line is ours (server_impl/api/middleware/observed.py).
+            # The access line is ours (`access`).
             "uvicorn.access": {"handlers": [], "propagate": False},
             "gunicorn.access": {"handlers": [], "propagate": False},
-            # Its lines are info: at warning none is made (middleware/observed.py asks first);
-            # NOTSET follows the root's level.
-            ACCESS: {"level": "NOTSET" if access_log else "WARNING"},
             # connexion logs every 4xx problem as a warning, and every request without a key
             # at info; the access line says enough.
             "connexion.middleware.exceptions": {"level": "ERROR"},
@@ -209,7 +320,12 @@ def config(log_format: LogFormat, level: str, *, access_log: bool = True) -> dic
 
 
 def configure(log_format: LogFormat, level: str, *, access_log: bool = True) -> None:
-    logging.config.dictConfig(config(log_format, level, access_log=access_log))
+    """Every line of the server to stderr. The access line, at info, is written at level info
+    and below; without access_log, at none."""
+    global access
+    logging.config.dictConfig(config(log_format, level))
+    writes_access = access_log and logging.getLevelName(level.upper()) <= logging.INFO
+    access = AccessLog(log_format, sys.stderr.buffer) if writes_access else None
     # No line shows the calling function, thread or process: skip collecting them for every
     # record (the optimizations of the standard library's logging HOWTO).
     logging._srcfile = None

@@ -54,9 +54,7 @@ class _Gunicorn(BaseApplication):
             "control_socket_disable": True,
             "loglevel": settings.log_level,
             # The arbiter's lines as the workers' (logs.py); the access line is the app's own.
-            "logconfig_dict": logs.config(
-                settings.log_format, settings.log_level, access_log=settings.access_log
-            ),
+            "logconfig_dict": logs.config(settings.log_format, settings.log_level),
             "accesslog": None,
             # A worker stops within the grace period by itself; this margin is for its exit.
             "graceful_timeout": math.ceil(settings.shutdown_grace_s) + 5,

@@ -4,8 +4,9 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
+from server_impl.observability import logs
 from server_impl.storage import store_for
-from tests.support import in_process, mint_key_in_process, new_sqlite_database
+from tests.support import AccessLines, in_process, mint_key_in_process, new_sqlite_database
 
 
 @pytest.fixture
@@ -23,3 +24,11 @@ def app(sqlite_url: str) -> Iterator[TestClient]:
 @pytest.fixture
 def key(sqlite_url: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {mint_key_in_process(sqlite_url)}"}
+
+
+@pytest.fixture
+def access_lines(monkeypatch: pytest.MonkeyPatch) -> AccessLines:
+    """The access lines of the app in this process, from here on."""
+    lines = AccessLines()
+    monkeypatch.setattr(logs, "access", logs.AccessLog("json", lines.file))
+    return lines

@@ -2,7 +2,6 @@
 and only an IP address: any other entry leaves the peer as the client, and no entry forges a
 field of the line."""
 
-import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,20 +10,20 @@ from starlette.testclient import TestClient
 
 from server_impl.observability import logs
 from server_impl.storage import store_for
-from tests.support import in_process, new_sqlite_database
+from tests.support import AccessLines, in_process, new_sqlite_database
 
 PROXY = ("10.0.0.5", 40000)
 
 
-def access_client(client: TestClient, caplog: pytest.LogCaptureFixture, **headers: str) -> str:
+def access_client(client: TestClient, access_lines: AccessLines, **headers: str) -> str:
     """The client that the access line of a GET /v1/health with headers names, in its text."""
-    caplog.clear()
+    access_lines.clear()
     assert client.get("/health", headers=headers).status_code == 200
-    (record,) = [r for r in caplog.records if r.name == logs.ACCESS]
-    line = logs.TextFormatter().format(record)
+    (record,) = access_lines()
+    line = record["message"]
     assert line.count(" key=") == 1 and line.count(" org=") == 1, line
     shown = line.rsplit(" client=", 1)[1]
-    named = str(vars(record)["client"])
+    named = str(record["client"])
     assert shown == logs.field(named), line
     return named
 
@@ -35,8 +34,7 @@ def sqlite_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def behind_proxy(sqlite_url: str, caplog: pytest.LogCaptureFixture) -> Iterator[TestClient]:
-    caplog.set_level(logging.INFO, logger=logs.ACCESS)
+def behind_proxy(sqlite_url: str, access_lines: AccessLines) -> Iterator[TestClient]:
     store = store_for(sqlite_url)
     with in_process(store, peer=PROXY, trusted_proxies="10.0.0.0/8, 192.0.2.1") as client:
         yield client
@@ -67,28 +65,26 @@ def behind_proxy(sqlite_url: str, caplog: pytest.LogCaptureFixture) -> Iterator[
     ids=lambda value: repr(value[:40]),
 )
 def test_only_an_ip_address_from_a_trusted_proxy_becomes_the_client(
-    behind_proxy: TestClient, caplog: pytest.LogCaptureFixture, forwarded_for: str, client: str
+    behind_proxy: TestClient, access_lines: AccessLines, forwarded_for: str, client: str
 ) -> None:
-    assert access_client(behind_proxy, caplog, **{"X-Forwarded-For": forwarded_for}) == client
+    assert access_client(behind_proxy, access_lines, **{"X-Forwarded-For": forwarded_for}) == client
 
 
 def test_x_forwarded_for_from_a_peer_not_trusted_is_ignored(
-    sqlite_url: str, caplog: pytest.LogCaptureFixture
+    sqlite_url: str, access_lines: AccessLines
 ) -> None:
-    caplog.set_level(logging.INFO, logger=logs.ACCESS)
     store = store_for(sqlite_url)
     with in_process(store, peer=("198.51.100.7", 1), trusted_proxies="10.0.0.0/8") as client:
-        assert access_client(client, caplog, **{"X-Forwarded-For": "203.0.113.9"}) == (
+        assert access_client(client, access_lines, **{"X-Forwarded-For": "203.0.113.9"}) == (
             "198.51.100.7"
         )
 
 
 def test_trusting_every_address_takes_the_farthest_entry_if_it_is_an_address(
-    sqlite_url: str, caplog: pytest.LogCaptureFixture
+    sqlite_url: str, access_lines: AccessLines
 ) -> None:
-    caplog.set_level(logging.INFO, logger=logs.ACCESS)
     with in_process(store_for(sqlite_url), peer=PROXY, trusted_proxies="*") as client:
         farthest = {"X-Forwarded-For": "203.0.113.9, 198.51.100.1"}
-        assert access_client(client, caplog, **farthest) == "203.0.113.9"
+        assert access_client(client, access_lines, **farthest) == "203.0.113.9"
         forged = {"X-Forwarded-For": "203.0.113.9 org=x, 198.51.100.1"}
-        assert access_client(client, caplog, **forged) == "10.0.0.5"
+        assert access_client(client, access_lines, **forged) == "10.0.0.5"

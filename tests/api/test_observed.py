@@ -17,7 +17,7 @@ from server_impl.api.middleware.observed import REFUSED
 from server_impl.domain.errors import StorageUnavailable
 from server_impl.storage import store_for
 from server_impl.storage.sqlite import SqliteStore
-from tests.support import in_process, mint_key_in_process
+from tests.support import AccessLines, in_process, mint_key_in_process
 
 AGENT = "agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9"
 MISSING = "conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b"
@@ -41,17 +41,16 @@ def requests(found: dict[Any, float], operation: str, status: int) -> float:
 
 
 def test_the_access_line_names_route_operation_key_and_organization_never_the_key_or_path(
-    app: TestClient, key: dict[str, str], caplog: pytest.LogCaptureFixture
+    app: TestClient, key: dict[str, str], access_lines: AccessLines
 ) -> None:
-    caplog.set_level(logging.INFO, logger="conversations.access")
     body = {"summary": "a secret summary"}
     created = app.post("/conversations/", params={"agent_id": AGENT}, json=body, headers=key)
     conversation_id = created.json()["id"]
     app.patch(
         f"/conversations/{conversation_id}", json=body, headers={**key, "X-Request-Id": "r-1"}
     )
-    create_line, update_line = [r for r in caplog.records if r.name == "conversations.access"]
-    fields = vars(update_line)
+    create_line, update_line = access_lines()
+    fields = update_line
     assert {name: fields[name] for name in ("method", "route", "operation_id", "status")} == {
         "method": "PATCH",
         "route": "/v1/conversations/{conversation_id}",
@@ -61,10 +60,10 @@ def test_the_access_line_names_route_operation_key_and_organization_never_the_ke
     assert fields["duration_ms"] > 0 and fields["client"] == "testclient"
     key_id = key["Authorization"].split("_")[1]
     assert fields["key_id"] == key_id and fields["organization_id"].startswith("org-")
-    text = caplog.text
+    text = json.dumps(access_lines())
     assert conversation_id not in text and "secret" not in text
     assert key["Authorization"].split()[1] not in text
-    assert vars(create_line)["operation_id"] == "create_conversation"
+    assert create_line["operation_id"] == "create_conversation"
 
 
 def test_metrics_count_requests_by_operation_and_status_and_time_them(
@@ -166,7 +165,10 @@ def test_a_503_for_the_database_is_counted(broken_store: TestClient, key: dict[s
 
 
 def test_an_unexpected_error_is_logged_once_with_its_request_id_and_traceback(
-    broken_store: TestClient, key: dict[str, str], caplog: pytest.LogCaptureFixture
+    broken_store: TestClient,
+    key: dict[str, str],
+    caplog: pytest.LogCaptureFixture,
+    access_lines: AccessLines,
 ) -> None:
     caplog.set_level(logging.INFO)
     answer = broken_store.get(
@@ -177,8 +179,7 @@ def test_an_unexpected_error_is_logged_once_with_its_request_id_and_traceback(
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert len(errors) == 1 and errors[0].exc_info is not None
     assert "a bug" in caplog.text
-    access = [r for r in caplog.records if r.name == "conversations.access"]
-    assert [vars(r)["status"] for r in access] == [500]
+    assert [(line["request_id"], line["status"]) for line in access_lines()] == [("bug-1", 500)]
 
 
 def test_the_postgresql_pool_is_measured_as_open_and_in_use(postgres_url: str) -> None:
@@ -200,11 +201,10 @@ def test_sqlite_has_no_pool_to_measure(app: TestClient) -> None:
 
 
 def test_an_answer_the_http_server_gives_in_place_of_the_app_is_logged_and_counted_as_refused(
-    app: TestClient, caplog: pytest.LogCaptureFixture
+    app: TestClient, access_lines: AccessLines
 ) -> None:
     # What server_impl/ops/protocol.py does with a request it refuses: the scope carries its
     # answer, which runs in place of the app, inside the request id and the observation.
-    caplog.set_level(logging.INFO, logger="conversations.access")
     before = samples(app)
     problem = b'{"title": "Request Header Fields Too Large", "status": 431}'
     scope = {
@@ -238,5 +238,5 @@ def test_an_answer_the_http_server_gives_in_place_of_the_app_is_logged_and_count
     assert (b"x-request-id", b"client-id-9") in start["headers"]
     assert json.loads(body["body"])["request_id"] == "client-id-9"
     assert requests(samples(app), "refused", 431) - requests(before, "refused", 431) == 1
-    (line,) = [r for r in caplog.records if vars(r).get("operation_id") == "refused"]
-    assert vars(line)["status"] == 431
+    (line,) = [line for line in access_lines() if line["operation_id"] == "refused"]
+    assert line["status"] == 431

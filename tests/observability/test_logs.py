@@ -2,6 +2,9 @@
 
 import json
 import logging
+import logging.config
+
+import pytest
 
 from server_impl.observability import logs, request_id
 
@@ -60,13 +63,18 @@ def test_a_long_message_and_a_long_traceback_are_cut_keeping_the_error() -> None
         assert "m" * 100 in line and "ValueError: xxxx" in line
 
 
-def test_without_access_log_the_access_logger_makes_no_line_at_any_level() -> None:
+def test_without_access_log_the_access_logger_makes_no_line_at_any_level(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The access line is written outside logging (logs.access): the test run's loggers stay.
+    monkeypatch.setattr(logging.config, "dictConfig", lambda config: None)
+    monkeypatch.setattr(logs, "access", None)
     for level in ("debug", "info"):
-        assert logs.config("text", level, access_log=False)["loggers"][logs.ACCESS] == {
-            "level": "WARNING"
-        }
+        logs.configure("text", level, access_log=False)
+        assert logs.access is None
         # Configured again with it, the access logger follows the root's level once more.
-        assert logs.config("text", level)["loggers"][logs.ACCESS] == {"level": "NOTSET"}
+        logs.configure("text", level)
+        assert logs.access is not None
 
 
 def test_a_text_access_field_is_kept_when_a_plain_token_and_quoted_otherwise() -> None:

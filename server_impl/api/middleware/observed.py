@@ -1,9 +1,7 @@
 """Each request, once answered: one access log line and the request metrics."""
 
-import logging
 import time
 from collections.abc import Mapping
-from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -11,7 +9,6 @@ from server_impl.api.connexion_adaptations.dispatch import routed_operation_id
 from server_impl.observability import logs
 from server_impl.observability.metrics import Metrics, PoolReader
 
-ACCESS = logging.getLogger(logs.ACCESS)
 UNMATCHED = "unmatched"
 """The operation of a request no operation of the spec matched (404, 405, the docs)."""
 REFUSED = "refused"
@@ -43,7 +40,8 @@ class Observed:
         self.app = app
         self.routes = routes
         self.metrics = metrics
-        self.pool = pool
+        if metrics and pool is not None:
+            metrics.measure_pool(pool)
         self.paths = paths or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -57,7 +55,7 @@ class Observed:
         status = 500  # what the server answers when the app fails before answering
         metrics = self.metrics
         if metrics:
-            metrics.in_flight.inc()
+            metrics.started()
 
         async def send_observed(message: Message) -> None:
             nonlocal status
@@ -76,39 +74,18 @@ class Observed:
                 else routed_operation_id(scope) or self.paths.get(scope["path"]) or UNMATCHED
             )
             if metrics:
-                metrics.in_flight.dec()
-                metrics.observe_request(operation, status, seconds)
-                if self.pool is not None and (use := self.pool()) is not None:
-                    metrics.observe_pool(use)
-            if ACCESS.isEnabledFor(logging.INFO):
-                self._log(scope, extensions, operation, status, seconds)
-
-    def _log(
-        self,
-        scope: Scope,
-        extensions: Mapping[str, Any],
-        operation: str,
-        status: int,
-        seconds: float,
-    ) -> None:
-        token_info = extensions.get("connexion_context", {}).get("token_info")
-        actor = token_info.get("actor") if token_info else None
-        client = scope.get("client")
-        fields = {
-            "method": scope["method"],
-            "route": self.routes.get(operation, "-"),
-            "operation_id": operation,
-            "status": status,
-            "duration_ms": round(seconds * 1000, 3),
-            "key_id": token_info.get("key_id") if token_info else None,
-            "organization_id": actor.organization_id if actor else None,
-            "client": client[0] if client else None,
-        }
-        # The route and operation are the spec's; every other value may come from a client.
-        ACCESS.info(
-            "%s %s %s %d %.1fms key=%s org=%s client=%s",
-            logs.field(fields["method"]), fields["route"], operation, status,
-            fields["duration_ms"], logs.field(fields["key_id"] or "-"),
-            logs.field(fields["organization_id"] or "-"), logs.field(fields["client"] or "-"),
-            extra=fields,
-        )  # fmt: skip
+                metrics.finished(operation, status, seconds)
+            if (access := logs.access) is not None:
+                token_info = extensions.get("connexion_context", {}).get("token_info")
+                actor = token_info.get("actor") if token_info else None
+                client = scope.get("client")
+                access(
+                    scope["method"],
+                    self.routes.get(operation, "-"),
+                    operation,
+                    status,
+                    round(seconds * 1000, 3),
+                    token_info.get("key_id") if token_info else None,
+                    actor.organization_id if actor else None,
+                    client[0] if client else None,
+                )
