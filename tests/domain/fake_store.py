@@ -16,6 +16,7 @@ from typing import Any
 from server_impl.domain.model_settings import ConversationAsStored
 from server_impl.domain.ports import (
     Changes,
+    ConversationFields,
     CursorNotFound,
     KeyClaim,
     KeyHolder,
@@ -154,7 +155,7 @@ class FakeStore:
             row.deleted_at = deleted_at
         return _versioned(row)
 
-    async def list_page(self, page: Page) -> list[ConversationAsStored]:
+    async def list_page(self, page: Page) -> list[ConversationFields]:
         rows = [row for row in self.rows if row.organization_id == page.organization_id]
         key = _order_key(page, rows)
         ordered = sorted(rows, key=key, reverse=page.order == "desc")
@@ -172,7 +173,7 @@ class FakeStore:
                 row for row in ordered if (key(row) > at if page.order == "asc" else key(row) < at)
             ]
         return [
-            row.conversation
+            row.conversation.model_dump()
             for row in ordered
             if row.deleted_at is None
             and not row.hidden

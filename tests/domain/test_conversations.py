@@ -671,7 +671,7 @@ def listed(conversations: Conversations) -> Conversations:
 def ids(conversations: Conversations, limit: int = 10, **query: Any) -> list[str]:
     order = query.pop("order", "desc")
     page = run(conversations.list(ALICE, limit=limit, order=order, **query))
-    return [conversation.id for conversation in page.conversations]
+    return [conversation["id"] for conversation in page.conversations]
 
 
 def test_list_desc_gives_newest_first_and_asc_oldest_first(listed: Conversations) -> None:
@@ -681,9 +681,7 @@ def test_list_desc_gives_newest_first_and_asc_oldest_first(listed: Conversations
 
 def test_list_gives_whole_conversations(listed: Conversations) -> None:
     page = run(listed.list(ALICE, limit=1, order="asc"))
-    assert [c.model_dump() for c in page.conversations] == [
-        as_stored(summary="Spring release plan")
-    ]
+    assert page.conversations == [as_stored(summary="Spring release plan")]
 
 
 def test_list_limit_caps_the_page(listed: Conversations) -> None:
@@ -734,7 +732,7 @@ def test_list_leaves_out_deleted_conversations_and_other_organizations(
     run(listed.delete(BOB, "conv-1"))
     assert ids(listed, order="asc") == ["conv-2", "conv-3", "conv-4"]
     page = run(listed.list(CAROL, limit=10, order="asc"))
-    assert [conversation.id for conversation in page.conversations] == ["conv-5"]
+    assert [conversation["id"] for conversation in page.conversations] == ["conv-5"]
 
 
 # delete

@@ -1,0 +1,166 @@
+"""A list page's body (handlers.page_body), written from plain fields, is byte for byte what
+pydantic's serializer makes of the same page as models, which is how every page was written
+before: field order, time format, nulls, escaping, numbers in model_settings."""
+
+import uuid
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pydantic import TypeAdapter, ValidationError
+
+from server_impl.api.handlers import page_body
+from server_impl.domain.model_settings import ConversationAsStored
+from server_impl.domain.ports import Changes, ConversationFields, NewConversation, Page
+from server_impl.storage import store_for
+from tests.support import run_async
+
+MODEL_PAGE = TypeAdapter(list[ConversationAsStored])
+ORG = "org-00000000-0000-4000-8000-0000000000c1"
+USER = "user-00000000-0000-4000-8000-0000000000c1"
+
+# Any text a database holds: every code point but surrogates, and NUL, which PostgreSQL's text
+# cannot hold (the spec refuses it in every text field).
+TEXT = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=40)
+OFFSETS = st.sampled_from(
+    [UTC, timezone(timedelta(hours=5, minutes=30)), timezone(timedelta(hours=-8))]
+)
+TIMES = st.datetimes(
+    min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=OFFSETS
+)
+JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()  # past 64 bits too, which orjson cannot write
+    | st.floats()  # NaN and infinities too, which JSON writes as null
+    | TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3),
+    max_leaves=12,
+)
+MODEL_SETTINGS = st.none() | st.dictionaries(TEXT, JSON, max_size=4)
+IDS = st.lists(TEXT, max_size=3)
+
+
+def as_models(page: list[ConversationFields]) -> bytes:
+    """The page as it was written before: each conversation a model, validated, or as stored
+    when the model refuses it (storage/sql.py), serialized by pydantic."""
+    models = []
+    for fields in page:
+        try:
+            models.append(ConversationAsStored.model_validate(fields))
+        except ValidationError:
+            models.append(ConversationAsStored.model_construct(**fields))
+    return MODEL_PAGE.dump_json(models)
+
+
+@st.composite
+def conversations(draw: st.DrawFn) -> ConversationFields:
+    archived_at = draw(st.none() | TIMES)
+    return {
+        "id": f"conv-{uuid.uuid4()}",
+        "agent_id": f"agent-{uuid.uuid4()}",
+        "archived": archived_at is not None,
+        "archived_at": archived_at,
+        "context_window_limit": draw(st.none() | st.integers(-(2**31), 2**31 - 1)),  # int4
+        "created_at": draw(TIMES),
+        "created_by_id": draw(st.none() | TEXT),
+        "description": draw(st.none() | TEXT),
+        "in_context_message_ids": draw(IDS),
+        "isolated_block_ids": draw(IDS),
+        "last_message_at": draw(st.none() | TIMES),
+        "last_updated_by_id": draw(st.none() | TEXT),
+        "model": draw(st.none() | TEXT),
+        "model_settings": draw(MODEL_SETTINGS),
+        "summary": draw(st.none() | TEXT),
+        "updated_at": draw(TIMES),
+    }
+
+
+@settings(max_examples=300, deadline=None)
+@given(page=st.lists(conversations(), max_size=4))
+def test_a_page_of_fields_is_written_as_pydantic_wrote_the_page_of_models(
+    page: list[ConversationFields],
+) -> None:
+    assert page_body(page) == as_models(page)
+
+
+def test_an_integer_past_64_bits_in_model_settings_is_written_as_pydantic_writes_it() -> None:
+    fields = {
+        "id": "conv-00000000-0000-4000-8000-000000000001",
+        "agent_id": "agent-00000000-0000-4000-8000-000000000001",
+        "archived": False,
+        "archived_at": None,
+        "context_window_limit": None,
+        "created_at": datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC),
+        "created_by_id": None,
+        "description": None,
+        "in_context_message_ids": [],
+        "isolated_block_ids": [],
+        "last_message_at": None,
+        "last_updated_by_id": None,
+        "model": None,
+        "model_settings": {"big": 2**70, "nan": float("nan")},
+        "summary": None,
+        "updated_at": datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+    }
+    body = page_body([fields])
+    assert b'"model_settings":{"big":1180591620717411303424,"nan":null}' in body
+    assert body == as_models([fields])
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(stored=st.lists(conversations(), min_size=1, max_size=3))
+def test_a_listed_page_is_written_as_the_same_conversations_retrieved_as_models(
+    database_url: str, stored: list[ConversationFields]
+) -> None:
+    """Through each engine: what list_page reads of stored rows, written by page_body, against
+    the models that retrieving the same rows builds (storage/sql.py's _versioned)."""
+    organization = f"org-{uuid.uuid4()}"
+
+    async def scenario() -> tuple[bytes, bytes]:
+        store = store_for(database_url)
+        await store.open()
+        try:
+            for fields in stored:
+                await store.insert(new_conversation(organization, fields))
+                changes = Changes(
+                    {"last_message_at": fields["last_message_at"]},
+                    archive=fields["archived"],
+                    archived_at=fields["archived_at"],
+                )
+                await store.update(
+                    organization,
+                    fields["id"],
+                    changes=changes,
+                    updated_at=fields["updated_at"],
+                    updated_by_id=USER,
+                )
+            listed = await store.list_page(Page(organization, 10, "asc", archive_status="all"))
+            retrieved = [await store.get(organization, fields["id"]) for fields in stored]
+            models = [found.conversation for found in retrieved if found is not None]
+            return page_body(listed), MODEL_PAGE.dump_json(models)
+        finally:
+            await store.close()
+
+    from_fields, from_models = run_async(scenario())
+    assert from_fields == from_models
+
+
+def new_conversation(organization: str, fields: dict[str, Any]) -> NewConversation:
+    return NewConversation(
+        id=fields["id"],
+        organization_id=organization,
+        agent_id=fields["agent_id"],
+        summary=fields["summary"],
+        created_at=fields["created_at"],
+        created_by_id=USER,
+        description=fields["description"],
+        model=fields["model"],
+        context_window_limit=fields["context_window_limit"],
+        model_settings=fields["model_settings"],
+    )
