@@ -21,6 +21,7 @@ from .ports import (
     Changes,
     ConversationFields,
     ConversationStore,
+    Current,
     CursorNotFound,
     IdempotencyStore,
     NewConversation,
@@ -156,8 +157,8 @@ class Conversations:
             lambda claim: self._store.insert_answering(new, claim),
         )
 
-    async def retrieve(self, actor: Actor, conversation_id: str) -> Versioned:
-        found = await self._store.get(actor.organization_id, conversation_id)
+    async def retrieve(self, actor: Actor, conversation_id: str) -> Current:
+        found = await self._store.get_current(actor.organization_id, conversation_id)
         if found is None:
             raise ConversationNotFound(conversation_id)
         return found

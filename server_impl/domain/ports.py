@@ -28,7 +28,15 @@ ConversationFields = dict[str, Any]
 """A conversation as a list page holds it, with no model built: the fields of the spec's
 Conversation by its names and in its order, each with the value the model would hold (times
 as datetimes, model_settings as its parsed JSON). A page of 50 models cost about as much as the
-rest of the request; a page of these is written to JSON as it is (handlers.page_body)."""
+rest of the request; a page of these is written to JSON as it is (handlers.fields_body)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Current:
+    """A conversation as a GET answers it: its fields, with no model built, and its version."""
+
+    fields: ConversationFields
+    version: int
 
 
 class CursorNotFound(LookupError):
@@ -102,6 +110,9 @@ class ConversationStore(Protocol):
     async def insert(self, new: NewConversation) -> Versioned: ...
 
     async def get(self, organization_id: str, conversation_id: str) -> Versioned | None: ...
+
+    async def get_current(self, organization_id: str, conversation_id: str) -> Current | None:
+        """As get, with no model built: what a GET answers."""
 
     async def get_default(self, organization_id: str, agent_id: str) -> Versioned | None: ...
 

@@ -27,6 +27,7 @@ from server_impl.domain.ports import (
     ArchiveStatus,
     Changes,
     ConversationFields,
+    Current,
     CursorNotFound,
     KeyClaim,
     KeyHolder,
@@ -563,6 +564,11 @@ class SqlStore(ABC):
     async def get(self, organization_id: str, conversation_id: str) -> Versioned | None:
         params = {"id": conversation_id, "organization_id": organization_id}
         return self._maybe(await self._one(self.queries.get, params))
+
+    async def get_current(self, organization_id: str, conversation_id: str) -> Current | None:
+        params = {"id": conversation_id, "organization_id": organization_id}
+        row = await self._one(self.queries.get, params)
+        return None if row is None else Current(self._fields(row), row["version"])
 
     async def get_default(self, organization_id: str, agent_id: str) -> Versioned | None:
         params = {"agent_id": agent_id, "organization_id": organization_id}

@@ -17,6 +17,7 @@ from server_impl.domain.model_settings import ConversationAsStored
 from server_impl.domain.ports import (
     Changes,
     ConversationFields,
+    Current,
     CursorNotFound,
     KeyClaim,
     KeyHolder,
@@ -105,6 +106,10 @@ class FakeStore:
 
     async def get(self, organization_id: str, conversation_id: str) -> Versioned | None:
         return _versioned(self._live(organization_id, conversation_id))
+
+    async def get_current(self, organization_id: str, conversation_id: str) -> Current | None:
+        found = await self.get(organization_id, conversation_id)
+        return None if found is None else Current(found.conversation.model_dump(), found.version)
 
     async def get_default(self, organization_id: str, agent_id: str) -> Versioned | None:
         return _versioned(self._default(organization_id, agent_id))
