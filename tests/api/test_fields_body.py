@@ -3,6 +3,7 @@ byte for byte what pydantic's serializer makes of the same as models, which is h
 and list answer was written before: field order, time format, nulls, escaping, numbers in
 model_settings."""
 
+import sqlite3
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -203,3 +204,19 @@ def test_a_get_and_a_list_page_build_no_model_and_answer_as_before(
     )
     listed = app.get("/conversations/", params={"limit": 50}, headers=key)
     assert (listed.status_code, listed.content) == (200, b"[" + created.content + b"]")
+
+
+def test_the_tests_validate_a_list_answer_against_the_spec(
+    app: TestClient, key: dict[str, str], sqlite_url: str
+) -> None:
+    """The app of the tests (tests/support.py's in_process, and the servers the end-to-end tests
+    start) validates every answer against the spec, a list page's too, now that no model
+    checks what a page holds: a row the spec's Conversation refuses, as one stored under
+    earlier rules, is served as stored, and fails the tests."""
+    app.post("/conversations/", params=AGENT, json={"summary": "s"}, headers=key)
+    assert app.get("/conversations/", headers=key).status_code == 200
+    with sqlite3.connect(sqlite_url.removeprefix("sqlite:///")) as database:
+        database.execute("UPDATE conversations SET summary = ?", ("s" * 10_001,))
+    refused = app.get("/conversations/", headers=key)
+    assert refused.status_code == 500
+    assert "Response body does not conform to specification" in refused.json()["detail"]
