@@ -13,10 +13,12 @@ from typing import Annotated
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Path, Response
 
+from server_impl.api.handlers import fields_body
 from server_impl.domain import keys
 from server_impl.domain.actor import Actor
 from server_impl.domain.conversations import Conversations
 from server_impl.domain.model_settings import ConversationUpdateAsGiven
+from server_impl.domain.ports import Current
 from server_impl.domain.versions import Versioned, etag, parse_if_match
 from server_impl.storage import store_for
 
@@ -58,11 +60,20 @@ def _answer(versioned: Versioned) -> Response:
     )
 
 
+def _current(current: Current) -> Response:
+    """A GET's answer as this server writes it: the fields, with no model."""
+    return Response(
+        fields_body(current.fields),
+        media_type="application/json",
+        headers={"ETag": etag(current.version)},
+    )
+
+
 @app.get("/v1/conversations/{conversation_id}")
 async def retrieve_conversation(
     conversation_id: ConversationId, actor: Annotated[Actor, Depends(acting_user)]
 ) -> Response:
-    return _answer(await conversations.retrieve(actor, conversation_id))
+    return _current(await conversations.retrieve(actor, conversation_id))
 
 
 @app.patch("/v1/conversations/{conversation_id}")

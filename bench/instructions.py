@@ -7,8 +7,8 @@ machine where timings are not, so small changes can be compared.
 
 Serves one database with this checkout's server (or each CHECKOUT's, in turn: a worktree of
 another commit, run with this checkout's .venv) under valgrind with instrumentation off, then
-counts only the requests: after a warm-up, GET and PATCH of one conversation, one at a time.
-Needs valgrind (apt-get install valgrind).
+counts only the requests: after a warm-up, GET and PATCH of one conversation, then a list page
+of 50 (of 60 conversations), one at a time. Needs valgrind (apt-get install valgrind).
 """
 
 import argparse
@@ -32,6 +32,9 @@ from server_impl.storage import migrate, store_for
 from testbed import ROOT, free_port
 from testbed.postgres import PostgresCluster
 
+LISTED = 60
+"""Conversations in the database: a full list page of 50, and a next one."""
+
 
 async def _prepare(url: str) -> tuple[str, str]:
     store = store_for(url)
@@ -40,9 +43,11 @@ async def _prepare(url: str) -> tuple[str, str]:
         minted = await keys.mint(store, organization="bench", user="bench")
         actor = await keys.actor_for(store, minted.key)
         assert actor is not None
-        created = await Conversations(store).create(
-            actor, f"agent-{uuid.uuid4()}", ConversationCreateAsGiven(summary="s")
-        )
+        agent = f"agent-{uuid.uuid4()}"
+        conversations = Conversations(store)
+        for n in range(LISTED - 1):
+            await conversations.create(actor, agent, ConversationCreateAsGiven(summary=f"s{n}"))
+        created = await conversations.create(actor, agent, ConversationCreateAsGiven(summary="s"))
         return minted.key, created.conversation.id
     finally:
         await store.close()
@@ -73,6 +78,7 @@ def count(
     calls: dict[str, Callable[[httpx.Client, int], httpx.Response]] = {
         "GET": lambda client, n: client.get(item),
         "PATCH": lambda client, n: client.patch(item, json={"summary": f"s{n}"}),
+        "list": lambda client, n: client.get("/conversations/", params={"limit": 50}),
     }
     counts: dict[str, float] = {}
     try:

@@ -1,7 +1,7 @@
 """`make bench`: this server, its peers and the bare-Starlette floor, side by side.
 
     python -m bench.run [--engines sqlite,postgresql] [--seconds 5] [--rounds 3]
-                        [--connections 16] [--big] [--system "this server" ...]
+                        [--connections 16] [--big] [--system NAME ...] [--before CHECKOUT]
 
 The peers: lean ones, written as an engineer would ship the service in Litestar with msgspec
 (bench/litestar_peer.py) and in FastAPI with pydantic (bench/fastapi_lean_peer.py), each with
@@ -16,10 +16,14 @@ one conversation. The systems run side by side and are measured in turns, round 
 so that drift on this shared machine touches them alike; each figure is the median of the
 rounds. Reports requests/s, p50, p99, the server's peak RSS, its CPU time per request, how busy
 the whole machine was, the ratios of throughput to each peer and to the floor, and the ratio of
-server CPU per request to the floor's. `--big` adds 10^6 conversations and compares PATCH and
-list pages at depth against the small database, GET's isolation from another organization's
-searches (bench/isolation.py), then summary_search at 10^6 (bench/search.py). Writes the table
-to bench/latest.md (bench/results.md quotes and reads runs).
+server CPU per request to the floor's, and what a list page of 50 costs in server CPU against
+a GET of the same system. `--big` adds 10^6 conversations and compares GET, PATCH and list
+pages at depth against the small database, then measures GET's isolation from another
+organization's searches (bench/isolation.py) and summary_search (bench/search.py) at 10^6.
+`--system NAME` (repeated) measures only the systems named; `--before CHECKOUT` adds this
+server as another checkout serves it (its own .venv, from `make install`), as "this server
+before", to measure a change side by side in one run. Writes the table to bench/latest.md
+(bench/results.md quotes and reads runs).
 """
 
 import argparse
@@ -50,6 +54,7 @@ SERVER_CORE, LOAD_CORE = "0", "1"
 ORGANIZATION, USER, AGENT = "bench", "bench", f"agent-{uuid.uuid4()}"
 SERVE = ["-m", "server_impl", "serve", "--port", "{port}", "--database-url", "{url}"]
 UNOBSERVED = "this server, no access log or metrics"
+BEFORE = "this server before"
 SYSTEMS = {
     # As shipped: log level info (an access line per request, into the bench's log file) and
     # metrics on.
@@ -295,15 +300,21 @@ def prepare(url: str, rows: int) -> Database:
     return asyncio.run(_fill(url, rows))
 
 
-def serve(system: str, database: Database, log: Path) -> tuple[subprocess.Popen[bytes], str]:
+def serve(
+    system: str, database: Database, log: Path, before: Path | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
-    arguments = [part.format(port=port, url=database.url) for part in SYSTEMS[system]]
+    arguments = [part.format(port=port, url=database.url) for part in SYSTEMS.get(system, SERVE)]
     if not system.startswith("this server"):
         arguments += UVICORN_FLAGS
     env = {**os.environ, "CONVERSATIONS_DATABASE_URL": database.url}
+    python, tree = sys.executable, ROOT
+    if system == BEFORE:
+        assert before is not None
+        python, tree = str(before / ".venv" / "bin" / "python"), before
     process = subprocess.Popen(
-        ["taskset", "-c", CORES.get(system, SERVER_CORE), sys.executable, *arguments],
-        cwd=ROOT,
+        ["taskset", "-c", CORES.get(system, SERVER_CORE), python, *arguments],
+        cwd=tree,
         env=env,
         stdout=log.open("ab"),
         stderr=subprocess.STDOUT,
@@ -348,7 +359,7 @@ def measure(
     samples: dict[tuple[str, str], list[Sample]] = {}
     try:
         for system in systems:
-            running[system] = serve(system, database, log)
+            running[system] = serve(system, database, log, args.before)
         for round_ in range(args.rounds):
             for system, (process, base) in running.items():
                 for operation, (script, path) in operations.items():
@@ -451,6 +462,25 @@ def observability_cost(results: list[Result]) -> str:
     )
 
 
+def list_cost(results: list[Result]) -> str:
+    """A list page's server CPU against a GET's, each system against itself in the same run."""
+    by_key = {(r.engine, r.rows, r.operation, r.system): r for r in results}
+    lines = []
+    for result in results:
+        get = by_key.get((result.engine, result.rows, "GET", result.system))
+        if get is None or result.operation not in LISTS:
+            continue
+        lines.append(
+            f"- {result.engine} {result.rows:,} {result.system}, {result.operation}:"
+            f" {result.server_cpu_us / get.server_cpu_us:.2f}× a GET's server CPU"
+        )
+    if not lines:
+        return ""
+    return "\n\nWhat a list page of 50 costs against a GET (server CPU per request):\n" + "\n".join(
+        lines
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="make bench")
     parser.add_argument("--engines", default="sqlite,postgresql")
@@ -462,12 +492,17 @@ def main() -> int:
     parser.add_argument(
         "--system",
         action="append",
-        choices=list(SYSTEMS),
         dest="systems",
-        help="only this one (repeatable); default: every system",
+        help="only this one (repeatable; names hold commas); default: every system",
     )
+    parser.add_argument("--before", type=Path, help="a checkout to serve as this server before")
     args = parser.parse_args()
-    args.systems = args.systems or list(SYSTEMS)
+    chosen = args.systems or list(SYSTEMS)
+    unknown = [name for name in chosen if name not in SYSTEMS]
+    if unknown:
+        sys.exit(f"no such system: {', '.join(unknown)}; the systems are {', '.join(SYSTEMS)}")
+    if args.before is not None:
+        chosen.append(BEFORE)
     for tool in ("wrk", "taskset"):
         if shutil.which(tool) is None:
             sys.exit(f"{tool} is needed: apt-get install wrk util-linux")
@@ -488,17 +523,14 @@ def main() -> int:
                 )
                 print(f"{engine}: preparing {rows:,} conversations", flush=True)
                 database = prepare(url, rows)
+                ours = [s for s in ("this server", BEFORE) if s in chosen]
                 if rows == args.rows:
-                    systems = [
-                        s
-                        for s in SYSTEMS
-                        if s in args.systems and (engine == "postgresql" or s not in CORES)
-                    ]
+                    systems = [s for s in chosen if engine == "postgresql" or s not in CORES]
                     results += measure(engine, rows, database, args, log, systems, POINT)
-                    ours = LISTS
+                    operations = LISTS
                 else:
-                    ours = {"PATCH": POINT["PATCH"], **LISTS}
-                results += measure(engine, rows, database, args, log, ["this server"], ours)
+                    operations = {**POINT, **LISTS}
+                results += measure(engine, rows, database, args, log, ours, operations)
         if args.big:
             from bench import isolation
 
@@ -506,7 +538,7 @@ def main() -> int:
     finally:
         if cluster:
             cluster.destroy()
-    report = table(results) + observability_cost(results) + isolated
+    report = table(results) + observability_cost(results) + list_cost(results) + isolated
     if args.big:
         report += "\n\n" + search.run(args.engines.split(","), search.CACHE, 1_000_000, 21)
     print("\n" + report)

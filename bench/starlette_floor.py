@@ -15,11 +15,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from server_impl.api.handlers import fields_body
 from server_impl.domain import keys
 from server_impl.domain.actor import Actor
 from server_impl.domain.conversations import Conversations
 from server_impl.domain.errors import NotFound
 from server_impl.domain.model_settings import ConversationUpdateAsGiven
+from server_impl.domain.ports import Current
 from server_impl.domain.versions import Versioned, etag, parse_if_match
 from server_impl.storage import store_for
 
@@ -43,6 +45,15 @@ def _answer(versioned: Versioned) -> Response:
     )
 
 
+def _current(current: Current) -> Response:
+    """A GET's answer as this server writes it: the fields, with no model."""
+    return Response(
+        fields_body(current.fields),
+        media_type="application/json",
+        headers={"ETag": etag(current.version)},
+    )
+
+
 async def conversation(request: Request) -> Response:
     actor = await _actor(request)
     if actor is None:
@@ -52,7 +63,7 @@ async def conversation(request: Request) -> Response:
         return Response(status_code=422)
     try:
         if request.method == "GET":
-            return _answer(await conversations.retrieve(actor, conversation_id))
+            return _current(await conversations.retrieve(actor, conversation_id))
         body = orjson.loads(await request.body() or b"{}")
         summary = body.get("summary") if isinstance(body, dict) else None
         if not isinstance(body, dict) or not (

@@ -11,7 +11,6 @@ from .cursors import Cursors, is_bare_id
 from .errors import InvalidValue, NotFound, PreconditionFailed
 from .idempotency import DEFAULT_TTL, Idempotency, Outcome, fingerprint
 from .model_settings import (
-    ConversationAsStored,
     ConversationCreateAsGiven,
     ConversationUpdateAsGiven,
     model_settings_problem,
@@ -20,7 +19,9 @@ from .ports import (
     PLAIN_FIELDS,
     ArchiveStatus,
     Changes,
+    ConversationFields,
     ConversationStore,
+    Current,
     CursorNotFound,
     IdempotencyStore,
     NewConversation,
@@ -110,7 +111,7 @@ def changes_of(patch: ConversationUpdateAsGiven, now: datetime) -> Changes:
 class Listed:
     """A page of a list, and the cursor of the next page (None when this is the last)."""
 
-    conversations: list[ConversationAsStored]
+    conversations: list[ConversationFields]
     next_cursor: str | None
 
 
@@ -156,8 +157,8 @@ class Conversations:
             lambda claim: self._store.insert_answering(new, claim),
         )
 
-    async def retrieve(self, actor: Actor, conversation_id: str) -> Versioned:
-        found = await self._store.get(actor.organization_id, conversation_id)
+    async def retrieve(self, actor: Actor, conversation_id: str) -> Current:
+        found = await self._store.get_current(actor.organization_id, conversation_id)
         if found is None:
             raise ConversationNotFound(conversation_id)
         return found
@@ -278,7 +279,9 @@ class Conversations:
             return Listed(found, None)
         last = found[limit - 1]
         place = (
-            Position(last.id, last.last_message_at) if order_by == "last_message_at" else last.id
+            Position(last["id"], last["last_message_at"])
+            if order_by == "last_message_at"
+            else last["id"]
         )
         return Listed(found[:limit], cursors.encode(organization_id, order_by, order, place))
 

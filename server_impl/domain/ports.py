@@ -3,9 +3,9 @@
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
-from .model_settings import ConversationAsStored, JsonObject
+from .model_settings import JsonObject
 from .versions import Versioned, Versions
 
 Order = Literal["asc", "desc"]
@@ -22,6 +22,21 @@ PLAIN_FIELDS = (
 )
 """The fields an update sets as given (merge-patch): left out keeps, None clears, a value sets
 (model_settings a whole JSON object: it replaces the stored one, never merges into it)."""
+
+
+ConversationFields = dict[str, Any]
+"""A conversation as a list page holds it, with no model built: the fields of the spec's
+Conversation by its names and in its order, each with the value the model would hold (times
+as datetimes, model_settings as its parsed JSON). A page of 50 models cost about as much as the
+rest of the request; a page of these is written to JSON as it is (handlers.fields_body)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Current:
+    """A conversation as a GET answers it: its fields, with no model built, and its version."""
+
+    fields: ConversationFields
+    version: int
 
 
 class CursorNotFound(LookupError):
@@ -96,6 +111,9 @@ class ConversationStore(Protocol):
 
     async def get(self, organization_id: str, conversation_id: str) -> Versioned | None: ...
 
+    async def get_current(self, organization_id: str, conversation_id: str) -> Current | None:
+        """As get, with no model built: what a GET answers."""
+
     async def get_default(self, organization_id: str, agent_id: str) -> Versioned | None: ...
 
     async def get_or_insert_default(self, new: NewConversation) -> Versioned:
@@ -137,7 +155,7 @@ class ConversationStore(Protocol):
     ) -> Versioned | None:
         """None when there is no such live conversation or its version is not in if_version."""
 
-    async def list_page(self, page: Page) -> list[ConversationAsStored]:
+    async def list_page(self, page: Page) -> list[ConversationFields]:
         """Raises CursorNotFound when page.after is an id naming no conversation, even a
         deleted one."""
 

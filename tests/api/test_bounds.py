@@ -11,7 +11,7 @@ import yaml
 from starlette.testclient import TestClient
 
 from server_impl.api.connexion_adaptations.validators import BODY_MAX_DEPTH
-from server_impl.api.handlers import _PAGE
+from server_impl.api.handlers import fields_body
 from server_impl.domain import keys
 from server_impl.domain.model_settings import (
     MODEL_SETTINGS_MAX_BYTES,
@@ -222,7 +222,7 @@ def test_the_largest_page_weighs_what_the_list_answer_of_the_spec_states() -> No
     page = spec()["paths"]["/conversations/"]["get"]["responses"]["200"]
     stated = re.search(r"a page of 100 takes at most ([\d,]+) bytes", page["description"])
     assert stated is not None, "the spec states no bound on a page"
-    assert len(_PAGE.dump_json([largest_conversation()] * 100)) == int(
+    assert len(fields_body([largest_conversation().model_dump()] * 100)) == int(
         stated.group(1).replace(",", "")
     )
     assert page["content"]["application/json"]["schema"]["maxItems"] == 100

@@ -139,10 +139,11 @@ def test_a_wrong_secret_and_a_revoked_key_are_told_apart(
 
 @pytest.fixture
 def broken_store(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
-    """The app on a store whose get fails: unavailable for one id, unexpectedly for another."""
+    """The app on a store whose read of a conversation for a GET fails: unavailable for one
+    id, unexpectedly for another."""
     store = store_for(sqlite_url)
     assert isinstance(store, SqliteStore)
-    real_get = store.get
+    real_get = store.get_current
 
     async def get(organization_id: str, conversation_id: str) -> Any:
         if conversation_id.endswith("0"):
@@ -151,7 +152,7 @@ def broken_store(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[T
             raise RuntimeError("a bug")
         return await real_get(organization_id, conversation_id)
 
-    monkeypatch.setattr(store, "get", get)
+    monkeypatch.setattr(store, "get_current", get)
     with in_process(store) as client:
         yield client
 

@@ -46,7 +46,7 @@ def test_an_invalid_value_is_a_422_naming_it_as_connexions_own_are() -> None:
 
 
 class _UnavailableStore(SqliteStore):
-    async def get(self, organization_id: str, conversation_id: str) -> None:
+    async def get_current(self, organization_id: str, conversation_id: str) -> None:
         raise StorageUnavailable("down for the test")
 
 

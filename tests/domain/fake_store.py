@@ -16,6 +16,8 @@ from typing import Any
 from server_impl.domain.model_settings import ConversationAsStored
 from server_impl.domain.ports import (
     Changes,
+    ConversationFields,
+    Current,
     CursorNotFound,
     KeyClaim,
     KeyHolder,
@@ -105,6 +107,10 @@ class FakeStore:
     async def get(self, organization_id: str, conversation_id: str) -> Versioned | None:
         return _versioned(self._live(organization_id, conversation_id))
 
+    async def get_current(self, organization_id: str, conversation_id: str) -> Current | None:
+        found = await self.get(organization_id, conversation_id)
+        return None if found is None else Current(found.conversation.model_dump(), found.version)
+
     async def get_default(self, organization_id: str, agent_id: str) -> Versioned | None:
         return _versioned(self._default(organization_id, agent_id))
 
@@ -154,7 +160,7 @@ class FakeStore:
             row.deleted_at = deleted_at
         return _versioned(row)
 
-    async def list_page(self, page: Page) -> list[ConversationAsStored]:
+    async def list_page(self, page: Page) -> list[ConversationFields]:
         rows = [row for row in self.rows if row.organization_id == page.organization_id]
         key = _order_key(page, rows)
         ordered = sorted(rows, key=key, reverse=page.order == "desc")
@@ -172,7 +178,7 @@ class FakeStore:
                 row for row in ordered if (key(row) > at if page.order == "asc" else key(row) < at)
             ]
         return [
-            row.conversation
+            row.conversation.model_dump()
             for row in ordered
             if row.deleted_at is None
             and not row.hidden

@@ -65,7 +65,7 @@ class World:
         ids: list[str] = []
         while True:
             listed = self.page(after=after, **query)
-            ids += [c.id for c in listed.conversations]
+            ids += [c["id"] for c in listed.conversations]
             if listed.next_cursor is None:
                 return ids
             after = listed.next_cursor
@@ -86,7 +86,7 @@ BY_MESSAGE: dict[str, Any] = {"order_by": "last_message_at"}
 
 def test_a_walk_goes_on_past_its_cursor_conversation_moved_later(ten: World) -> None:
     first = ten.page(**BY_MESSAGE)
-    assert [c.id for c in first.conversations] == C[0:3]
+    assert [c["id"] for c in first.conversations] == C[0:3]
     ten.set_last_message(C[2], datetime(2030, 1, 1, tzinfo=UTC))
     # Moved, c2 is listed again where it now stands; every other one once.
     assert ten.rest(first.next_cursor, **BY_MESSAGE) == [*C[3:], C[2]]
@@ -98,7 +98,7 @@ def test_a_newest_first_walk_repeats_nothing_when_its_cursor_conversation_moves(
     ten: World,
 ) -> None:
     first = ten.page(order="desc", **BY_MESSAGE)
-    assert [c.id for c in first.conversations] == C[9:6:-1]
+    assert [c["id"] for c in first.conversations] == C[9:6:-1]
     ten.set_last_message(C[7], datetime(2030, 1, 1, tzinfo=UTC))
     assert ten.rest(first.next_cursor, order="desc", **BY_MESSAGE) == C[6::-1]
 
@@ -116,9 +116,9 @@ def test_under_creation_order_a_cursor_and_a_bare_id_are_the_same_place(ten: Wor
     for order_by in ("created_at", "last_run_completion"):
         for order in ORDERS:
             first = ten.page(order=order, order_by=order_by)
-            ten.set_last_message(first.conversations[-1].id, datetime(2031, 1, 1, tzinfo=UTC))
+            ten.set_last_message(first.conversations[-1]["id"], datetime(2031, 1, 1, tzinfo=UTC))
             by_cursor = ten.rest(first.next_cursor, order=order, order_by=order_by)
-            by_id = ten.rest(first.conversations[-1].id, order=order, order_by=order_by)
+            by_id = ten.rest(first.conversations[-1]["id"], order=order, order_by=order_by)
             assert by_cursor == by_id == (C[3:] if order == "asc" else C[6::-1])
 
 
@@ -268,7 +268,7 @@ def test_a_walk_lists_every_unchanged_conversation_once_whatever_happens_between
     pages = iter(between)
     while True:
         page = world.page(after=after, **query)
-        listed += [c.id for c in page.conversations]
+        listed += [c["id"] for c in page.conversations]
         if page.next_cursor is None:
             break
         after = page.next_cursor
@@ -278,7 +278,7 @@ def test_a_walk_lists_every_unchanged_conversation_once_whatever_happens_between
                 continue
             if not live:
                 continue
-            target = page.conversations[-1].id if step.action == "cursor" else (
+            target = page.conversations[-1]["id"] if step.action == "cursor" else (
                 live[step.target % len(live)])  # fmt: skip
             if target not in live:
                 continue

@@ -12,10 +12,10 @@ import pytest
 
 from server_impl.domain.errors import StorageUnavailable
 from server_impl.domain.keys import parse_name
-from server_impl.domain.model_settings import ConversationAsStored
 from server_impl.domain.ports import (
     ArchiveStatus,
     Changes,
+    ConversationFields,
     CursorNotFound,
     KeyClaim,
     KeyHolder,
@@ -100,7 +100,7 @@ def test_a_row_the_model_now_refuses_is_still_answered_as_stored(
         got = await store.get(ORG, inserted.conversation.id)
         assert got == inserted and got.conversation.summary == "s" * 10_001
         assert got.conversation.created_at == T0 + timedelta(seconds=1)
-        assert await store.list_page(Page(ORG, 10, "desc")) == [inserted.conversation]
+        assert await store.list_page(Page(ORG, 10, "desc")) == [inserted.conversation.model_dump()]
 
     run(scenario)
 
@@ -211,7 +211,7 @@ def test_soft_delete_hides_the_row_but_keeps_it_as_a_cursor(
         assert await store.get(ORG, middle) is None
         assert await store.soft_delete(ORG, middle, T0) is None
         page = Page(organization_id=ORG, limit=10, order="desc", after=middle)
-        assert [c.id for c in await store.list_page(page)] == [new(1).id]
+        assert [c["id"] for c in await store.list_page(page)] == [new(1).id]
 
     run(scenario)
 
@@ -305,7 +305,7 @@ def test_summary_search_escapes_like_wildcards(run: Callable[[Scenario], None]) 
 
         async def search(text: str) -> list[str]:
             page = Page(organization_id=ORG, limit=10, order="asc", summary_search=text)
-            return [c.id for c in await store.list_page(page)]
+            return [c["id"] for c in await store.list_page(page)]
 
         assert await search("0%") == [new(1).id]
         assert await search("_") == []
@@ -642,15 +642,15 @@ def test_list_by_archive_status_never_lists_hidden_and_pages_exactly(
                 found = await store.list_page(page)
                 if not found:
                     return numbers
-                numbers += [int(c.id[-12:]) for c in found]
-                after = found[-1].id
+                numbers += [int(c["id"][-12:]) for c in found]
+                after = found[-1]["id"]
 
         assert await listed("unarchived") == [7, 5, 1]
         assert await listed("archived") == [8, 6, 2]
         assert await listed("all") == [8, 7, 6, 5, 2, 1]
         assert await listed("all", "asc") == [1, 2, 5, 6, 7, 8]
         hidden_cursor = Page(organization_id=ORG, limit=9, order="asc", after=new(3).id)
-        assert [c.id for c in await store.list_page(hidden_cursor)] == [new(5).id, new(7).id]
+        assert [c["id"] for c in await store.list_page(hidden_cursor)] == [new(5).id, new(7).id]
         assert (await store.get(ORG, new(4).id)) is not None
 
     run(scenario)
@@ -660,8 +660,8 @@ async def _walk(store: Store, page: Page) -> list[int]:
     """Every page from page on, as the numbers of new(); fails if a page repeats an id."""
     numbers: list[int] = []
     while found := await store.list_page(page):
-        numbers += [int(c.id[-12:]) for c in found]
-        page = replace(page, after=found[-1].id)
+        numbers += [int(c["id"][-12:]) for c in found]
+        page = replace(page, after=found[-1]["id"])
     assert len(numbers) == len(set(numbers)), numbers
     return numbers
 
@@ -747,8 +747,8 @@ def test_a_walk_by_last_message_lists_every_unmoved_conversation_once_while_othe
         moved: set[int] = set()
         minute = 0
         while found := await store.list_page(page):
-            read += [int(c.id[-12:]) for c in found]
-            page = replace(page, after=found[-1].id)
+            read += [int(c["id"][-12:]) for c in found]
+            page = replace(page, after=found[-1]["id"])
             # One read, one not yet read, none the cursor: each now has the newest message.
             unread = sorted(set(range(1, 41)) - set(read) - moved)
             for number in [read[len(read) // 2], *unread[:1]]:
@@ -765,9 +765,9 @@ def test_a_walk_by_last_message_lists_every_unmoved_conversation_once_while_othe
     run(scenario)
 
 
-def _place(found: list[ConversationAsStored]) -> Position:
+def _place(found: list[ConversationFields]) -> Position:
     """The place the domain makes of a page's last conversation (cursors.py)."""
-    return Position(found[-1].id, found[-1].last_message_at)
+    return Position(found[-1]["id"], found[-1]["last_message_at"])
 
 
 # Times a microsecond apart, ties, none, and both ends of the range (on PostgreSQL the first
@@ -804,9 +804,9 @@ def test_a_walk_from_places_lists_every_unchanged_conversation_once_as_its_curso
             found = await store.list_page(page)
             if not found:
                 break
-            read += [int(c.id[-12:]) for c in found]
+            read += [int(c["id"][-12:]) for c in found]
             page = replace(page, after=_place(found))
-            cursor, move = found[-1].id, moves[step % len(moves)]
+            cursor, move = found[-1]["id"], moves[step % len(moves)]
             moved.add(int(cursor[-12:]))
             if move == "delete":
                 await store.soft_delete(ORG, cursor, LATER)
@@ -838,11 +838,12 @@ def test_a_place_reads_the_same_page_as_the_id_of_an_unmoved_conversation(
             for status in ("unarchived", "archived", "all"):
                 page = Page(ORG, 50, order, archive_status=status, order_by="last_message_at")
                 for row in await store.list_page(replace(page, archive_status="all")):
-                    by_id = await store.list_page(replace(page, after=row.id))
+                    by_id = await store.list_page(replace(page, after=row["id"]))
                     by_place = await store.list_page(
-                        replace(page, after=Position(row.id, row.last_message_at))
+                        replace(page, after=Position(row["id"], row["last_message_at"]))
                     )
-                    assert [c.id for c in by_place] == [c.id for c in by_id], (order, row.id)
+                    ids = [c["id"] for c in by_place]
+                    assert ids == [c["id"] for c in by_id], (order, row["id"])
 
     run(scenario)
 

@@ -199,7 +199,7 @@ def test_upgrading_to_the_new_fields_keeps_conversations_intact_with_the_new_fie
             }  # fmt: skip
             # Neither hidden nor archived: both are listed as before.
             listed = await store.list_page(Page(organization_id="org-1", limit=10, order="asc"))
-            assert [c.id for c in listed] == ["conv-1", "conv-2"]
+            assert [c["id"] for c in listed] == ["conv-1", "conv-2"]
         finally:
             await store.close()
 
