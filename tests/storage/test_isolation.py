@@ -166,7 +166,7 @@ def test_another_organizations_get_and_list_are_answered_while_one_organization_
         )
         running = sum(not search.done() for search in searches)
         assert got is not None and got.conversation.summary == "quiet"
-        assert [conversation.id for conversation in listed] == [tenants.quiet_id]
+        assert [conversation["id"] for conversation in listed] == [tenants.quiet_id]
         assert await asyncio.gather(*searches) == [[]] * SEARCHES
         # Had the searches run on the event loop, or taken every connection, the get or the
         # list would have waited for at least one of them.

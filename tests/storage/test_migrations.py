@@ -304,7 +304,7 @@ def _searched(database_url: str, term: str) -> list[str]:
         await store.open()
         try:
             page = Page("org-1", 100, "asc", summary_search=term, archive_status="all")
-            return [conversation.id for conversation in await store.list_page(page)]
+            return [conversation["id"] for conversation in await store.list_page(page)]
         finally:
             await store.close()
 

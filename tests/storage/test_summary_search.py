@@ -77,7 +77,7 @@ async def search(
     archive_status: ArchiveStatus = "unarchived",
 ) -> list[str]:
     page = Page(organization, limit, "asc", summary_search=term, archive_status=archive_status)
-    return [conversation.id for conversation in await store.list_page(page)]
+    return [conversation["id"] for conversation in await store.list_page(page)]
 
 
 @settings(
