@@ -2,17 +2,23 @@
 in-process app. Test modules and conftest.py files import from here only."""
 
 import asyncio
+import fcntl
 import inspect
+import io
+import json
 import os
 import pkgutil
 import re
 import resource
+import secrets
+import shutil
 import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Coroutine, Iterator
-from contextlib import closing, contextmanager
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing, contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -26,6 +32,7 @@ from starlette.testclient import TestClient
 from server_impl.api.app import create_app
 from server_impl.domain import keys
 from server_impl.domain.ports import Store
+from server_impl.ops.cli import main
 from server_impl.settings import Settings
 from server_impl.storage import migrate as migrations
 from server_impl.storage import store_for
@@ -47,7 +54,36 @@ def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
 
 
 def cli(*args: str, database_url: str) -> subprocess.CompletedProcess[str]:
-    """Runs ``python -m server_impl ARGS --database-url URL`` as an operator would."""
+    """Runs the operator CLI, ``python -m server_impl ARGS --database-url URL``: in this process
+    through ``main`` (what it prints and returns, as a process would), except ``serve``, which
+    runs until stopped and so in a process of its own (cli_process)."""
+    if args[:1] == ("serve",):
+        return cli_process(*args, database_url=database_url)
+    argv = [*args, "--database-url", database_url]
+    out, err = io.StringIO(), io.StringIO()
+
+    def run() -> int:
+        with redirect_stdout(out), redirect_stderr(err):
+            try:
+                return main(argv, prog="python -m server_impl")
+            except SystemExit as refusal:  # argparse's refusals
+                return refusal.code if isinstance(refusal.code, int) else 1
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        code = run()
+    else:  # main runs its own event loop, which cannot be inside a running one
+        with ThreadPoolExecutor(1) as pool:
+            code = pool.submit(run).result()
+    return subprocess.CompletedProcess(
+        ["python", "-m", "server_impl", *argv], code, out.getvalue(), err.getvalue()
+    )
+
+
+def cli_process(*args: str, database_url: str) -> subprocess.CompletedProcess[str]:
+    """Runs ``python -m server_impl ARGS --database-url URL`` in a process of its own, for the
+    tests of the process itself: its exit status, what it prints as it starts, signals."""
     return subprocess.run(
         [sys.executable, "-m", "server_impl", *args, "--database-url", database_url],
         cwd=ROOT,
@@ -68,6 +104,76 @@ def mint_key(database_url: str, organization: str, user: str) -> str:
     )
     assert result.returncode == 0, result.stderr
     return result.stdout.strip()
+
+
+# What a migration draws at random for each database (0008_cursor_key.py): a copy of a
+# migrated database draws its own, so that it is what migrating it would have made.
+_DRAWN = "UPDATE server_secrets SET value = {} WHERE name = 'list_cursor_key'"
+
+
+def copy_sqlite_database(template_url: str, folder: Path) -> str:
+    """A copy of the (closed) migrated SQLite database at template_url in folder; its URL. Made
+    in milliseconds, where migrating a new file takes a second."""
+    url = f"sqlite:///{folder / 'conversations.db'}"
+    path = DatabaseUrl.parse(url).sqlite_path
+    shutil.copyfile(DatabaseUrl.parse(template_url).sqlite_path, path)
+    with closing(sqlite3.connect(path)) as db:
+        db.execute(_DRAWN.format("?"), (secrets.token_hex(32),))
+        db.commit()
+    return url
+
+
+def copy_postgres_database(cluster: PostgresCluster, template: str) -> str:
+    """A copy of the migrated database template of cluster (CREATE DATABASE ... TEMPLATE); its
+    URL."""
+    url = cluster.new_database(template=template)
+
+    async def draw() -> None:
+        connection = await asyncpg.connect(url)
+        try:
+            await connection.execute(_DRAWN.format("$1"), secrets.token_hex(32))
+        finally:
+            await connection.close()
+
+    run_async(draw())
+    return url
+
+
+# The folder a run's processes (the pytest-xdist workers) share, named in the environment.
+RUN_FOLDER = "CONVERSATIONS_TEST_RUN"
+# The database of the run's PostgreSQL cluster that new databases are copies of.
+POSTGRES_TEMPLATE = "conversations_template"
+
+
+def shared_postgres(folder: Path, *, start: bool = True) -> PostgresCluster | None:
+    """The PostgreSQL cluster of the run whose folder this is, with POSTGRES_TEMPLATE migrated:
+    started by the first process to ask, found by the others; None when none has been started
+    and start is false."""
+    state = folder / "postgres.json"
+    with (folder / "postgres.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if state.exists():
+            saved = json.loads(state.read_text())
+            return PostgresCluster.attach(Path(saved["folder"]), int(saved["port"]))
+        if not start:
+            return None
+        cluster = PostgresCluster()
+        try:
+
+            async def create() -> None:
+                connection = await asyncpg.connect(cluster.url())
+                try:
+                    await connection.execute(f'CREATE DATABASE "{POSTGRES_TEMPLATE}"')
+                finally:
+                    await connection.close()
+
+            run_async(create())
+            migrations.upgrade(cluster.url(POSTGRES_TEMPLATE))
+        except BaseException:
+            cluster.destroy()
+            raise
+        state.write_text(json.dumps({"folder": str(cluster.folder), "port": cluster.port}))
+        return cluster
 
 
 def bearer(key: str) -> dict[str, str]:
