@@ -24,7 +24,6 @@ from tests.support import (
     RunningServer,
     bearer,
     copy_postgres_database,
-    copy_sqlite_database,
     mint_key,
     new_sqlite_database,
     shared_postgres,
@@ -72,13 +71,10 @@ def new_database(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Callable[[str], str]:
     """Makes an empty, migrated database of an engine; returns its URL."""
-    sqlite_template: list[str] = []
 
     def make(engine: str) -> str:
         if engine == "sqlite":
-            if not sqlite_template:
-                sqlite_template.append(new_sqlite_database(tmp_path_factory.mktemp("template")))
-            return copy_sqlite_database(sqlite_template[0], tmp_path_factory.mktemp("data"))
+            return new_sqlite_database(tmp_path_factory.mktemp("data"))
         cluster: PostgresCluster = request.getfixturevalue("postgres")
         return copy_postgres_database(cluster, POSTGRES_TEMPLATE)
 

@@ -2,7 +2,9 @@
 in-process app. Test modules and conftest.py files import from here only."""
 
 import asyncio
+import copy
 import fcntl
+import functools
 import inspect
 import io
 import json
@@ -15,6 +17,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -27,9 +30,10 @@ import asyncpg
 import httpx
 import pytest
 from connexion import ConnexionMiddleware
+from connexion.spec import Specification
 from starlette.testclient import TestClient
 
-from server_impl.api.app import create_app
+from server_impl.api.app import SPEC_PATH, create_app
 from server_impl.domain import keys
 from server_impl.domain.ports import Store
 from server_impl.ops.cli import main
@@ -277,7 +281,19 @@ async def create_conversation(client: httpx.AsyncClient, summary: str = "") -> s
 
 
 def new_sqlite_database(folder: Path) -> str:
-    """A migrated SQLite database in folder, made in this process; its URL."""
+    """A migrated SQLite database in folder, made in this process; its URL: a copy of one
+    migrated once per process."""
+    return copy_sqlite_database(_sqlite_template(), folder)
+
+
+@functools.cache
+def _sqlite_template() -> str:
+    folder = Path(tempfile.mkdtemp(prefix="template-", dir=os.environ.get(RUN_FOLDER)))
+    return migrated_sqlite_database(folder)
+
+
+def migrated_sqlite_database(folder: Path) -> str:
+    """A SQLite database in folder, migrated from nothing in this process; its URL."""
     url = f"sqlite:///{folder / 'conversations.db'}"
     migrations.upgrade(url)
     return url
@@ -377,11 +393,18 @@ def in_process(
     """The app around store (not yet opened), served in this process through an ASGI
     transport, with its lifespan, to requests from peer; responses are validated against the
     spec."""
-    app = create_app(Settings(validate_responses=True, **settings), store)
+    # A copy of the spec loaded once: loading it is most of what making an app costs.
+    spec = copy.deepcopy(_loaded_spec())
+    app = create_app(Settings(validate_responses=True, **settings), store, spec=spec)
     with TestClient(
         app, base_url="http://testserver/v1", raise_server_exceptions=False, client=peer
     ) as client:
         yield client
+
+
+@functools.cache
+def _loaded_spec() -> Specification:
+    return Specification.load(SPEC_PATH)
 
 
 def assigned_in_init(cls: type, name: str) -> bool:
