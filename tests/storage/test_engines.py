@@ -1,5 +1,8 @@
 """Each storage engine on its own, against the same contract: tenancy, soft deletion, merge-patch
-updates with versions, defaults, cursors, keys."""
+updates with versions, defaults, cursors, keys. The in-memory store that the domain tests use
+(tests/domain/fake_store.py) runs every scenario too, so that it cannot drift from the engines;
+a test about a database itself (a URL, races between connections, the database refusing a
+value) runs on the engines only."""
 
 import asyncio
 import itertools
@@ -27,7 +30,8 @@ from server_impl.domain.ports import (
 )
 from server_impl.domain.versions import Versioned
 from server_impl.storage import postgres, store_for
-from tests.support import refuse_summary, run_async
+from tests.domain.fake_store import FakeStore
+from tests.support import ENGINES, refuse_summary, run_async
 
 ORG = "org-00000000-0000-4000-8000-00000000000a"
 OTHER_ORG = "org-00000000-0000-4000-8000-00000000000b"
@@ -38,6 +42,18 @@ T0 = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
 Scenario = Callable[[Store], Awaitable[None]]
 
 
+MEMORY = "memory"
+
+
+@pytest.fixture(params=[*ENGINES, MEMORY])
+def engine(request: pytest.FixtureRequest) -> str:
+    """Each engine of the run, and the in-memory store."""
+    engine = str(request.param)
+    if engine == MEMORY and {"fresh_url", "new_database"} & set(request.fixturenames):
+        pytest.skip("the in-memory store has no database to reach by URL")
+    return engine
+
+
 @pytest.fixture
 def fresh_url(engine: str, new_database: Callable[[str], str]) -> str:
     """A fresh, migrated database of the engine."""
@@ -45,13 +61,14 @@ def fresh_url(engine: str, new_database: Callable[[str], str]) -> str:
 
 
 @pytest.fixture
-def run(fresh_url: str) -> Callable[[Scenario], None]:
-    """Runs a scenario against fresh_url's database."""
-    url = fresh_url
+def run(engine: str, request: pytest.FixtureRequest) -> Callable[[Scenario], None]:
+    """Runs a scenario against a fresh database of the engine (fresh_url's), or a new in-memory
+    store."""
+    url = None if engine == MEMORY else str(request.getfixturevalue("fresh_url"))
 
     def run_scenario(scenario: Scenario) -> None:
         async def opened() -> None:
-            storage = store_for(url)
+            storage = FakeStore() if url is None else store_for(url)
             await storage.open()
             try:
                 await scenario(storage)
