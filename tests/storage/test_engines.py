@@ -7,9 +7,11 @@ value) runs on the engines only."""
 import asyncio
 import itertools
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -29,7 +31,7 @@ from server_impl.domain.ports import (
     Store,
 )
 from server_impl.domain.versions import Versioned
-from server_impl.storage import postgres, store_for
+from server_impl.storage import migrate, postgres, store_for
 from tests.domain.fake_store import FakeStore
 from tests.support import ENGINES, refuse_summary, run_async
 
@@ -49,7 +51,9 @@ MEMORY = "memory"
 def engine(request: pytest.FixtureRequest) -> str:
     """Each engine of the run, and the in-memory store."""
     engine = str(request.param)
-    if engine == MEMORY and {"fresh_url", "new_database"} & set(request.fixturenames):
+    if engine == MEMORY and {"fresh_url", "new_database", "migrated_from_nothing"} & set(
+        request.fixturenames
+    ):
         pytest.skip("the in-memory store has no database to reach by URL")
     return engine
 
@@ -58,6 +62,24 @@ def engine(request: pytest.FixtureRequest) -> str:
 def fresh_url(engine: str, new_database: Callable[[str], str]) -> str:
     """A fresh, migrated database of the engine."""
     return new_database(engine)
+
+
+@pytest.fixture
+def migrated_from_nothing(
+    engine: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> Callable[[], str]:
+    """Makes a database of the engine migrated from nothing, not a copy of the run's migrated
+    one (as new_database makes), for what the migrations draw at random; returns its URL."""
+
+    def make() -> str:
+        if engine == "sqlite":
+            url = f"sqlite:///{tmp_path / f'{uuid.uuid4().hex}.db'}"
+        else:
+            url = request.getfixturevalue("postgres").new_database()
+        migrate.upgrade(url)
+        return url
+
+    return make
 
 
 @pytest.fixture
@@ -865,7 +887,7 @@ def test_a_place_reads_the_same_page_as_the_id_of_an_unmoved_conversation(
 
 
 def test_the_cursor_key_is_the_databases_own_shared_by_every_store_on_it(
-    fresh_url: str, new_database: Callable[[str], str], engine: str
+    migrated_from_nothing: Callable[[], str],
 ) -> None:
     async def keys_of(url: str) -> bytes:
         store = store_for(url)
@@ -875,10 +897,11 @@ def test_the_cursor_key_is_the_databases_own_shared_by_every_store_on_it(
         finally:
             await store.close()
 
-    one = run_async(keys_of(fresh_url))
+    url = migrated_from_nothing()
+    one = run_async(keys_of(url))
     assert len(one) == 32
-    assert run_async(keys_of(fresh_url)) == one, "another process reads the same"
-    assert run_async(keys_of(new_database(engine))) != one, "another database has its own"
+    assert run_async(keys_of(url)) == one, "another process reads the same"
+    assert run_async(keys_of(migrated_from_nothing())) != one, "another database has its own"
 
 
 def claim_of(
