@@ -39,6 +39,7 @@ def checkout(tmp_path: Path) -> Path:
 
 @pytest.mark.slow
 def test_check_generated_passes_on_the_committed_tree(checkout: Path) -> None:
+    # It generates into an empty folder and compares: regeneration is byte-identical.
     result = make(checkout, "check-generated")
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -54,26 +55,6 @@ def test_check_generated_fails_after_a_hand_edit_or_a_spec_change(checkout: Path
     assert result.returncode != 0
     assert "edited by hand" in result.stdout
     assert "Patch a conversation" in result.stdout
-
-
-@pytest.mark.slow
-def test_regeneration_is_byte_identical(tmp_path: Path) -> None:
-    subprocess.run([str(ROOT / "codegen/generate.sh"), str(tmp_path / "generated")], check=True)
-    result = subprocess.run(
-        [
-            "diff",
-            "-r",
-            "-x",
-            "*.egg-info",
-            "-x",
-            "__pycache__",
-            str(ROOT / "generated"),
-            str(tmp_path / "generated"),
-        ],
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stdout
 
 
 def strict_mypy(target: str, cwd: Path, cache: str) -> subprocess.CompletedProcess[str]:
