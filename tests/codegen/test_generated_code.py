@@ -14,8 +14,11 @@ COPIED = ("Makefile", "openapi.yaml", "pyproject.toml", "requirements.lock", "co
 
 
 def make(folder: Path, target: str) -> subprocess.CompletedProcess[str]:
+    # The copy's .venv is this checkout's: -o keeps make from installing the copy into it (the
+    # copy's pyproject.toml, newer than .venv/.deps after a change, would have it), which would
+    # leave this checkout's editable install pointing at the copy, deleted after the test.
     return subprocess.run(
-        ["make", "--no-print-directory", "-C", str(folder), target],
+        ["make", "--no-print-directory", "-C", str(folder), "-o", ".venv/.deps", target],
         capture_output=True,
         text=True,
         timeout=300,
