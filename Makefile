@@ -36,7 +36,7 @@ need_npm = @command -v npm >/dev/null && command -v node >/dev/null \
 HOST ?= 127.0.0.1
 PORT ?= 8283
 
-.PHONY: install browser run test lint fuzz bench generate check-generated dist lock clean
+.PHONY: install browser run test check lint fuzz bench generate check-generated dist lock clean
 
 install: $(INSTALLED)
 
@@ -113,16 +113,30 @@ run: $(RUNTIME)
 	$(BIN)/conversations-server migrate
 	$(BIN)/conversations-server serve --host $(HOST) --port $(PORT)
 
+# pytest-xdist spreads the tests over one process per core (PYTEST_WORKERS=0: none), a module to
+# a worker (loadscope) so that a module's fixtures are made once, or one module's tests over all
+# (load); the 25 slowest are listed at the end.
+PYTEST_WORKERS ?= auto
+PYTEST = -m pytest -n $(PYTEST_WORKERS) --durations=25 --dist
+
 # Measures branch coverage of server_impl in both runs and in every process they start (see
 # [tool.coverage.*] in pyproject.toml) and reports it; below its floor (fail_under) a run on
 # every engine fails, a run that leaves an engine out only reports.
 test: $(INSTALLED) $(SDK_INSTALLED) browser
 	$(BIN)/python -m coverage erase
-	LETTA_CLIENT_EXPECTED=$(call pinned,requirements.lock) $(BIN)/python -m coverage run -m pytest
+	LETTA_CLIENT_EXPECTED=$(call pinned,requirements.lock) $(BIN)/python -m coverage run $(PYTEST) loadscope
 	LETTA_CLIENT_EXPECTED=$(call pinned,tests/compat/latest-sdk.txt) \
-		$(SDK_VENV)/bin/python -m coverage run -m pytest tests/compat/test_official_sdk.py
+		$(SDK_VENV)/bin/python -m coverage run $(PYTEST) load \
+		tests/compat/test_official_sdk.py
 	$(BIN)/python -m coverage combine --quiet
 	$(BIN)/python -m coverage report $(if $(strip $(skipped_engines)),--fail-under=0)
+
+# The inner loop, in a minute: the suites that run in the pytest process (domain, api, storage)
+# on SQLite, and the code generation's checks but for the slow ones (make, the generators, mypy).
+# No coverage floor: make test is the whole answer.
+check: $(INSTALLED)
+	CONVERSATIONS_TEST_ENGINES=sqlite $(BIN)/python $(PYTEST) loadscope -m "not slow" \
+		tests/domain tests/api tests/storage tests/codegen
 
 # Long contract fuzzing; SEED=N replays a run, FUZZ_EXAMPLES=N changes the budget,
 # ENGINE=postgresql fuzzes a server on a throwaway PostgreSQL cluster.

@@ -37,15 +37,25 @@ def bin_dir() -> Path:
 
 class PostgresCluster:
     def __init__(self) -> None:
-        self.bin = bin_dir()
-        self.folder = Path(tempfile.mkdtemp(prefix="pg-test-"))
-        self.data = self.folder / "data"
-        self.port = free_port()
-        self._as_postgres = os.geteuid() == 0
+        self._locate(Path(tempfile.mkdtemp(prefix="pg-test-")), free_port())
         if self._as_postgres:
             shutil.chown(self.folder, "postgres")
         self._run("initdb", "-D", str(self.data), "-U", USER, "--auth=trust", "-E", "UTF8")
         self.start()
+
+    def _locate(self, folder: Path, port: int) -> None:
+        self.bin = bin_dir()
+        self.folder = folder
+        self.data = folder / "data"
+        self.port = port
+        self._as_postgres = os.geteuid() == 0
+
+    @classmethod
+    def attach(cls, folder: Path, port: int) -> "PostgresCluster":
+        """The running cluster that another process started in folder, listening on port."""
+        cluster = cls.__new__(cls)
+        cluster._locate(folder, port)
+        return cluster
 
     def _run(self, tool: str, *args: str) -> None:
         command = [str(self.bin / tool), *args]
@@ -66,14 +76,16 @@ class PostgresCluster:
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://{USER}@127.0.0.1:{self.port}/{database}"
 
-    def new_database(self) -> str:
-        """A fresh, empty database; its URL."""
+    def new_database(self, template: str | None = None) -> str:
+        """A fresh database, empty or a copy of template (a database nobody is connected to);
+        its URL."""
         name = f"t_{uuid.uuid4().hex[:12]}"
+        copied = f' TEMPLATE "{template}"' if template else ""
 
         async def create() -> None:
             connection = await asyncpg.connect(self.url())
             try:
-                await connection.execute(f'CREATE DATABASE "{name}"')
+                await connection.execute(f'CREATE DATABASE "{name}"{copied}')
             finally:
                 await connection.close()
 

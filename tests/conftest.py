@@ -1,32 +1,61 @@
 """Fixtures shared by every kind of test.
 
 Tests that use a database run once per engine: SQLite and PostgreSQL (a throwaway cluster
-started for the session). CONVERSATIONS_TEST_ENGINES=sqlite limits a quick local run to SQLite.
+started for the run, shared by the pytest-xdist workers). CONVERSATIONS_TEST_ENGINES=sqlite
+limits a quick local run to SQLite. A new database is a copy of one migrated once per run.
 """
 
+import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.support import (
     ENGINES,
+    POSTGRES_TEMPLATE,
+    RUN_FOLDER,
     Keys,
     PostgresCluster,
     RunningServer,
     bearer,
-    migrate,
+    copy_postgres_database,
     mint_key,
+    new_sqlite_database,
+    shared_postgres,
     start_server,
 )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # The controller (or a run without workers) makes the folder the workers share: they
+    # inherit its name with the environment.
+    if not hasattr(config, "workerinput"):
+        os.environ[RUN_FOLDER] = tempfile.mkdtemp(prefix="conversations-tests-")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if hasattr(config, "workerinput") or RUN_FOLDER not in os.environ:
+        return
+    folder = Path(os.environ.pop(RUN_FOLDER))
+    try:
+        cluster = shared_postgres(folder, start=False)
+        if cluster is not None:
+            cluster.destroy()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
-def postgres() -> Iterator[PostgresCluster]:
-    cluster = PostgresCluster()
-    yield cluster
-    cluster.destroy()
+def postgres() -> PostgresCluster:
+    """The run's cluster, started by the first worker that needs it and stopped at the end."""
+    cluster = shared_postgres(Path(os.environ[RUN_FOLDER]))
+    assert cluster is not None
+    return cluster
 
 
 @pytest.fixture
@@ -45,11 +74,9 @@ def new_database(
 
     def make(engine: str) -> str:
         if engine == "sqlite":
-            url = f"sqlite:///{tmp_path_factory.mktemp('data') / 'conversations.db'}"
-        else:
-            url = request.getfixturevalue("postgres").new_database()
-        migrate(url)
-        return url
+            return new_sqlite_database(tmp_path_factory.mktemp("data"))
+        cluster: PostgresCluster = request.getfixturevalue("postgres")
+        return copy_postgres_database(cluster, POSTGRES_TEMPLATE)
 
     return make
 

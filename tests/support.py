@@ -2,6 +2,9 @@
 in-process app. Test modules and conftest.py files import from here only."""
 
 import asyncio
+import copy
+import fcntl
+import functools
 import inspect
 import io
 import json
@@ -9,12 +12,16 @@ import os
 import pkgutil
 import re
 import resource
+import secrets
+import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Coroutine, Iterator
-from contextlib import closing, contextmanager
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing, contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -23,11 +30,13 @@ import asyncpg
 import httpx
 import pytest
 from connexion import ConnexionMiddleware
+from connexion.spec import Specification
 from starlette.testclient import TestClient
 
-from server_impl.api.app import create_app
+from server_impl.api.app import SPEC_PATH, create_app
 from server_impl.domain import keys
 from server_impl.domain.ports import Store
+from server_impl.ops.cli import main
 from server_impl.settings import Settings
 from server_impl.storage import migrate as migrations
 from server_impl.storage import store_for
@@ -49,7 +58,36 @@ def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
 
 
 def cli(*args: str, database_url: str) -> subprocess.CompletedProcess[str]:
-    """Runs ``python -m server_impl ARGS --database-url URL`` as an operator would."""
+    """Runs the operator CLI, ``python -m server_impl ARGS --database-url URL``: in this process
+    through ``main`` (what it prints and returns, as a process would), except ``serve``, which
+    runs until stopped and so in a process of its own (cli_process)."""
+    if args[:1] == ("serve",):
+        return cli_process(*args, database_url=database_url)
+    argv = [*args, "--database-url", database_url]
+    out, err = io.StringIO(), io.StringIO()
+
+    def run() -> int:
+        with redirect_stdout(out), redirect_stderr(err):
+            try:
+                return main(argv, prog="python -m server_impl")
+            except SystemExit as refusal:  # argparse's refusals
+                return refusal.code if isinstance(refusal.code, int) else 1
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        code = run()
+    else:  # main runs its own event loop, which cannot be inside a running one
+        with ThreadPoolExecutor(1) as pool:
+            code = pool.submit(run).result()
+    return subprocess.CompletedProcess(
+        ["python", "-m", "server_impl", *argv], code, out.getvalue(), err.getvalue()
+    )
+
+
+def cli_process(*args: str, database_url: str) -> subprocess.CompletedProcess[str]:
+    """Runs ``python -m server_impl ARGS --database-url URL`` in a process of its own, for the
+    tests of the process itself: its exit status, what it prints as it starts, signals."""
     return subprocess.run(
         [sys.executable, "-m", "server_impl", *args, "--database-url", database_url],
         cwd=ROOT,
@@ -70,6 +108,76 @@ def mint_key(database_url: str, organization: str, user: str) -> str:
     )
     assert result.returncode == 0, result.stderr
     return result.stdout.strip()
+
+
+# What a migration draws at random for each database (0008_cursor_key.py): a copy of a
+# migrated database draws its own, so that it is what migrating it would have made.
+_DRAWN = "UPDATE server_secrets SET value = {} WHERE name = 'list_cursor_key'"
+
+
+def copy_sqlite_database(template_url: str, folder: Path) -> str:
+    """A copy of the (closed) migrated SQLite database at template_url in folder; its URL. Made
+    in milliseconds, where migrating a new file takes a second."""
+    url = f"sqlite:///{folder / 'conversations.db'}"
+    path = DatabaseUrl.parse(url).sqlite_path
+    shutil.copyfile(DatabaseUrl.parse(template_url).sqlite_path, path)
+    with closing(sqlite3.connect(path)) as db:
+        db.execute(_DRAWN.format("?"), (secrets.token_hex(32),))
+        db.commit()
+    return url
+
+
+def copy_postgres_database(cluster: PostgresCluster, template: str) -> str:
+    """A copy of the migrated database template of cluster (CREATE DATABASE ... TEMPLATE); its
+    URL."""
+    url = cluster.new_database(template=template)
+
+    async def draw() -> None:
+        connection = await asyncpg.connect(url)
+        try:
+            await connection.execute(_DRAWN.format("$1"), secrets.token_hex(32))
+        finally:
+            await connection.close()
+
+    run_async(draw())
+    return url
+
+
+# The folder a run's processes (the pytest-xdist workers) share, named in the environment.
+RUN_FOLDER = "CONVERSATIONS_TEST_RUN"
+# The database of the run's PostgreSQL cluster that new databases are copies of.
+POSTGRES_TEMPLATE = "conversations_template"
+
+
+def shared_postgres(folder: Path, *, start: bool = True) -> PostgresCluster | None:
+    """The PostgreSQL cluster of the run whose folder this is, with POSTGRES_TEMPLATE migrated:
+    started by the first process to ask, found by the others; None when none has been started
+    and start is false."""
+    state = folder / "postgres.json"
+    with (folder / "postgres.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if state.exists():
+            saved = json.loads(state.read_text())
+            return PostgresCluster.attach(Path(saved["folder"]), int(saved["port"]))
+        if not start:
+            return None
+        cluster = PostgresCluster()
+        try:
+
+            async def create() -> None:
+                connection = await asyncpg.connect(cluster.url())
+                try:
+                    await connection.execute(f'CREATE DATABASE "{POSTGRES_TEMPLATE}"')
+                finally:
+                    await connection.close()
+
+            run_async(create())
+            migrations.upgrade(cluster.url(POSTGRES_TEMPLATE))
+        except BaseException:
+            cluster.destroy()
+            raise
+        state.write_text(json.dumps({"folder": str(cluster.folder), "port": cluster.port}))
+        return cluster
 
 
 def bearer(key: str) -> dict[str, str]:
@@ -140,7 +248,9 @@ def start_server(
         preexec_fn=None if open_files is None else lambda: _limit_open_files(open_files),
     )
     server = RunningServer(process, f"http://127.0.0.1:{port}", log_path, database_url)
-    deadline = time.monotonic() + 30
+    # Generous: a start takes about 2 s of CPU, but on this shared 2-core machine, with the
+    # tests' two workers and other work beside them, a start was seen to take 30 s.
+    deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited early:\n{log_path.read_text()}")
@@ -173,7 +283,19 @@ async def create_conversation(client: httpx.AsyncClient, summary: str = "") -> s
 
 
 def new_sqlite_database(folder: Path) -> str:
-    """A migrated SQLite database in folder, made in this process; its URL."""
+    """A migrated SQLite database in folder, made in this process; its URL: a copy of one
+    migrated once per process."""
+    return copy_sqlite_database(_sqlite_template(), folder)
+
+
+@functools.cache
+def _sqlite_template() -> str:
+    folder = Path(tempfile.mkdtemp(prefix="template-", dir=os.environ.get(RUN_FOLDER)))
+    return migrated_sqlite_database(folder)
+
+
+def migrated_sqlite_database(folder: Path) -> str:
+    """A SQLite database in folder, migrated from nothing in this process; its URL."""
     url = f"sqlite:///{folder / 'conversations.db'}"
     migrations.upgrade(url)
     return url
@@ -273,11 +395,18 @@ def in_process(
     """The app around store (not yet opened), served in this process through an ASGI
     transport, with its lifespan, to requests from peer; responses are validated against the
     spec."""
-    app = create_app(Settings(validate_responses=True, **settings), store)
+    # A copy of the spec loaded once: loading it is most of what making an app costs.
+    spec = copy.deepcopy(_loaded_spec())
+    app = create_app(Settings(validate_responses=True, **settings), store, spec=spec)
     with TestClient(
         app, base_url="http://testserver/v1", raise_server_exceptions=False, client=peer
     ) as client:
         yield client
+
+
+@functools.cache
+def _loaded_spec() -> Specification:
+    return Specification.load(SPEC_PATH)
 
 
 def assigned_in_init(cls: type, name: str) -> bool:

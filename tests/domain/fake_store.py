@@ -72,6 +72,16 @@ class FakeStore:
         self.idempotency_keys: dict[tuple[str, str], KeyRow] = {}
         self.key = secrets.token_bytes(32)
 
+    # Nothing to connect to, and always reachable.
+    async def open(self) -> None:
+        pass
+
+    async def ping(self) -> None:
+        pass
+
+    async def close(self) -> None:
+        pass
+
     async def claim_key(self, claim: KeyClaim, now: datetime) -> KeyHolder:
         at = (claim.organization_id, claim.key)
         row = self.idempotency_keys.get(at)

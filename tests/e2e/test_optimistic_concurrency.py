@@ -79,20 +79,6 @@ def test_a_stale_if_match_is_a_412_and_changes_nothing(http: httpx.Client, agent
     assert after.json() == current.json() and etag_of(after) == etag_of(current)
 
 
-def test_if_match_on_a_missing_conversation_is_still_a_404(http: httpx.Client) -> None:
-    url = "/conversations/conv-00000000-0000-4000-8000-000000000000"
-    for header in ('"1"', "*"):
-        assert http.patch(url, json={}, headers={"If-Match": header}).status_code == 404
-        assert http.delete(url, headers={"If-Match": header}).status_code == 404
-
-
-def test_a_matching_if_match_lets_the_delete_through(http: httpx.Client, agent_id: str) -> None:
-    created = http.post("/conversations/", params={"agent_id": agent_id})
-    url = f"/conversations/{created.json()['id']}"
-    assert http.delete(url, headers={"If-Match": etag_of(created)}).status_code == 200
-    assert http.get(url).status_code == 404
-
-
 def test_the_default_alias_honours_if_match(http: httpx.Client, agent_id: str) -> None:
     params = {"agent_id": agent_id}
     first = http.get("/conversations/default", params=params)

@@ -1,12 +1,17 @@
 """Each storage engine on its own, against the same contract: tenancy, soft deletion, merge-patch
-updates with versions, defaults, cursors, keys."""
+updates with versions, defaults, cursors, keys. The in-memory store that the domain tests use
+(tests/domain/fake_store.py) runs every scenario too, so that it cannot drift from the engines;
+a test about a database itself (a URL, races between connections, the database refusing a
+value) runs on the engines only."""
 
 import asyncio
 import itertools
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -26,8 +31,9 @@ from server_impl.domain.ports import (
     Store,
 )
 from server_impl.domain.versions import Versioned
-from server_impl.storage import postgres, store_for
-from tests.support import refuse_summary, run_async
+from server_impl.storage import migrate, postgres, store_for
+from tests.domain.fake_store import FakeStore
+from tests.support import ENGINES, refuse_summary, run_async
 
 ORG = "org-00000000-0000-4000-8000-00000000000a"
 OTHER_ORG = "org-00000000-0000-4000-8000-00000000000b"
@@ -38,6 +44,20 @@ T0 = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
 Scenario = Callable[[Store], Awaitable[None]]
 
 
+MEMORY = "memory"
+
+
+@pytest.fixture(params=[*ENGINES, MEMORY])
+def engine(request: pytest.FixtureRequest) -> str:
+    """Each engine of the run, and the in-memory store."""
+    engine = str(request.param)
+    if engine == MEMORY and {"fresh_url", "new_database", "migrated_from_nothing"} & set(
+        request.fixturenames
+    ):
+        pytest.skip("the in-memory store has no database to reach by URL")
+    return engine
+
+
 @pytest.fixture
 def fresh_url(engine: str, new_database: Callable[[str], str]) -> str:
     """A fresh, migrated database of the engine."""
@@ -45,13 +65,32 @@ def fresh_url(engine: str, new_database: Callable[[str], str]) -> str:
 
 
 @pytest.fixture
-def run(fresh_url: str) -> Callable[[Scenario], None]:
-    """Runs a scenario against fresh_url's database."""
-    url = fresh_url
+def migrated_from_nothing(
+    engine: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> Callable[[], str]:
+    """Makes a database of the engine migrated from nothing, not a copy of the run's migrated
+    one (as new_database makes), for what the migrations draw at random; returns its URL."""
+
+    def make() -> str:
+        if engine == "sqlite":
+            url = f"sqlite:///{tmp_path / f'{uuid.uuid4().hex}.db'}"
+        else:
+            url = request.getfixturevalue("postgres").new_database()
+        migrate.upgrade(url)
+        return url
+
+    return make
+
+
+@pytest.fixture
+def run(engine: str, request: pytest.FixtureRequest) -> Callable[[Scenario], None]:
+    """Runs a scenario against a fresh database of the engine (fresh_url's), or a new in-memory
+    store."""
+    url = None if engine == MEMORY else str(request.getfixturevalue("fresh_url"))
 
     def run_scenario(scenario: Scenario) -> None:
         async def opened() -> None:
-            storage = store_for(url)
+            storage = FakeStore() if url is None else store_for(url)
             await storage.open()
             try:
                 await scenario(storage)
@@ -849,7 +888,7 @@ def test_a_place_reads_the_same_page_as_the_id_of_an_unmoved_conversation(
 
 
 def test_the_cursor_key_is_the_databases_own_shared_by_every_store_on_it(
-    fresh_url: str, new_database: Callable[[str], str], engine: str
+    migrated_from_nothing: Callable[[], str],
 ) -> None:
     async def keys_of(url: str) -> bytes:
         store = store_for(url)
@@ -859,10 +898,11 @@ def test_the_cursor_key_is_the_databases_own_shared_by_every_store_on_it(
         finally:
             await store.close()
 
-    one = run_async(keys_of(fresh_url))
+    url = migrated_from_nothing()
+    one = run_async(keys_of(url))
     assert len(one) == 32
-    assert run_async(keys_of(fresh_url)) == one, "another process reads the same"
-    assert run_async(keys_of(new_database(engine))) != one, "another database has its own"
+    assert run_async(keys_of(url)) == one, "another process reads the same"
+    assert run_async(keys_of(migrated_from_nothing())) != one, "another database has its own"
 
 
 def claim_of(
