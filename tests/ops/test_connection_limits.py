@@ -72,8 +72,8 @@ def connect(server: RunningServer) -> socket.socket:
 
 
 def read_response(sock: socket.socket) -> tuple[int, dict[str, str], bytes]:
-    """One response: status, headers (lower-case names), body; reads until the connection closes
-    or the declared length has arrived."""
+    """One response: status, headers (lower-case names), body; reads until the declared length
+    has arrived, or a chunked body's last chunk (the metrics app declares no length)."""
     data = b""
     while b"\r\n\r\n" not in data:
         chunk = sock.recv(65536)
@@ -85,9 +85,26 @@ def read_response(sock: socket.socket) -> tuple[int, dict[str, str], bytes]:
     headers = {
         name.lower(): value.strip() for name, value in (line.split(":", 1) for line in lines)
     }
+    if headers.get("transfer-encoding") == "chunked":
+        return int(status_line.split()[1]), headers, _dechunked(sock, body)
     while len(body) < int(headers.get("content-length", "0")):
         body += sock.recv(65536)
     return int(status_line.split()[1]), headers, body
+
+
+def _dechunked(sock: socket.socket, data: bytes) -> bytes:
+    """A chunked body whose first bytes are data, read from sock up to its last chunk."""
+    body = b""
+    while True:
+        while b"\r\n" not in data:
+            data += sock.recv(65536)
+        size_line, data = data.split(b"\r\n", 1)
+        size = int(size_line.split(b";")[0], 16)
+        while len(data) < size + 2:
+            data += sock.recv(65536)
+        if size == 0:
+            return body
+        body, data = body + data[:size], data[size + 2 :]
 
 
 def read_responses(sock: socket.socket, count: int | None = None) -> list[tuple[int, bytes]]:
