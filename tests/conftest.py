@@ -15,7 +15,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests import scheduling
 from tests.support import (
     ENGINES,
     POSTGRES_TEMPLATE,
@@ -30,10 +29,6 @@ from tests.support import (
     shared_postgres,
     start_server,
 )
-
-
-def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
-    return scheduling.make_scheduler(config, log)
 
 
 def pytest_configure(config: pytest.Config) -> None:
