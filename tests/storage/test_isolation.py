@@ -17,6 +17,7 @@ from starlette.testclient import TestClient
 
 from server_impl.domain.errors import OverBudget
 from server_impl.domain.ports import Changes, NewConversation, Page, Store
+from server_impl.domain.versions import Versioned
 from server_impl.storage import store_for
 from server_impl.storage.postgres import PostgresStore
 from server_impl.storage.sql import Query
@@ -141,6 +142,25 @@ def _search(organization_id: str) -> Page:
     return Page(organization_id=organization_id, limit=50, order="desc", summary_search=RARE)
 
 
+def _conversation(summary: str) -> NewConversation:
+    """The one conversation of org-1 in the tests of a single store."""
+    return NewConversation(
+        id="conv-00000000-0000-4000-8000-000000000001",
+        organization_id="org-1",
+        agent_id=AGENT,
+        summary=summary,
+        created_at=T0,
+        created_by_id=USER,
+    )
+
+
+async def _set_summary(store: Store, conversation_id: str, summary: str) -> Versioned | None:
+    return await store.update(
+        "org-1", conversation_id, changes=Changes({"summary": summary}), updated_at=T0,
+        updated_by_id=USER,
+    )  # fmt: skip
+
+
 def _with(store: Store, scenario: Callable[[Store], Awaitable[None]]) -> None:
     async def opened() -> None:
         await store.open()
@@ -211,29 +231,14 @@ def test_a_list_past_the_statement_budget_is_a_503_problem_with_retry_after(
 def test_a_sqlite_write_waiting_for_another_process_lock_holds_up_no_read(tmp_path: Path) -> None:
     path = str(tmp_path / "conversations.db")
     migrate(f"sqlite:///{path}")
-    new = NewConversation(
-        id="conv-00000000-0000-4000-8000-000000000001",
-        organization_id="org-1",
-        agent_id=AGENT,
-        summary="kept",
-        created_at=T0,
-        created_by_id=USER,
-    )
+    new = _conversation("kept")
 
     async def scenario(store: Store) -> None:
         await store.insert(new)
         other = sqlite3.connect(path, isolation_level=None)
         try:
             other.execute("BEGIN IMMEDIATE")
-            update = asyncio.create_task(
-                store.update(
-                    "org-1",
-                    new.id,
-                    changes=Changes({"summary": "changed"}),
-                    updated_at=T0,
-                    updated_by_id=USER,
-                )  # fmt: skip
-            )
+            update = asyncio.create_task(_set_summary(store, new.id, "changed"))
             await asyncio.sleep(0)  # the update waits for the lock
             got = await store.get("org-1", new.id)
             waiting = not update.done()
@@ -254,29 +259,14 @@ def test_a_sqlite_write_cancelled_while_it_waits_for_the_lock_is_made_once_and_t
 ) -> None:
     path = str(tmp_path / "conversations.db")
     migrate(f"sqlite:///{path}")
-    new = NewConversation(
-        id="conv-00000000-0000-4000-8000-000000000001",
-        organization_id="org-1",
-        agent_id=AGENT,
-        summary="kept",
-        created_at=T0,
-        created_by_id=USER,
-    )
+    new = _conversation("kept")
 
     async def scenario(store: Store) -> None:
         await store.insert(new)
         other = sqlite3.connect(path, isolation_level=None)
         try:
             other.execute("BEGIN IMMEDIATE")
-            update = asyncio.create_task(
-                store.update(
-                    "org-1",
-                    new.id,
-                    changes=Changes({"summary": "sent"}),
-                    updated_at=T0,
-                    updated_by_id=USER,
-                )  # fmt: skip
-            )
+            update = asyncio.create_task(_set_summary(store, new.id, "sent"))
             await asyncio.sleep(0.05)  # the update waits for the lock on the writer's thread
             update.cancel()
             await asyncio.sleep(0.05)
@@ -287,10 +277,7 @@ def test_a_sqlite_write_cancelled_while_it_waits_for_the_lock_is_made_once_and_t
             other.close()
         with pytest.raises(asyncio.CancelledError):
             await update
-        again = await store.update(
-            "org-1", new.id, changes=Changes({"summary": "again"}), updated_at=T0,
-            updated_by_id=USER,
-        )  # fmt: skip
+        again = await _set_summary(store, new.id, "again")
         assert again is not None and again.version == 3
 
     _with(SqliteStore(path, busy_timeout_ms=60_000), scenario)
@@ -331,14 +318,7 @@ def test_a_postgresql_write_past_the_statement_budget_is_unavailable_and_changes
     postgres_url: str,
 ) -> None:
     slow_down_inserts(postgres_url, "slow", 2.0)
-    new = NewConversation(
-        id="conv-00000000-0000-4000-8000-000000000001",
-        organization_id="org-1",
-        agent_id=AGENT,
-        summary="slow",
-        created_at=T0,
-        created_by_id=USER,
-    )
+    new = _conversation("slow")
 
     async def scenario(store: Store) -> None:
         with pytest.raises(OverBudget) as over:
