@@ -36,7 +36,8 @@ need_npm = @command -v npm >/dev/null && command -v node >/dev/null \
 HOST ?= 127.0.0.1
 PORT ?= 8283
 
-.PHONY: install browser run test check lint fuzz bench generate check-generated dist lock clean
+.PHONY: install browser run test check lint fuzz bench generate check-generated dist lock \
+	upgrade-check clean
 
 install: $(INSTALLED)
 
@@ -172,5 +173,24 @@ lock: | $(UV_STAMP)
 	$(UV) pip compile --quiet --python-version 3.11 --custom-compile-command 'make lock' \
 		-c requirements.lock -o requirements-runtime.lock pyproject.toml
 
+# What moving to the newest releases would break, in a minute or two: a scratch virtualenv with
+# every runtime package (requirements-runtime.lock, transitive ones included) at its newest
+# release and the development tools as locked; it lists what moved, then runs the fences of the
+# adaptations and the in-process suites on SQLite. The locks are left as they are (`make lock`).
+UPGRADE_VENV := .venv-upgrade
+upgrade-check: $(INSTALLED)
+	test -x $(UPGRADE_VENV)/bin/python || $(PYTHON) -m venv --without-pip $(UPGRADE_VENV)
+	@tmp=$$(mktemp) && trap 'rm -f "$$tmp"' EXIT \
+		&& $(BIN)/python -m testbed.newest overrides requirements-runtime.lock >"$$tmp" \
+		&& $(UV_INSTALL) $(UPGRADE_VENV)/bin/python --upgrade -r requirements.lock \
+			--overrides "$$tmp"
+	$(UV_INSTALL) $(UPGRADE_VENV)/bin/python --no-deps -e . \
+		-C editable_mode=compat -e generated/client
+	$(UPGRADE_VENV)/bin/python -m testbed.newest moved requirements-runtime.lock
+	CONVERSATIONS_TEST_ENGINES=sqlite $(UPGRADE_VENV)/bin/python $(PYTEST) loadscope \
+		-p no:cacheprovider -m "not slow" tests/testbed tests/domain tests/api tests/storage \
+		tests/observability tests/ops/test_protocol_fence.py \
+		tests/ops/test_workers.py::test_the_uvicorn_worker_init_that_reads_config_kwargs_is_as_it_was_checked
+
 clean:
-	rm -rf $(VENV) $(SDK_VENV) node_modules var dist .coverage .coverage.*
+	rm -rf $(VENV) $(SDK_VENV) $(UPGRADE_VENV) node_modules var dist .coverage .coverage.*

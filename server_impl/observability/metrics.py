@@ -38,6 +38,16 @@ from prometheus_client.core import (
 from prometheus_client.registry import Collector
 
 MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
+RELIED_ON: list[tuple[str, str]] = [("prometheus_client.values", "ValueClass")]
+"""Reassigned by Metrics: prometheus-client picks it when first imported."""
+UPSTREAM: dict[str, tuple[str, str]] = {
+    # What picks ValueClass and what reads it when a metric is made: (release checked
+    # against, testbed.upstream fingerprint). Fenced by tests/observability/test_metrics.py.
+    "prometheus_client.values.get_value_class": ("0.26.0", "7de1718faa6e"),
+    "prometheus_client.metrics.Counter._metric_init": ("0.26.0", "29ff4c06f0fb"),
+    "prometheus_client.metrics.Gauge._metric_init": ("0.26.0", "3435d7ae79cc"),
+    "prometheus_client.metrics.Histogram._metric_init": ("0.26.0", "f8b221e8fc52"),
+}
 # A *_created series per counter and histogram doubles the exposition for a figure Prometheus
 # does not need.
 disable_created_metrics()  # type: ignore[no-untyped-call]

@@ -29,9 +29,10 @@ id (the client's, when its head was read and carried a well-formed one); the app
 therefore answer it: the one server_impl/api/app.py builds does, and so does the metrics
 listener's (metrics_listener.py).
 
-This adapts uvicorn's private protocol class: ``ADAPTED_FOR`` is the release it was written
-against and ``RELIED_ON`` what it uses of it; tests/ops/test_protocol_fence.py fails when either
-no longer holds, and tests/ops/test_connection_limits.py pins each behaviour on a real server.
+This adapts uvicorn's private protocol class: ``UPSTREAM`` fingerprints the source of each
+method it overrides or copies, as the release named there had it, and ``RELIED_ON`` lists what
+else it uses; tests/ops/test_protocol_fence.py fails when a release changes either, and
+tests/ops/test_connection_limits.py pins each behaviour on a real server.
 """
 
 import asyncio
@@ -47,11 +48,21 @@ from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 from server_impl.api.middleware.observed import REFUSED
 from server_impl.api.problems import HeadTooLarge, MalformedRequest, Overloaded, response
 
-ADAPTED_FOR = "0.55.0"
-"""The uvicorn release this module was written and tested against."""
-
 _HTTPTOOLS = "uvicorn.protocols.http.httptools_impl"
 _PROTOCOL = f"{_HTTPTOOLS}.HttpToolsProtocol"
+UPSTREAM: dict[str, tuple[str, str]] = {
+    # Every method overridden, data_received, on_header, on_body and on_message_complete with
+    # uvicorn's own code copied in: (release checked against, testbed.upstream fingerprint).
+    f"{_PROTOCOL}.__init__": ("0.55.0", "264f2f067596"),
+    f"{_PROTOCOL}.connection_made": ("0.55.0", "ba1915817ccf"),
+    f"{_PROTOCOL}.data_received": ("0.55.0", "02c2572f1df5"),
+    f"{_PROTOCOL}.on_body": ("0.55.0", "415b4cef19fb"),
+    f"{_PROTOCOL}.on_header": ("0.55.0", "5fecb4905c7f"),
+    f"{_PROTOCOL}.on_headers_complete": ("0.55.0", "7e259152e5aa"),
+    f"{_PROTOCOL}.on_message_complete": ("0.55.0", "377f9122ee6f"),
+    f"{_PROTOCOL}.on_response_complete": ("0.55.0", "5684fd801d06"),
+    f"{_PROTOCOL}.shutdown": ("0.55.0", "4822ef10fa98"),
+}
 RELIED_ON: list[tuple[str, str]] = [
     # (uvicorn object, attribute): methods, and instance attributes that __init__ assigns.
     ("uvicorn.protocols.http.flow_control", "HIGH_WATER_LIMIT"),
@@ -254,7 +265,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         if self._in_body:
             self._on_trailer(name, value)
             return
-        # uvicorn's own (0.55.0), copied to spare a call per header field.
+        # uvicorn's own (UPSTREAM), copied to spare a call per header field.
         name = name.lower()
         value = value.rstrip(b" \t")
         if name == b"expect" and value.lower() == b"100-continue":
@@ -306,7 +317,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._body_received += len(body)
         if self._content_length is None:
             self._head_bytes = 0  # a chunk's data: the next chunk line counts afresh
-        # uvicorn's own (0.55.0), copied to spare a call per piece of a body.
+        # uvicorn's own (UPSTREAM), copied to spare a call per piece of a body.
         cycle = self.cycle
         if (self.parser.should_upgrade() and self._should_upgrade()) or cycle.response_complete:
             return
@@ -323,7 +334,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._head_bytes = 0
         if self._trailer_fields:
             self._trailer_fields = self._trailer_bytes = 0
-        # uvicorn's own (0.55.0), copied to spare a call per request.
+        # uvicorn's own (UPSTREAM), copied to spare a call per request.
         if (
             self.parser.should_upgrade() and self._should_upgrade()
         ) or self.cycle.response_complete:

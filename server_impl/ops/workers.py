@@ -24,15 +24,22 @@ from server_impl.settings import Settings
 from .metrics_listener import MetricsListener
 from .serving import claim_port, uvicorn_options
 
+UPSTREAM: dict[str, tuple[str, str]] = {
+    # What reads CONFIG_KWARGS: (release checked against, testbed.upstream fingerprint).
+    "uvicorn_worker._workers.UvicornWorker.__init__": ("0.4.0", "397881011b83"),
+}
+
 
 class ServerWorker(UvicornWorker):
-    """One worker process: the same event loop, protocol and limits as a single-process `serve`."""
+    """One worker process: the same event loop, protocol and limits as a single-process `serve`.
+
+    Fenced by ``UPSTREAM`` (tests/ops/test_workers.py)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # uvicorn-worker's way to give uvicorn options: its __init__ builds the config from
+        # CONFIG_KWARGS, over what it reads from gunicorn's settings.
+        self.CONFIG_KWARGS = {**UvicornWorker.CONFIG_KWARGS, **uvicorn_options(Settings())}
         super().__init__(*args, **kwargs)
-        # Read by uvicorn when the worker starts serving, after this.
-        for name, value in uvicorn_options(Settings()).items():
-            setattr(self.config, name, value)
 
 
 class _Gunicorn(BaseApplication):

@@ -1,22 +1,27 @@
 """What the metrics assume of prometheus-client. What they count is pinned through the app
 (tests/api/test_observed.py) and across two workers (tests/ops/test_operability.py)."""
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, values
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from server_impl.observability.metrics import (
     IN_FLIGHT,
     LATENCY,
     LATENCY_BUCKETS,
+    RELIED_ON,
     REQUESTS,
+    UPSTREAM,
     RequestFigures,
 )
+from testbed.upstream import changed
+from tests.support import missing_internal
 
 
-def test_the_prometheus_client_internal_each_process_relies_on_is_there() -> None:
+def test_the_prometheus_client_internals_each_process_relies_on_are_as_they_were_checked() -> None:
     """Metrics() picks per-process or shared values again (server_impl/observability/
     metrics.py): after an upgrade of prometheus-client, this says first what the two-worker
     test would show."""
-    assert callable(values.get_value_class) and hasattr(values, "ValueClass")
+    assert [missing_internal(*reliance) for reliance in RELIED_ON] == [None]
+    assert changed(UPSTREAM) == []
 
 
 def test_request_figures_read_as_prometheus_clients_counter_histogram_and_gauge() -> None:

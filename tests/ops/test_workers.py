@@ -1,13 +1,20 @@
 """`serve --workers N`: several processes share the port, each a complete server."""
 
+import os
 import socket
 import time
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import gunicorn.config
+import gunicorn.glogging
 import httpx
+import pytest
 
+from server_impl.ops.protocol import LimitedHttpToolsProtocol
+from server_impl.ops.workers import UPSTREAM, ServerWorker
+from testbed.upstream import changed, overridden
 from tests.support import bearer, children, cli, migrate, mint_key, start_server
 
 LISTEN, ESTABLISHED = "0A", "01"
@@ -92,3 +99,23 @@ def test_several_workers_refuse_port_zero(tmp_path: Path) -> None:
     result = cli("serve", "--workers", "2", "--port", "0", database_url=database)
     assert result.returncode == 2
     assert "fixed --port" in result.stderr
+
+
+def test_each_worker_serves_with_the_protocol_limits_and_options_of_the_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Through uvicorn-worker's CONFIG_KWARGS, which its __init__ reads (workers.UPSTREAM).
+    monkeypatch.setenv("CONVERSATIONS_MAX_HEAD_BYTES", "12345")
+    monkeypatch.setenv("CONVERSATIONS_KEEP_ALIVE_S", "7")
+    cfg = gunicorn.config.Config()
+    worker = ServerWorker(0, os.getpid(), [], None, 30, cfg, gunicorn.glogging.Logger(cfg))
+    config = worker.config
+    assert issubclass(config.http, LimitedHttpToolsProtocol)
+    assert config.http.limits.max_head_bytes == 12345
+    assert config.timeout_keep_alive == 7
+    assert (config.loop, config.access_log, config.proxy_headers) == ("uvloop", False, False)
+
+
+def test_the_uvicorn_worker_init_that_reads_config_kwargs_is_as_it_was_checked() -> None:
+    assert changed(UPSTREAM) == []
+    assert overridden([ServerWorker], "server_impl") <= set(UPSTREAM)

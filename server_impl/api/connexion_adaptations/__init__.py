@@ -1,10 +1,12 @@
 """Every change this service makes to how connexion 3.3 runs, fenced here.
 
 Each module holds one adaptation: what it changes in connexion, and why. They lean on
-connexion's internals, which change between releases, so ``ADAPTED_FOR`` names the release
-they were written for and ``RELIED_ON`` every internal they use;
-``tests/api/connexion_adaptations/test_fence.py`` fails when the installed connexion is another
-release or lacks one of them, and the tests named below pin what each adaptation does.
+connexion's internals, which change between releases, so ``UPSTREAM`` fingerprints the source
+of every connexion or Starlette function they override or copy, as the release named there had
+it, and ``RELIED_ON`` lists every other internal they use;
+``tests/api/connexion_adaptations/test_fence.py`` fails when the installed releases change one
+of those functions or lack one of those internals, and the tests named below pin what each
+adaptation does.
 
 - ``dispatch``: a dispatcher replaces connexion's application layer, which re-inspected and
   re-wrapped the handler on every request (half FastAPI's throughput, `make bench` at a5c5973).
@@ -61,9 +63,34 @@ from .swagger_ui import DocsOnlySwaggerUI
 from .uri_parser import StringPathURIParser
 from .validators import VALIDATORS
 
-ADAPTED_FOR = "3.3.0"
-
 _VALIDATION = "connexion.middleware.request_validation"
+
+UPSTREAM: dict[str, tuple[str, str]] = {
+    # Every function an adaptation overrides, and those whose work routing.py does in their
+    # place: (release checked against, testbed.upstream fingerprint).
+    f"{_VALIDATION}.RequestValidationAPI.make_operation": ("3.3.0", "090e4f6cf72e"),
+    f"{_VALIDATION}.RequestValidationOperation.__call__": ("3.3.0", "749768a66b7c"),
+    f"{_VALIDATION}.RequestValidationOperation.__init__": ("3.3.0", "785182376ea6"),
+    f"{_VALIDATION}.RequestValidationOperation.extract_content_type": ("3.3.0", "9889a63bd1dd"),
+    "connexion.middleware.routing.RoutingMiddleware.__call__": ("3.3.0", "250e7638a357"),
+    "connexion.middleware.routing.RoutingMiddleware.add_api": ("3.3.0", "017845b6d94c"),
+    "connexion.middleware.routing.RoutingOperation.__call__": ("3.3.0", "b36ded781df8"),
+    "connexion.middleware.swagger_ui.SwaggerUIMiddleware.__call__": ("3.3.0", "bfd474e66f57"),
+    "connexion.middleware.swagger_ui.SwaggerUIMiddleware.__init__": ("3.3.0", "16cd5f369439"),
+    "connexion.middleware.swagger_ui.SwaggerUIMiddleware.add_api": ("3.3.0", "79b46ad1dcee"),
+    "connexion.security.AbstractSecurityHandler._resolve_func": ("3.3.0", "26308b0f027d"),
+    "connexion.security.BearerSecurityHandler._get_verify_func": ("3.3.0", "954ef35a7ac0"),
+    "connexion.uri_parsing.AbstractURIParser.__init__": ("3.3.0", "f0313f56e14d"),
+    "connexion.uri_parsing.OpenAPIURIParser.resolve_path": ("3.3.0", "c966a32f1c3c"),
+    "connexion.validators.json.JSONRequestBodyValidator._parse": ("3.3.0", "85ca34eee065"),
+    "connexion.validators.json.JSONRequestBodyValidator._validate": ("3.3.0", "9ccb6403a41e"),
+    "connexion.validators.parameter.ParameterValidator.validate_parameter": (
+        "3.3.0",
+        "936d387e2cf1",
+    ),
+    "starlette.routing.Mount.matches": ("1.10.0", "9130e7cdb6b1"),
+    "starlette.routing.Route.matches": ("1.10.0", "e141925f517d"),
+}
 
 RELIED_ON: list[tuple[str, str]] = [
     # (connexion object, attribute): methods and class attributes, and instance attributes
@@ -138,12 +165,12 @@ def middlewares(before_routing: Sequence[Any] = ()) -> list[Any]:
 
 
 __all__ = [
-    "ADAPTED_FOR",
     "RELIED_ON",
     "VALIDATORS",
     "Dispatcher",
     "Handler",
     "StringPathURIParser",
+    "UPSTREAM",
     "bearer_handler",
     "middlewares",
 ]

@@ -10,7 +10,7 @@ rather than acting as whichever came first. Every refusal is reported, with its 
 ``refused`` (the authentication failures metric).
 """
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from connexion.exceptions import OAuthProblem, OAuthResponseProblem
@@ -18,7 +18,18 @@ from connexion.lifecycle import ConnexionRequest
 from connexion.security import NO_VALUE, BearerSecurityHandler
 
 from server_impl.api.problems import MoreThanOneAuthorization
-from server_impl.api.security import TokenCheck
+from server_impl.api.security import TokenCheck, TokenInfo
+
+CONTEXT = "connexion_context"
+"""The scope extension where connexion's security keeps the token info a check returned for a
+request (``ConnexionRequest.context``); fenced by tests/api/connexion_adaptations/test_fence.py."""
+
+
+def token_info(extensions: Mapping[str, Any]) -> TokenInfo | None:
+    """The token info the bearer check returned for the request with these scope extensions;
+    None before the check ran, or when it refused."""
+    info: TokenInfo | None = extensions.get(CONTEXT, {}).get("token_info")
+    return info
 
 
 def _not_counted(_reason: str) -> None:

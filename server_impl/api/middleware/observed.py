@@ -5,6 +5,7 @@ from collections.abc import Mapping
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from server_impl.api.connexion_adaptations.bearer import token_info
 from server_impl.api.connexion_adaptations.dispatch import routed_operation_id
 from server_impl.observability import logs
 from server_impl.observability.metrics import Metrics, PoolReader
@@ -76,8 +77,8 @@ class Observed:
             if metrics:
                 metrics.finished(operation, status, seconds)
             if (access := logs.access) is not None:
-                token_info = extensions.get("connexion_context", {}).get("token_info")
-                actor = token_info.get("actor") if token_info else None
+                info = token_info(extensions)
+                actor = info.get("actor") if info else None
                 client = scope.get("client")
                 access(
                     scope["method"],
@@ -85,7 +86,7 @@ class Observed:
                     operation,
                     status,
                     round(seconds * 1000, 3),
-                    token_info.get("key_id") if token_info else None,
+                    info.get("key_id") if info else None,
                     actor.organization_id if actor else None,
                     client[0] if client else None,
                 )
