@@ -6,6 +6,7 @@ the command-line option of the same name, which wins.
 
 import os
 import resource
+from dataclasses import fields
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Literal
 
@@ -13,9 +14,11 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DESCRIPTORS_KEPT = 64
-"""File descriptors kept for what is not a client of the API: the database (PostgreSQL's pool
-holds up to 10), logs, the listeners, and the --metrics-port listener's clients (at most 16,
+from server_impl.storage.tuning import DEFAULTS, Tuning
+
+DESCRIPTORS_KEPT = 54
+"""File descriptors kept, beside PostgreSQL's pool, for what is not a client of the API: the
+SQLite connections, logs, the listeners, and the --metrics-port listener's clients (at most 16,
 ops/metrics_listener.py). A serving process holds 26 of them before any client, on SQLite."""
 
 # Upper bounds of the numeric settings: every value up to them works (none overflows a timer,
@@ -32,8 +35,10 @@ MAX_IDEMPOTENCY_KEY_TTL_S = 10 * 365 * 24 * 60 * 60
 MAX_STATEMENT_BUDGET_S = 600
 """Ten minutes: PostgreSQL's statement_timeout is an int of milliseconds."""
 MAX_SQLITE_READERS = 64
-POSTGRES_POOL_SIZE = 10
-"""storage/postgres.py's POOL_SIZE, which lists_per_organization stays below."""
+MAX_POSTGRES_POOL_SIZE = 1000
+
+_STORAGE = DEFAULTS
+_STORAGE_FIELDS = [field.name for field in fields(Tuning)]
 
 ProxyNetwork = IPv4Network | IPv6Network
 EVERY_ADDRESS: tuple[ProxyNetwork, ...] = (ip_network("0.0.0.0/0"), ip_network("::/0"))
@@ -86,12 +91,34 @@ class Settings(BaseSettings):
     idempotency_key_ttl_s: float = Field(
         default=24 * 60 * 60, gt=0, le=MAX_IDEMPOTENCY_KEY_TTL_S, allow_inf_nan=False
     )
+    # The storage's (storage/tuning.py), whose defaults are its own.
     statement_budget_s: float = Field(
-        default=5.0, ge=0.001, le=MAX_STATEMENT_BUDGET_S, allow_inf_nan=False
+        default=_STORAGE.statement_budget_s,
+        ge=0.001,
+        le=MAX_STATEMENT_BUDGET_S,
+        allow_inf_nan=False,
     )
     """Seconds a read (SQLite) or any statement (PostgreSQL) may run before it is ended: 503."""
-    sqlite_readers: int = Field(default=4, ge=2, le=MAX_SQLITE_READERS)
-    lists_per_organization: int = Field(default=2, ge=1, le=POSTGRES_POOL_SIZE - 1)
+    sqlite_readers: int = Field(default=_STORAGE.sqlite_readers, ge=2, le=MAX_SQLITE_READERS)
+    lists_per_organization: int = Field(
+        default=_STORAGE.lists_per_organization, ge=1, le=MAX_SQLITE_READERS - 1
+    )
+    sqlite_busy_timeout_s: float = Field(
+        default=_STORAGE.sqlite_busy_timeout_s, ge=0, le=MAX_TIMEOUT_S, allow_inf_nan=False
+    )
+    postgres_pool_size: int = Field(
+        default=_STORAGE.postgres_pool_size, ge=2, le=MAX_POSTGRES_POOL_SIZE
+    )
+    postgres_acquire_timeout_s: float = Field(
+        default=_STORAGE.postgres_acquire_timeout_s, gt=0, le=MAX_TIMEOUT_S, allow_inf_nan=False
+    )
+    postgres_connect_timeout_s: float = Field(
+        default=_STORAGE.postgres_connect_timeout_s, gt=0, le=MAX_TIMEOUT_S, allow_inf_nan=False
+    )
+
+    @property
+    def storage(self) -> Tuning:
+        return Tuning(**{name: getattr(self, name) for name in _STORAGE_FIELDS})
 
     @property
     def connection_limit(self) -> int:
@@ -105,7 +132,7 @@ class Settings(BaseSettings):
         descriptors, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
         if descriptors == resource.RLIM_INFINITY:
             return 1024
-        return max(1, min(1024, descriptors - DESCRIPTORS_KEPT))
+        return max(1, min(1024, descriptors - DESCRIPTORS_KEPT - self.postgres_pool_size))
 
     @field_validator("trusted_proxies")
     @classmethod
@@ -136,6 +163,16 @@ class Settings(BaseSettings):
                 "--lists-per-organization (CONVERSATIONS_LISTS_PER_ORGANIZATION) must be below"
                 " --sqlite-readers (CONVERSATIONS_SQLITE_READERS), so that one organization's"
                 " lists always leave a reader to the others"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _lists_leave_a_pooled_connection(self) -> "Settings":
+        if self.lists_per_organization >= self.postgres_pool_size:
+            raise ValueError(
+                "--lists-per-organization (CONVERSATIONS_LISTS_PER_ORGANIZATION) must be below"
+                " --postgres-pool-size (CONVERSATIONS_POSTGRES_POOL_SIZE), so that one"
+                " organization's lists always leave a connection to the others"
             )
         return self
 

@@ -65,12 +65,7 @@ def create_app(
     """The app for settings; store replaces the one settings.database_url names (tests), and
     metrics the app's own (made unless settings turn metrics off)."""
     spec = spec or Specification.load(SPEC_PATH)
-    store = store or store_for(
-        settings.database_url,
-        statement_budget_s=settings.statement_budget_s,
-        sqlite_readers=settings.sqlite_readers,
-        lists_per_organization=settings.lists_per_organization,
-    )
+    store = store or store_for(settings.database_url, settings.storage)
     if metrics is None and settings.metrics:
         metrics = new_metrics(spec)
     conversations = Conversations(store, key_ttl=timedelta(seconds=settings.idempotency_key_ttl_s))

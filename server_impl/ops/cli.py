@@ -88,9 +88,33 @@ SERVE_LIMITS: dict[str, tuple[type, str]] = {
     "lists_per_organization": (
         int,
         "The most list pages of one organization read at once per process; more wait their"
-        " turn, so one organization's slow lists leave connections to the others. From 1 to 9"
-        " (PostgreSQL's pool is 10), and below --sqlite-readers. Defaults to"
+        " turn, so one organization's slow lists leave connections to the others. From 1 to"
+        " 63, below --sqlite-readers and --postgres-pool-size. Defaults to"
         " CONVERSATIONS_LISTS_PER_ORGANIZATION, else 2.",
+    ),
+    "sqlite_busy_timeout_s": (
+        float,
+        "Seconds a write to a SQLite database waits for another process's lock (another worker's"
+        " write) before its request is answered 503 with Retry-After, changing nothing. From 0"
+        " to 3600. Defaults to CONVERSATIONS_SQLITE_BUSY_TIMEOUT_S, else 5.",
+    ),
+    "postgres_pool_size": (
+        int,
+        "The most connections each process holds to PostgreSQL (opened as needed). From 2 to"
+        " 1000; the database must accept this many per process and replica. Defaults to"
+        " CONVERSATIONS_POSTGRES_POOL_SIZE, else 10.",
+    ),
+    "postgres_acquire_timeout_s": (
+        float,
+        "Seconds a request waits for a free PostgreSQL connection of the pool before it is"
+        " answered 503 with Retry-After, changing nothing. Above 0, at most 3600. Defaults to"
+        " CONVERSATIONS_POSTGRES_ACQUIRE_TIMEOUT_S, else 2.",
+    ),
+    "postgres_connect_timeout_s": (
+        float,
+        "Seconds opening a connection to PostgreSQL may take before the request that needs it"
+        " is answered 503 with Retry-After. Above 0, at most 3600. Defaults to"
+        " CONVERSATIONS_POSTGRES_CONNECT_TIMEOUT_S, else 2.",
     ),
 }
 """The options of `serve` that bound what clients can hold, connections and requests and the

@@ -20,16 +20,13 @@ import asyncpg
 from server_impl.domain.errors import OverBudget, StorageUnavailable
 from server_impl.domain.versions import Versions
 
-from . import STATEMENT_BUDGET_S
-from .shares import LISTS_PER_ORGANIZATION, OrganizationShares
+from .shares import OrganizationShares
 from .sql import Dialect, Params, Queries, Query, Row, SqlStore
+from .tuning import DEFAULTS, Tuning
 
-ACQUIRE_TIMEOUT_S = 2.0
-CONNECT_TIMEOUT_S = 2.0
 COMMAND_GRACE_S = 1.0
 """How long past the budget asyncpg waits for an answer before giving the connection up: the
 server's statement_timeout ends a slow statement first; this ends a lost connection."""
-POOL_SIZE = 10
 
 POSTGRES = Dialect(
     version_in="version = ANY(CAST(:versions AS bigint[]))",
@@ -94,29 +91,25 @@ class _Session:
 class PostgresStore(SqlStore):
     queries = Queries(POSTGRES)
 
-    def __init__(
-        self,
-        database_url: str,
-        *,
-        statement_budget_s: float = STATEMENT_BUDGET_S,
-        lists_per_organization: int = LISTS_PER_ORGANIZATION,
-    ) -> None:
-        self.lists = OrganizationShares(lists_per_organization)
+    def __init__(self, database_url: str, tuning: Tuning = DEFAULTS) -> None:
+        self.lists = OrganizationShares(tuning.lists_per_organization)
         self._url = database_url
-        self._budget_s = statement_budget_s
+        self._tuning = tuning
         self._pool: asyncpg.Pool | None = None
 
     async def open(self) -> None:
         # min_size=0: start even while the database is down; readiness says so until it is up.
+        tuning = self._tuning
+        budget_s = tuning.statement_budget_s
         self._pool = await asyncpg.create_pool(
             self._url,
             min_size=0,
-            max_size=POOL_SIZE,
-            timeout=CONNECT_TIMEOUT_S,
-            command_timeout=self._budget_s + COMMAND_GRACE_S,
+            max_size=tuning.postgres_pool_size,
+            timeout=tuning.postgres_connect_timeout_s,
+            command_timeout=budget_s + COMMAND_GRACE_S,
             reset=_keep_session,
             # Sent with the connection's startup: a budget on every statement for no round trip.
-            server_settings={"statement_timeout": str(math.ceil(self._budget_s * 1000))},
+            server_settings={"statement_timeout": str(math.ceil(budget_s * 1000))},
         )
 
     def pool_use(self) -> tuple[int, int] | None:
@@ -140,7 +133,7 @@ class PostgresStore(SqlStore):
         try:
             # Not acquire(timeout=...): asyncpg meets that with wait_for, which runs each
             # acquisition as a task of its own (a tenth of a retrieve's time, in py-spy).
-            async with asyncio.timeout(ACQUIRE_TIMEOUT_S):
+            async with asyncio.timeout(self._tuning.postgres_acquire_timeout_s):
                 connection = await pool.acquire()
             try:
                 yield connection
@@ -149,7 +142,7 @@ class PostgresStore(SqlStore):
         except asyncpg.QueryCanceledError as error:
             # statement_timeout (an OperatorInterventionError too): the statement, and the
             # transaction it was in, changed nothing.
-            raise OverBudget(self._budget_s) from error
+            raise OverBudget(self._tuning.statement_budget_s) from error
         except _UNAVAILABLE as error:
             raise StorageUnavailable(f"{type(error).__name__}: {error}") from error
 

@@ -10,8 +10,6 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-LISTS_PER_ORGANIZATION = 2
-
 
 class _Share:
     __slots__ = ("slots", "users")
@@ -24,7 +22,7 @@ class _Share:
 class OrganizationShares:
     """At most `limit` holders at once per organization; the others wait their turn."""
 
-    def __init__(self, limit: int = LISTS_PER_ORGANIZATION) -> None:
+    def __init__(self, limit: int) -> None:
         self._limit = limit
         # Only organizations with a holder or a waiter: idle ones take no memory.
         self._shares: dict[str, _Share] = {}

@@ -39,12 +39,11 @@ from typing import TypeVar
 from server_impl.domain.errors import OverBudget, StorageUnavailable
 from server_impl.domain.versions import Versions
 
-from . import READERS, STATEMENT_BUDGET_S
-from .shares import LISTS_PER_ORGANIZATION, OrganizationShares
+from .shares import OrganizationShares
 from .sql import Dialect, Params, Queries, Query, Row, SqlStore
+from .tuning import DEFAULTS, Tuning
 from .urls import ensure_folder
 
-BUSY_TIMEOUT_MS = 5000
 PROGRESS_STEPS = 100_000
 """SQLite virtual machine steps between two looks at a reader's deadline: each look takes the
 GIL, so rarely (a scan of 10^6 rows makes a few hundred); about a millisecond of work apart."""
@@ -287,20 +286,12 @@ def _connect(path: str, busy_timeout_ms: int) -> sqlite3.Connection:
 class SqliteStore(SqlStore):
     queries = Queries(SQLITE)
 
-    def __init__(
-        self,
-        path: str,
-        *,
-        busy_timeout_ms: int = BUSY_TIMEOUT_MS,
-        readers: int = READERS,
-        statement_budget_s: float = STATEMENT_BUDGET_S,
-        lists_per_organization: int = LISTS_PER_ORGANIZATION,
-    ) -> None:
-        self.lists = OrganizationShares(lists_per_organization)
+    def __init__(self, path: str, tuning: Tuning = DEFAULTS) -> None:
+        self.lists = OrganizationShares(tuning.lists_per_organization)
         self._path = path
-        self._busy_timeout_ms = int(busy_timeout_ms)
-        self._reader_count = readers
-        self._budget_s = statement_budget_s
+        self._busy_timeout_ms = round(tuning.sqlite_busy_timeout_s * 1000)
+        self._reader_count = tuning.sqlite_readers
+        self._budget_s = tuning.statement_budget_s
         self._writer: _Writer | None = None
         self._readers: _Readers | None = None
         self._lookups: _Reader | None = None

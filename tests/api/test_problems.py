@@ -18,6 +18,7 @@ from server_impl.api.problems import STATUS_OF, InvalidParams
 from server_impl.domain import conversations, errors
 from server_impl.domain.errors import DomainError, InvalidValue, StorageUnavailable
 from server_impl.storage.sqlite import SqliteStore
+from server_impl.storage.tuning import Tuning
 from tests.support import in_process, mint_key_in_process
 
 DOMAIN_ERRORS = [
@@ -67,7 +68,7 @@ def test_a_locked_sqlite_database_is_a_503_and_the_write_is_not_made(
     # Another process holding SQLite's write lock past the busy timeout: "database is locked".
     key = {"Authorization": f"Bearer {mint_key_in_process(sqlite_url)}"}
     path = sqlite_url.removeprefix("sqlite:///")
-    with in_process(SqliteStore(path, busy_timeout_ms=50)) as app:
+    with in_process(SqliteStore(path, Tuning(sqlite_busy_timeout_s=0.05))) as app:
         created = app.post(
             "/conversations/",
             params={"agent_id": "agent-00000000-0000-4000-8000-000000000001"},

@@ -15,6 +15,7 @@ from server_impl import settings as settings_module
 from server_impl.ops import cli, serving
 from server_impl.settings import Settings
 from server_impl.storage import store_for
+from server_impl.storage.tuning import Tuning
 from tests.support import AGENT, in_process, mint_key_in_process, new_sqlite_database
 
 
@@ -79,8 +80,17 @@ OUT_OF_RANGE: list[tuple[str, Any]] = [
     ("statement_budget_s", math.inf),
     ("sqlite_readers", 65),
     ("sqlite_readers", 1),
-    ("lists_per_organization", 10),
+    ("lists_per_organization", 64),
     ("lists_per_organization", 0),
+    ("sqlite_busy_timeout_s", -1),
+    ("sqlite_busy_timeout_s", 3601),
+    ("sqlite_busy_timeout_s", math.nan),
+    ("postgres_pool_size", 1),
+    ("postgres_pool_size", 1001),
+    ("postgres_acquire_timeout_s", 0),
+    ("postgres_acquire_timeout_s", math.inf),
+    ("postgres_connect_timeout_s", 0),
+    ("postgres_connect_timeout_s", 3601),
 ]
 
 
@@ -121,7 +131,11 @@ def test_a_keyed_create_works_with_the_longest_idempotency_key_ttl(tmp_path: Pat
         ("--workers", "1000000"),
         ("--statement-budget-s", "601"),
         ("--sqlite-readers", "65"),
-        ("--lists-per-organization", "10"),
+        ("--lists-per-organization", "64"),
+        ("--sqlite-busy-timeout-s", "-1"),
+        ("--postgres-pool-size", "1"),
+        ("--postgres-acquire-timeout-s", "nan"),
+        ("--postgres-connect-timeout-s", "0"),
         ("--trusted-proxies", "not-an-ip,10.0.0.0/33"),
         ("--trusted-proxies", "10.0.0.0/8,10.0.0.0/33"),
         ("--trusted-proxies", "*,10.0.0.1"),
@@ -180,4 +194,33 @@ def test_lists_of_one_organization_that_could_take_every_sqlite_reader_are_refus
         f"{cli.PROG}: --lists-per-organization (CONVERSATIONS_LISTS_PER_ORGANIZATION) must be"
         " below --sqlite-readers (CONVERSATIONS_SQLITE_READERS), so that one organization's"
         " lists always leave a reader to the others\n"
+    )
+
+
+def test_every_storage_setting_reaches_the_store() -> None:
+    # Each field of storage/tuning.py is a setting of the same name, handed on as it was set.
+    set_to: dict[str, Any] = {
+        "statement_budget_s": 7.5,
+        "lists_per_organization": 3,
+        "sqlite_readers": 5,
+        "sqlite_busy_timeout_s": 0.25,
+        "postgres_pool_size": 4,
+        "postgres_acquire_timeout_s": 0.5,
+        "postgres_connect_timeout_s": 1.5,
+    }
+    assert Settings(**set_to).storage == Tuning(**set_to)
+    assert Settings().storage == Tuning()
+
+
+def test_lists_of_one_organization_that_could_take_every_pooled_connection_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(serving, "claim_port", None)
+    url = new_sqlite_database(tmp_path)
+    arguments = ["serve", "--postgres-pool-size", "3", "--lists-per-organization", "3"]
+    assert cli.main([*arguments, "--database-url", url]) == 2
+    assert capsys.readouterr().err == (
+        f"{cli.PROG}: --lists-per-organization (CONVERSATIONS_LISTS_PER_ORGANIZATION) must be"
+        " below --postgres-pool-size (CONVERSATIONS_POSTGRES_POOL_SIZE), so that one"
+        " organization's lists always leave a connection to the others\n"
     )

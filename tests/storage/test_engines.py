@@ -32,6 +32,7 @@ from server_impl.domain.ports import (
 )
 from server_impl.domain.versions import Versioned
 from server_impl.storage import migrate, postgres, store_for
+from server_impl.storage.tuning import Tuning
 from tests.domain.fake_store import FakeStore
 from tests.support import ENGINES, refuse_summary, run_async
 
@@ -1085,13 +1086,12 @@ def test_of_racing_claims_on_one_key_exactly_one_holds_it(
 
 
 def test_a_request_that_finds_the_pool_exhausted_gets_unavailable_after_the_acquire_timeout(
-    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+    postgres_url: str,
 ) -> None:
-    monkeypatch.setattr(postgres, "POOL_SIZE", 1)
-    monkeypatch.setattr(postgres, "ACQUIRE_TIMEOUT_S", 0.2)
-
     async def scenario() -> None:
-        store = store_for(postgres_url)
+        store = store_for(
+            postgres_url, Tuning(postgres_pool_size=1, postgres_acquire_timeout_s=0.2)
+        )
         assert isinstance(store, postgres.PostgresStore)
         await store.open()
         try:

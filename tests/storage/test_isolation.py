@@ -22,6 +22,7 @@ from server_impl.storage import store_for
 from server_impl.storage.postgres import PostgresStore
 from server_impl.storage.sql import Query
 from server_impl.storage.sqlite import SqliteStore
+from server_impl.storage.tuning import Tuning
 from server_impl.storage.urls import DatabaseUrl
 from tests.support import (
     in_process,
@@ -205,13 +206,13 @@ def test_a_search_past_the_statement_budget_is_unavailable_and_the_store_serves_
         got = await store.get(tenants.quiet_org, tenants.quiet_id)
         assert got is not None and got.conversation.summary == "quiet"
 
-    _with(store_for(tenants.url, statement_budget_s=0.02), scenario)
+    _with(store_for(tenants.url, Tuning(statement_budget_s=0.02)), scenario)
 
 
 def test_a_list_past_the_statement_budget_is_a_503_problem_with_retry_after(
     tenants: Tenants,
 ) -> None:
-    store = store_for(tenants.url, statement_budget_s=0.02)
+    store = store_for(tenants.url, Tuning(statement_budget_s=0.02))
     client: TestClient
     with in_process(store) as client:
         answer = client.get(
@@ -251,7 +252,7 @@ def test_a_sqlite_write_waiting_for_another_process_lock_holds_up_no_read(tmp_pa
         updated = await update
         assert updated is not None and updated.conversation.summary == "changed"
 
-    _with(SqliteStore(path, busy_timeout_ms=60_000), scenario)
+    _with(SqliteStore(path, Tuning(sqlite_busy_timeout_s=60)), scenario)
 
 
 def test_a_sqlite_write_cancelled_while_it_waits_for_the_lock_is_made_once_and_the_writer_serves_on(
@@ -280,7 +281,7 @@ def test_a_sqlite_write_cancelled_while_it_waits_for_the_lock_is_made_once_and_t
         again = await _set_summary(store, new.id, "again")
         assert again is not None and again.version == 3
 
-    _with(SqliteStore(path, busy_timeout_ms=60_000), scenario)
+    _with(SqliteStore(path, Tuning(sqlite_busy_timeout_s=60)), scenario)
 
 
 def test_a_slow_sqlite_read_holds_up_neither_the_loop_nor_another_read(tmp_path: Path) -> None:
@@ -311,7 +312,7 @@ def test_a_slow_sqlite_read_holds_up_neither_the_loop_nor_another_read(tmp_path:
             await counting
         assert over.value.reason == "the statement ran past its budget of 0.2 s"
 
-    _with(SqliteStore(path, statement_budget_s=0.2), scenario)
+    _with(SqliteStore(path, Tuning(statement_budget_s=0.2)), scenario)
 
 
 def test_a_postgresql_write_past_the_statement_budget_is_unavailable_and_changes_nothing(
@@ -326,7 +327,7 @@ def test_a_postgresql_write_past_the_statement_budget_is_unavailable_and_changes
         assert over.value.reason == "the statement ran past its budget of 0.2 s"
         assert await store.get("org-1", new.id) is None
 
-    _with(store_for(postgres_url, statement_budget_s=0.2), scenario)
+    _with(store_for(postgres_url, Tuning(statement_budget_s=0.2)), scenario)
 
 
 def test_the_budget_reaches_every_statement_on_postgresql(postgres_url: str) -> None:
@@ -337,4 +338,4 @@ def test_the_budget_reaches_every_statement_on_postgresql(postgres_url: str) -> 
         assert over.value.reason == "the statement ran past its budget of 0.1 s"
         assert await store.get("org-1", "conv-00000000-0000-4000-8000-000000000001") is None
 
-    _with(store_for(postgres_url, statement_budget_s=0.1), scenario)
+    _with(store_for(postgres_url, Tuning(statement_budget_s=0.1)), scenario)

@@ -11,6 +11,7 @@ import pytest
 from server_impl.domain.errors import StorageUnavailable
 from server_impl.domain.ports import Changes, NewConversation
 from server_impl.storage.sqlite import SqliteStore
+from server_impl.storage.tuning import Tuning
 from tests.support import new_sqlite_database, read_only, run_async
 
 T0 = datetime(2026, 1, 2, tzinfo=UTC)
@@ -33,7 +34,7 @@ def test_a_write_that_waits_past_the_busy_timeout_is_unavailable_and_changes_not
     path: str,
 ) -> None:
     async def scenario() -> None:
-        store = SqliteStore(path, busy_timeout_ms=20)
+        store = SqliteStore(path, Tuning(sqlite_busy_timeout_s=0.02))
         await store.open()
         try:
             await store.insert(NEW)
@@ -135,7 +136,7 @@ def test_a_database_that_becomes_read_only_is_unavailable_changes_nothing_and_re
 def test_readiness_does_not_wait_for_another_process_writing(path: str) -> None:
     async def scenario() -> None:
         # Were ping to wait for the lock, it would fail after the busy timeout.
-        store = SqliteStore(path, busy_timeout_ms=60_000)
+        store = SqliteStore(path, Tuning(sqlite_busy_timeout_s=60))
         await store.open()
         other = sqlite3.connect(path, isolation_level=None)
         try:

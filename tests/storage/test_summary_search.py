@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from server_impl.domain.ports import ArchiveStatus, Changes, NewConversation, Page, Store
 from server_impl.storage import postgres, sql, store_for
+from server_impl.storage.tuning import Tuning
 from server_impl.storage.urls import DatabaseUrl
 from tests.storage.test_engines import AGENT, ORG, T0, USER, Scenario, fresh_url, new, run
 from tests.support import run_async
@@ -258,16 +259,13 @@ def test_a_conversation_removed_from_the_table_leaves_the_index(
     assert indexed(fresh_url, "gone") == {2}
 
 
-def test_postgresql_plans_each_search_for_its_own_term(
-    postgres_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_postgresql_plans_each_search_for_its_own_term(postgres_url: str) -> None:
     # A generic plan cannot tell a rare term (read the trigram index) from a common one (walk
     # the page's order): PostgreSQL switches a cached statement to one after five calls if it
     # looks no dearer, and at 10^6 rows a common term then took 240 ms (bench/results.md).
-    monkeypatch.setattr(postgres, "POOL_SIZE", 1)  # every call on the connection read below
-
     async def scenario() -> int:
-        store = store_for(postgres_url)
+        # Every call on the pool's one connection, whose prepared statements are read below.
+        store = store_for(postgres_url, Tuning(postgres_pool_size=1))
         assert isinstance(store, postgres.PostgresStore)
         await store.open()
         try:
