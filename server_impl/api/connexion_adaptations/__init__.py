@@ -1,5 +1,8 @@
 """Every change this service makes to how connexion 3.3 runs, fenced here.
 
+What each buys, in instructions per request with it and without it, is in bench/results.md
+("What each connexion adaptation buys").
+
 Each module holds one adaptation: what it changes in connexion, and why. They lean on
 connexion's internals, which change between releases, so ``UPSTREAM`` fingerprints the source
 of every connexion or Starlette function they override or copy, as the release named there had
@@ -9,7 +12,7 @@ of those functions or lack one of those internals, and the tests named below pin
 adaptation does.
 
 - ``dispatch``: a dispatcher replaces connexion's application layer, which re-inspected and
-  re-wrapped the handler on every request (half FastAPI's throughput, `make bench` at a5c5973).
+  re-wrapped the handler on every request.
   Reads the routed operation from connexion's ``connexion_routing`` scope extension.
   Pinned by every end-to-end test, and by ``test_dispatch.py``.
 - ``request_validation``: request validation prepared once per operation and media type
@@ -32,11 +35,11 @@ adaptation does.
   ``tests/api/test_validation_messages.py``,
   ``tests/e2e/test_bad_input.py`` and ``tests/e2e/test_model_settings.py``.
 - ``uri_parser``: plain string path parameters passed through connexion's URI parser untouched
-  (3.4 % of GET in py-spy). Pinned by ``test_uri_parser.py``.
+  Pinned by ``test_uri_parser.py``.
 - ``routing``: no trailing-slash redirects, which Starlette's routers built from the client's
   Host header for any method and without a key; such a path is a 404 problem. A request naming
   a route and one of its methods is matched in one loop over the routes connexion built, not
-  through Starlette's Router, Mount and Route (6 % of a request in py-spy). Pinned by
+  through Starlette's Router, Mount and Route. Pinned by
   ``test_routing.py``.
 - ``swagger_ui``: Swagger UI's router consulted only for documentation paths, matched exactly
   (no longer with a trailing slash, which only led to such a redirect). Pinned by
