@@ -94,6 +94,14 @@ class Metrics:
             ["reason"],
             registry=registry,
         )
+        self.limited_requests = Counter(
+            "conversations_limited_requests",
+            "Requests answered 429 by a limit of the server, by reason: organization_in_flight"
+            " (the acting organization's requests in flight in one process), unauthenticated"
+            " (the client's address had too many requests answered 401 lately).",
+            ["reason"],
+            registry=registry,
+        )
         self.database_unavailable = Counter(
             "conversations_database_unavailable",
             "Requests answered 503 because the database could not answer.",
@@ -145,6 +153,10 @@ class Metrics:
     def refused(self, reason: str) -> None:
         """Counts a request refused for its API key."""
         self.authentication_failures.labels(reason).inc()
+
+    def limited(self, reason: str) -> None:
+        """Counts a request answered 429 by a limit, for reason (never a key or an address)."""
+        self.limited_requests.labels(reason).inc()
 
     def measure_pool(self, pool: "PoolReader") -> None:
         """The database pool's connections, as pool reads them: in one process at each
