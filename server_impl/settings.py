@@ -34,6 +34,7 @@ MAX_STATEMENT_BUDGET_S = 600
 MAX_SQLITE_READERS = 64
 POSTGRES_POOL_SIZE = 10
 """storage/postgres.py's POOL_SIZE, which lists_per_organization stays below."""
+MAX_FAILED_AUTHENTICATIONS_PER_MINUTE = 1_000_000
 
 ProxyNetwork = IPv4Network | IPv6Network
 EVERY_ADDRESS: tuple[ProxyNetwork, ...] = (ip_network("0.0.0.0/0"), ip_network("::/0"))
@@ -92,6 +93,13 @@ class Settings(BaseSettings):
     """Seconds a read (SQLite) or any statement (PostgreSQL) may run before it is ended: 503."""
     sqlite_readers: int = Field(default=4, ge=2, le=MAX_SQLITE_READERS)
     lists_per_organization: int = Field(default=2, ge=1, le=POSTGRES_POOL_SIZE - 1)
+    in_flight_per_organization: int = Field(default=100, ge=1, le=MAX_CONNECTIONS)
+    """Requests of one organization served at once per process; more are answered 429."""
+    failed_authentications_per_minute: int = Field(
+        default=6000, ge=1, le=MAX_FAILED_AUTHENTICATIONS_PER_MINUTE
+    )
+    """Requests answered 401 per client address per process: a burst of this many, then one
+    each 60/N seconds; past it the address's requests are answered 429 before any key is read."""
 
     @property
     def connection_limit(self) -> int:

@@ -81,6 +81,10 @@ OUT_OF_RANGE: list[tuple[str, Any]] = [
     ("sqlite_readers", 1),
     ("lists_per_organization", 10),
     ("lists_per_organization", 0),
+    ("in_flight_per_organization", 0),
+    ("in_flight_per_organization", 65537),
+    ("failed_authentications_per_minute", 0),
+    ("failed_authentications_per_minute", 1_000_001),
 ]
 
 
@@ -122,6 +126,8 @@ def test_a_keyed_create_works_with_the_longest_idempotency_key_ttl(tmp_path: Pat
         ("--statement-budget-s", "601"),
         ("--sqlite-readers", "65"),
         ("--lists-per-organization", "10"),
+        ("--in-flight-per-organization", "0"),
+        ("--failed-authentications-per-minute", "1000001"),
         ("--trusted-proxies", "not-an-ip,10.0.0.0/33"),
         ("--trusted-proxies", "10.0.0.0/8,10.0.0.0/33"),
         ("--trusted-proxies", "*,10.0.0.1"),
