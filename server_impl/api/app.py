@@ -6,7 +6,8 @@ every request gets its client from trusted proxies (ForwardedClient); a request 
 two, or a transfer coding other than chunked, is refused whatever its path, and an answer given
 before its request's body was read closes the connection (RequestFraming); every request gets
 its id (RequestId), its access line and metrics (Observed); /metrics is answered beside the
-API.
+API. Inside connexion, right behind its security, an organization with too many requests in
+flight in this process is refused (OrganizationInFlight).
 """
 
 import gc
@@ -40,6 +41,7 @@ from .middleware import (
     ForwardedClient,
     MetricsEndpoint,
     Observed,
+    OrganizationInFlight,
     RequestFraming,
     RequestId,
 )
@@ -95,6 +97,12 @@ def create_app(
         ),
         partial(BodySizeLimit, max_bytes=settings.max_body_bytes),
     ]
+    limited = metrics.limited if metrics else None
+    # Behind security, which names the organization; in front of validation and the handler,
+    # so that a refused request costs no more than its key's check.
+    behind_security = [
+        partial(OrganizationInFlight, limit=settings.in_flight_per_organization, refused=limited)
+    ]
     app = ConnexionMiddleware(
         connexion_adaptations.Dispatcher(
             {
@@ -103,7 +111,9 @@ def create_app(
             }
         ),
         lifespan=lifespan,
-        middlewares=connexion_adaptations.middlewares(before_routing=in_front_of_routing),
+        middlewares=connexion_adaptations.middlewares(
+            before_routing=in_front_of_routing, after_security=behind_security
+        ),
     )
     bearer = connexion_adaptations.bearer_handler(
         token_check(store), refused=metrics.refused if metrics else None

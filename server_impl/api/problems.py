@@ -162,6 +162,20 @@ class Overloaded(ProblemException):
         )
 
 
+class OrganizationBusy(ProblemException):
+    """429: the acting organization has as many requests in flight in this process as it may
+    (api/middleware/organization_in_flight.py); one of them usually ends within a second."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            status=429,
+            title="Too Many Requests",
+            detail=f"Your organization already has {limit} requests in flight here, as many as"
+            " it may; retry once one of them is answered. Nothing was read or changed.",
+            headers={"Retry-After": str(RETRY_AFTER_S)},
+        )
+
+
 class UnsupportedMediaType(ProblemException):
     def __init__(self, detail: str) -> None:
         super().__init__(status=415, title="Unsupported Media Type", detail=detail)

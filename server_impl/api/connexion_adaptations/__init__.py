@@ -51,6 +51,7 @@ from typing import Any
 from connexion import ConnexionMiddleware
 from connexion.middleware.request_validation import RequestValidationMiddleware
 from connexion.middleware.routing import RoutingMiddleware
+from connexion.middleware.security import SecurityMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 
 from .bearer import bearer_handler
@@ -125,16 +126,22 @@ _REPLACEMENTS = {
 }
 
 
-def middlewares(before_routing: Sequence[Any] = ()) -> list[Any]:
+def middlewares(
+    before_routing: Sequence[Any] = (), after_security: Sequence[Any] = ()
+) -> list[Any]:
     """connexion's default middleware stack with the adapted layers in place, and the
-    middleware of before_routing (classes, or partials giving their options) in front of routing.
+    middleware of before_routing (classes, or partials giving their options) in front of
+    routing, and of after_security right behind security (where the acting user is known).
 
     connexion's ``add_middleware`` cannot put them there: its positions name connexion's own
-    classes, and its routing is replaced here.
+    classes, and its routing and request validation are replaced here.
     """
     stack = [_REPLACEMENTS.get(m, m) for m in ConnexionMiddleware.default_middlewares]
     at = stack.index(NoSlashRedirectRouting)
-    return [*stack[:at], *before_routing, *stack[at:]]
+    stack[at:at] = before_routing
+    at = stack.index(SecurityMiddleware) + 1
+    stack[at:at] = after_security
+    return stack
 
 
 __all__ = [

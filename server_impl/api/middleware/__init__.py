@@ -1,6 +1,7 @@
 """ASGI middleware, one concern each: around connexion (the client behind trusted proxies, the
-request message's framing, request ids, observation, /metrics) and in front of its routing
-(methods, body size, the collection alias)."""
+request message's framing, request ids, observation, /metrics), in front of its routing
+(methods, body size, the collection alias) and behind its security (an organization's requests
+in flight)."""
 
 from .allowed_methods import AllowedMethods
 from .body_limit import BodySizeLimit
@@ -9,6 +10,7 @@ from .forwarded import ForwardedClient
 from .framing import RequestFraming
 from .metrics_endpoint import MetricsEndpoint
 from .observed import Observed
+from .organization_in_flight import OrganizationInFlight
 from .request_id import RequestId
 
 __all__ = [
@@ -18,6 +20,7 @@ __all__ = [
     "ForwardedClient",
     "MetricsEndpoint",
     "Observed",
+    "OrganizationInFlight",
     "RequestFraming",
     "RequestId",
 ]
