@@ -6,8 +6,9 @@ every request gets its client from trusted proxies (ForwardedClient); a request 
 two, or a transfer coding other than chunked, is refused whatever its path, and an answer given
 before its request's body was read closes the connection (RequestFraming); every request gets
 its id (RequestId), its access line and metrics (Observed); /metrics is answered beside the
-API. Inside connexion, right behind its security, an organization with too many requests in
-flight in this process is refused (OrganizationInFlight).
+API; a client address with too many answers 401 lately is refused before connexion reads its
+key (FailedAuthentications). Inside connexion, right behind its security, an organization with
+too many requests in flight in this process is refused (OrganizationInFlight).
 """
 
 import gc
@@ -38,6 +39,8 @@ from .middleware import (
     AllowedMethods,
     BodySizeLimit,
     CollectionWithoutSlash,
+    FailedAuthentications,
+    FailureBudget,
     ForwardedClient,
     MetricsEndpoint,
     Observed,
@@ -132,10 +135,19 @@ def create_app(
         position=MiddlewarePosition.BEFORE_EXCEPTION,
         collection_paths=[base_path + path for path in spec["paths"]],
     )
-    served: ASGIApp = app
+    # Around connexion, so that a refused address's key is never read; inside Observed, so that
+    # its refusals are logged and counted, and inside /metrics, so that a scrape is never one.
+    served: ASGIApp = FailedAuthentications(
+        app,
+        budget=FailureBudget(settings.failed_authentications_per_minute),
+        open_paths=[
+            base_path + path for path, _, op in operations(spec) if op.get("security") == []
+        ],
+        refused=limited,
+    )
     beside: dict[str, str] = {}
     if metrics and settings.metrics_port is None:
-        served = MetricsEndpoint(app, metrics=metrics)
+        served = MetricsEndpoint(served, metrics=metrics)
         beside[METRICS_PATH] = "metrics"
     routes = {op["operationId"]: base_path + path for path, _, op in operations(spec)}
     observed = Observed(

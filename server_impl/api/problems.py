@@ -176,6 +176,20 @@ class OrganizationBusy(ProblemException):
         )
 
 
+class TooManyFailedAuthentications(ProblemException):
+    """429: too many requests from the client's address were answered 401 lately
+    (api/middleware/failed_authentications.py); no key is read until retry_after_s passes."""
+
+    def __init__(self, retry_after_s: int) -> None:
+        super().__init__(
+            status=429,
+            title="Too Many Requests",
+            detail="Too many requests from your address failed authentication; retry in"
+            f" {retry_after_s} s with a valid API key. Nothing was read or changed.",
+            headers={"Retry-After": str(retry_after_s)},
+        )
+
+
 class UnsupportedMediaType(ProblemException):
     def __init__(self, detail: str) -> None:
         super().__init__(status=415, title="Unsupported Media Type", detail=detail)
