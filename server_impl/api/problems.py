@@ -281,9 +281,16 @@ def _domain_problem(error: Exception) -> ConnexionResponse:
     return problem(status=status, title=title, detail=error.detail, headers=headers)
 
 
-def _unauthorized(_request: ConnexionRequest, error: Exception) -> ConnexionResponse:
+UNAUTHORIZED = "conversations.unauthorized"
+"""The scope extension marking a request answered 401: every 401 is made here, once, and the
+limit on failed authentications per address (api/middleware/failed_authentications.py) reads it
+once the answer is sent, rather than watching every answer's status go by."""
+
+
+def _unauthorized(request: ConnexionRequest, error: Exception) -> ConnexionResponse:
     """Every 401 says which scheme to use (RFC 9110, 11.6.1)."""
     assert isinstance(error, OAuthProblem)
+    request.scope.setdefault("extensions", {})[UNAUTHORIZED] = True
     return problem(
         status=401,
         title="Unauthorized",

@@ -15,9 +15,10 @@ from collections.abc import Callable, Collection
 from functools import lru_cache
 from ipaddress import IPv6Address, ip_address, ip_network
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from server_impl.api import problems
+from server_impl.api.problems import UNAUTHORIZED
 
 LOG = logging.getLogger("conversations.limits")
 REASON = "unauthenticated"
@@ -60,15 +61,15 @@ class FailureBudget:
         self.allowance = (per_minute - 1) * self.interval
         self.tracked = tracked
         self.clock = clock
-        # Oldest failure first: the first to forget.
-        self._full_at: OrderedDict[str, float] = OrderedDict()
+        # Oldest failure first: the first to forget. Empty, no request need look itself up.
+        self.failing: OrderedDict[str, float] = OrderedDict()
 
     def __len__(self) -> int:
-        return len(self._full_at)
+        return len(self.failing)
 
     def wait_s(self, client: str) -> float:
         """Seconds before the client may fail again; 0 if it may now."""
-        full_at = self._full_at.get(client)
+        full_at = self.failing.get(client)
         if full_at is None:
             return 0.0
         return max(0.0, full_at - self.clock() - self.allowance)
@@ -76,15 +77,15 @@ class FailureBudget:
     def failed(self, client: str) -> bool:
         """Counts a failure of the client; True if it used the last of the client's budget."""
         now = self.clock()
-        full_at = self._full_at.pop(client, now)
-        self._full_at[client] = full_at = max(full_at, now) + self.interval
-        while len(self._full_at) > self.tracked:
-            self._full_at.popitem(last=False)
+        full_at = self.failing.pop(client, now)
+        self.failing[client] = full_at = max(full_at, now) + self.interval
+        while len(self.failing) > self.tracked:
+            self.failing.popitem(last=False)
         # The oldest entry whose bucket is whole again says nothing: forget it (one per failure
         # keeps the map to the addresses that failed lately without a sweep).
-        oldest, at = next(iter(self._full_at.items()))
+        oldest, at = next(iter(self.failing.items()))
         if at <= now:
-            del self._full_at[oldest]
+            del self.failing[oldest]
         return full_at - now > self.allowance
 
 
@@ -112,22 +113,16 @@ class FailedAuthentications:
             await self.app(scope, receive, send)
             return
         budget = self.budget
-        if budget and (wait_s := budget.wait_s(client_of(peer[0]))):
+        if budget.failing and (wait_s := budget.wait_s(client_of(peer[0]))):
             if self.refused:
                 self.refused(REASON)
             refusal = problems.TooManyFailedAuthentications(math.ceil(wait_s))
             await problems.response(refusal)(scope, receive, send)
             return
-        status = 0
-
-        async def watched(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        await self.app(scope, receive, watched)
-        if status == 401 and budget.failed(client := client_of(peer[0])):
+        # Made before connexion runs, so that the dict its 401 marks is this one.
+        extensions = scope.setdefault("extensions", {})
+        await self.app(scope, receive, send)
+        if UNAUTHORIZED in extensions and budget.failed(client := client_of(peer[0])):
             LOG.warning(
                 "Client %s has used its %d failed authentications a minute: refusing its"
                 " requests with 429",

@@ -63,7 +63,8 @@ class OrganizationInFlight:
                 self._in_flight[organization] = left
             else:
                 del self._in_flight[organization]
-                self._at_cap.discard(organization)
+                if self._at_cap:
+                    self._at_cap.discard(organization)
 
     def in_flight(self, organization: str) -> int:
         """The organization's requests being served now."""
