@@ -94,11 +94,11 @@ class Metrics:
             ["reason"],
             registry=registry,
         )
-        self.limited_requests = Counter(
-            "conversations_limited_requests",
-            "Requests answered 429 by a limit of the server, by reason: organization_in_flight"
-            " (the acting organization's requests in flight in one process), unauthenticated"
-            " (the client's address had too many requests answered 401 lately).",
+        self.requests_limited = Counter(
+            "conversations_requests_limited",
+            "Requests refused 429 by a limit, by reason: organization_in_flight (the acting"
+            " organization's requests in flight in one process), unauthenticated (the client's"
+            " address had too many requests answered 401 lately). Never by key or address.",
             ["reason"],
             registry=registry,
         )
@@ -155,8 +155,8 @@ class Metrics:
         self.authentication_failures.labels(reason).inc()
 
     def limited(self, reason: str) -> None:
-        """Counts a request answered 429 by a limit, for reason (never a key or an address)."""
-        self.limited_requests.labels(reason).inc()
+        """Counts a request refused 429 by a limit."""
+        self.requests_limited.labels(reason).inc()
 
     def measure_pool(self, pool: "PoolReader") -> None:
         """The database pool's connections, as pool reads them: in one process at each

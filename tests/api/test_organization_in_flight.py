@@ -14,7 +14,7 @@ from server_impl.storage import store_for
 from tests.api.test_observed import samples
 from tests.support import AGENT, bearer, in_process, mint_key_in_process
 
-LIMITED = "conversations_limited_requests_total"
+LIMITED = "conversations_requests_limited_total"
 
 
 def limited(client: TestClient) -> dict[str, float]:

@@ -103,7 +103,7 @@ def test_an_organization_past_its_requests_in_flight_gets_429_while_another_is_s
         assert until(lambda: http.get(item, headers=bearer(keys.alice)).status_code == 200)
         assert http.get(item, headers=bearer(keys.alice)).json()["summary"] == "held"
         scrape = httpx.get(f"{server.base_url}/metrics").text
-        assert 'conversations_limited_requests_total{reason="organization_in_flight"}' in scrape
+        assert 'conversations_requests_limited_total{reason="organization_in_flight"}' in scrape
 
 
 def test_a_flood_of_bad_keys_from_one_address_gets_429_while_another_address_is_served(
@@ -128,5 +128,5 @@ def test_a_flood_of_bad_keys_from_one_address_gets_429_while_another_address_is_
         served = http.get(item, headers={**bearer(keys.carol), **NEIGHBOUR})
         assert served.status_code == 200, "the refused delete changed nothing"
         scrape = httpx.get(f"{server.base_url}/metrics").text
-        assert 'conversations_limited_requests_total{reason="unauthenticated"} 8.0' in scrape
+        assert 'conversations_requests_limited_total{reason="unauthenticated"} 8.0' in scrape
     assert "Client 203.0.113.9 has used its 3 failed authentications" in server.log_path.read_text()
