@@ -70,6 +70,8 @@ RELIED_ON: list[tuple[str, str]] = [
     # (connexion object, attribute): methods and class attributes, and instance attributes
     # that the named class's __init__ assigns.
     ("connexion.ConnexionMiddleware", "default_middlewares"),
+    # middlewares() puts layers right behind it, where the acting user is known.
+    ("connexion.middleware.security", "SecurityMiddleware"),
     (f"{_VALIDATION}.RequestValidationMiddleware", "api_cls"),
     (f"{_VALIDATION}.RequestValidationAPI", "make_operation"),
     (f"{_VALIDATION}.RequestValidationAPI", "self.next_app"),
