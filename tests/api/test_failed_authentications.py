@@ -11,7 +11,7 @@ import pytest
 from server_impl.api.middleware.failed_authentications import FailureBudget, client_of
 from server_impl.storage import store_for
 from tests.api.test_organization_in_flight import limited
-from tests.support import AGENT, bearer, in_process, mint_key_in_process
+from tests.support import AGENT, AccessLines, bearer, in_process, mint_key_in_process
 
 PROXY = "10.0.0.1"
 FLOODER = {"X-Forwarded-For": "203.0.113.9"}
@@ -81,7 +81,7 @@ def proxied(sqlite_url: str, **settings: Any) -> Any:
 
 
 def test_past_its_failures_an_address_is_answered_429_before_its_key_is_read(
-    sqlite_url: str, caplog: pytest.LogCaptureFixture
+    sqlite_url: str, caplog: pytest.LogCaptureFixture, access_lines: AccessLines
 ) -> None:
     alice = bearer(mint_key_in_process(sqlite_url, "acme", "alice"))
     store = store_for(sqlite_url)
@@ -120,6 +120,8 @@ def test_past_its_failures_an_address_is_answered_429_before_its_key_is_read(
         assert limited(app) == {"unauthenticated": 2.0}
     warnings = [r.getMessage() for r in caplog.records if r.name == "conversations.limits"]
     assert len(warnings) == 1 and "203.0.113.9" in warnings[0], warnings
+    refusals = [line for line in access_lines() if line["status"] == 429]
+    assert [(line["method"], line["client"]) for line in refusals] == [("PATCH", "203.0.113.9")] * 2
 
 
 def test_requests_answered_otherwise_than_401_spend_no_budget(sqlite_url: str) -> None:

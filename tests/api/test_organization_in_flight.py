@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 
 from server_impl.storage import store_for
 from tests.api.test_observed import samples
-from tests.support import AGENT, bearer, in_process, mint_key_in_process
+from tests.support import AGENT, AccessLines, bearer, in_process, mint_key_in_process
 
 LIMITED = "conversations_requests_limited_total"
 
@@ -45,7 +45,7 @@ async def held_body(release: asyncio.Event, body: bytes) -> AsyncIterator[bytes]
 
 
 def test_past_its_cap_an_organization_is_answered_429_while_another_is_served(
-    sqlite_url: str, caplog: pytest.LogCaptureFixture
+    sqlite_url: str, caplog: pytest.LogCaptureFixture, access_lines: AccessLines
 ) -> None:
     alice = bearer(mint_key_in_process(sqlite_url, "acme", "alice"))
     carol = bearer(mint_key_in_process(sqlite_url, "globex", "carol"))
@@ -91,6 +91,12 @@ def test_past_its_cap_an_organization_is_answered_429_while_another_is_served(
         assert len(warnings) == 1, warnings
         assert "acme" not in warnings[0]  # the organization's id, not a name a client chose
         assert "2 requests in flight" in warnings[0]
+        refusals = [line for line in access_lines() if line["status"] == 429]
+        assert [line["operation_id"] for line in refusals] == [
+            "update_conversation",
+            "retrieve_conversation",
+        ]
+        assert all(line["organization_id"] in warnings[0] for line in refusals)
 
 
 def test_two_users_of_one_organization_share_its_cap(sqlite_url: str) -> None:
