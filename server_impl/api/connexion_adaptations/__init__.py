@@ -45,13 +45,8 @@ release or lacks one of them, and the tests named below pin what each adaptation
   ``tests/e2e/test_identity.py``.
 """
 
-from collections.abc import Sequence
-from typing import Any
-
-from connexion import ConnexionMiddleware
 from connexion.middleware.request_validation import RequestValidationMiddleware
 from connexion.middleware.routing import RoutingMiddleware
-from connexion.middleware.security import SecurityMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 
 from .bearer import bearer_handler
@@ -70,8 +65,6 @@ RELIED_ON: list[tuple[str, str]] = [
     # (connexion object, attribute): methods and class attributes, and instance attributes
     # that the named class's __init__ assigns.
     ("connexion.ConnexionMiddleware", "default_middlewares"),
-    # middlewares() puts layers right behind it, where the acting user is known.
-    ("connexion.middleware.security", "SecurityMiddleware"),
     (f"{_VALIDATION}.RequestValidationMiddleware", "api_cls"),
     (f"{_VALIDATION}.RequestValidationAPI", "make_operation"),
     (f"{_VALIDATION}.RequestValidationAPI", "self.next_app"),
@@ -121,38 +114,25 @@ RELIED_ON: list[tuple[str, str]] = [
     ("connexion.middleware.swagger_ui.SwaggerUIMiddleware", "self.app"),
 ]
 
-_REPLACEMENTS = {
-    RoutingMiddleware: NoSlashRedirectRouting,
-    RequestValidationMiddleware: CachingRequestValidationMiddleware,
-    SwaggerUIMiddleware: DocsOnlySwaggerUI,
+STANDS_IN_FOR: dict[type, type] = {
+    DocsOnlySwaggerUI: SwaggerUIMiddleware,
+    NoSlashRedirectRouting: RoutingMiddleware,
+    CachingRequestValidationMiddleware: RequestValidationMiddleware,
 }
-
-
-def middlewares(
-    before_routing: Sequence[Any] = (), after_security: Sequence[Any] = ()
-) -> list[Any]:
-    """connexion's default middleware stack with the adapted layers in place, and the
-    middleware of before_routing (classes, or partials giving their options) in front of
-    routing, and of after_security right behind security (where the acting user is known).
-
-    connexion's ``add_middleware`` cannot put them there: its positions name connexion's own
-    classes, and its routing and request validation are replaced here.
-    """
-    stack = [_REPLACEMENTS.get(m, m) for m in ConnexionMiddleware.default_middlewares]
-    at = stack.index(NoSlashRedirectRouting)
-    stack[at:at] = before_routing
-    at = stack.index(SecurityMiddleware) + 1
-    stack[at:at] = after_security
-    return stack
+"""Each adapted layer, and the one of connexion's default middlewares whose place it takes in
+the stack (server_impl/api/stack.py)."""
 
 
 __all__ = [
     "ADAPTED_FOR",
     "RELIED_ON",
+    "STANDS_IN_FOR",
     "VALIDATORS",
+    "CachingRequestValidationMiddleware",
     "Dispatcher",
+    "DocsOnlySwaggerUI",
     "Handler",
+    "NoSlashRedirectRouting",
     "StringPathURIParser",
     "bearer_handler",
-    "middlewares",
 ]
