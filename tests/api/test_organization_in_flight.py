@@ -60,9 +60,7 @@ def test_past_its_cap_an_organization_is_answered_429_while_another_is_served(
             # Two updates of acme in flight, their bodies held back.
             held = [
                 asyncio.create_task(
-                    client.patch(
-                        item, headers=json_headers, content=held_body(release, b'{"summary":"a"}')
-                    )
+                    client.patch(item, headers=json_headers, content=held_body(release, b"{}"))
                 )
                 for _ in range(2)
             ]
@@ -82,7 +80,7 @@ def test_past_its_cap_an_organization_is_answered_429_while_another_is_served(
             # Once they are answered, acme is served again, and nothing took the refused update.
             after = await client.get(item, headers=alice)
             assert after.status_code == 200
-            assert after.json()["summary"] == "a"
+            assert after.json()["summary"] is None
 
         with caplog.at_level(logging.WARNING, logger="conversations.limits"):
             on_the_app(app, scenario)
