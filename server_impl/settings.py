@@ -36,6 +36,7 @@ MAX_STATEMENT_BUDGET_S = 600
 """Ten minutes: PostgreSQL's statement_timeout is an int of milliseconds."""
 MAX_SQLITE_READERS = 64
 MAX_POSTGRES_POOL_SIZE = 1000
+MAX_FAILED_AUTHENTICATIONS_PER_MINUTE = 1_000_000
 
 _STORAGE = DEFAULTS
 _STORAGE_FIELDS = [field.name for field in fields(Tuning)]
@@ -115,6 +116,13 @@ class Settings(BaseSettings):
     postgres_connect_timeout_s: float = Field(
         default=_STORAGE.postgres_connect_timeout_s, gt=0, le=MAX_TIMEOUT_S, allow_inf_nan=False
     )
+    in_flight_per_organization: int = Field(default=100, ge=1, le=MAX_CONNECTIONS)
+    """Requests of one organization served at once per process; more are answered 429."""
+    failed_authentications_per_minute: int = Field(
+        default=6000, ge=1, le=MAX_FAILED_AUTHENTICATIONS_PER_MINUTE
+    )
+    """Requests answered 401 per client address per process: a burst of this many, then one
+    each 60/N seconds; past it the address's requests are answered 429 before any key is read."""
 
     @property
     def storage(self) -> Tuning:

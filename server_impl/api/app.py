@@ -1,25 +1,19 @@
 """Builds the ASGI application: connexion, serving openapi.yaml, around this service's handlers.
 
 connexion runs as middleware: it routes, authenticates and validates every request against the
-spec, then the dispatcher calls the handler named by the operation's operationId. Around it,
-every request gets its client from trusted proxies (ForwardedClient); a request with no Host or
-two, or a transfer coding other than chunked, is refused whatever its path, and an answer given
-before its request's body was read closes the connection (RequestFraming); every request gets
-its id (RequestId), its access line and metrics (Observed); /metrics is answered beside the
-API.
+spec, then the dispatcher calls the handler named by the operation's operationId. Every layer
+around and inside connexion is declared, in order and with its reason, in stack.py.
 """
 
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
-from functools import partial
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 from connexion import ConnexionMiddleware
-from connexion.middleware import MiddlewarePosition
 from connexion.resolver import Resolver
 from connexion.spec import Specification
 from starlette.types import ASGIApp
@@ -31,20 +25,9 @@ from server_impl.observability.metrics import Metrics
 from server_impl.settings import Settings
 from server_impl.storage import pool_reader, store_for
 
-from . import connexion_adaptations, problems
+from . import connexion_adaptations, problems, stack
 from .handlers import Handlers
-from .middleware import (
-    AllowedMethods,
-    BodySizeLimit,
-    CollectionWithoutSlash,
-    ForwardedClient,
-    MetricsEndpoint,
-    Observed,
-    RequestFraming,
-    RequestId,
-)
-from .middleware.metrics_endpoint import PATH as METRICS_PATH
-from .parameters import HTTP_METHODS, Parameters, operations
+from .parameters import Parameters, operations
 from .security import token_check
 
 SPEC_PATH = Path(__file__).resolve().parents[2] / "openapi.yaml"
@@ -79,59 +62,30 @@ def create_app(
         finally:
             await store.close()
 
-    base_path = spec.raw["servers"][0]["url"]
-    in_front_of_routing = [
-        partial(
-            AllowedMethods,
-            methods_by_path={
-                base_path + path: [method for method in item if method in HTTP_METHODS]
-                for path, item in spec["paths"].items()
-            },
-        ),
-        partial(BodySizeLimit, max_bytes=settings.max_body_bytes),
-    ]
-    app = ConnexionMiddleware(
-        connexion_adaptations.Dispatcher(
-            {
-                op["operationId"]: handlers.resolve(op["operationId"])
-                for _, _, op in operations(spec)
-            }
-        ),
-        lifespan=lifespan,
-        middlewares=connexion_adaptations.middlewares(before_routing=in_front_of_routing),
-    )
     bearer = connexion_adaptations.bearer_handler(
         token_check(store), refused=metrics.refused if metrics else None
     )
-    app.add_api(
-        SPEC_PATH,
-        resolver=Resolver(function_resolver=handlers.resolve),
-        validator_map=connexion_adaptations.VALIDATORS,
-        uri_parser_class=connexion_adaptations.StringPathURIParser,
-        security_map={"bearer": bearer},
-        validate_responses=settings.validate_responses,
+
+    def connect(app: ConnexionMiddleware) -> None:
+        app.add_api(
+            SPEC_PATH,
+            resolver=Resolver(function_resolver=handlers.resolve),
+            validator_map=connexion_adaptations.VALIDATORS,
+            uri_parser_class=connexion_adaptations.StringPathURIParser,
+            security_map={"bearer": bearer},
+            validate_responses=settings.validate_responses,
+        )
+        problems.install(app, metrics)
+
+    dispatcher = connexion_adaptations.Dispatcher(
+        {op["operationId"]: handlers.resolve(op["operationId"]) for _, _, op in operations(spec)}
     )
-    problems.install(app, metrics)
-    app.add_middleware(
-        CollectionWithoutSlash,
-        position=MiddlewarePosition.BEFORE_EXCEPTION,
-        collection_paths=[base_path + path for path in spec["paths"]],
+    return stack.build(
+        stack.declared(settings, spec, metrics, pool_reader(store)),
+        dispatcher,
+        connect=connect,
+        lifespan=lifespan,
     )
-    served: ASGIApp = app
-    beside: dict[str, str] = {}
-    if metrics and settings.metrics_port is None:
-        served = MetricsEndpoint(app, metrics=metrics)
-        beside[METRICS_PATH] = "metrics"
-    routes = {op["operationId"]: base_path + path for path, _, op in operations(spec)}
-    observed = Observed(
-        served, routes=routes, metrics=metrics, pool=pool_reader(store), paths=beside
-    )
-    # Around /metrics too, since it concerns the request message whatever it asks for; outside
-    # RequestId, since it holds back the end of an answer that RequestId has already completed.
-    app_with_ids = RequestFraming(RequestId(observed))
-    if not settings.trusted_proxies:
-        return app_with_ids
-    return ForwardedClient(app_with_ids, proxies=settings.trusted_networks)
 
 
 def app_from_environment() -> ASGIApp:

@@ -162,6 +162,34 @@ class Overloaded(ProblemException):
         )
 
 
+class OrganizationBusy(ProblemException):
+    """429: the acting organization has as many requests in flight in this process as it may
+    (api/middleware/organization_in_flight.py); one of them usually ends within a second."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            status=429,
+            title="Too Many Requests",
+            detail=f"Your organization already has {limit} requests in flight here, as many as"
+            " it may; retry once one of them is answered. Nothing was read or changed.",
+            headers={"Retry-After": str(RETRY_AFTER_S)},
+        )
+
+
+class TooManyFailedAuthentications(ProblemException):
+    """429: too many requests from the client's address were answered 401 lately
+    (api/middleware/failed_authentications.py); no key is read until retry_after_s passes."""
+
+    def __init__(self, retry_after_s: int) -> None:
+        super().__init__(
+            status=429,
+            title="Too Many Requests",
+            detail="Too many requests from your address failed authentication; retry in"
+            f" {retry_after_s} s with a valid API key. Nothing was read or changed.",
+            headers={"Retry-After": str(retry_after_s)},
+        )
+
+
 class UnsupportedMediaType(ProblemException):
     def __init__(self, detail: str) -> None:
         super().__init__(status=415, title="Unsupported Media Type", detail=detail)
@@ -253,9 +281,16 @@ def _domain_problem(error: Exception) -> ConnexionResponse:
     return problem(status=status, title=title, detail=error.detail, headers=headers)
 
 
-def _unauthorized(_request: ConnexionRequest, error: Exception) -> ConnexionResponse:
+UNAUTHORIZED = "conversations.unauthorized"
+"""The scope extension marking a request answered 401: every 401 is made here, once, and the
+limit on failed authentications per address (api/middleware/failed_authentications.py) reads it
+once the answer is sent, rather than watching every answer's status go by."""
+
+
+def _unauthorized(request: ConnexionRequest, error: Exception) -> ConnexionResponse:
     """Every 401 says which scheme to use (RFC 9110, 11.6.1)."""
     assert isinstance(error, OAuthProblem)
+    request.scope.setdefault("extensions", {})[UNAUTHORIZED] = True
     return problem(
         status=401,
         title="Unauthorized",

@@ -116,6 +116,19 @@ SERVE_LIMITS: dict[str, tuple[type, str]] = {
         " is answered 503 with Retry-After. Above 0, at most 3600. Defaults to"
         " CONVERSATIONS_POSTGRES_CONNECT_TIMEOUT_S, else 2.",
     ),
+    "in_flight_per_organization": (
+        int,
+        "The most requests of one organization served at once per process; one more is"
+        " answered 429 with Retry-After, changing nothing, while other organizations are served."
+        " From 1 to 65536. Defaults to CONVERSATIONS_IN_FLIGHT_PER_ORGANIZATION, else 100.",
+    ),
+    "failed_authentications_per_minute": (
+        int,
+        "Requests answered 401 (no key, or a bad one) per client address per process: a burst"
+        " of N, then one every 60/N seconds; past that the address's requests (but the health"
+        " probes) are answered 429 with Retry-After before any key is read. From 1 to 1000000."
+        " Defaults to CONVERSATIONS_FAILED_AUTHENTICATIONS_PER_MINUTE, else 6000.",
+    ),
 }
 """The options of `serve` that bound what clients can hold, connections and requests and the
 keys they leave behind: setting name → (type, help)."""

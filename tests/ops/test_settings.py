@@ -91,6 +91,10 @@ OUT_OF_RANGE: list[tuple[str, Any]] = [
     ("postgres_acquire_timeout_s", math.inf),
     ("postgres_connect_timeout_s", 0),
     ("postgres_connect_timeout_s", 3601),
+    ("in_flight_per_organization", 0),
+    ("in_flight_per_organization", 65537),
+    ("failed_authentications_per_minute", 0),
+    ("failed_authentications_per_minute", 1_000_001),
 ]
 
 
@@ -136,6 +140,8 @@ def test_a_keyed_create_works_with_the_longest_idempotency_key_ttl(tmp_path: Pat
         ("--postgres-pool-size", "1"),
         ("--postgres-acquire-timeout-s", "nan"),
         ("--postgres-connect-timeout-s", "0"),
+        ("--in-flight-per-organization", "0"),
+        ("--failed-authentications-per-minute", "1000001"),
         ("--trusted-proxies", "not-an-ip,10.0.0.0/33"),
         ("--trusted-proxies", "10.0.0.0/8,10.0.0.0/33"),
         ("--trusted-proxies", "*,10.0.0.1"),

@@ -50,10 +50,6 @@ adaptation does.
   ``tests/e2e/test_identity.py``.
 """
 
-from collections.abc import Sequence
-from typing import Any
-
-from connexion import ConnexionMiddleware
 from connexion.middleware.request_validation import RequestValidationMiddleware
 from connexion.middleware.routing import RoutingMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
@@ -148,32 +144,25 @@ RELIED_ON: list[tuple[str, str]] = [
     ("connexion.middleware.swagger_ui.SwaggerUIMiddleware", "self.app"),
 ]
 
-_REPLACEMENTS = {
-    RoutingMiddleware: NoSlashRedirectRouting,
-    RequestValidationMiddleware: CachingRequestValidationMiddleware,
-    SwaggerUIMiddleware: DocsOnlySwaggerUI,
+STANDS_IN_FOR: dict[type, type] = {
+    DocsOnlySwaggerUI: SwaggerUIMiddleware,
+    NoSlashRedirectRouting: RoutingMiddleware,
+    CachingRequestValidationMiddleware: RequestValidationMiddleware,
 }
-
-
-def middlewares(before_routing: Sequence[Any] = ()) -> list[Any]:
-    """connexion's default middleware stack with the adapted layers in place, and the
-    middleware of before_routing (classes, or partials giving their options) in front of routing.
-
-    connexion's ``add_middleware`` cannot put them there: its positions name connexion's own
-    classes, and its routing is replaced here.
-    """
-    stack = [_REPLACEMENTS.get(m, m) for m in ConnexionMiddleware.default_middlewares]
-    at = stack.index(NoSlashRedirectRouting)
-    return [*stack[:at], *before_routing, *stack[at:]]
+"""Each adapted layer, and the one of connexion's default middlewares whose place it takes in
+the stack (server_impl/api/stack.py)."""
 
 
 __all__ = [
     "RELIED_ON",
+    "STANDS_IN_FOR",
     "VALIDATORS",
+    "CachingRequestValidationMiddleware",
     "Dispatcher",
+    "DocsOnlySwaggerUI",
     "Handler",
+    "NoSlashRedirectRouting",
     "StringPathURIParser",
     "UPSTREAM",
     "bearer_handler",
-    "middlewares",
 ]

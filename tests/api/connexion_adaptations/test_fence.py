@@ -5,18 +5,13 @@ use, still there."""
 from typing import Any
 
 import pytest
-from connexion import ConnexionMiddleware
 from connexion.lifecycle import ConnexionRequest
-from connexion.middleware.request_validation import RequestValidationMiddleware
-from connexion.middleware.routing import RoutingMiddleware
-from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 
 from server_impl.api.connexion_adaptations import (
     RELIED_ON,
     UPSTREAM,
     StringPathURIParser,
     bearer_handler,
-    middlewares,
 )
 from server_impl.api.connexion_adaptations.bearer import token_info
 from server_impl.api.connexion_adaptations.request_validation import (
@@ -89,15 +84,3 @@ def test_every_connexion_internal_the_adaptations_rely_on_is_there(
 def test_the_fence_reports_an_internal_that_is_not_there(dotted: str, attribute: str) -> None:
     # Without this, a check that accepted anything would pass the test above.
     assert missing_internal(dotted, attribute) is not None
-
-
-def test_the_adapted_layers_take_the_place_of_connexions_in_its_default_stack() -> None:
-    # Replaced by lookup in connexion's list: a release that wrapped or renamed a layer would
-    # otherwise drop the adaptation silently and run connexion's own.
-    default = list(ConnexionMiddleware.default_middlewares)
-    replaced = [(d, a) for d, a in zip(default, middlewares(), strict=True) if d is not a]
-    assert replaced == [
-        (SwaggerUIMiddleware, DocsOnlySwaggerUI),
-        (RoutingMiddleware, NoSlashRedirectRouting),
-        (RequestValidationMiddleware, CachingRequestValidationMiddleware),
-    ]
