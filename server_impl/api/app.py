@@ -82,6 +82,9 @@ def create_app(
         try:
             yield
         finally:
+            # Every request has ended: the access lines still waiting are the last.
+            if logs.access is not None:
+                logs.access.flush()
             await store.close()
 
     base_path = spec.raw["servers"][0]["url"]
