@@ -22,7 +22,8 @@ pages at depth against the small database, then measures GET's isolation from an
 organization's searches (bench/isolation.py) and summary_search (bench/search.py) at 10^6.
 `--system NAME` (repeated) measures only the systems named; `--before CHECKOUT` adds this
 server as another checkout serves it (its own .venv, from `make install`), as "this server
-before", to measure a change side by side in one run. Writes the table to bench/latest.md
+before", to measure a change side by side in one run. Ends with issue 23's targets, each met,
+not met, or not measured by the run (`summary`). Writes the tables to bench/latest.md
 (bench/results.md quotes and reads runs).
 """
 
