@@ -264,19 +264,21 @@ class AccessLog:
             self.flush()
         self._batch.append(line)
         self._batch_size += size
+        if self._batch_size >= self._batch_bytes:
+            self.flush()
+            return
+        # A timer runs for the batch, unless its loop has ended (it never fires then). Only
+        # without one is the running loop looked up: on Python 3.11 that is a getpid() call.
+        if self._timer_loop is not None and not self._timer_loop.is_closed():
+            return
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
-            loop = None
-        if loop is None or self._batch_size >= self._batch_bytes:
             self.flush()
-        elif self._timer_loop is not loop:
-            # The first line of the batch, or the first since its loop stopped (a timer on
-            # a loop that ended never fires): the lines wait no longer than FLUSH_AFTER_S.
-            if self._timer is not None:
-                self._timer.cancel()
-            self._timer = loop.call_later(self._flush_after_s, self.flush)
-            self._timer_loop = loop
+            return
+        # The lines wait no longer than FLUSH_AFTER_S.
+        self._timer = loop.call_later(self._flush_after_s, self.flush)
+        self._timer_loop = loop
 
     def __call__(
         self,
