@@ -3,6 +3,7 @@ machine where timings are not, so small changes can be compared.
 
     python -m bench.instructions [--engine sqlite|postgresql] [--requests 500]
                                  [--log-level warning] [--serve-option=--no-metrics ...]
+                                 [--keep FOLDER]
                                  [CHECKOUT ...]
 
 Serves one database with this checkout's server (or each CHECKOUT's, in turn: a worktree of
@@ -15,6 +16,7 @@ import argparse
 import asyncio
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -65,6 +67,7 @@ def count(
     requests: int,
     log_level: str,
     serve_options: list[str],
+    keep: Path | None = None,
 ) -> dict[str, float]:
     out = Path(tempfile.mkdtemp()) / "callgrind.out"
     server = subprocess.Popen(
@@ -108,6 +111,8 @@ def count(
                 totals = re.search(r"^totals:\s+(\d+)", dumps[-1].read_text(), re.M)
                 assert totals is not None
                 counts[operation] = int(totals[1]) / requests
+                if keep is not None:
+                    shutil.copy(dumps[-1], keep / f"callgrind.{operation}")
     finally:
         server.terminate()
         server.wait()
@@ -128,6 +133,12 @@ def main() -> int:
         dest="serve_options",
         help="an option of serve, such as --serve-option=--no-access-log (repeatable)",
     )
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="a folder to keep each operation's callgrind profile in (callgrind.GET, ...), for"
+        " callgrind_annotate; one checkout only",
+    )
     parser.add_argument("checkouts", nargs="*", type=Path, default=[ROOT])
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
@@ -145,6 +156,7 @@ def main() -> int:
                     args.requests,
                     args.log_level,
                     args.serve_options,
+                    args.keep,
                 )
                 figures = ", ".join(f"{op} {n / 1000:,.1f}k" for op, n in counts.items())
                 print(f"{args.engine} {checkout}: instructions per request: {figures}", flush=True)

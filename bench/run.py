@@ -22,7 +22,8 @@ pages at depth against the small database, then measures GET's isolation from an
 organization's searches (bench/isolation.py) and summary_search (bench/search.py) at 10^6.
 `--system NAME` (repeated) measures only the systems named; `--before CHECKOUT` adds this
 server as another checkout serves it (its own .venv, from `make install`), as "this server
-before", to measure a change side by side in one run. Writes the table to bench/latest.md
+before", to measure a change side by side in one run. Ends with issue 23's targets, each met,
+not met, or not measured by the run (`summary`). Writes the tables to bench/latest.md
 (bench/results.md quotes and reads runs).
 """
 
@@ -39,6 +40,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import asyncpg
 import httpx
@@ -49,6 +51,9 @@ from server_impl.domain.ports import NewConversation
 from server_impl.storage import migrate, store_for
 from testbed import ROOT, children, free_port
 from testbed.postgres import PostgresCluster
+
+if TYPE_CHECKING:
+    from bench.isolation import Isolated
 
 SERVER_CORE, LOAD_CORE = "0", "1"
 ORGANIZATION, USER, AGENT = "bench", "bench", f"agent-{uuid.uuid4()}"
@@ -481,6 +486,109 @@ def list_cost(results: list[Result]) -> str:
     )
 
 
+# Issue 23's bounds, which the summary holds the figures to.
+LIST_PER_GET = 2.0
+"""A list page of 50 costs at most this many times a GET's server CPU."""
+OBSERVED_COST = 0.05
+"""The access line and metrics cost at most this share of throughput and of server CPU."""
+PEER = "FastAPI lean peer"
+"""GET and PATCH at least as many requests/s as this peer, p99 no higher."""
+BIG = 1_000_000
+
+
+def _verdict(met: bool | None) -> str:
+    return "not measured" if met is None else "**met**" if met else "**not met**"
+
+
+def summary(
+    engines: list[str],
+    rows: int,
+    results: list[Result],
+    isolated: "list[Isolated] | None" = None,
+    searched: dict[str, list[search.Result]] | None = None,
+) -> str:
+    """Every target of issue 23, met or not, from one run's figures: a row per target and
+    engine, "not measured" where the run measured no figure for it (a run without --big, or
+    without a system a target compares with)."""
+    from bench import isolation  # which imports this module
+
+    by_key = {(r.engine, r.rows, r.operation, r.system): r for r in results}
+    lines = [
+        "| target | engine | measured | bound | |",
+        "|---|---|---|---|---|",
+    ]
+
+    def add(target: str, engine: str, measured: str, bound: str, met: bool | None) -> None:
+        lines.append(f"| {target} | {engine} | {measured or '-'} | {bound} | {_verdict(met)} |")
+
+    for engine in engines:
+        found = (searched or {}).get(engine)
+        worst = max((result[4] for result in found), default=None) if found else None
+        add(
+            f"summary_search, worst first-page p50 at {BIG:,}",
+            engine,
+            "" if worst is None else f"{worst:.2f} ms",
+            f"≤ {search.TARGET_P50_MS:g} ms",
+            None if worst is None else worst <= search.TARGET_P50_MS,
+        )
+    for engine in engines:
+        this = [i for i in isolated or [] if i.engine == engine and i.checkout == ROOT]
+        add(
+            f"isolation, GET p99 while {isolation.SEARCHERS} clients search / alone",
+            engine,
+            f"{this[0].ratio:.2f}×" if this else "",
+            f"≤ {isolation.TARGET_RATIO:g}×",
+            this[0].ratio <= isolation.TARGET_RATIO if this else None,
+        )
+    for engine in engines:
+        for count in (rows, BIG):
+            get = by_key.get((engine, count, "GET", "this server"))
+            pages = [by_key.get((engine, count, name, "this server")) for name in LISTS]
+            ratios = [p.server_cpu_us / get.server_cpu_us for p in pages if p and get]
+            worst = max(ratios, default=None)
+            add(
+                f"list page of 50 / GET, server CPU, at {count:,} (worst of {len(LISTS)})",
+                engine,
+                "" if worst is None else f"{worst:.2f}× ({min(ratios):.2f}–{worst:.2f}×)",
+                f"≤ {LIST_PER_GET:g}×",
+                None if worst is None else worst <= LIST_PER_GET,
+            )
+    for engine in engines:
+        for operation in POINT:
+            shipped = by_key.get((engine, rows, operation, "this server"))
+            bare = by_key.get((engine, rows, operation, UNOBSERVED))
+            measured, met = "", None
+            if shipped and bare:
+                change = shipped.requests_per_s / bare.requests_per_s - 1
+                dearer = shipped.server_cpu_us / bare.server_cpu_us - 1
+                measured = f"throughput {change:+.1%}, server CPU {dearer:+.1%}"
+                met = -change <= OBSERVED_COST and dearer <= OBSERVED_COST
+            add(
+                f"access line and metrics, {operation}",
+                engine,
+                measured,
+                f"≤ {OBSERVED_COST:.0%} of each",
+                met,
+            )
+    for engine in engines:
+        for operation in POINT:
+            ours = by_key.get((engine, rows, operation, "this server"))
+            peer = by_key.get((engine, rows, operation, PEER))
+            measured, met = "", None
+            if ours and peer:
+                ratio = ours.requests_per_s / peer.requests_per_s
+                measured = f"{ratio:.2f}×, p99 {ours.p99_ms:.2f} against {peer.p99_ms:.2f} ms"
+                met = ratio >= 1.0 and ours.p99_ms <= peer.p99_ms
+            add(
+                f"{operation} against the {PEER}",
+                engine,
+                measured,
+                "≥ 1.00×, p99 no higher",
+                met,
+            )
+    return "\n\nIssue 23's targets in this run:\n\n" + "\n".join(lines)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="make bench")
     parser.add_argument("--engines", default="sqlite,postgresql")
@@ -512,10 +620,10 @@ def main() -> int:
     log = folder / "servers.log"
     cluster = PostgresCluster() if "postgresql" in args.engines else None
     results: list[Result] = []
-    isolated = ""
+    isolated, isolated_figures = "", None
     try:
         for engine in args.engines.split(","):
-            for rows in [args.rows, 1_000_000] if args.big else [args.rows]:
+            for rows in [args.rows, BIG] if args.big else [args.rows]:
                 url = (
                     cluster.new_database()
                     if engine == "postgresql" and cluster
@@ -534,13 +642,18 @@ def main() -> int:
         if args.big:
             from bench import isolation
 
-            isolated = isolation.report(args.engines.split(","), args.rounds, 2000, cluster)
+            isolated, isolated_figures = isolation.report(
+                args.engines.split(","), args.rounds, 2000, cluster
+            )
     finally:
         if cluster:
             cluster.destroy()
     report = table(results) + observability_cost(results) + list_cost(results) + isolated
+    searched = None
     if args.big:
-        report += "\n\n" + search.run(args.engines.split(","), search.CACHE, 1_000_000, 21)
+        searches, searched = search.run(args.engines.split(","), search.CACHE, BIG, 21)
+        report += "\n\n" + searches
+    report += summary(args.engines.split(","), args.rows, results, isolated_figures, searched)
     print("\n" + report)
     header = (
         f"`make bench` on {datetime.now(UTC):%Y-%m-%d}, {os.cpu_count()} cores, server on core"

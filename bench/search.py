@@ -214,6 +214,9 @@ def build(engine: str, cache: Path, count: int, cluster: KeptCluster | None) -> 
     return url
 
 
+TARGET_P50_MS = 10.0
+"""Issue 23: a first page's p50 at 10^6 conversations, for every shape."""
+
 Result = tuple[str, bool, str, str, float, float, int]
 """term, by agent, archive_status, order_by, p50 ms, p99 ms, conversations found."""
 
@@ -268,22 +271,26 @@ def table(engine: str, count: int, results: list[Result]) -> str:
             f" | {order_by} | {p50:.2f} | {p99:.2f} | {found} |"
         )
     worst = max(result[4] for result in results)
-    lines.append(f"\nworst p50: {worst:.2f} ms (target: at most 10 ms)")
+    lines.append(f"\nworst p50: {worst:.2f} ms (target: at most {TARGET_P50_MS:g} ms)")
     return "\n".join(lines)
 
 
-def run(engines: list[str], cache: Path, count: int, calls: int) -> str:
+def run(
+    engines: list[str], cache: Path, count: int, calls: int
+) -> tuple[str, dict[str, list[Result]]]:
+    """The tables of every engine, and each engine's results."""
     cache.mkdir(parents=True, exist_ok=True)
     cluster = KeptCluster(cache / "postgresql") if "postgresql" in engines else None
-    reports = []
+    measured: dict[str, list[Result]] = {}
     try:
         for engine in engines:
             url = build(engine, cache, count, cluster)
-            reports.append(table(engine, count, asyncio.run(measure(url, count, calls))))
+            measured[engine] = asyncio.run(measure(url, count, calls))
     finally:
         if cluster:
             cluster.stop()
-    return "\n\n".join(reports)
+    text = "\n\n".join(table(engine, count, results) for engine, results in measured.items())
+    return text, measured
 
 
 def main() -> int:
@@ -293,7 +300,7 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--calls", type=int, default=21)
     args = parser.parse_args()
-    print(run(args.engines.split(","), args.cache, args.rows, args.calls))
+    print(run(args.engines.split(","), args.cache, args.rows, args.calls)[0])
     return 0
 
 

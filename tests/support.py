@@ -36,6 +36,7 @@ from starlette.testclient import TestClient
 from server_impl.api.app import SPEC_PATH, create_app
 from server_impl.domain import keys
 from server_impl.domain.ports import Store
+from server_impl.observability import logs
 from server_impl.ops.cli import main
 from server_impl.settings import Settings
 from server_impl.storage import migrate as migrations
@@ -501,9 +502,12 @@ class AccessLines:
 
     def __init__(self) -> None:
         self.file = io.BytesIO()
+        self.log = logs.AccessLog("json", self.file)
 
     def __call__(self) -> list[dict[str, Any]]:
-        """Each line written since the last clear, as its JSON object."""
+        """Each line written since the last clear, as its JSON object (also those of the
+        batch still waiting to be written)."""
+        self.log.flush()
         return [json.loads(line) for line in self.file.getvalue().splitlines()]
 
     def clear(self) -> None:

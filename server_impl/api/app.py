@@ -60,6 +60,9 @@ def create_app(
         try:
             yield
         finally:
+            # Every request has ended: the access lines still waiting are the last.
+            if logs.access is not None:
+                logs.access.flush()
             await store.close()
 
     bearer = connexion_adaptations.bearer_handler(

@@ -30,5 +30,5 @@ def key(sqlite_url: str) -> dict[str, str]:
 def access_lines(monkeypatch: pytest.MonkeyPatch) -> AccessLines:
     """The access lines of the app in this process, from here on."""
     lines = AccessLines()
-    monkeypatch.setattr(logs, "access", logs.AccessLog("json", lines.file))
+    monkeypatch.setattr(logs, "access", lines.log)
     return lines

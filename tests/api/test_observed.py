@@ -2,6 +2,7 @@
 path or the key), its metrics, and an unexpected error logged once with its request id."""
 
 import asyncio
+import io
 import json
 import logging
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ from starlette.types import Message
 
 from server_impl.api.middleware.observed import REFUSED
 from server_impl.domain.errors import StorageUnavailable
+from server_impl.observability import logs
 from server_impl.storage import store_for
 from server_impl.storage.sqlite import SqliteStore
 from tests.support import AccessLines, in_process, mint_key_in_process
@@ -241,3 +243,17 @@ def test_an_answer_the_http_server_gives_in_place_of_the_app_is_logged_and_count
     assert requests(samples(app), "refused", 431) - requests(before, "refused", 431) == 1
     (line,) = [line for line in access_lines() if line["operation_id"] == "refused"]
     assert line["status"] == 431
+
+
+def test_the_app_writes_the_access_lines_still_waiting_when_its_lifespan_ends(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    written = io.BytesIO()
+    monkeypatch.setattr(logs, "access", logs.AccessLog("json", written, flush_after_s=3600))
+    with in_process(store_for(sqlite_url)) as client:
+        for _ in range(3):
+            assert client.get("/health").status_code == 200
+        assert written.getvalue() == b""
+    assert [json.loads(one)["operation_id"] for one in written.getvalue().splitlines()] == [
+        "check_liveness"
+    ] * 3

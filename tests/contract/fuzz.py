@@ -33,10 +33,12 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import yaml
 
+from server_impl.observability import logs
 from tests.support import ROOT, PostgresCluster, migrate, mint_key, start_server
 
 SERVER_ERRORS = ("Traceback", "NonConforming", "Exception in ASGI application")
@@ -164,6 +166,8 @@ def main() -> int:
                 )
                 exit_codes.append(code)
                 scenarios += sum(int(n) for n in SCENARIOS.findall(output))
+            # The last access lines are written within FLUSH_AFTER_S of their requests.
+            time.sleep(logs.FLUSH_AFTER_S)
             for operation in FUZZED:
                 if (
                     requests_by_operation(server.log_path.read_text())[operation]

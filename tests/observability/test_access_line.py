@@ -110,10 +110,12 @@ def test_the_access_line_is_the_one_logging_wrote_for_the_same_request(
     log_format: logs.LogFormat, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     written = io.BytesIO()
-    monkeypatch.setattr(logs, "access", logs.AccessLog(log_format, written))
+    access = logs.AccessLog(log_format, written)
+    monkeypatch.setattr(logs, "access", access)
     observed = Observed(answer, routes=ROUTES, metrics=None)
     for rid in REQUESTS:
         served(rid, observed)
+    access.flush()
     lines = written.getvalue().decode().split("\n")
     assert lines.pop() == ""  # each line ends with one
     assert len(lines) == len(REQUESTS)
@@ -151,3 +153,86 @@ def test_the_access_line_is_written_at_info_and_below_only_and_never_when_turned
     ]:
         logs.configure("text", level, access_log=access_log)
         assert (logs.access is not None) == written, (level, access_log)
+
+
+class Writes(io.BytesIO):
+    """A file that keeps each write."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes: list[bytes] = []
+
+    def write(self, data: Any) -> int:
+        self.writes.append(bytes(data))
+        return super().write(data)
+
+
+def line(access: logs.AccessLog, n: int) -> None:
+    access("GET", "/v1/conversations/{conversation_id}", "retrieve_conversation", 200, 1.0,
+           f"key{n}", "org-1", "127.0.0.1")  # fmt: skip
+
+
+def test_access_lines_wait_and_are_written_whole_in_writes_of_at_most_pipe_buf_bytes() -> None:
+    written = Writes()
+
+    async def serving() -> None:
+        access = logs.AccessLog("json", written)
+        for n in range(200):
+            line(access, n)
+        # The last batch waits for more lines, or its time.
+        assert 0 < written.getvalue().count(b"\n") < 200
+        access.flush()
+
+    asyncio.run(serving())
+    lines = written.getvalue().splitlines(keepends=True)
+    assert [json.loads(one)["key_id"] for one in lines] == [f"key{n}" for n in range(200)]
+    assert all(len(write) <= logs.PIPE_BUF and write.endswith(b"\n") for write in written.writes)
+    # Each write as full as PIPE_BUF lets it be: the next line would not have fitted.
+    following = 0
+    for write in written.writes[:-1]:
+        following += write.count(b"\n")
+        assert len(write) + len(lines[following]) > logs.PIPE_BUF
+    assert len(written.writes) < 200 // 5
+
+
+def test_a_waiting_access_line_is_written_once_flush_after_s_has_passed() -> None:
+    written = Writes()
+
+    async def serving() -> None:
+        access = logs.AccessLog("text", written, flush_after_s=0.05)
+        line(access, 1)
+        assert written.writes == []
+        deadline = time.monotonic() + 30  # generous: a loaded machine
+        while not written.writes and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        assert written.getvalue().count(b"\n") == 1
+
+    asyncio.run(serving())
+
+
+def test_a_line_waiting_when_its_event_loop_ended_goes_with_the_next_loops_batch() -> None:
+    written = Writes()
+    access = logs.AccessLog("text", written, flush_after_s=0.05)
+
+    async def one(n: int) -> None:
+        line(access, n)
+
+    asyncio.run(one(1))  # its timer never fires: the loop has ended
+    assert written.writes == []
+
+    async def later() -> None:
+        line(access, 2)
+        deadline = time.monotonic() + 30
+        while not written.writes and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+
+    asyncio.run(later())
+    assert [b"key1" in part for part in written.getvalue().splitlines()] == [True, False]
+
+
+def test_outside_an_event_loop_each_access_line_is_written_at_once() -> None:
+    written = Writes()
+    access = logs.AccessLog("json", written)
+    line(access, 1)
+    line(access, 2)
+    assert len(written.writes) == 2

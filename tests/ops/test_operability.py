@@ -111,6 +111,24 @@ def test_at_level_warning_no_access_line_is_written(url: str, key: str, tmp_path
 
 
 @pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_clean_stop_loses_no_access_line(
+    url: str, key: str, tmp_path: Path, workers: str
+) -> None:
+    # Access lines wait in batches (logs.AccessLog); SIGTERM right after the last answer
+    # finds the last batch still waiting.
+    ids = [f"req-stop-{n}" for n in range(40)]
+    for server in serve(url, tmp_path, CONVERSATIONS_LOG_LEVEL="info",
+                        CONVERSATIONS_WORKERS=workers):  # fmt: skip
+        with httpx.Client(base_url=server.api_url, headers=bearer(key)) as client:
+            for rid in ids:
+                answer = client.get(f"/conversations/{MISSING}", headers={"X-Request-Id": rid})
+                assert answer.status_code == 404
+    lines = (tmp_path / "server.log").read_text().splitlines()
+    written = [rid for line in lines for rid in ids if f"[{rid}] GET " in line]
+    assert sorted(written) == sorted(ids)
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
 def test_without_access_log_no_access_line_is_written_and_other_info_lines_are(
     url: str, key: str, tmp_path: Path, workers: str
 ) -> None:
