@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from functools import partial
 from importlib.metadata import version
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +48,9 @@ from .middleware.metrics_endpoint import PATH as METRICS_PATH
 from .parameters import HTTP_METHODS, Parameters, operations
 from .security import token_check
 
-SPEC_PATH = Path(__file__).resolve().parents[2] / "openapi.yaml"
+# In the package (a link to the repository's openapi.yaml in a checkout, a copy in the wheel).
+# A path, not only a resource: connexion reads it by name. Installed packages are plain files.
+SPEC_PATH = Path(str(files("server_impl").joinpath("openapi.yaml")))
 
 
 def new_metrics(spec: Specification) -> Metrics:
