@@ -287,6 +287,22 @@ def _serve(args: argparse.Namespace, prog: str) -> int:
         print(error, file=sys.stderr)
         return 1
 
+    # The app loaded too, before the key: a start that cannot serve mints nothing.
+    from server_impl.api.app import create_app, served_app
+
+    try:
+        if settings.workers > 1:
+            # Each worker loads its own; this one only shows that they can, and is dropped.
+            create_app(settings.model_copy(update={"metrics": False}))
+        else:
+            app, metrics = served_app(settings)
+    except OSError as error:  # the spec missing or unreadable: an installation to repair
+        listener.close()
+        if metrics_socket is not None:
+            metrics_socket.close()
+        print(f"{prog}: cannot load the app: {error}", file=sys.stderr)
+        return 2
+
     async def bootstrap(store: Store) -> int:
         await _bootstrap_key(store, settings, prog)
         return 0
@@ -302,9 +318,6 @@ def _serve(args: argparse.Namespace, prog: str) -> int:
             print(error, file=sys.stderr)
             return 1
         return 0
-    from server_impl.api.app import served_app
-
-    app, metrics = served_app(settings)
     config = uvicorn.Config(
         app,
         host=settings.host,
