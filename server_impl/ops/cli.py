@@ -18,7 +18,7 @@ from server_impl.settings import Settings
 from server_impl.storage import migrate, store_for
 from server_impl.storage.urls import UnsupportedDatabaseUrl
 
-from . import serving, workers
+from . import moving, serving, workers
 from .metrics_listener import MetricsListener
 
 PROG = "conversations-server"
@@ -232,6 +232,7 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         "revoke", "Revokes a key at once, on every server. Exits with 1 for an unknown key."
     )
     revoke.add_argument("key_id", metavar="KEY_ID", help="The key's id, as `keys list` shows it.")
+    moving.add_commands(commands, database)
     return parser
 
 
@@ -394,6 +395,8 @@ def _run(args: argparse.Namespace, prog: str) -> int:
     if args.command == "migrate":
         print(f"The database schema is at revision {migrate.upgrade(database_url)}.")
         return 0
+    if args.command in moving.COMMANDS:
+        return moving.run(args, database_url, prog)
     migrate.require_current(database_url, command_name=prog)
     migrate.require_usable(database_url)
     if args.command == "serve":
