@@ -116,7 +116,7 @@ def _copy(source: str, target: str, prog: str) -> int:
         f"Copied {figures.rows} rows from {shown(source)} to {shown(target)} in"
         f" {figures.seconds:.1f} s ({rate:,.0f} rows/s), verified table by table:"
     )
-    print(f"  {'table':<17} {'source rows':>12} {'checksum':>16}  {'target rows':>12} checksum")
+    print(f"  {'table':<17} {'source rows':>12} {'checksum':<16}  {'target rows':>12} checksum")
     for table, read in figures.source.items():
         written = figures.target[table]
         print(
