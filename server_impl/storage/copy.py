@@ -20,7 +20,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, Protocol
 
 import asyncpg
@@ -33,6 +33,8 @@ TABLES = ("organizations", "users", "api_keys", "conversations", "idempotency_ke
 SECRETS = "server_secrets"
 """Holds a row made by the migration in every database; the source's replace the target's."""
 BATCH_ROWS = 5_000
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
 Kind = Literal["time", "bool", "plain"]
 Row = tuple[Any, ...]
 
@@ -98,7 +100,7 @@ def _normalized(value: Any, kind: Kind) -> Any:
         return None
     if kind == "time":
         moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-        return moment.astimezone(UTC).isoformat(timespec="microseconds")
+        return (moment - EPOCH) // MICROSECOND
     if kind == "bool":
         return int(value)
     return value
@@ -187,6 +189,10 @@ class _Sqlite(_Side):
     async def clear(self, table: str) -> None:
         self.db.execute(f"DELETE FROM {table}")
 
+    async def unindex(self, table: str) -> None:
+        # Its FTS table is kept by triggers, which a copy cannot leave out.
+        pass
+
     async def finish(self) -> None:
         # AUTOINCREMENT's counter follows the largest seq inserted by itself.
         pass
@@ -213,6 +219,7 @@ class _Postgres(_Side):
     def __init__(self, connection: asyncpg.Connection, transaction: Any) -> None:
         self.connection = connection
         self.transaction = transaction
+        self.indexes: list[str] = []
 
     @classmethod
     async def open(cls, url: str, *, write: bool) -> "_Postgres":
@@ -267,10 +274,27 @@ class _Postgres(_Side):
     async def insert(self, table: str, names: Sequence[str], rows: list[Row]) -> None:
         await self.connection.copy_records_to_table(table, records=rows, columns=list(names))
 
+    async def unindex(self, table: str) -> None:
+        """Drops the table's indexes but its constraints' (kept for finish to make again): one
+        build of each over every row costs a fraction of keeping it current row by row (the
+        trigram index most). The transaction's lock keeps everyone else out meanwhile."""
+        found = await self.connection.fetch(
+            "SELECT index.relname, pg_get_indexdef(index.oid) FROM pg_index"
+            " JOIN pg_class AS index ON index.oid = pg_index.indexrelid"
+            " WHERE pg_index.indrelid = $1::regclass"
+            " AND NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conindid = index.oid)",
+            table,
+        )
+        for name, definition in found:
+            await self.connection.execute(f'DROP INDEX "{name}"')
+            self.indexes.append(definition)
+
     async def clear(self, table: str) -> None:
         await self.connection.execute(f"DELETE FROM {table}")
 
     async def finish(self) -> None:
+        for definition in self.indexes:
+            await self.connection.execute(definition)
         # Rows were given their seq; the next conversation created takes the one after.
         await self.connection.execute(
             "SELECT setval(pg_get_serial_sequence('conversations', 'seq'),"
@@ -382,6 +406,8 @@ async def _copy(
         read = figures.source[table] = Tally()
         if table == SECRETS:
             await target.clear(table)
+        else:
+            await target.unindex(table)
         async for batch in source.batches(table, names, where, *params):
             stored = []
             for row in batch:

@@ -106,6 +106,24 @@ def _rows(url: str) -> dict[str, list[dict[str, Any]]]:
     }
 
 
+def _indexes(url: str) -> list[tuple[str, str]]:
+    parsed = DatabaseUrl.parse(url)
+    if parsed.engine == "sqlite":
+        with closing(sqlite3.connect(parsed.sqlite_path)) as db:
+            return sorted(db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index'"))
+
+    async def read() -> list[tuple[str, str]]:
+        connection = await asyncpg.connect(url)
+        try:
+            found = await connection.fetch("SELECT indexname, indexdef FROM pg_indexes")
+            return sorted((row[0], row[1]) for row in found)
+        finally:
+            await connection.close()
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, read()).result()
+
+
 @pytest.fixture
 def served() -> Iterator[Callable[[str], TestClient]]:
     """Serves a database's app in this process; each stays open until the test ends."""
@@ -218,6 +236,8 @@ def test_a_copy_holds_every_row_and_every_key_still_authenticates(
     assert out.startswith(f"Copied {sum(map(len, after.values()))} rows from ")
     assert [len(after[table]) for table in TABLES] == [2, 4, 4, 8, 5]
 
+    # Whatever the copy does to load faster, the target keeps every index its migration made.
+    assert _indexes(target_url) == _indexes(new_database(target))
     copied = served(target_url)
     for user in ("alice", "bob", "carol"):
         answer = copied.get("/conversations/", headers=bearer(keys[user]))
