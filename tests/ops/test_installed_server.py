@@ -5,6 +5,7 @@ of its own, creates, updates and lists through it."""
 import os
 import subprocess
 import sys
+import tarfile
 import time
 import zipfile
 from collections.abc import Iterator
@@ -105,6 +106,10 @@ def _environment() -> dict[str, str]:
 
 def test_every_name_the_wheel_installs_is_the_projects_own(dist: Path) -> None:
     wheel = next(dist.glob("letta_conversations_server-*.whl"))
+    sdist = dist / wheel.name.replace("-py3-none-any.whl", ".tar.gz")
+    with tarfile.open(sdist) as archive:
+        inside = archive.getnames()
+    assert f"{sdist.name.removesuffix('.tar.gz')}/server_impl/openapi.yaml" in inside
     with zipfile.ZipFile(wheel) as archive:
         files = archive.namelist()
     tops = {name.split("/")[0] for name in files}
