@@ -102,12 +102,14 @@ check-generated: | $(DEPS)
 		&& diff -r -x '*.egg-info' -x __pycache__ generated "$$tmp" \
 		&& echo "generated/ matches openapi.yaml"
 
-# A wheel and an sdist of the generated client, versioned as openapi.yaml's info.version, into
-# $(DIST). uv builds them in an isolated environment, from the sdist, so generated/ stays as is.
+# A wheel and an sdist of the generated client, versioned as openapi.yaml's info.version, and of
+# the server, versioned as pyproject.toml, into $(DIST). uv builds each in an isolated
+# environment, from its sdist, so the tree stays as is.
 DIST ?= dist
 dist: $(GENERATED) | $(UV_STAMP)
 	rm -rf $(DIST)
 	$(UV) build --quiet generated/client --out-dir $(DIST)
+	$(UV) build --quiet . --out-dir $(DIST)
 	@ls $(DIST)
 
 run: $(RUNTIME)

@@ -19,7 +19,8 @@ the whole machine was, the ratios of throughput to each peer and to the floor, a
 server CPU per request to the floor's, and what a list page of 50 costs in server CPU against
 a GET of the same system. `--big` adds 10^6 conversations and compares GET, PATCH and list
 pages at depth against the small database, then measures GET's isolation from another
-organization's searches (bench/isolation.py) and summary_search (bench/search.py) at 10^6.
+organization's searches (bench/isolation.py), summary_search (bench/search.py) at 10^6 and
+`copy` of those 10^6 conversations from SQLite to PostgreSQL (bench/copy_database.py).
 `--system NAME` (repeated) measures only the systems named; `--before CHECKOUT` adds this
 server as another checkout serves it (its own .venv, from `make install`), as "this server
 before", to measure a change side by side in one run. Ends with issue 23's targets, each met,
@@ -653,6 +654,10 @@ def main() -> int:
     if args.big:
         searches, searched = search.run(args.engines.split(","), search.CACHE, BIG, 21)
         report += "\n\n" + searches
+        if "postgresql" in args.engines:
+            from bench import copy_database
+
+            report += "\n\n" + copy_database.run(search.CACHE, BIG)
     report += summary(args.engines.split(","), args.rows, results, isolated_figures, searched)
     print("\n" + report)
     header = (

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from importlib.metadata import version
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,9 @@ from .handlers import Handlers
 from .parameters import Parameters, operations
 from .security import token_check
 
-SPEC_PATH = Path(__file__).resolve().parents[2] / "openapi.yaml"
+# In the package (a link to the repository's openapi.yaml in a checkout, a copy in the wheel).
+# A path, not only a resource: connexion reads it by name. Installed packages are plain files.
+SPEC_PATH = Path(str(files("server_impl").joinpath("openapi.yaml")))
 
 
 def new_metrics(spec: Specification) -> Metrics:

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic_core import to_json
 
-from generated.models import Conversation, ConversationCreate, ConversationUpdate
+from server_impl._generated.models import Conversation, ConversationCreate, ConversationUpdate
 
 JsonObject = dict[str, Any]
 

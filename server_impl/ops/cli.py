@@ -18,7 +18,7 @@ from server_impl.settings import Settings
 from server_impl.storage import migrate, store_for
 from server_impl.storage.urls import UnsupportedDatabaseUrl
 
-from . import serving, workers
+from . import moving, serving, workers
 from .metrics_listener import MetricsListener
 
 PROG = "conversations-server"
@@ -269,6 +269,7 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         "revoke", "Revokes a key at once, on every server. Exits with 1 for an unknown key."
     )
     revoke.add_argument("key_id", metavar="KEY_ID", help="The key's id, as `keys list` shows it.")
+    moving.add_commands(commands, database)
     return parser
 
 
@@ -324,6 +325,22 @@ def _serve(args: argparse.Namespace, prog: str) -> int:
         print(error, file=sys.stderr)
         return 1
 
+    # The app loaded too, before the key: a start that cannot serve mints nothing.
+    from server_impl.api.app import create_app, served_app
+
+    try:
+        if settings.workers > 1:
+            # Each worker loads its own; this one only shows that they can, and is dropped.
+            create_app(settings.model_copy(update={"metrics": False}))
+        else:
+            app, metrics = served_app(settings)
+    except OSError as error:  # the spec missing or unreadable: an installation to repair
+        listener.close()
+        if metrics_socket is not None:
+            metrics_socket.close()
+        print(f"{prog}: cannot load the app: {error}", file=sys.stderr)
+        return 2
+
     async def bootstrap(store: Store) -> int:
         await _bootstrap_key(store, settings, prog)
         return 0
@@ -339,9 +356,6 @@ def _serve(args: argparse.Namespace, prog: str) -> int:
             print(error, file=sys.stderr)
             return 1
         return 0
-    from server_impl.api.app import served_app
-
-    app, metrics = served_app(settings)
     config = uvicorn.Config(
         app,
         host=settings.host,
@@ -418,6 +432,8 @@ def _run(args: argparse.Namespace, prog: str) -> int:
     if args.command == "migrate":
         print(f"The database schema is at revision {migrate.upgrade(database_url)}.")
         return 0
+    if args.command in moving.COMMANDS:
+        return moving.run(args, database_url, prog)
     migrate.require_current(database_url, command_name=prog)
     migrate.require_usable(database_url)
     if args.command == "serve":

@@ -6,6 +6,7 @@ the newest revision, so that replicas never race to migrate on start.
 
 import asyncio
 import sqlite3
+from importlib.resources import files
 from pathlib import Path
 
 from alembic import command
@@ -21,7 +22,8 @@ from server_impl.domain.errors import StorageUnavailable
 from . import store_for
 from .urls import DatabaseUrl, ensure_folder, shown
 
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# Alembic reads its scripts from a folder by name; installed packages are plain files.
+MIGRATIONS = Path(str(files("server_impl.storage").joinpath("migrations")))
 
 
 class SchemaOutOfDate(RuntimeError):

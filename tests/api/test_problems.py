@@ -12,7 +12,7 @@ import pytest
 from starlette.requests import Request
 from starlette.testclient import TestClient
 
-from generated.models import ConversationUpdate
+from server_impl._generated.models import ConversationUpdate
 from server_impl.api import handlers, problems
 from server_impl.api.problems import STATUS_OF, InvalidParams
 from server_impl.domain import conversations, errors

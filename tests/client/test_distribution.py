@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 import tarfile
+import tomllib
 import uuid
 import zipfile
 from pathlib import Path
@@ -17,6 +18,7 @@ import yaml
 from tests.support import ROOT, RunningServer, mint_key
 
 VERSION = yaml.safe_load((ROOT / "openapi.yaml").read_text())["info"]["version"]
+SERVER_VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
 README = ROOT / "generated/client/README.md"
 UV = ROOT / ".venv/bin/uv"
 
@@ -42,16 +44,27 @@ def clean_python(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     venv = tmp_path_factory.mktemp("clean") / "venv"
     run(UV, "venv", "--quiet", "--python", sys.executable, venv)
     python = venv / "bin/python"
-    run(UV, "pip", "install", "--quiet", "--python", python, *dist.glob("*.whl"))
+    run(
+        UV,
+        "pip",
+        "install",
+        "--quiet",
+        "--python",
+        python,
+        *dist.glob("letta_conversations_client-*.whl"),
+    )
     return python
 
 
 def test_make_dist_builds_a_wheel_and_an_sdist_versioned_as_the_spec(dist: Path) -> None:
     name = f"letta_conversations_client-{VERSION}"
-    # uv also leaves a .gitignore there.
+    # Beside the server's (tests/ops/test_installed_server.py); uv also leaves a .gitignore.
+    server = f"letta_conversations_server-{SERVER_VERSION}"
     assert sorted(path.name for path in dist.iterdir() if path.suffix in (".whl", ".gz")) == [
         f"{name}-py3-none-any.whl",
         f"{name}.tar.gz",
+        f"{server}-py3-none-any.whl",
+        f"{server}.tar.gz",
     ]
     with zipfile.ZipFile(dist / f"{name}-py3-none-any.whl") as wheel:
         files = wheel.namelist()

@@ -126,7 +126,11 @@ def test_the_generated_client_picks_each_providers_class_by_trial_not_by_discrim
 def test_the_pydantic_models_union_has_no_discriminator_and_would_lose_what_it_cannot_match() -> (
     None
 ):
-    from generated.models import ConversationUpdate, NoModelSettings, OpenAIModelSettings
+    from server_impl._generated.models import (
+        ConversationUpdate,
+        NoModelSettings,
+        OpenAIModelSettings,
+    )
 
     # datamodel-code-generator flattens the anyOf into one plain union, the discriminator lost,
     # with the null-only schema as an empty model first: pydantic's smart union then takes

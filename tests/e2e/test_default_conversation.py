@@ -18,7 +18,7 @@ from letta_conversations_client.api.conversations import (
 )
 from letta_conversations_client.models import Conversation, ConversationUpdate
 
-from generated.models import Conversation as ConversationModel
+from server_impl._generated.models import Conversation as ConversationModel
 from tests.support import (
     Keys,
     RunningServer,

@@ -5,7 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import cli, free_port, migrate, start_server
+from server_impl.api import app as app_module
+from server_impl.ops.cli import main
+from tests.support import cli, free_port, migrate, new_sqlite_database, start_server
 
 
 @pytest.mark.parametrize(("first_workers", "second_workers"), [("2", "2"), ("2", "1"), ("1", "2")])
@@ -87,3 +89,30 @@ def test_serve_on_a_metrics_port_held_by_another_program_fails_with_one_line_and
     )
     assert "lck_" not in result.stdout
     assert cli("keys", "list", database_url=url).stdout == ""
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_serve_whose_app_cannot_load_fails_with_one_line_and_mints_no_key(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    workers: str,
+) -> None:
+    # An installation without its spec: the first start's key would be minted for a server that
+    # never serves, and shown only that once. In process: a server that does start serves on.
+    url = new_sqlite_database(tmp_path)
+    missing = tmp_path / "gone/openapi.yaml"
+    monkeypatch.setattr(app_module, "SPEC_PATH", missing)
+    try:
+        code = main(
+            ["serve", "--port", str(free_port()), "--workers", workers, "--database-url", url]
+        )
+    finally:
+        assert cli("keys", "list", database_url=url).stdout == ""
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert out == ""
+    assert err.splitlines() == [
+        f"conversations-server: cannot load the app: [Errno 2] No such file or directory:"
+        f" '{missing}'"
+    ]
