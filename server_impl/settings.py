@@ -13,6 +13,9 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from server_impl.domain import rate_limits
+from server_impl.domain.ports import KeyLimit
+
 DESCRIPTORS_KEPT = 64
 """File descriptors kept for what is not a client of the API: the database (PostgreSQL's pool
 holds up to 10), logs, the listeners, and the --metrics-port listener's clients (at most 16,
@@ -34,6 +37,12 @@ MAX_STATEMENT_BUDGET_S = 600
 MAX_SQLITE_READERS = 64
 POSTGRES_POOL_SIZE = 10
 """storage/postgres.py's POOL_SIZE, which lists_per_organization stays below."""
+
+DEFAULT_KEY_RATE = "10000/s"
+DEFAULT_KEY_BURST = 20000
+"""Above what one key of `make bench`, `make fuzz` or any test sends, which no process here
+serves faster than about 8,000 requests a second: the default bounds a runaway client of a
+large deployment; the operator sets tighter limits per key (`keys create --rate`)."""
 
 ProxyNetwork = IPv4Network | IPv6Network
 EVERY_ADDRESS: tuple[ProxyNetwork, ...] = (ip_network("0.0.0.0/0"), ip_network("::/0"))
@@ -92,6 +101,26 @@ class Settings(BaseSettings):
     """Seconds a read (SQLite) or any statement (PostgreSQL) may run before it is ended: 503."""
     sqlite_readers: int = Field(default=4, ge=2, le=MAX_SQLITE_READERS)
     lists_per_organization: int = Field(default=2, ge=1, le=POSTGRES_POOL_SIZE - 1)
+    key_rate: str = DEFAULT_KEY_RATE
+    """Each key's sustained rate unless it has its own: N/s or N/min, or off (no default)."""
+    key_burst: int = Field(default=DEFAULT_KEY_BURST, ge=1, le=rate_limits.MAX_BURST)
+
+    @field_validator("key_rate")
+    @classmethod
+    def _key_rate_is_a_rate(cls, value: str) -> str:
+        if value.strip().lower() != "off":
+            try:
+                rate_limits.parse_rate(value)
+            except rate_limits.InvalidLimit as error:
+                raise ValueError(f"{error}, or off") from None
+        return value
+
+    @property
+    def default_key_limit(self) -> KeyLimit | None:
+        """The limit of every key that has none of its own; None for none."""
+        if self.key_rate.strip().lower() == "off":
+            return None
+        return KeyLimit(rate_per_s=rate_limits.parse_rate(self.key_rate), burst=self.key_burst)
 
     @property
     def connection_limit(self) -> int:
