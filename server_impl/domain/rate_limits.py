@@ -41,6 +41,11 @@ _RATE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(?:/\s*(s|sec|second|min|minute))?\s*"
 _SECONDS_PER = {None: 1.0, "s": 1.0, "sec": 1.0, "second": 1.0, "min": 60.0, "minute": 60.0}
 
 
+def wall_clock() -> float:
+    """Seconds since the epoch: what every process and replica reads alike."""
+    return time.time()
+
+
 class InvalidLimit(ValueError):
     """A rate or burst that breaks the rules; the message says how."""
 
@@ -139,12 +144,12 @@ class KeyRateLimiter:
         store: AllowanceStore,
         default: KeyLimit | None,
         *,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] | None = None,
         lease_s: float = LEASE_S,
     ) -> None:
         self.store = store
         self.default = default
-        self.clock = clock
+        self.clock = clock or wall_clock
         self.lease_s = lease_s
         self._held: dict[str, _Held] = {}
 

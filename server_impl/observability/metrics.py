@@ -94,6 +94,13 @@ class Metrics:
             ["reason"],
             registry=registry,
         )
+        self.requests_limited = Counter(
+            "conversations_requests_limited",
+            "Requests refused 429 by a limit, by reason: key_rate (an API key over its rate"
+            " limit). Never by key.",
+            ["reason"],
+            registry=registry,
+        )
         self.database_unavailable = Counter(
             "conversations_database_unavailable",
             "Requests answered 503 because the database could not answer.",
@@ -145,6 +152,10 @@ class Metrics:
     def refused(self, reason: str) -> None:
         """Counts a request refused for its API key."""
         self.authentication_failures.labels(reason).inc()
+
+    def limited(self, reason: str) -> None:
+        """Counts a request refused 429 by a limit."""
+        self.requests_limited.labels(reason).inc()
 
     def measure_pool(self, pool: "PoolReader") -> None:
         """The database pool's connections, as pool reads them: in one process at each
