@@ -81,6 +81,12 @@ OUT_OF_RANGE: list[tuple[str, Any]] = [
     ("sqlite_readers", 1),
     ("lists_per_organization", 10),
     ("lists_per_organization", 0),
+    ("key_burst", 0),
+    ("key_burst", 1_000_001),
+    ("key_rate", "100001/s"),
+    ("key_rate", "0/s"),
+    ("key_rate", "10/h"),
+    ("key_rate", "inf"),
 ]
 
 
@@ -122,6 +128,8 @@ def test_a_keyed_create_works_with_the_longest_idempotency_key_ttl(tmp_path: Pat
         ("--statement-budget-s", "601"),
         ("--sqlite-readers", "65"),
         ("--lists-per-organization", "10"),
+        ("--key-rate", "fast"),
+        ("--key-burst", "0"),
         ("--trusted-proxies", "not-an-ip,10.0.0.0/33"),
         ("--trusted-proxies", "10.0.0.0/8,10.0.0.0/33"),
         ("--trusted-proxies", "*,10.0.0.1"),
