@@ -17,7 +17,9 @@ window began. Leases are taken from the database, so a restart loses what a proc
 
 A refused lease is remembered by the process until the time at which a whole lease will be
 there, so that a key over its rate costs the database one write per lease interval per
-process, not one per refused request.
+process, not one per refused request. While the database cannot be written (read-only, or
+unreachable) each process limits the key on its own, so that reads go on: then a key gets up
+to P times its rate across P processes.
 """
 
 import asyncio
@@ -27,6 +29,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from .errors import StorageUnavailable
 from .ports import AllowanceStore, KeyLimit
 
 LEASE_S = 0.1
@@ -132,6 +135,8 @@ class _Held:
     tokens: int = 0
     ready_at: float = 0.0
     """While refused: when to ask the database again."""
+    own_tat: float = 0.0
+    """The key's allowance in this process alone, for while the database cannot be written."""
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
@@ -178,8 +183,14 @@ class KeyRateLimiter:
                 outcome.append(grant(key_limit, tat, now, want))
                 return outcome[-1].tat
 
-            await self.store.lease_allowance(key_id, take)
-            leased = outcome[-1]
+            try:
+                await self.store.lease_allowance(key_id, take)
+                leased = outcome[-1]
+            except StorageUnavailable:
+                # Reads go on while the database cannot be written (read-only, or its write
+                # lock held): the process limits the key on its own meanwhile.
+                leased = grant(key_limit, held.own_tat, now, want)
+                held.own_tat = leased.tat
             if leased.granted == 0:
                 held.ready_at = leased.ready_at
                 return Refusal(key_limit, max(1, math.ceil(leased.ready_at - now)))

@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 from server_impl.domain import rate_limits
 from server_impl.domain.ports import KeyLimit
 from server_impl.storage import store_for
+from server_impl.storage.sqlite import SqliteStore
 from tests.api.test_observed import samples
 from tests.support import in_process, mint_key_in_process, new_sqlite_database
 
@@ -131,3 +132,14 @@ def test_a_refusal_is_counted_by_reason_never_by_key_and_logged(
     assert not any(key_id in str(labels) for _name, labels in found)
     (line,) = [r.getMessage() for r in caplog.records if r.name == "conversations.limits"]
     assert key_id in line and "retry after 1 s" in line
+
+
+def test_a_key_first_seen_while_the_database_is_read_only_still_reads(
+    database: str, clock: Clock
+) -> None:
+    store = SqliteStore(database.removeprefix("sqlite:///"))
+    key = bearer(mint_key_in_process(database, limit=KeyLimit(rate_per_s=1, burst=2)))
+    with in_process(store) as app:
+        store.db.execute("PRAGMA query_only = ON")  # as a file system remounted read-only
+        statuses = [app.get("/conversations/", headers=key).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]

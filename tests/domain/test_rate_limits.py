@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from server_impl.domain import keys
+from server_impl.domain.errors import StorageUnavailable
 from server_impl.domain.ports import KeyLimit
 from server_impl.domain.rate_limits import (
     InvalidLimit,
@@ -224,3 +225,18 @@ def test_a_key_minted_with_a_limit_authenticates_with_it_and_set_limit_changes_i
     assert asyncio.run(keys.set_limit(store, "0123456789abcdef", own)) is False
     outcome = asyncio.run(keys.authenticate(store, minted.key))
     assert isinstance(outcome, keys.Authenticated) and outcome.limit is None
+
+
+class UnwritableStore(FakeStore):
+    async def lease_allowance(self, key_id: str, take: Callable[[float], float]) -> None:
+        raise StorageUnavailable("attempt to write a readonly database")
+
+
+def test_while_the_store_cannot_be_written_each_process_limits_the_key_on_its_own() -> None:
+    clock = Clock()
+    limiter = KeyRateLimiter(UnwritableStore(), KeyLimit(rate_per_s=1, burst=2), clock=clock)
+    assert [check(limiter, "k1") for _ in range(2)] == [None, None]
+    refusal = check(limiter, "k1")
+    assert refusal is not None and refusal.retry_after_s == 1
+    clock.now += 1
+    assert check(limiter, "k1") is None
