@@ -14,6 +14,8 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from server_impl.domain import rate_limits
+from server_impl.domain.ports import KeyLimit
 from server_impl.storage.tuning import DEFAULTS, Tuning
 
 DESCRIPTORS_KEPT = 54
@@ -40,6 +42,12 @@ MAX_FAILED_AUTHENTICATIONS_PER_MINUTE = 1_000_000
 
 _STORAGE = DEFAULTS
 _STORAGE_FIELDS = [field.name for field in fields(Tuning)]
+
+DEFAULT_KEY_RATE = "10000/s"
+DEFAULT_KEY_BURST = 20000
+"""Above what one key of `make bench`, `make fuzz` or any test sends, which no process here
+serves faster than about 8,000 requests a second: the default bounds a runaway client of a
+large deployment; the operator sets tighter limits per key (`keys create --rate`)."""
 
 ProxyNetwork = IPv4Network | IPv6Network
 EVERY_ADDRESS: tuple[ProxyNetwork, ...] = (ip_network("0.0.0.0/0"), ip_network("::/0"))
@@ -123,10 +131,30 @@ class Settings(BaseSettings):
     )
     """Requests answered 401 per client address per process: a burst of this many, then one
     each 60/N seconds; past it the address's requests are answered 429 before any key is read."""
+    key_rate: str = DEFAULT_KEY_RATE
+    """Each key's sustained rate unless it has its own: N/s or N/min, or off (no default)."""
+    key_burst: int = Field(default=DEFAULT_KEY_BURST, ge=1, le=rate_limits.MAX_BURST)
 
     @property
     def storage(self) -> Tuning:
         return Tuning(**{name: getattr(self, name) for name in _STORAGE_FIELDS})
+
+    @field_validator("key_rate")
+    @classmethod
+    def _key_rate_is_a_rate(cls, value: str) -> str:
+        if value.strip().lower() != "off":
+            try:
+                rate_limits.parse_rate(value)
+            except rate_limits.InvalidLimit as error:
+                raise ValueError(f"{error}, or off") from None
+        return value
+
+    @property
+    def default_key_limit(self) -> KeyLimit | None:
+        """The limit of every key that has none of its own; None for none."""
+        if self.key_rate.strip().lower() == "off":
+            return None
+        return KeyLimit(rate_per_s=rate_limits.parse_rate(self.key_rate), burst=self.key_burst)
 
     @property
     def connection_limit(self) -> int:

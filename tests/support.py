@@ -35,7 +35,7 @@ from starlette.testclient import TestClient
 
 from server_impl.api.app import SPEC_PATH, create_app
 from server_impl.domain import keys
-from server_impl.domain.ports import Store
+from server_impl.domain.ports import KeyLimit, Store
 from server_impl.observability import logs
 from server_impl.ops.cli import main
 from server_impl.settings import Settings
@@ -323,12 +323,18 @@ def read_only(path: Path) -> Iterator[None]:
         subprocess.run(["chattr", "-i", str(path)], check=True)
 
 
-def mint_key_in_process(database_url: str, organization: str = "acme", user: str = "alice") -> str:
+def mint_key_in_process(
+    database_url: str,
+    organization: str = "acme",
+    user: str = "alice",
+    limit: KeyLimit | None = None,
+) -> str:
     async def mint() -> str:
         store = store_for(database_url)
         await store.open()
         try:
-            return (await keys.mint(store, organization=organization, user=user)).key
+            minted = await keys.mint(store, organization=organization, user=user, limit=limit)
+            return minted.key
         finally:
             await store.close()
 

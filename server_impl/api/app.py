@@ -21,6 +21,7 @@ from starlette.types import ASGIApp
 
 from server_impl.domain.conversations import Conversations
 from server_impl.domain.ports import Store
+from server_impl.domain.rate_limits import KeyRateLimiter
 from server_impl.observability import logs
 from server_impl.observability.metrics import Metrics
 from server_impl.settings import Settings
@@ -68,8 +69,12 @@ def create_app(
                 logs.access.flush()
             await store.close()
 
+    # The key's rate limit is a step of authentication: the key is known only there, and a
+    # request refused there has had nothing read or done for it (security.py).
+    limiter = KeyRateLimiter(store, settings.default_key_limit)
     bearer = connexion_adaptations.bearer_handler(
-        token_check(store), refused=metrics.refused if metrics else None
+        token_check(store, limiter, limited=metrics.limited if metrics else None),
+        refused=metrics.refused if metrics else None,
     )
 
     def connect(app: ConnexionMiddleware) -> None:

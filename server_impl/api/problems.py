@@ -8,6 +8,7 @@ quotes it as JSON writes it (``json_quoted``: ``true``, ``null``), never as Pyth
 """
 
 import json
+import math
 import reprlib
 from typing import Any
 
@@ -26,6 +27,7 @@ from server_impl.domain.errors import (
     PreconditionFailed,
     StorageUnavailable,
 )
+from server_impl.domain.rate_limits import Refusal, refill_s, shown
 from server_impl.observability.metrics import Metrics
 
 RETRY_AFTER_S = 1
@@ -187,6 +189,32 @@ class TooManyFailedAuthentications(ProblemException):
             detail="Too many requests from your address failed authentication; retry in"
             f" {retry_after_s} s with a valid API key. Nothing was read or changed.",
             headers={"Retry-After": str(retry_after_s)},
+        )
+
+
+class KeyOverRate(ProblemException):
+    """429: the key sent more requests than its rate limit allows (domain/rate_limits.py).
+    Besides Retry-After, the limit and its state as the IETF httpapi draft's RateLimit-Policy
+    and RateLimit fields (draft-ietf-httpapi-ratelimit-headers-11)."""
+
+    def __init__(self, refusal: Refusal) -> None:
+        key_limit, wait = refusal.limit, refusal.retry_after_s
+        seconds = "second" if wait == 1 else "seconds"
+        super().__init__(
+            status=429,
+            title="Too Many Requests",
+            detail=(
+                f"This API key sent more requests than its limit ({key_limit.burst} at once,"
+                f" then {shown(key_limit.rate_per_s)}); retry after {wait} {seconds}. Nothing"
+                " was read or changed."
+            ),
+            headers={
+                "Retry-After": str(wait),
+                "RateLimit-Policy": (
+                    f'"key";q={key_limit.burst};w={math.ceil(refill_s(key_limit))}'
+                ),
+                "RateLimit": f'"key";r=0;t={wait}',
+            },
         )
 
 

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from .actor import Actor
-from .ports import KeyStore, Name
+from .ports import KeyLimit, KeyStore, Name
 
 PREFIX = "lck"
 _KEY_ID_BYTES = 8
@@ -100,11 +100,16 @@ def parse_key(key: str) -> ParsedKey | None:
 
 
 async def mint(
-    store: KeyStore, *, organization: str, user: str, clock: Clock = _utc_now
+    store: KeyStore,
+    *,
+    organization: str,
+    user: str,
+    limit: KeyLimit | None = None,
+    clock: Clock = _utc_now,
 ) -> MintedKey:
-    """A key for the named user of the named organization. Raises InvalidName for a bad name,
-    storing nothing."""
-    minted = await _mint(store, organization, user, only_if_first=False, clock=clock)
+    """A key for the named user of the named organization, with its own rate limit or the
+    server's default. Raises InvalidName for a bad name, storing nothing."""
+    minted = await _mint(store, organization, user, only_if_first=False, clock=clock, limit=limit)
     assert minted is not None, "a key stored without only_if_first is always stored"
     return minted
 
@@ -117,7 +122,13 @@ async def mint_first(
 
 
 async def _mint(
-    store: KeyStore, organization: str, user: str, *, only_if_first: bool, clock: Clock
+    store: KeyStore,
+    organization: str,
+    user: str,
+    *,
+    only_if_first: bool,
+    clock: Clock,
+    limit: KeyLimit | None = None,
 ) -> MintedKey | None:
     key_id = secrets.token_hex(_KEY_ID_BYTES)
     secret = secrets.token_urlsafe(_SECRET_BYTES)
@@ -130,6 +141,7 @@ async def _mint(
         new_user_id=f"user-{uuid.uuid4()}",
         created_at=clock(),
         only_if_first=only_if_first,
+        limit=limit,
     )
     return MintedKey(key_id=key_id, key=f"{PREFIX}_{key_id}_{secret}") if stored else None
 
@@ -143,6 +155,8 @@ or the id of a key with another secret."""
 class Authenticated:
     actor: Actor
     key_id: str
+    limit: KeyLimit | None = None
+    """The key's own rate limit; None for the server's default."""
 
 
 async def authenticate(store: KeyStore, key: str) -> Authenticated | Refusal:
@@ -158,7 +172,7 @@ async def authenticate(store: KeyStore, key: str) -> Authenticated | Refusal:
     if not hmac.compare_digest(owner.secret_hash, hash_secret(parsed.secret)):
         return "wrong_secret"
     actor = Actor(user_id=owner.user_id, organization_id=owner.organization_id)
-    return Authenticated(actor, parsed.key_id)
+    return Authenticated(actor, parsed.key_id, owner.limit)
 
 
 async def actor_for(store: KeyStore, key: str) -> Actor | None:
@@ -170,3 +184,9 @@ async def actor_for(store: KeyStore, key: str) -> Actor | None:
 async def revoke(store: KeyStore, key_id: str, *, clock: Clock = _utc_now) -> bool | None:
     """True if revoked now, False if it already was, None if there is no such key."""
     return await store.revoke_key(key_id, clock())
+
+
+async def set_limit(store: KeyStore, key_id: str, limit: KeyLimit | None) -> bool:
+    """Gives a key its own rate limit, or (None) the server's default again; False if there is
+    no such key. Each process applies it once it has spent what it leased under the old one."""
+    return await store.set_key_limit(key_id, limit)

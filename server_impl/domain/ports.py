@@ -1,6 +1,6 @@
 """What the rules need kept, as the interfaces storage implements (one per concern)."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
@@ -219,6 +219,14 @@ class Name:
 
 
 @dataclass(frozen=True)
+class KeyLimit:
+    """A key's rate limit (rate_limits.py): requests per second sustained, and at once."""
+
+    rate_per_s: float
+    burst: int
+
+
+@dataclass(frozen=True)
 class KeyOwner:
     """Who a stored key acts as, and whether it still may."""
 
@@ -227,6 +235,8 @@ class KeyOwner:
     user_id: str
     organization_id: str
     revoked: bool
+    limit: KeyLimit | None = None
+    """The key's own rate limit; None for the server's default."""
 
 
 @dataclass(frozen=True)
@@ -236,6 +246,7 @@ class KeyListing:
     user_name: str
     created_at: datetime
     revoked_at: datetime | None
+    limit: KeyLimit | None = None
 
 
 class KeyStore(Protocol):
@@ -252,6 +263,7 @@ class KeyStore(Protocol):
         new_user_id: str,
         created_at: datetime,
         only_if_first: bool = False,
+        limit: KeyLimit | None = None,
     ) -> bool:
         """Stores a key for the named user of the named organization, creating either if none
         has the name's key; the first name written for either is the one kept.
@@ -267,8 +279,20 @@ class KeyStore(Protocol):
     async def revoke_key(self, key_id: str, revoked_at: datetime) -> bool | None:
         """True if revoked now, False if it already was, None if there is no such key."""
 
+    async def set_key_limit(self, key_id: str, limit: KeyLimit | None) -> bool:
+        """Sets a key's own rate limit (None: the server's default); False if no such key."""
 
-class Store(ConversationStore, KeyStore, IdempotencyStore, Protocol):
+
+class AllowanceStore(Protocol):
+    """Each key's rate-limit allowance (rate_limits.py), one number per key, shared by every
+    process serving the database."""
+
+    async def lease_allowance(self, key_id: str, take: Callable[[float], float]) -> None:
+        """Calls take with the key's stored number (0.0 if none yet) and stores what it
+        returns, atomically: no other lease of the key comes between."""
+
+
+class Store(ConversationStore, KeyStore, IdempotencyStore, AllowanceStore, Protocol):
     """Everything kept, in one database."""
 
     async def open(self) -> None:

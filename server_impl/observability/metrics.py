@@ -106,9 +106,10 @@ class Metrics:
         )
         self.requests_limited = Counter(
             "conversations_requests_limited",
-            "Requests refused 429 by a limit, by reason: organization_in_flight (the acting"
-            " organization's requests in flight in one process), unauthenticated (the client's"
-            " address had too many requests answered 401 lately). Never by key or address.",
+            "Requests refused 429 by a limit, by reason: key_rate (an API key over its rate"
+            " limit), organization_in_flight (the acting organization's requests in flight in"
+            " one process), unauthenticated (the client's address had too many requests"
+            " answered 401 lately). Never by key or address.",
             ["reason"],
             registry=registry,
         )

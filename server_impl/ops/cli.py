@@ -11,8 +11,8 @@ import uvicorn
 from pydantic import ValidationError
 
 from server_impl import settings as settings_module
-from server_impl.domain import keys
-from server_impl.domain.ports import KeyStore, Store
+from server_impl.domain import keys, rate_limits
+from server_impl.domain.ports import KeyLimit, KeyStore, Store
 from server_impl.observability import logs
 from server_impl.settings import Settings
 from server_impl.storage import migrate, store_for
@@ -129,6 +129,18 @@ SERVE_LIMITS: dict[str, tuple[type, str]] = {
         " probes) are answered 429 with Retry-After before any key is read. From 1 to 1000000."
         " Defaults to CONVERSATIONS_FAILED_AUTHENTICATIONS_PER_MINUTE, else 6000.",
     ),
+    "key_rate": (
+        str,
+        "Each API key's sustained rate of requests unless the key has its own (keys create"
+        " --rate, keys limit): N/s or N/min, above 0 and at most 100000/s, shared by every"
+        " worker and replica on the database; past it a request is answered 429 with"
+        " Retry-After. off sets no default. Defaults to CONVERSATIONS_KEY_RATE, else 10000/s.",
+    ),
+    "key_burst": (
+        int,
+        "How many requests each API key may send at once, on top of its rate, unless it has its"
+        " own. From 1 to 1000000. Defaults to CONVERSATIONS_KEY_BURST, else 20000.",
+    ),
 }
 """The options of `serve` that bound what clients can hold, connections and requests and the
 keys they leave behind: setting name → (type, help)."""
@@ -234,7 +246,8 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     )
 
     for name, (kind, text) in SERVE_LIMITS.items():
-        serve.add_argument(f"--{name.replace('_', '-')}", type=kind, metavar="N", help=text)
+        metavar = "RATE" if kind is str else "N"
+        serve.add_argument(f"--{name.replace('_', '-')}", type=kind, metavar=metavar, help=text)
     for name, options in SERVE_OPERATIONS.items():
         serve.add_argument(f"--{name.replace('_', '-')}", **options)
 
@@ -260,6 +273,7 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         type=_name,
         help="The user's name in it, by the same rules. Reused if it exists, whatever its case.",
     )
+    _limit_options(create, "The key's own")
     key_command(
         "list",
         "Prints one line per key: its id, organization/user, when it was created, and whether"
@@ -270,7 +284,58 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     )
     revoke.add_argument("key_id", metavar="KEY_ID", help="The key's id, as `keys list` shows it.")
     moving.add_commands(commands, database)
+    limit = key_command(
+        "limit",
+        "Sets a key's own rate limit (--rate with --burst), or gives it the server's default"
+        " again (--clear). Each server applies it within a tenth of a second of the key's"
+        " requests. Exits with 1 for an unknown key.",
+    )
+    limit.add_argument("key_id", metavar="KEY_ID", help="The key's id, as `keys list` shows it.")
+    _limit_options(limit, "The key's new")
+    limit.add_argument(
+        "--clear",
+        action="store_true",
+        help="Gives the key the server's default limit (--key-rate and --key-burst) again.",
+    )
     return parser
+
+
+def _limit_options(parser: argparse.ArgumentParser, whose: str) -> None:
+    parser.add_argument(
+        "--rate",
+        metavar="RATE",
+        help=f"{whose} sustained rate of requests: N/s or N/min, above 0 and at most 100000/s."
+        " Goes with --burst. Without either, the server's default applies.",
+    )
+    parser.add_argument(
+        "--burst",
+        type=int,
+        metavar="N",
+        help=f"{whose} burst: how many requests it may send at once, from 1 to 1000000. Goes"
+        " with --rate.",
+    )
+
+
+class Refused(Exception):
+    """An operator's request that cannot be done as given; its message is the one line said."""
+
+
+def _limit_given(args: argparse.Namespace) -> KeyLimit | None:
+    """The limit --rate and --burst give together, or None for neither. Raises Refused."""
+    if args.rate is None and args.burst is None:
+        return None
+    if args.rate is None or args.burst is None:
+        raise Refused("--rate and --burst go together: give both, or neither")
+    try:
+        return rate_limits.limit(rate_limits.parse_rate(args.rate), args.burst)
+    except rate_limits.InvalidLimit as error:
+        raise Refused(f"--rate/--burst: {error}") from None
+
+
+def _limit_shown(limit: KeyLimit | None) -> str:
+    if limit is None:
+        return "the server's default limit"
+    return f"limit {rate_limits.shown(limit.rate_per_s)}, {limit.burst} at once"
 
 
 def _settings(args: argparse.Namespace, *names: str) -> Settings:
@@ -381,16 +446,28 @@ def _serve(args: argparse.Namespace, prog: str) -> int:
 
 async def _keys(args: argparse.Namespace, store: Store) -> int:
     if args.key_command == "create":
-        minted = await keys.mint(store, organization=args.organization, user=args.user)
+        minted = await keys.mint(
+            store, organization=args.organization, user=args.user, limit=_limit_given(args)
+        )
         print(minted.key)
         return 0
     if args.key_command == "list":
         for key in await store.list_keys():
             revoked = f"revoked {key.revoked_at.isoformat()}" if key.revoked_at else "active"
+            own = f"  {_limit_shown(key.limit)}" if key.limit else ""
             print(
                 f"{key.key_id}  {_shown(key.organization_name)}/{_shown(key.user_name)}"
-                f"  created {key.created_at.isoformat()}  {revoked}"
+                f"  created {key.created_at.isoformat()}  {revoked}{own}"
             )
+        return 0
+    if args.key_command == "limit":
+        new = _limit_given(args)
+        if (new is None) != args.clear:
+            raise Refused("give either --rate with --burst, or --clear")
+        if not await keys.set_limit(store, args.key_id, new):
+            print(f"no key {args.key_id!r}", file=sys.stderr)
+            return 1
+        print(f"{args.key_id}: {_limit_shown(new)}")
         return 0
     outcome = await keys.revoke(store, args.key_id)
     if outcome is None:
@@ -409,6 +486,7 @@ def main(argv: list[str] | None = None, *, prog: str = PROG) -> int:
         UnsupportedDatabaseUrl,
         migrate.SchemaOutOfDate,
         migrate.DatabaseUnusable,
+        Refused,
     ) as error:
         # The operator's to fix, so one line saying what, rather than a traceback.
         print(f"{prog}: {_one_line(error)}", file=sys.stderr)

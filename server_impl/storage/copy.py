@@ -28,7 +28,14 @@ import asyncpg
 from . import migrate
 from .urls import DatabaseUrl, shown
 
-TABLES = ("organizations", "users", "api_keys", "conversations", "idempotency_keys")
+TABLES = (
+    "organizations",
+    "users",
+    "api_keys",
+    "key_allowances",
+    "conversations",
+    "idempotency_keys",
+)
 """Copied in this order (each one's references before it); the target must hold none of them."""
 SECRETS = "server_secrets"
 """Holds a row made by the migration in every database; the source's replace the target's."""

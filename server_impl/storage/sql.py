@@ -31,6 +31,7 @@ from server_impl.domain.ports import (
     CursorNotFound,
     KeyClaim,
     KeyHolder,
+    KeyLimit,
     KeyListing,
     KeyOwner,
     Name,
@@ -301,18 +302,30 @@ class Queries:
             "SELECT id FROM users WHERE organization_id = :organization_id AND name_key = :name_key"
         )
         self.insert_key = Query(
-            "INSERT INTO api_keys (id, user_id, secret_hash, created_at)"
-            " VALUES (:id, :user_id, :secret_hash, :created_at)"
+            "INSERT INTO api_keys (id, user_id, secret_hash, created_at, rate_per_s, burst)"
+            " VALUES (:id, :user_id, :secret_hash, :created_at, :rate_per_s, :burst)"
         )
         self.key_owner = Query(
-            "SELECT k.id, k.secret_hash, k.revoked_at, u.id AS user_id, u.organization_id"
+            "SELECT k.id, k.secret_hash, k.revoked_at, k.rate_per_s, k.burst,"
+            " u.id AS user_id, u.organization_id"
             " FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.id = :id"
         )
         self.list_keys = Query(
             "SELECT k.id, o.name AS organization_name, u.name AS user_name, k.created_at,"
-            " k.revoked_at FROM api_keys k JOIN users u ON u.id = k.user_id"
+            " k.revoked_at, k.rate_per_s, k.burst FROM api_keys k JOIN users u ON u.id = k.user_id"
             " JOIN organizations o ON o.id = u.organization_id ORDER BY k.created_at, k.id"
         )
+        self.set_key_limit = Query(
+            "UPDATE api_keys SET rate_per_s = :rate_per_s, burst = :burst WHERE id = :id"
+            " RETURNING id"
+        )
+        # One statement makes the key's row if it has none and locks it either way (the update
+        # changes nothing), answering its allowance; a racing lease waits for this one's commit.
+        self.lock_allowance = Query(
+            "INSERT INTO key_allowances (key_id, tat) VALUES (:key_id, 0)"
+            " ON CONFLICT (key_id) DO UPDATE SET tat = key_allowances.tat RETURNING tat"
+        )
+        self.store_allowance = Query("UPDATE key_allowances SET tat = :tat WHERE key_id = :key_id")
         self.key_revoked_at = Query(
             f"SELECT revoked_at FROM api_keys WHERE id = :id{dialect.lock_row}"
         )
@@ -763,6 +776,7 @@ class SqlStore(ABC):
         new_user_id: str,
         created_at: datetime,
         only_if_first: bool = False,
+        limit: KeyLimit | None = None,
     ) -> bool:
         queries, stamp = self.queries, self._time(created_at)
         async with self._transaction(lock_keys=only_if_first) as session:
@@ -794,6 +808,7 @@ class SqlStore(ABC):
                     "user_id": found_user["id"],
                     "secret_hash": secret_hash,
                     "created_at": stamp,
+                    **_limit_params(limit),
                 },
             )
         return True
@@ -808,6 +823,7 @@ class SqlStore(ABC):
             user_id=row["user_id"],
             organization_id=row["organization_id"],
             revoked=row["revoked_at"] is not None,
+            limit=_limit(row),
         )
 
     async def list_keys(self) -> list[KeyListing]:
@@ -822,6 +838,7 @@ class SqlStore(ABC):
                 revoked_at=None
                 if row["revoked_at"] is None
                 else self._read_time(row["revoked_at"]),
+                limit=_limit(row),
             )
             for row in rows
         ]
@@ -837,3 +854,26 @@ class SqlStore(ABC):
                 self.queries.revoke_key, {"id": key_id, "revoked_at": self._time(revoked_at)}
             )
             return True
+
+    async def set_key_limit(self, key_id: str, limit: KeyLimit | None) -> bool:
+        row = await self._one(self.queries.set_key_limit, {"id": key_id, **_limit_params(limit)})
+        return row is not None
+
+    async def lease_allowance(self, key_id: str, take: Callable[[float], float]) -> None:
+        params: Params = {"key_id": key_id}
+        async with self._transaction() as session:
+            row = await session.one(self.queries.lock_allowance, params)
+            assert row is not None, "the upsert answers the row it made or locked"
+            await session.run(self.queries.store_allowance, {**params, "tat": take(row["tat"])})
+
+
+def _limit_params(limit: KeyLimit | None) -> dict[str, object]:
+    if limit is None:
+        return {"rate_per_s": None, "burst": None}
+    return {"rate_per_s": limit.rate_per_s, "burst": limit.burst}
+
+
+def _limit(row: Row) -> KeyLimit | None:
+    if row["rate_per_s"] is None:
+        return None
+    return KeyLimit(rate_per_s=row["rate_per_s"], burst=row["burst"])

@@ -23,6 +23,7 @@ from letta_conversations_client.errors import (
 )
 from letta_conversations_client.models import Conversation, ConversationCreate, ConversationUpdate
 
+from server_impl.domain.ports import KeyLimit
 from tests.client.faults import (
     AsyncFaults,
     Faults,
@@ -31,7 +32,7 @@ from tests.client.faults import (
     timed_out,
     unavailable,
 )
-from tests.support import RunningServer
+from tests.support import RunningServer, mint_key_in_process
 
 Through = Callable[[httpx.BaseTransport], AuthenticatedClient]
 # Quick backoff, for the faults that carry no Retry-After.
@@ -278,3 +279,17 @@ def test_the_default_policy_is_two_retries() -> None:
         False,
         True,
     ]
+
+
+def test_a_429_for_the_keys_rate_is_retried_after_retry_after_unseen(
+    server: RunningServer, agent_id: str
+) -> None:
+    # One request at once, then one every 2 s: the second call is refused by the real server.
+    key = mint_key_in_process(
+        server.database_url, f"client-{agent_id}", "bot", KeyLimit(rate_per_s=0.5, burst=1)
+    )
+    with AuthenticatedClient(base_url=server.api_url, token=key) as limited:
+        made = create_conversation.sync(client=limited, agent_id=agent_id)
+        started = time.monotonic()
+        assert retrieve_conversation.sync(made.id, client=limited).id == made.id
+        assert time.monotonic() - started >= 1.0  # it waited as Retry-After said

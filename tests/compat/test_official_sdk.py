@@ -3,6 +3,7 @@ the newest 1.x release (tests/compat/latest-sdk.txt, in .venv-sdk-latest). `make
 """
 
 import os
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -11,7 +12,8 @@ import letta_client
 import pytest
 from letta_client import Letta
 
-from tests.support import MODEL_SETTINGS, Keys
+from server_impl.domain.ports import KeyLimit
+from tests.support import MODEL_SETTINGS, Keys, RunningServer, mint_key_in_process
 
 MISSING = "conv-00000000-0000-4000-8000-000000000000"
 AGENT = "agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9"
@@ -353,3 +355,17 @@ def test_invalid_model_settings_raise_unprocessable_entity_and_change_nothing(
     assert [c.id for c in conversations.list(agent_id=agent_id, archive_status="all")] == [
         created.id
     ]
+
+
+def test_a_429_for_the_keys_rate_is_retried_after_retry_after_unseen(
+    connect: Callable[..., Letta], server: RunningServer, agent_id: str
+) -> None:
+    # One request at once, then one every 2 s: the second call is refused, and retried.
+    key = mint_key_in_process(
+        server.database_url, f"sdk-{agent_id}", "bot", KeyLimit(rate_per_s=0.5, burst=1)
+    )
+    letta = connect(api_key=key, max_retries=2)
+    created = letta.conversations.create(agent_id=agent_id)
+    started = time.monotonic()
+    assert [c.id for c in letta.conversations.list(agent_id=agent_id)] == [created.id]
+    assert time.monotonic() - started >= 1.0  # it waited as Retry-After said

@@ -3,8 +3,9 @@ scoped by organization, soft deletes, versions and if_version, one live default 
 pages in creation order or by last message (hidden never, archived as archive_status says)
 whose cursors survive deletion (and, as places, moves), keys for named organizations and users
 (matched by name key, shown by the name first written), idempotency keys (claimed unless held,
-answered by the insert that stores the answer), a key for list cursors. It can be told to refuse
-a summary (refused_summary), as a database may refuse a value.
+answered by the insert that stores the answer), a key for list cursors, keys' rate limits and
+their allowances. It can be told to refuse a summary (refused_summary), as a database may
+refuse a value.
 """
 
 import secrets
@@ -21,6 +22,7 @@ from server_impl.domain.ports import (
     CursorNotFound,
     KeyClaim,
     KeyHolder,
+    KeyLimit,
     KeyListing,
     KeyOwner,
     Name,
@@ -71,6 +73,7 @@ class FakeStore:
         self.refused_summary: str | None = None
         self.idempotency_keys: dict[tuple[str, str], KeyRow] = {}
         self.key = secrets.token_bytes(32)
+        self.allowances: dict[str, float] = {}  # key id -> its rate limit's allowance
 
     # Nothing to connect to, and always reachable.
     async def open(self) -> None:
@@ -255,6 +258,7 @@ class FakeStore:
         new_user_id: str,
         created_at: datetime,
         only_if_first: bool = False,
+        limit: KeyLimit | None = None,
     ) -> bool:
         if only_if_first and self.keys:
             return False
@@ -263,9 +267,11 @@ class FakeStore:
         user_id = self.users.setdefault((organization_id, user.key), new_user_id)
         self.names.setdefault(organization_id, organization.text)
         self.names.setdefault(user_id, user.text)
-        self.keys[key_id] = KeyOwner(key_id, secret_hash, user_id, organization_id, revoked=False)
+        self.keys[key_id] = KeyOwner(
+            key_id, secret_hash, user_id, organization_id, revoked=False, limit=limit
+        )
         self.listings[key_id] = KeyListing(
-            key_id, self.names[organization_id], self.names[user_id], created_at, None
+            key_id, self.names[organization_id], self.names[user_id], created_at, None, limit
         )
         return True
 
@@ -284,6 +290,17 @@ class FakeStore:
         self.keys[key_id] = replace(owner, revoked=True)
         self.listings[key_id] = replace(self.listings[key_id], revoked_at=revoked_at)
         return True
+
+    async def set_key_limit(self, key_id: str, limit: KeyLimit | None) -> bool:
+        owner = self.keys.get(key_id)
+        if owner is None:
+            return False
+        self.keys[key_id] = replace(owner, limit=limit)
+        self.listings[key_id] = replace(self.listings[key_id], limit=limit)
+        return True
+
+    async def lease_allowance(self, key_id: str, take: Callable[[float], float]) -> None:
+        self.allowances[key_id] = take(self.allowances.get(key_id, 0.0))
 
 
 class Refused(Exception):

@@ -140,7 +140,8 @@ def served() -> Iterator[Callable[[str], TestClient]]:
 
 
 def _fill(url: str, http: TestClient) -> dict[str, str]:
-    """Every kind of row: organizations, users, active and revoked keys, conversations with
+    """Every kind of row: organizations, users, active and revoked keys, a key with a rate limit
+    of its own and the allowances of the keys used, conversations with
     every field, updated, archived, hidden, soft-deleted and default, idempotency records
     unexpired and expired. Returns the keys by user."""
     keys = {
@@ -151,6 +152,9 @@ def _fill(url: str, http: TestClient) -> dict[str, str]:
     }
     key_id = keys["revoked"].split("_")[1]
     assert cli("keys", "revoke", key_id, database_url=url).returncode == 0
+    bob_id = keys["bob"].split("_")[1]
+    limited = cli("keys", "limit", bob_id, "--rate", "5/s", "--burst", "7", database_url=url)
+    assert limited.returncode == 0, limited.stderr
     alice, carol = bearer(keys["alice"]), bearer(keys["carol"])
     full = {
         "summary": "every field",

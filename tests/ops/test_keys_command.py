@@ -159,6 +159,61 @@ def test_revoke_exit_codes(database: tuple[str, Path]) -> None:
     assert unknown.returncode == 1 and "no key" in unknown.stderr and unknown.stdout == ""
 
 
+def test_create_with_a_rate_and_burst_gives_the_key_its_own_limit_which_limit_changes(
+    database: tuple[str, Path],
+) -> None:
+    url, _ = database
+    created = cli(
+        "keys", "create", "--organization", "acme", "--user", "bot",
+        "--rate", "30/min", "--burst", "5", database_url=url,
+    )  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    key_id = created.stdout.split("_")[1]
+    assert (
+        cli("keys", "list", database_url=url)
+        .stdout.rstrip("\n")
+        .endswith("active  limit 30/min, 5 at once")
+    )
+    changed = cli("keys", "limit", key_id, "--rate", "100/s", "--burst", "200", database_url=url)
+    assert (changed.returncode, changed.stdout) == (0, f"{key_id}: limit 100/s, 200 at once\n")
+    assert "limit 100/s, 200 at once" in cli("keys", "list", database_url=url).stdout
+    cleared = cli("keys", "limit", key_id, "--clear", database_url=url)
+    assert (cleared.returncode, cleared.stdout) == (0, f"{key_id}: the server's default limit\n")
+    assert cli("keys", "list", database_url=url).stdout.rstrip("\n").endswith("active")
+    unknown = cli("keys", "limit", "0000000000000000", "--clear", database_url=url)
+    assert unknown.returncode == 1 and "no key" in unknown.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "refusal"),
+    [
+        (("create", "--organization", "acme", "--user", "bot", "--rate", "5/s"), "go together"),
+        (("create", "--organization", "acme", "--user", "bot", "--burst", "5"), "go together"),
+        (
+            ("create", "--organization", "acme", "--user", "bot", "--rate", "5/h", "--burst", "5"),
+            "'5/h' is not a rate",
+        ),
+        (
+            ("create", "--organization", "acme", "--user", "bot", "--rate", "1/s", "--burst", "0"),
+            "a burst is from 1 to",
+        ),
+        (("limit", "0000000000000000"), "either --rate with --burst, or --clear"),
+        (
+            ("limit", "0000000000000000", "--clear", "--rate", "1/s", "--burst", "1"),
+            "either --rate with --burst, or --clear",
+        ),
+    ],
+)
+def test_a_bad_limit_is_refused_in_one_line_with_exit_2_storing_nothing(
+    database: tuple[str, Path], args: tuple[str, ...], refusal: str
+) -> None:
+    url, _ = database
+    result = cli("keys", *args, database_url=url)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and refusal in result.stderr, result.stderr
+    assert cli("keys", "list", database_url=url).stdout == ""
+
+
 @pytest.mark.parametrize(
     "args",
     [

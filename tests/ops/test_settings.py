@@ -95,6 +95,12 @@ OUT_OF_RANGE: list[tuple[str, Any]] = [
     ("in_flight_per_organization", 65537),
     ("failed_authentications_per_minute", 0),
     ("failed_authentications_per_minute", 1_000_001),
+    ("key_burst", 0),
+    ("key_burst", 1_000_001),
+    ("key_rate", "100001/s"),
+    ("key_rate", "0/s"),
+    ("key_rate", "10/h"),
+    ("key_rate", "inf"),
 ]
 
 
@@ -142,6 +148,8 @@ def test_a_keyed_create_works_with_the_longest_idempotency_key_ttl(tmp_path: Pat
         ("--postgres-connect-timeout-s", "0"),
         ("--in-flight-per-organization", "0"),
         ("--failed-authentications-per-minute", "1000001"),
+        ("--key-rate", "fast"),
+        ("--key-burst", "0"),
         ("--trusted-proxies", "not-an-ip,10.0.0.0/33"),
         ("--trusted-proxies", "10.0.0.0/8,10.0.0.0/33"),
         ("--trusted-proxies", "*,10.0.0.1"),

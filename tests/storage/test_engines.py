@@ -24,6 +24,7 @@ from server_impl.domain.ports import (
     CursorNotFound,
     KeyClaim,
     KeyHolder,
+    KeyLimit,
     NewConversation,
     Order,
     Page,
@@ -381,6 +382,83 @@ def test_keys_reuse_named_owners_and_revoke_once(run: Callable[[Scenario], None]
         assert [k.key_id for k in await store.list_keys()] == ["k1", "k2", "k3"]
 
     run(scenario)
+
+
+async def _mint(store: Store, key_id: str, limit: KeyLimit | None = None) -> None:
+    await store.insert_key(
+        key_id=key_id, secret_hash="h", organization=parse_name("acme"),
+        user=parse_name("alice"), new_organization_id="org-1", new_user_id="user-1",
+        created_at=T0, limit=limit,
+    )  # fmt: skip
+
+
+def test_a_keys_own_rate_limit_is_stored_with_it_then_changed_or_cleared(
+    run: Callable[[Scenario], None],
+) -> None:
+    async def scenario(store: Store) -> None:
+        await _mint(store, "k1", KeyLimit(rate_per_s=0.5, burst=3))
+        await _mint(store, "k2")
+        owner, other = await store.key_owner("k1"), await store.key_owner("k2")
+        assert owner and owner.limit == KeyLimit(rate_per_s=0.5, burst=3)
+        assert other and other.limit is None
+        assert await store.set_key_limit("k2", KeyLimit(rate_per_s=250.0, burst=1000)) is True
+        assert await store.set_key_limit("k1", None) is True
+        assert await store.set_key_limit("nope", None) is False
+        listed = {key.key_id: key.limit for key in await store.list_keys()}
+        assert listed == {"k1": None, "k2": KeyLimit(rate_per_s=250.0, burst=1000)}
+        owner = await store.key_owner("k2")
+        assert owner and owner.limit == KeyLimit(rate_per_s=250.0, burst=1000)
+
+    run(scenario)
+
+
+def test_an_allowance_starts_at_zero_and_keeps_what_each_lease_stores_per_key(
+    run: Callable[[Scenario], None],
+) -> None:
+    async def scenario(store: Store) -> None:
+        await _mint(store, "k1")
+        await _mint(store, "k2")
+        seen: list[float] = []
+
+        def take(value: float) -> float:
+            seen.append(value)
+            return value + 1_767_225_600.125  # a time, kept to the microsecond
+
+        await store.lease_allowance("k1", take)
+        await store.lease_allowance("k1", take)
+        await store.lease_allowance("k2", take)
+        assert seen == [0.0, 1_767_225_600.125, 0.0]
+
+    run(scenario)
+
+
+def test_racing_leases_of_one_key_take_turns_and_none_is_lost(
+    engine: str, new_database: Callable[[str], str]
+) -> None:
+    url = new_database(engine)
+
+    async def race() -> float:
+        stores = [store_for(url) for _ in range(6)]
+        for store in stores:
+            await store.open()
+        try:
+            await _mint(stores[0], "k1")
+            await asyncio.gather(
+                *(store.lease_allowance("k1", lambda value: value + 1) for store in stores)
+            )
+            final: list[float] = []
+
+            def read(value: float) -> float:
+                final.append(value)
+                return value
+
+            await stores[0].lease_allowance("k1", read)
+            return final[0]
+        finally:
+            for store in stores:
+                await store.close()
+
+    assert run_async(race()) == 6.0
 
 
 def test_keys_match_owners_by_name_whatever_its_case_and_list_the_name_first_written(

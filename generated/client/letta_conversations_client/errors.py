@@ -105,6 +105,10 @@ class UnprocessableEntityError(ApiError):
     """422 Unprocessable Content: a value breaks the contract; see invalid_params."""
 
 
+class TooManyRequestsError(ApiError):
+    """429 Too Many Requests: a rate or in-flight limit refused it; retry after Retry-After."""
+
+
 class RequestHeaderFieldsTooLargeError(ApiError):
     """431 Request Header Fields Too Large."""
 
@@ -126,6 +130,7 @@ ERRORS_BY_STATUS: dict[int, type[ApiError]] = {
     413: PayloadTooLargeError,
     415: UnsupportedMediaTypeError,
     422: UnprocessableEntityError,
+    429: TooManyRequestsError,
     431: RequestHeaderFieldsTooLargeError,
     501: NotImplementedByServerError,
     503: ServiceUnavailableError,
@@ -154,6 +159,7 @@ __all__ = [
     "PayloadTooLargeError",
     "UnsupportedMediaTypeError",
     "UnprocessableEntityError",
+    "TooManyRequestsError",
     "RequestHeaderFieldsTooLargeError",
     "NotImplementedByServerError",
     "ServiceUnavailableError",
