@@ -38,11 +38,6 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_400
 
-    if response.status_code == 429:
-        response_429 = Problem.from_dict(response.json())
-
-        return response_429
-
     if response.status_code == 431:
         response_431 = Problem.from_dict(response.json())
 
