@@ -5,7 +5,7 @@ here, in one place. Every problem, whoever answers it (connexion's exception mid
 middleware around connexion, the HTTP server's refusals), is written by one renderer, ``render``,
 which puts the id of the request being served in its body as ``request_id``.
 
-A value a client sent is quoted short, never whole: connexion also logs each problem. A 422
+A value a client sent is quoted short, never whole: each problem is also logged (_raised). A 422
 quotes it as JSON writes it (``json_quoted``: ``true``, ``null``), never as Python would.
 """
 

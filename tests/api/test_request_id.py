@@ -48,6 +48,9 @@ def test_without_one_each_answer_gets_a_new_id(app: TestClient) -> None:
         ("GET", "/conversations/conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b", 401),
         ("GET", "/nothing-here", 404),
         ("PUT", "/conversations/", 405),
+        # Starlette's HTTPException, raised under the documentation's paths.
+        ("DELETE", "/ui/", 405),
+        ("GET", "/ui/nothing.js", 404),
     ],
 )
 def test_every_problem_carries_the_id_of_its_request(
