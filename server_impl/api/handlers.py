@@ -25,6 +25,7 @@ from server_impl.domain.versions import IfMatch, Versioned, etag, parse_if_match
 from server_impl.observability import request_id
 
 from .connexion_adaptations import Handler
+from .connexion_adaptations.validators import NO_BODY, parsed_body
 from .parameters import Parameters
 from .problems import InvalidParams, MoreThanOneIdempotencyKey, json_quoted
 from .security import acting_user
@@ -79,15 +80,16 @@ hold: a leap second (23:59:60), the one such RFC 3339 time, or any other the for
 might let through (a day that does not exist)."""
 
 
-async def _body(request: Request, model: type[M]) -> M:
-    """The body as model; an absent body is an empty one. connexion has checked a present one
-    against the spec, but a few values its checks pass the model refuses (a date-time with a
-    leap second): those are a 422 too, in the terms of the validators' own."""
-    body = await request.body()
-    if not body:
+def _body(request: Request, model: type[M]) -> M:
+    """The body as model; an absent body is an empty one. connexion's body validator has
+    parsed it and checked it against the spec, but a few values its checks pass the model
+    refuses (a date-time with a leap second): those are a 422 too, in the terms of the
+    validators' own."""
+    body = parsed_body(request.scope)
+    if body is NO_BODY:
         return model()
     try:
-        return model.model_validate_json(body)
+        return model.model_validate(body)
     except ValidationError as error:
         first = error.errors()[0]
         name = ".".join(["body", *map(str, first["loc"])])
@@ -102,8 +104,8 @@ async def _body(request: Request, model: type[M]) -> M:
         raise InvalidParams(name, reason) from None
 
 
-async def _patch(request: Request) -> ConversationUpdateAsGiven:
-    return await _body(request, ConversationUpdateAsGiven)
+def _patch(request: Request) -> ConversationUpdateAsGiven:
+    return _body(request, ConversationUpdateAsGiven)
 
 
 class Handlers:
@@ -121,16 +123,15 @@ class Handlers:
 
     async def create_conversation(self, request: Request) -> Response:
         agent_id = self._parameters.query("create_conversation", request)["agent_id"]
-        fields = await _body(request, ConversationCreateAsGiven)
+        fields = _body(request, ConversationCreateAsGiven)
         keys = request.headers.getlist(KEY_HEADER)
         if not keys:
             return _conversation(await self._conversations.create(acting_user(), agent_id, fields))
         if len(keys) > 1:
             raise MoreThanOneIdempotencyKey()
-        # JSON that orjson reads: connexion's body validator (validators.py) has checked.
-        body = await request.body()
+        body = parsed_body(request.scope)
         outcome = await self._conversations.create_once(
-            acting_user(), agent_id, fields, keys[0], orjson.loads(body) if body else None
+            acting_user(), agent_id, fields, keys[0], None if body is NO_BODY else body
         )
         response = _conversation(outcome.versioned)
         if outcome.replayed:
@@ -164,7 +165,7 @@ class Handlers:
         updated = await self._conversations.update(
             acting_user(),
             request.path_params["conversation_id"],
-            await _patch(request),
+            _patch(request),
             _if_match(request),
         )
         return _conversation(updated)
@@ -173,7 +174,7 @@ class Handlers:
         updated = await self._conversations.update_default(
             acting_user(),
             request.query_params["agent_id"],
-            await _patch(request),
+            _patch(request),
             _if_match(request),
         )
         return _conversation(updated)

@@ -1,23 +1,28 @@
 """Every error answer of the service, as RFC 9457 problem details (application/problem+json).
 
 The HTTP edge raises the problems below; the rules raise domain errors, which become problems
-here, in one place. connexion's exception middleware writes the response.
+here, in one place. Every problem, whoever answers it (connexion's exception middleware, a
+middleware around connexion, the HTTP server's refusals), is written by one renderer, ``render``,
+which puts the id of the request being served in its body as ``request_id``.
 
-A value a client sent is quoted short, never whole: connexion also logs each problem. A 422
+A value a client sent is quoted short, never whole: each problem is also logged (_raised). A 422
 quotes it as JSON writes it (``json_quoted``: ``true``, ``null``), never as Python would.
 """
 
 import json
+import logging
 import math
 import reprlib
+from http import HTTPStatus
 from typing import Any
 
 from connexion import ConnexionMiddleware
-from connexion.exceptions import OAuthProblem, ProblemException
+from connexion.exceptions import InternalServerError, OAuthProblem, ProblemException
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
-from connexion.problem import problem
+from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
 from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from server_impl.domain.errors import (
     Conflict,
@@ -28,7 +33,11 @@ from server_impl.domain.errors import (
     StorageUnavailable,
 )
 from server_impl.domain.rate_limits import Refusal, refill_s, shown
+from server_impl.observability import request_id
 from server_impl.observability.metrics import Metrics
+
+_log = logging.getLogger(__name__)
+PROBLEM_JSON = "application/problem+json"
 
 RETRY_AFTER_S = 1
 """How long a client should wait before retrying while the database is unavailable, or while
@@ -275,16 +284,69 @@ class InvalidParams(ProblemException):
         )
 
 
-def response(problem: ProblemException) -> Response:
-    """A problem as a response (an ASGI app), for the middleware around connexion, whose own
-    error handling covers only what is raised inside it."""
-    answer = problem.to_problem()
-    return Response(
-        answer.body,
-        status_code=answer.status_code,
-        headers=answer.headers,
-        media_type=answer.content_type,
+def render(
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    headers: dict[str, str] | None = None,
+    ext: dict[str, Any] | None = None,
+    type: str | None = None,
+    instance: str | None = None,
+) -> ConnexionResponse:
+    """The one writer of problems: the members connexion's ``problem`` writes, in its order,
+    then the ``request_id`` of the request being served (none outside one)."""
+    members: dict[str, Any] = {"type": type or "about:blank", "title": title, "detail": detail}
+    members["status"] = status
+    if instance:
+        members["instance"] = instance
+    if ext:
+        members.update(ext)
+    served = request_id.current.get()
+    if served is not None:
+        members["request_id"] = served
+    return ConnexionResponse(
+        status,
+        PROBLEM_JSON,
+        PROBLEM_JSON,
+        body=json.dumps(members).encode(),
+        headers=dict(headers) if headers else None,  # ConnexionResponse adds to the dict
     )
+
+
+def rendered(problem: ProblemException) -> ConnexionResponse:
+    """A problem raised, as render writes it."""
+    return render(
+        problem.status,
+        problem.title,
+        problem.detail,
+        headers=problem.headers,
+        ext=problem.ext,
+        type=problem.type,
+        instance=problem.instance,
+    )
+
+
+class _Answer:
+    """A problem as an ASGI app, rendered when it runs, in the request it answers: the HTTP
+    server's refusals are made before the request id is chosen (ops/protocol.py)."""
+
+    def __init__(self, problem: ProblemException, headers: dict[str, str] | None) -> None:
+        self.problem = problem
+        self.headers = headers
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        answer = rendered(self.problem)
+        headers = {**answer.headers, **self.headers} if self.headers else answer.headers
+        await Response(
+            answer.body, status_code=answer.status_code, headers=headers, media_type=PROBLEM_JSON
+        )(scope, receive, send)
+
+
+def response(problem: ProblemException, headers: dict[str, str] | None = None) -> ASGIApp:
+    """A problem as a response (an ASGI app) with headers besides its own, for the middleware
+    around connexion, whose own error handling covers only what is raised inside it."""
+    return _Answer(problem, headers)
 
 
 STATUS_OF: dict[type[DomainError], tuple[int, str]] = {
@@ -301,12 +363,12 @@ _RETRY_LATER = {409, 503}
 
 def _domain_problem(error: Exception) -> ConnexionResponse:
     if isinstance(error, InvalidValue):  # named, as connexion's own 422s are
-        return InvalidParams(error.name, error.detail).to_problem()
+        return rendered(InvalidParams(error.name, error.detail))
     kind = next(base for base in type(error).__mro__ if base in STATUS_OF)
     status, title = STATUS_OF[kind]
     headers = {"Retry-After": str(RETRY_AFTER_S)} if status in _RETRY_LATER else None
     assert isinstance(error, DomainError)
-    return problem(status=status, title=title, detail=error.detail, headers=headers)
+    return render(status, title, error.detail, headers=headers)
 
 
 UNAUTHORIZED = "conversations.unauthorized"
@@ -319,17 +381,43 @@ def _unauthorized(request: ConnexionRequest, error: Exception) -> ConnexionRespo
     """Every 401 says which scheme to use (RFC 9110, 11.6.1)."""
     assert isinstance(error, OAuthProblem)
     request.scope.setdefault("extensions", {})[UNAUTHORIZED] = True
-    return problem(
-        status=401,
-        title="Unauthorized",
-        detail=f"{error.detail}. Send an API key as 'Authorization: Bearer <key>'.",
+    return render(
+        401,
+        "Unauthorized",
+        f"{error.detail}. Send an API key as 'Authorization: Bearer <key>'.",
         headers={"WWW-Authenticate": 'Bearer realm="conversations"'},
     )
 
 
 def _client_left(_request: ConnexionRequest, _error: Exception) -> ConnexionResponse:
     # A client gone before its body arrived is routine, not a server error; nobody reads this.
-    return MalformedBody("The connection closed before the whole body arrived.").to_problem()
+    return rendered(MalformedBody("The connection closed before the whole body arrived."))
+
+
+def _raised(_request: ConnexionRequest, error: Exception) -> ConnexionResponse:
+    """A problem raised anywhere inside connexion, ours or its own (in place of connexion's
+    handler, which writes it without the request id), logged as connexion logs it."""
+    assert isinstance(error, ProblemException)
+    _log.log(logging.WARNING if error.status < 500 else logging.ERROR, "%r", error)
+    return rendered(error)
+
+
+def _http_error(_request: ConnexionRequest, error: Exception) -> ConnexionResponse:
+    """Starlette's HTTPException, as connexion answers it, with the request id."""
+    assert isinstance(error, HTTPException)
+    _log.log(logging.WARNING if error.status_code < 500 else logging.ERROR, "%r", error)
+    return render(
+        error.status_code,
+        HTTPStatus(error.status_code).phrase,
+        error.detail,
+        headers=dict(error.headers or {}),
+    )
+
+
+def _unexpected(_request: ConnexionRequest, error: Exception) -> ConnexionResponse:
+    """An error nothing expected: logged once, with its traceback, and answered 500."""
+    _log.error("%r", error, exc_info=error)
+    return rendered(InternalServerError())
 
 
 def install(app: ConnexionMiddleware, metrics: Metrics | None) -> None:
@@ -340,6 +428,9 @@ def install(app: ConnexionMiddleware, metrics: Metrics | None) -> None:
             metrics.database_unavailable.inc()
         return _domain_problem(error)
 
+    app.add_error_handler(ProblemException, _raised)
+    app.add_error_handler(HTTPException, _http_error)
+    app.add_error_handler(Exception, _unexpected)
     app.add_error_handler(DomainError, domain_problem)
     app.add_error_handler(OAuthProblem, _unauthorized)
     app.add_error_handler(ClientDisconnect, _client_left)

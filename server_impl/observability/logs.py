@@ -17,7 +17,7 @@ MAX_FIELD; a whole line, traceback and all, is at most MAX_LINE characters, what
 sent. In text, control characters of a message are escaped, so that no message makes a line of
 its own, and the access line quotes a field unless it is a plain token (``field``), so that no
 value makes a field of its own. 4xx answers are routine and not logged but by the access line;
-a 5xx from an unexpected error is logged once, by connexion, with its traceback.
+a 5xx from an unexpected error is logged once, by api/problems.py, with its traceback.
 """
 
 import asyncio
@@ -373,9 +373,9 @@ def config(log_format: LogFormat, level: str) -> dict[str, Any]:
             # The access line is ours (`access`).
             "uvicorn.access": {"handlers": [], "propagate": False},
             "gunicorn.access": {"handlers": [], "propagate": False},
-            # connexion logs every 4xx problem as a warning, and every request without a key
-            # at info; the access line says enough.
-            "connexion.middleware.exceptions": {"level": "ERROR"},
+            # Every 4xx problem is logged as a warning (api/problems.py, as connexion logs
+            # them), and every request without a key at info; the access line says enough.
+            "server_impl.api.problems": {"level": "ERROR"},
             "connexion.security": {"level": "WARNING"},
         },
     }

@@ -133,11 +133,9 @@ class _Refused(Exception):
 
 
 def _answer_with(scope: Any, problem: ProblemException) -> None:
-    """Has the app answer the request of scope with problem (observed.py; its RequestId
-    middleware gives it its request id), then close."""
-    answer = response(problem)
-    answer.headers["Connection"] = "close"
-    scope["extensions"] = {REFUSED: answer}
+    """Has the app answer the request of scope with problem (observed.py), then close; it is
+    rendered when the app runs it, with the request id RequestId has chosen."""
+    scope["extensions"] = {REFUSED: response(problem, {"Connection": "close"})}
 
 
 _HEAD_END = b"\r\n\r\n"

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
-from starlette.responses import Response
 from starlette.testclient import TestClient
 from starlette.types import Message
 
 from server_impl.api.middleware.observed import REFUSED
+from server_impl.api.problems import HeadTooLarge, response
 from server_impl.domain.errors import StorageUnavailable
 from server_impl.observability import logs
 from server_impl.storage import store_for
@@ -209,7 +209,7 @@ def test_an_answer_the_http_server_gives_in_place_of_the_app_is_logged_and_count
     # What server_impl/ops/protocol.py does with a request it refuses: the scope carries its
     # answer, which runs in place of the app, inside the request id and the observation.
     before = samples(app)
-    problem = b'{"title": "Request Header Fields Too Large", "status": 431}'
+    problem = response(HeadTooLarge("The request line and headers are longer than 8 bytes."))
     scope = {
         "type": "http",
         "http_version": "1.1",
@@ -222,7 +222,7 @@ def test_an_answer_the_http_server_gives_in_place_of_the_app_is_logged_and_count
         "headers": [(b"x-request-id", b"client-id-9")],
         "client": ("198.51.100.7", 5000),
         "server": ("127.0.0.1", 8283),
-        "extensions": {REFUSED: Response(problem, 431, media_type="application/problem+json")},
+        "extensions": {REFUSED: problem},
     }
     sent: list[Message] = []
 

@@ -1,6 +1,5 @@
 """Domain errors become problems in one place: every kind has its status."""
 
-import asyncio
 import inspect
 import json
 import logging
@@ -14,6 +13,7 @@ from starlette.testclient import TestClient
 
 from server_impl._generated.models import ConversationUpdate
 from server_impl.api import handlers, problems
+from server_impl.api.connexion_adaptations.validators import PARSED_BODY
 from server_impl.api.problems import STATUS_OF, InvalidParams
 from server_impl.domain import conversations, errors
 from server_impl.domain.errors import DomainError, InvalidValue, StorageUnavailable
@@ -122,14 +122,11 @@ def test_an_unknown_path_is_quoted_short_in_the_404_and_the_log(
 def test_a_body_connexion_passed_but_the_model_refuses_is_a_422_naming_the_field() -> None:
     # No such body is known (connexion's date-time check refuses what pydantic does); the
     # handlers' guard is pinned without connexion, so a future disagreement is a 422, not a 500.
-    sent = b'{"last_message_at": "2026-02-30T00:00:00Z"}'
-
-    async def receive() -> dict[str, object]:
-        return {"type": "http.request", "body": sent, "more_body": False}
-
-    request = Request({"type": "http", "method": "PATCH", "headers": []}, receive)
+    sent = {"last_message_at": "2026-02-30T00:00:00Z"}
+    request = Request({"type": "http", "method": "PATCH", "headers": [], "extensions": {}})
+    request.scope["extensions"][PARSED_BODY] = sent  # as the body validator hands it on
     with pytest.raises(InvalidParams) as refused:
-        asyncio.run(handlers._body(request, ConversationUpdate))
+        handlers._body(request, ConversationUpdate)
     assert refused.value.status == 422
     assert refused.value.ext == {
         "invalid_params": [{"name": "body.last_message_at", "reason": ANY}]

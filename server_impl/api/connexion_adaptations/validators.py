@@ -47,7 +47,11 @@ from server_impl.api.problems import (
     json_quoted,
 )
 
-_ABSENT = object()
+NO_BODY = object()
+"""The parsed body of a request that sent none (an empty one)."""
+PARSED_BODY = "conversations.parsed_body"
+"""The scope extension holding a request's body as the body validator parsed it (or NO_BODY),
+so that nothing downstream parses it again (parsed_body)."""
 _TOO_DEEP = object()  # more than orjson reads: 1024 levels
 _UTF8 = {"utf-8", "utf8"}
 
@@ -309,8 +313,12 @@ class ProblemJSONBodyValidator(JSONRequestBodyValidator):
         if any(_coded(value) for value in Headers(scope=scope).getlist("content-encoding")):
             raise UnsupportedContentEncoding()
         raw = b"".join([chunk async for chunk in stream])
-        if not raw:
-            return _ABSENT
+        body = self._parsed(raw) if raw else NO_BODY
+        scope.setdefault("extensions", {})[PARSED_BODY] = body
+        return body
+
+    @staticmethod
+    def _parsed(raw: bytes) -> Any:
         try:
             # orjson also rejects bytes that are not UTF-8 and lone surrogates, which the
             # stdlib parser lets through to fail later when stored.
@@ -328,7 +336,7 @@ class ProblemJSONBodyValidator(JSONRequestBodyValidator):
         return body
 
     def _validate(self, body: Any) -> None:
-        if body is _ABSENT:
+        if body is NO_BODY:
             if self._required:
                 raise InvalidParams("body", "a request body is required")
             return
@@ -336,6 +344,12 @@ class ProblemJSONBodyValidator(JSONRequestBodyValidator):
         if error is not None:
             path, reason = error
             raise InvalidParams(".".join(["body", *path]), reason)
+
+
+def parsed_body(scope: Scope) -> Any:
+    """The body of a request whose operation has a JSON body schema, as its validator parsed
+    it: NO_BODY if it sent none. Only the body validator parses a body."""
+    return scope["extensions"][PARSED_BODY]
 
 
 VALIDATORS = {
