@@ -31,7 +31,7 @@ from tests.client.faults import (
     timed_out,
     unavailable,
 )
-from tests.support import RunningServer
+from tests.support import Served
 
 Through = Callable[[httpx.BaseTransport], AuthenticatedClient]
 # Quick backoff, for the faults that carry no Retry-After.
@@ -217,9 +217,7 @@ def test_a_patch_is_retried_like_any_request_but_post(
     assert updated.summary == "retried" and len(faults.sent) == 2
 
 
-def test_the_async_client_retries_as_the_sync_one(
-    server: RunningServer, key: str, agent_id: str
-) -> None:
+def test_the_async_client_retries_as_the_sync_one(server: Served, key: str, agent_id: str) -> None:
     async def call() -> tuple[int, list[float]]:
         faults = AsyncFaults([unavailable(retry_after="1"), unavailable(retry_after="1")])
         async with AuthenticatedClient(

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis import Case
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
-from tests.support import ROOT, Keys, RunningServer, bearer
+from tests.support import ROOT, Keys, Served, bearer
 
 BUDGET = settings(
     max_examples=25,
@@ -24,7 +24,7 @@ BUDGET = settings(
 
 
 @pytest.fixture(scope="module")
-def live_schema(server: RunningServer, keys: Keys) -> OpenApiSchema:
+def live_schema(server: Served, keys: Keys) -> OpenApiSchema:
     """The spec, pointed at the test server, with a key set by an auth provider.
 
     Given by a provider (rather than as a header on every request), the key is one schemathesis
@@ -55,7 +55,7 @@ def test_every_operation_keeps_its_contract(case: Case[Any]) -> None:
     case.call_and_validate()
 
 
-def test_workflows_along_the_links_keep_the_contract(server: RunningServer, keys: Keys) -> None:
+def test_workflows_along_the_links_keep_the_contract(server: Served, keys: Keys) -> None:
     # Through the command line: what a link yields depends on what the server holds, which
     # Hypothesis' own state machine runner reports as flaky generation; schemathesis' runner
     # is built for that.
