@@ -305,13 +305,15 @@ _serving: contextvars.ContextVar[int | None] = contextvars.ContextVar("serving",
 def serve_in_thread(database_url: str, log_path: Path, **settings: Any) -> ServedInThread:
     """Serves database_url as `serve` would (responses validated against the spec, logging at
     warning), in a thread of this process, on a port of its own; settings are Settings'
-    fields. Waits until it answers."""
+    fields. Waits until it answers. Lines below warning, which this process's loggers drop, and
+    the access line are for a server process (start_server)."""
     chosen = Settings(
         database_url=database_url,
         validate_responses=True,
         log_level="warning",
         **settings,
     )
+    assert logging.getLevelName(chosen.log_level.upper()) >= logging.WARNING, chosen.log_level
     app = create_app(chosen, spec=copy.deepcopy(_loaded_spec()))
     listener = serving.claim_port("127.0.0.1", 0)
     server = uvicorn.Server(uvicorn.Config(app, **serving.uvicorn_options(chosen)))
