@@ -49,6 +49,9 @@ def live_schema(server: Served, keys: Keys) -> OpenApiSchema:
 schema = schemathesis.pytest.from_fixture("live_schema")
 
 
+# One test item for every operation: about 60 s on a quiet machine, and past the run's 120 s per
+# test (pyproject.toml), which is there to end hangs, at a load of 10 on 2 cores.
+@pytest.mark.timeout(600)
 @schema.parametrize()
 @BUDGET
 def test_every_operation_keeps_its_contract(case: Case[Any]) -> None:
