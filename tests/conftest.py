@@ -21,13 +21,13 @@ from tests.support import (
     RUN_FOLDER,
     Keys,
     PostgresCluster,
-    RunningServer,
+    ServedInThread,
     bearer,
     copy_postgres_database,
     mint_key,
     new_sqlite_database,
+    serve_in_thread,
     shared_postgres,
-    start_server,
 )
 
 
@@ -103,8 +103,10 @@ def keys(database_url: str) -> Keys:
 @pytest.fixture(scope="session")
 def server(
     tmp_path_factory: pytest.TempPathFactory, database_url: str, keys: Keys
-) -> Iterator[RunningServer]:
-    running = start_server(database_url, tmp_path_factory.mktemp("log") / "server.log")
+) -> Iterator[ServedInThread]:
+    """The engine's server, in a thread of this process: what its tests see is the HTTP answer,
+    not the process (tests/ops and tests/resilience start processes)."""
+    running = serve_in_thread(database_url, tmp_path_factory.mktemp("log") / "server.log")
     yield running
     running.stop()
     # Every response was validated against the spec; a mismatch is logged, never hidden.
@@ -120,7 +122,7 @@ def agent_id() -> str:
 
 
 @pytest.fixture
-def http(server: RunningServer, keys: Keys) -> Iterator[httpx.Client]:
+def http(server: ServedInThread, keys: Keys) -> Iterator[httpx.Client]:
     """Raw HTTP as alice."""
     with httpx.Client(base_url=server.api_url, headers=bearer(keys.alice), timeout=10) as client:
         yield client

@@ -2,12 +2,14 @@
 in-process app. Test modules and conftest.py files import from here only."""
 
 import asyncio
+import contextvars
 import copy
 import fcntl
 import functools
 import inspect
 import io
 import json
+import logging
 import os
 import pkgutil
 import re
@@ -18,6 +20,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -29,6 +32,7 @@ from typing import Any, TypeVar
 import asyncpg
 import httpx
 import pytest
+import uvicorn
 from connexion import ConnexionMiddleware
 from connexion.spec import Specification
 from starlette.testclient import TestClient
@@ -37,6 +41,7 @@ from server_impl.api.app import SPEC_PATH, create_app
 from server_impl.domain import keys
 from server_impl.domain.ports import KeyLimit, Store
 from server_impl.observability import logs
+from server_impl.ops import serving
 from server_impl.ops.cli import main
 from server_impl.settings import Settings
 from server_impl.storage import migrate as migrations
@@ -195,8 +200,9 @@ class Keys:
 
 
 @dataclass
-class RunningServer:
-    process: subprocess.Popen[bytes]
+class Served:
+    """A server the tests talk to, a process (RunningServer) or a thread (ServedInThread)."""
+
     base_url: str
     log_path: Path
     database_url: str
@@ -204,6 +210,16 @@ class RunningServer:
     @property
     def api_url(self) -> str:
         return f"{self.base_url}/v1"
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+
+@dataclass
+class RunningServer(Served):
+    """A `serve` process."""
+
+    process: subprocess.Popen[bytes]
 
     def stop(self) -> None:
         self.process.terminate()
@@ -248,7 +264,7 @@ def start_server(
         stderr=subprocess.STDOUT,
         preexec_fn=None if open_files is None else lambda: _limit_open_files(open_files),
     )
-    server = RunningServer(process, f"http://127.0.0.1:{port}", log_path, database_url)
+    server = RunningServer(f"http://127.0.0.1:{port}", log_path, database_url, process)
     # Generous: a start takes about 2 s of CPU, but on this shared 2-core machine, with the
     # tests' two workers and other work beside them, a start was seen to take 30 s.
     deadline = time.monotonic() + 90
@@ -262,6 +278,84 @@ def start_server(
             time.sleep(0.05)
     server.stop()
     raise RuntimeError(f"server did not start:\n{log_path.read_text()}")
+
+
+@dataclass
+class ServedInThread(Served):
+    """A server in a thread of this process: uvicorn's Server with the app and protocol that
+    `serve` runs, for the tests to which the process itself does not matter. The lines it logs
+    are written to log_path, as a process's would be."""
+
+    _server: uvicorn.Server
+    _thread: threading.Thread
+    _handler: logging.Handler
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=60)
+        logging.getLogger().removeHandler(self._handler)
+        self._handler.close()
+        assert not self._thread.is_alive(), "the server's thread did not end"
+
+
+_serving: contextvars.ContextVar[int | None] = contextvars.ContextVar("serving", default=None)
+"""Which server in a thread (ServedInThread) the code running is part of, if any."""
+
+
+def serve_in_thread(database_url: str, log_path: Path, **settings: Any) -> ServedInThread:
+    """Serves database_url as `serve` would (responses validated against the spec, logging at
+    warning), in a thread of this process, on a port of its own; settings are Settings'
+    fields. Waits until it answers. Lines below warning, which this process's loggers drop, and
+    the access line are for a server process (start_server)."""
+    chosen = Settings(
+        database_url=database_url,
+        validate_responses=True,
+        log_level="warning",
+        **settings,
+    )
+    assert logging.getLevelName(chosen.log_level.upper()) >= logging.WARNING, chosen.log_level
+    app = create_app(chosen, spec=copy.deepcopy(_loaded_spec()))
+    listener = serving.claim_port("127.0.0.1", 0)
+    server = uvicorn.Server(uvicorn.Config(app, **serving.uvicorn_options(chosen)))
+
+    def run() -> None:
+        # Every task of the server, and the worker threads it hands work to (anyio's copy the
+        # context), log under this mark; the test's own lines and other servers' do not.
+        _serving.set(id(server))
+        server.run(sockets=[listener])
+
+    thread = threading.Thread(target=run, name="server", daemon=True)
+    handler = _thread_log(log_path, chosen.log_level)
+    handler.addFilter(lambda _record: _serving.get() == id(server))
+    logging.getLogger().addHandler(handler)
+    thread.start()
+    port = listener.getsockname()[1]
+    running = ServedInThread(
+        f"http://127.0.0.1:{port}", log_path, database_url, server, thread, handler
+    )
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            running.stop()
+            raise RuntimeError(f"server did not start:\n{log_path.read_text()}")
+        time.sleep(0.005)
+    return running
+
+
+def _thread_log(log_path: Path, level: str) -> logging.Handler:
+    """A handler writing lines as `serve` does (logs.config: format, filters, each logger's
+    level) to log_path."""
+    handler = logging.FileHandler(log_path)
+    handler.setLevel(level.upper())
+    handler.setFormatter(logs.TextFormatter())
+    handler.addFilter(logs.RequestIdFilter())
+    levels = {
+        name: logging.getLevelName(options["level"])
+        for name, options in logs.config("text", level)["loggers"].items()
+        if "level" in options
+    }
+    handler.addFilter(lambda record: record.levelno >= levels.get(record.name, 0))
+    return handler
 
 
 def _limit_open_files(count: int) -> None:

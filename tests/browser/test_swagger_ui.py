@@ -25,7 +25,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from server_impl.api.app import SPEC_PATH
 from server_impl.api.parameters import operations
-from tests.support import AGENT, RunningServer, bearer, mint_key_in_process, start_server
+from tests.support import AGENT, Served, bearer, mint_key_in_process, serve_in_thread
 
 # Generous: every wait ends as soon as its condition holds, and the machine may be loaded.
 WAIT_S = 30
@@ -49,15 +49,15 @@ LIST = "#operations-conversations-list_conversations"
 @pytest.fixture(scope="module")
 def docs_server(
     tmp_path_factory: pytest.TempPathFactory, new_database: Callable[[str], str]
-) -> Iterator[RunningServer]:
+) -> Iterator[Served]:
     folder = tmp_path_factory.mktemp("browser")
-    running = start_server(new_database("sqlite"), folder / "server.log")
+    running = serve_in_thread(new_database("sqlite"), folder / "server.log")
     yield running
     running.stop()
 
 
 @pytest.fixture(scope="module")
-def key(docs_server: RunningServer) -> str:
+def key(docs_server: Served) -> str:
     return mint_key_in_process(docs_server.database_url)
 
 
@@ -83,7 +83,7 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
 
 
 @pytest.fixture(scope="module")
-def ui(browser: WebDriver, docs_server: RunningServer) -> WebDriver:
+def ui(browser: WebDriver, docs_server: Served) -> WebDriver:
     """The browser, showing the UI as it first loads."""
     browser.get(f"{docs_server.api_url}/ui/")
     WebDriverWait(browser, WAIT_S).until(
@@ -108,7 +108,7 @@ def authorized(ui: WebDriver, key: str) -> WebDriver:
 
 
 @pytest.fixture
-def http(docs_server: RunningServer, key: str) -> Iterator[httpx.Client]:
+def http(docs_server: Served, key: str) -> Iterator[httpx.Client]:
     """The API beside the browser, with the same key."""
     with httpx.Client(base_url=docs_server.api_url, headers=bearer(key), timeout=10) as client:
         yield client
@@ -167,7 +167,7 @@ def test_every_operation_of_the_spec_is_listed(ui: WebDriver) -> None:
 
 
 def test_the_page_loads_everything_from_the_server_itself(
-    ui: WebDriver, docs_server: RunningServer
+    ui: WebDriver, docs_server: Served
 ) -> None:
     # Swagger UI's files come with connexion's swagger-ui-bundle: no CDN, which CI cannot reach.
     loaded = ui.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
@@ -183,7 +183,7 @@ def test_the_servers_dropdown_offers_only_the_api_base_path(ui: WebDriver) -> No
 
 
 def test_try_it_out_updates_a_conversations_summary(
-    authorized: WebDriver, docs_server: RunningServer, http: httpx.Client
+    authorized: WebDriver, docs_server: Served, http: httpx.Client
 ) -> None:
     # The page as loaded and authorized: the other tests only read it, or try other operations.
     browser = authorized
@@ -219,7 +219,7 @@ def test_try_it_out_updates_a_conversations_summary(
 
 
 def test_try_it_out_lists_with_the_values_it_fills_in(
-    authorized: WebDriver, docs_server: RunningServer, http: httpx.Client
+    authorized: WebDriver, docs_server: Served, http: httpx.Client
 ) -> None:
     # Try it out fills each parameter in with its example or default: an `after` example (a
     # conversation id no database holds) made the list answer 404 until the user cleared it.

@@ -5,24 +5,24 @@ import httpx
 import pytest
 from letta_conversations_client import AuthenticatedClient
 
-from tests.support import RunningServer, bearer, mint_key
+from tests.support import Served, bearer, mint_key
 
 
 @pytest.fixture(scope="session")
-def key(server: RunningServer) -> str:
+def key(server: Served) -> str:
     """A key of an organization of its own; each test also has an agent of its own."""
     return mint_key(server.database_url, f"client-{uuid.uuid4()}", "alice")
 
 
 @pytest.fixture
-def client(server: RunningServer, key: str) -> Iterator[AuthenticatedClient]:
+def client(server: Served, key: str) -> Iterator[AuthenticatedClient]:
     with AuthenticatedClient(base_url=server.api_url, token=key) as client:
         yield client
 
 
 @pytest.fixture
 def client_through(
-    server: RunningServer, key: str
+    server: Served, key: str
 ) -> Iterator[Callable[[httpx.BaseTransport], AuthenticatedClient]]:
     """Makes a client whose requests go through the given transport (faults before the server)."""
     made: list[AuthenticatedClient] = []
@@ -40,7 +40,7 @@ def client_through(
 
 
 @pytest.fixture
-def raw(server: RunningServer, key: str) -> Iterator[httpx.Client]:
+def raw(server: Served, key: str) -> Iterator[httpx.Client]:
     """Plain HTTP with the same key, to see what the server holds."""
     with httpx.Client(base_url=server.api_url, headers=bearer(key), timeout=10) as http:
         yield http

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.support import ROOT, RunningServer, mint_key
+from tests.support import ROOT, Served, mint_key
 
 VERSION = yaml.safe_load((ROOT / "openapi.yaml").read_text())["info"]["version"]
 SERVER_VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
@@ -103,7 +103,7 @@ def test_the_wheel_installs_into_a_clean_virtualenv(clean_python: Path) -> None:
 
 
 def test_the_readme_examples_run_as_written_against_a_running_server(
-    clean_python: Path, server: RunningServer, tmp_path: Path
+    clean_python: Path, server: Served, tmp_path: Path
 ) -> None:
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.DOTALL)
     assert len(blocks) >= 8

@@ -25,17 +25,17 @@ from letta_conversations_client.models import (
     ListConversationsOrderBy,
 )
 
-from tests.support import RunningServer
+from tests.support import Served
 
 MANY = 250
 
 
 @pytest.fixture(scope="module")
-def many(server: RunningServer, key: str) -> tuple[str, list[str]]:
+def many(server: Served, key: str) -> tuple[str, list[str]]:
     return make_many(server, key)
 
 
-def make_many(server: RunningServer, key: str) -> tuple[str, list[str]]:
+def make_many(server: Served, key: str) -> tuple[str, list[str]]:
     """An agent with 250 conversations, every fifth with the summary "needle N"; their ids."""
     agent_id = f"agent-{uuid.uuid4()}"
     with AuthenticatedClient(base_url=server.api_url, token=key) as client:
@@ -77,7 +77,7 @@ def test_iterate_keeps_the_filters_on_every_page(
 
 
 def test_aiterate_yields_every_conversation_exactly_once(
-    server: RunningServer, key: str, many: tuple[str, list[str]]
+    server: Served, key: str, many: tuple[str, list[str]]
 ) -> None:
     agent_id, ids = many
 
@@ -91,7 +91,7 @@ def test_aiterate_yields_every_conversation_exactly_once(
 
 @pytest.mark.parametrize("order", list(ListConversationsOrder))
 def test_iterate_yields_each_once_while_others_are_created(
-    server: RunningServer, key: str, client: AuthenticatedClient, order: ListConversationsOrder
+    server: Served, key: str, client: AuthenticatedClient, order: ListConversationsOrder
 ) -> None:
     agent_id, ids = make_many(server, key)
     created: list[str] = []
@@ -177,7 +177,7 @@ def test_iterate_asks_for_no_page_past_the_last(
     assert all("." in cursor for cursor in cursors), cursors
 
 
-def test_aiterate_follows_the_next_link(server: RunningServer, key: str) -> None:
+def test_aiterate_follows_the_next_link(server: Served, key: str) -> None:
     async def walk() -> tuple[list[str], list[str]]:
         with AuthenticatedClient(base_url=server.api_url, token=key) as maker:
             ids = with_last_messages(maker, 5)

@@ -32,7 +32,7 @@ from tests.client.faults import (
     timed_out,
     unavailable,
 )
-from tests.support import RunningServer, mint_key_in_process
+from tests.support import Served, mint_key_in_process
 
 Through = Callable[[httpx.BaseTransport], AuthenticatedClient]
 # Quick backoff, for the faults that carry no Retry-After.
@@ -218,9 +218,7 @@ def test_a_patch_is_retried_like_any_request_but_post(
     assert updated.summary == "retried" and len(faults.sent) == 2
 
 
-def test_the_async_client_retries_as_the_sync_one(
-    server: RunningServer, key: str, agent_id: str
-) -> None:
+def test_the_async_client_retries_as_the_sync_one(server: Served, key: str, agent_id: str) -> None:
     async def call() -> tuple[int, list[float]]:
         faults = AsyncFaults([unavailable(retry_after="1"), unavailable(retry_after="1")])
         async with AuthenticatedClient(
@@ -282,7 +280,7 @@ def test_the_default_policy_is_two_retries() -> None:
 
 
 def test_a_429_for_the_keys_rate_is_retried_after_retry_after_unseen(
-    server: RunningServer, agent_id: str
+    server: Served, agent_id: str
 ) -> None:
     # One request at once, then one every 2 s: the second call is refused by the real server.
     key = mint_key_in_process(

@@ -35,7 +35,7 @@ from letta_conversations_client.errors import (
 )
 from letta_conversations_client.models import Conversation, ConversationCreate, ConversationUpdate
 
-from tests.support import AGENT, RunningServer, mint_key, slow_down_inserts, start_server
+from tests.support import AGENT, Served, mint_key, serve_in_thread, slow_down_inserts
 
 MISSING = "conv-00000000-0000-4000-8000-000000000000"
 
@@ -58,7 +58,7 @@ def resent(request: httpx.Request, headers: dict[str, str], content: bytes) -> h
     return httpx.Request(request.method, request.url, headers={**kept, **changed}, content=content)
 
 
-def through(server: RunningServer, key: str, transport: httpx.BaseTransport) -> AuthenticatedClient:
+def through(server: Served, key: str, transport: httpx.BaseTransport) -> AuthenticatedClient:
     return AuthenticatedClient(
         base_url=server.api_url, token=key, retries=0, httpx_args={"transport": transport}
     )
@@ -96,7 +96,7 @@ def test_the_detailed_form_returns_the_response_instead(client: AuthenticatedCli
     assert response.headers["content-type"] == "application/problem+json"
 
 
-def test_401_raises_unauthorized(server: RunningServer) -> None:
+def test_401_raises_unauthorized(server: Served) -> None:
     with (
         AuthenticatedClient(base_url=server.api_url, token="lck_not-a-key") as stranger,
         pytest.raises(UnauthorizedError) as raised,
@@ -141,7 +141,7 @@ def test_413_raises_payload_too_large(
 
 
 def test_400_415_and_431_raise_their_own(
-    server: RunningServer, key: str, conversation: Conversation
+    server: Served, key: str, conversation: Conversation
 ) -> None:
     def malformed(request: httpx.Request) -> httpx.Request:
         return resent(request, {}, b"{")
@@ -162,7 +162,7 @@ def test_400_415_and_431_raise_their_own(
             update_conversation.sync(conversation.id, client=client, body=body)
 
 
-def test_asyncio_raises_as_sync_does(server: RunningServer, key: str) -> None:
+def test_asyncio_raises_as_sync_does(server: Served, key: str) -> None:
     async def retrieve() -> None:
         async with AuthenticatedClient(base_url=server.api_url, token=key) as client:
             await retrieve_conversation.asyncio(MISSING, client=client)
@@ -175,7 +175,7 @@ def test_409_raises_conflict_while_the_same_create_is_in_flight(
     postgres_url: str, tmp_path: Path
 ) -> None:
     slow_down_inserts(postgres_url, "slow", 3)
-    server = start_server(postgres_url, tmp_path / "server.log")
+    server = serve_in_thread(postgres_url, tmp_path / "server.log")
     key = mint_key(postgres_url, "acme", "alice")
     try:
         agent_id, idempotency_key = f"agent-{uuid.uuid4()}", f"in-flight-{uuid.uuid4()}"
@@ -209,11 +209,9 @@ def test_409_raises_conflict_while_the_same_create_is_in_flight(
 
 
 @pytest.fixture
-def crowded(server: RunningServer, tmp_path: Path) -> Iterator[tuple[RunningServer, str]]:
+def crowded(server: Served, tmp_path: Path) -> Iterator[tuple[Served, str]]:
     """A server allowed two connections, both busy sending a body: any other request gets 503."""
-    crowded = start_server(
-        server.database_url, tmp_path / "server.log", CONVERSATIONS_MAX_CONNECTIONS="2"
-    )
+    crowded = serve_in_thread(server.database_url, tmp_path / "server.log", max_connections=2)
     key = mint_key(server.database_url, "acme", "crowded")
     busy: list[socket.socket] = []
     try:
@@ -242,7 +240,7 @@ def crowded(server: RunningServer, tmp_path: Path) -> Iterator[tuple[RunningServ
 
 
 def test_503_raises_service_unavailable_with_retry_after(
-    crowded: tuple[RunningServer, str],
+    crowded: tuple[Served, str],
 ) -> None:
     server, key = crowded
     with (

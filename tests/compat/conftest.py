@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from letta_client import AsyncLetta, Letta
 
-from tests.support import Keys, RunningServer
+from tests.support import Keys, Served
 
 
 class Blocking:
@@ -29,9 +29,7 @@ class Blocking:
 
 
 @pytest.fixture(params=["sync", "async"])
-def connect(
-    request: pytest.FixtureRequest, server: RunningServer
-) -> Iterator[Callable[..., Letta]]:
+def connect(request: pytest.FixtureRequest, server: Served) -> Iterator[Callable[..., Letta]]:
     """Opens SDK clients pointed at our server as a self-hosted Letta user would."""
     loop = asyncio.new_event_loop()
     opened: list[Any] = []

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from tests.compat.previous.calls import SCENARIOS
-from tests.support import ROOT, Keys, RunningServer
+from tests.support import ROOT, Keys, Served
 
 PREVIOUS = Path(__file__).parent / "previous"
 SPEC = PREVIOUS / "openapi-0.1.0.yaml"
@@ -44,7 +44,7 @@ def test_the_previous_client_carries_the_previous_version(previous_client: Path)
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_the_previous_client_works_against_this_server(
-    scenario: str, previous_client: Path, server: RunningServer, keys: Keys, agent_id: str
+    scenario: str, previous_client: Path, server: Served, keys: Keys, agent_id: str
 ) -> None:
     result = subprocess.run(
         [sys.executable, str(CALLS), scenario],

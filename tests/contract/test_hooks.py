@@ -10,11 +10,11 @@ import schemathesis
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from tests.contract.hooks import refused_for_reused_key, refused_made_up_cursor
-from tests.support import ROOT, Keys, RunningServer, bearer
+from tests.support import ROOT, Keys, Served, bearer
 
 
 @pytest.fixture(scope="module")
-def schema(server: RunningServer) -> OpenApiSchema:
+def schema(server: Served) -> OpenApiSchema:
     schema = schemathesis.openapi.from_path(ROOT / "openapi.yaml")
     schema.config.update(base_url=server.api_url)
     return schema

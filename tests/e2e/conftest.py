@@ -5,15 +5,15 @@ from letta_conversations_client import AuthenticatedClient
 from letta_conversations_client.api.conversations import create_conversation
 from letta_conversations_client.models import Conversation, ConversationCreate
 
-from tests.support import Keys, RunningServer
+from tests.support import Keys, Served
 
 
-def authenticated(server: RunningServer, key: str) -> AuthenticatedClient:
+def authenticated(server: Served, key: str) -> AuthenticatedClient:
     return AuthenticatedClient(base_url=server.api_url, token=key, raise_on_unexpected_status=True)
 
 
 @pytest.fixture
-def client(server: RunningServer, keys: Keys) -> Iterator[AuthenticatedClient]:
+def client(server: Served, keys: Keys) -> Iterator[AuthenticatedClient]:
     """The generated client, as alice."""
     with authenticated(server, keys.alice) as client:
         yield client

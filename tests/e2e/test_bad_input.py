@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from tests.support import AGENT, RunningServer, fresh_key, start_server
+from tests.support import AGENT, Served, fresh_key, start_server
 
 ONE_MIB = 1024 * 1024
 JSON = {"content-type": "application/json"}
@@ -125,7 +125,7 @@ def test_a_chunked_body_over_the_limit_is_a_413(http: httpx.Client, conversation
 
 
 def test_a_declared_oversize_body_is_refused_before_it_is_sent(
-    server: RunningServer, conversation_url: str
+    server: Served, conversation_url: str
 ) -> None:
     # Declares 1 GiB but sends a few bytes: only a server that reads no further answers at all.
     address = urlsplit(server.base_url)
@@ -163,7 +163,7 @@ ITEM = "/conversations/conv-00000000-0000-4000-8000-000000000000"
 )
 @pytest.mark.parametrize("method", ["OPTIONS", "PUT", "TRACE"])
 def test_an_unsupported_method_is_a_405_whose_allow_lists_every_method(
-    server: RunningServer, path: str, allowed: set[str], method: str
+    server: Served, path: str, allowed: set[str], method: str
 ) -> None:
     # schemathesis ST205 (unsupported method): connexion routes each operation on its own, so
     # its 405 named only the first operation's methods ("Allow: HEAD, GET" for an item that also
@@ -178,7 +178,7 @@ def test_an_unknown_path_is_a_404_problem(http: httpx.Client) -> None:
 
 
 def test_a_client_that_leaves_before_its_body_arrives_changes_nothing(
-    server: RunningServer, http: httpx.Client, conversation_url: str
+    server: Served, http: httpx.Client, conversation_url: str
 ) -> None:
     address = urlsplit(server.base_url)
     request = (

@@ -21,12 +21,12 @@ from letta_conversations_client.models import Conversation, ConversationUpdate
 from server_impl._generated.models import Conversation as ConversationModel
 from tests.support import (
     Keys,
-    RunningServer,
+    Served,
     bearer,
     mint_key_in_process,
     refuse_summary,
     run_async,
-    start_server,
+    serve_in_thread,
 )
 
 RACE_SECONDS = 3.0
@@ -151,7 +151,7 @@ def test_an_update_of_the_default_that_fails_in_the_database_makes_no_default(
     # PostgreSQL refused U+0000 before the edge checked for it).
     database_url = new_database(engine)
     refuse_summary(database_url, "refused")
-    server = start_server(database_url, tmp_path / "server.log")
+    server = serve_in_thread(database_url, tmp_path / "server.log")
     try:
         with httpx.Client(
             base_url=server.api_url, headers=bearer(mint_key_in_process(database_url)), timeout=10
@@ -167,7 +167,7 @@ def test_an_update_of_the_default_that_fails_in_the_database_makes_no_default(
 
 
 def test_get_of_the_default_racing_its_delete_always_answers_a_whole_conversation(
-    server: RunningServer, keys: Keys, agent_id: str
+    server: Served, keys: Keys, agent_id: str
 ) -> None:
     # GET made the default if missing, then read it: a DELETE committed in between left
     # nothing to read, and PostgreSQL answered 500.

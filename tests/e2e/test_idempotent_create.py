@@ -17,11 +17,11 @@ from letta_conversations_client.models import Conversation, ConversationCreate
 
 from tests.support import (
     Keys,
-    RunningServer,
+    Served,
     bearer,
     mint_key_in_process,
     refuse_summary,
-    start_server,
+    serve_in_thread,
 )
 
 RACING_RETRIES = 24
@@ -112,7 +112,7 @@ def test_the_key_with_a_different_request_is_a_422_and_creates_nothing(
 
 
 def test_another_user_of_the_organization_with_the_key_gets_a_422(
-    server: RunningServer, keys: Keys, http: httpx.Client, agent_id: str
+    server: Served, keys: Keys, http: httpx.Client, agent_id: str
 ) -> None:
     key, params = idempotency_key(), {"agent_id": agent_id}
     first = http.post("/conversations/", params=params, headers=key)
@@ -122,7 +122,7 @@ def test_another_user_of_the_organization_with_the_key_gets_a_422(
 
 
 def test_another_organization_s_identical_key_is_another_key(
-    server: RunningServer, keys: Keys, http: httpx.Client, agent_id: str
+    server: Served, keys: Keys, http: httpx.Client, agent_id: str
 ) -> None:
     key, params = idempotency_key(), {"agent_id": agent_id}
     alices = http.post("/conversations/", params=params, json={"summary": "a"}, headers=key)
@@ -140,7 +140,7 @@ def test_another_organization_s_identical_key_is_another_key(
 
 
 def test_racing_retries_create_one_conversation_and_the_others_replay_it_or_get_409(
-    server: RunningServer, keys: Keys, http: httpx.Client, agent_id: str
+    server: Served, keys: Keys, http: httpx.Client, agent_id: str
 ) -> None:
     key, params = idempotency_key(), {"agent_id": agent_id}
 
@@ -199,7 +199,7 @@ def test_a_key_outside_its_bounds_is_a_422_and_creates_nothing(
 
 
 def test_a_key_of_visible_ascii_characters_up_to_255_is_accepted(
-    server: RunningServer, agent_id: str
+    server: Served, agent_id: str
 ) -> None:
     # An organization of its own: the fuzzing tests send short keys as alice, and a key of one
     # character they used for another request would rightly be a 422 here.
@@ -216,7 +216,7 @@ def test_a_key_of_visible_ascii_characters_up_to_255_is_accepted(
 
 
 def test_more_than_one_key_is_a_400_and_creates_nothing(
-    server: RunningServer, keys: Keys, http: httpx.Client, agent_id: str
+    server: Served, keys: Keys, http: httpx.Client, agent_id: str
 ) -> None:
     headers = [
         ("Authorization", f"Bearer {keys.alice}"),
@@ -258,10 +258,8 @@ def short_lived_keys(
     forgets idempotency keys after 1 s."""
     database_url = new_database(engine)
     refuse_summary(database_url, "refused")
-    server = start_server(
-        database_url,
-        tmp_path_factory.mktemp("short-lived") / "server.log",
-        CONVERSATIONS_IDEMPOTENCY_KEY_TTL_S="1",
+    server = serve_in_thread(
+        database_url, tmp_path_factory.mktemp("short-lived") / "server.log", idempotency_key_ttl_s=1
     )
     headers = bearer(mint_key_in_process(database_url))
     with httpx.Client(base_url=server.api_url, headers=headers, timeout=10) as client:

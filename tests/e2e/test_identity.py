@@ -7,13 +7,13 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
-from tests.support import Keys, RunningServer, bearer, cli, mint_key
+from tests.support import Keys, Served, bearer, cli, mint_key
 
 MISSING = "conv-00000000-0000-4000-8000-000000000000"
 
 
 @pytest.fixture
-def as_user(server: RunningServer) -> Iterator[Callable[[str], httpx.Client]]:
+def as_user(server: Served) -> Iterator[Callable[[str], httpx.Client]]:
     opened: list[httpx.Client] = []
 
     def open_client(key: str) -> httpx.Client:
@@ -157,7 +157,7 @@ BAD_AUTHORIZATION: dict[str, str | bytes | None] = {
 
 @pytest.mark.parametrize("authorization", BAD_AUTHORIZATION)
 def test_a_bad_key_is_a_401_that_reads_and_changes_nothing(
-    authorization: str, server: RunningServer, alice: httpx.Client, agent_id: str
+    authorization: str, server: Served, alice: httpx.Client, agent_id: str
 ) -> None:
     conversation = create(alice, agent_id)
     value = BAD_AUTHORIZATION[authorization]
@@ -180,14 +180,14 @@ def test_a_bad_key_is_a_401_that_reads_and_changes_nothing(
     assert len(alice.get("/conversations/", params={"agent_id": agent_id}).json()) == 1
 
 
-def test_a_tampered_secret_is_a_401(server: RunningServer, keys: Keys, alice: httpx.Client) -> None:
+def test_a_tampered_secret_is_a_401(server: Served, keys: Keys, alice: httpx.Client) -> None:
     tampered = keys.alice[:-1] + ("A" if keys.alice[-1] != "A" else "B")
     response = httpx.get(f"{server.api_url}/conversations/", headers=bearer(tampered))
     assert response.status_code == 401
 
 
 def test_a_revoked_key_stops_working_at_once_on_a_running_server(
-    server: RunningServer, as_user: Callable[[str], httpx.Client], agent_id: str
+    server: Served, as_user: Callable[[str], httpx.Client], agent_id: str
 ) -> None:
     key = mint_key(server.database_url, "acme", f"temp-{uuid.uuid4()}")
     client = as_user(key)
@@ -199,6 +199,6 @@ def test_a_revoked_key_stops_working_at_once_on_a_running_server(
     assert client.post("/conversations/", params={"agent_id": agent_id}).status_code == 401
 
 
-def test_the_spec_and_docs_need_no_key(server: RunningServer) -> None:
+def test_the_spec_and_docs_need_no_key(server: Served) -> None:
     assert httpx.get(f"{server.api_url}/openapi.json").status_code == 200
     assert httpx.get(f"{server.api_url}/ui/").status_code == 200

@@ -8,7 +8,7 @@ import re
 import httpx
 import pytest
 
-from tests.support import Keys, RunningServer, bearer
+from tests.support import Keys, Served, bearer
 
 NEXT = re.compile(r'<([^>]*)>; rel="next"')
 DAYS = [f"2026-01-{n:02d}T00:00:00Z" for n in range(1, 11)]
@@ -106,7 +106,7 @@ def test_the_next_link_keeps_the_query_and_the_last_page_has_none(
 
 
 def test_a_cursor_altered_of_another_order_or_organization_is_a_422_naming_query_after(
-    http: httpx.Client, server: RunningServer, keys: Keys, agent_id: str
+    http: httpx.Client, server: Served, keys: Keys, agent_id: str
 ) -> None:
     create_ten(http, agent_id)
     first = first_page(http, agent_id, "asc")

@@ -9,7 +9,7 @@ from letta_conversations_client import AuthenticatedClient
 from letta_conversations_client.api.conversations import update_conversation
 from letta_conversations_client.models import Conversation, ConversationUpdate, Problem
 
-from tests.support import Keys, RunningServer, bearer, run_async
+from tests.support import Keys, Served, bearer, run_async
 
 RACING_UPDATES = 50
 RACES = 4
@@ -168,7 +168,7 @@ def test_deleting_the_default_honours_if_match(http: httpx.Client, agent_id: str
 
 
 def test_as_versions_rise_updated_at_never_falls_under_concurrent_updates(
-    server: RunningServer, keys: Keys, agent_id: str
+    server: Served, keys: Keys, agent_id: str
 ) -> None:
     # Each writer reads the clock before it holds the row: on PostgreSQL a later version was
     # stamped with an earlier time (6 of 245 pairs, by up to 0.8 ms).
@@ -196,7 +196,7 @@ def test_as_versions_rise_updated_at_never_falls_under_concurrent_updates(
 
 
 def test_a_conditional_update_of_the_default_racing_its_delete_is_200_or_412_never_404(
-    server: RunningServer, keys: Keys, agent_id: str
+    server: Served, keys: Keys, agent_id: str
 ) -> None:
     # The update found the default, then updated it by id: a DELETE committed in between made
     # it answer 404, a status this operation never answers.

@@ -19,6 +19,7 @@ from server_impl.ops.metrics_listener import MAX_CONNECTIONS
 from tests.support import (
     AGENT,
     RunningServer,
+    Served,
     bearer,
     children,
     free_port,
@@ -65,7 +66,7 @@ def key(database: str) -> str:
     return mint_key(database, "acme", "pipeliner")
 
 
-def connect(server: RunningServer) -> socket.socket:
+def connect(server: Served) -> socket.socket:
     port = int(server.base_url.rsplit(":", 1)[1])
     sock = socket.create_connection(("127.0.0.1", port), timeout=5)
     return sock
@@ -138,7 +139,7 @@ def read_responses(sock: socket.socket, count: int | None = None) -> list[tuple[
     return responses
 
 
-def metric(server: RunningServer, sample: str) -> float:
+def metric(server: Served, sample: str) -> float:
     """The value of one sample of the server's /metrics, 0 when absent."""
     for line in httpx.get(f"{server.base_url}/metrics", timeout=5).text.splitlines():
         if line.startswith(sample + " "):
@@ -146,7 +147,7 @@ def metric(server: RunningServer, sample: str) -> float:
     return 0.0
 
 
-def wait_for_line(server: RunningServer, *parts: str) -> None:
+def wait_for_line(server: Served, *parts: str) -> None:
     """Waits for a line of the server's log holding every one of parts."""
     deadline = time.monotonic() + 5
     while not any(

@@ -1,8 +1,9 @@
 """How a server process reads request messages on the wire: header values, and a body left
 unread by an early answer.
 
-Raw HTTP/1.1 over sockets (and urllib) against a real `serve` process, since both are up to the
-HTTP server and the connection below any ASGI app.
+Raw HTTP/1.1 over sockets (and urllib) against a real server (uvicorn with this server's
+protocol and app, in a thread), since both are up to the HTTP server and the connection below
+any ASGI app.
 """
 
 import urllib.error
@@ -12,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.ops.test_connection_limits import closed_within, connect, read_response
-from tests.support import AGENT, RunningServer, migrate, mint_key, start_server
+from tests.support import AGENT, ServedInThread, migrate, mint_key, serve_in_thread
 
 
 @pytest.fixture(scope="module")
@@ -23,8 +24,8 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="module")
-def server(database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    running = start_server(database, tmp_path_factory.mktemp("log") / "server.log")
+def server(database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedInThread]:
+    running = serve_in_thread(database, tmp_path_factory.mktemp("log") / "server.log")
     yield running
     running.stop()
 
@@ -34,7 +35,7 @@ def key(database: str) -> str:
     return mint_key(database, "acme", "alice")
 
 
-def exchange(server: RunningServer, request: bytes) -> tuple[int, dict[str, str], bytes]:
+def exchange(server: ServedInThread, request: bytes) -> tuple[int, dict[str, str], bytes]:
     with connect(server) as sock:
         sock.sendall(request)
         return read_response(sock)
@@ -56,7 +57,7 @@ def create(key_line: bytes, *extra: bytes) -> bytes:
 
 
 def test_trailing_whitespace_in_a_header_value_is_not_part_of_it(
-    server: RunningServer, key: str
+    server: ServedInThread, key: str
 ) -> None:
     # RFC 9110, 5.5: a key followed by a space was a 401, an Idempotency-Key so a 422.
     bearer = f"Authorization: Bearer {key}".encode()
@@ -73,7 +74,7 @@ def test_trailing_whitespace_in_a_header_value_is_not_part_of_it(
 
 @pytest.mark.parametrize("declared", [50, 5_000_000], ids=["401", "413"])
 def test_an_early_answer_to_an_expect_100_continue_closes_the_connection(
-    server: RunningServer, key: str, declared: int
+    server: ServedInThread, key: str, declared: int
 ) -> None:
     # The body announced is never sent, as the client was told no 100 Continue: left open, the
     # connection read the next request as that body and hung.
@@ -91,7 +92,7 @@ def test_an_early_answer_to_an_expect_100_continue_closes_the_connection(
         assert closed_within(sock, 2) < 2
 
 
-def test_a_413_reaches_a_client_still_sending_its_body(server: RunningServer, key: str) -> None:
+def test_a_413_reaches_a_client_still_sending_its_body(server: ServedInThread, key: str) -> None:
     # The server closed on its early 413 with the body unread; the reset destroyed the answer
     # before urllib (which sends Connection: close) read it: a broken pipe about once in ten.
     body = b"x" * (4 * 1024 * 1024)

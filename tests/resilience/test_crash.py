@@ -7,14 +7,17 @@ from collections.abc import Callable
 
 import httpx
 
-from tests.support import RunningServer, create_conversation, fresh_key
+from tests.support import RunningServer, ServedInThread, create_conversation, fresh_key
 
 CONVERSATIONS = 400
 WRITERS = 8
 
 
 def test_acknowledged_updates_survive_sigkill(
-    engine: str, new_database: Callable[[str], str], launch: Callable[..., RunningServer]
+    engine: str,
+    new_database: Callable[[str], str],
+    launch: Callable[..., RunningServer],
+    launch_in_thread: Callable[..., ServedInThread],
 ) -> None:
     database_url = new_database(engine)
     headers = fresh_key(database_url)
@@ -50,7 +53,7 @@ def test_acknowledged_updates_survive_sigkill(
     server.process.wait()
     assert 0 < len(acknowledged) < CONVERSATIONS, "the kill did not land mid-stream"
 
-    restarted = launch(database_url)
+    restarted = launch_in_thread(database_url)  # what was kept is the database's, not a process's
     with httpx.Client(base_url=restarted.api_url, headers=headers) as client:
         summaries = {cid: client.get(f"/conversations/{cid}").json()["summary"] for cid in ids}
     lost = [cid for cid in acknowledged if summaries[cid] != "after"]

@@ -1,5 +1,6 @@
 """Idempotency keys live in the database: two replicas on one PostgreSQL honour them together,
-and a replica killed with a request in flight blocks its key only for the claim's lease."""
+and a replica killed with a request in flight blocks its key only for the claim's lease. Only
+the replica killed is a process; the others are servers in threads of the test process."""
 
 import asyncio
 import os
@@ -11,7 +12,7 @@ from collections.abc import Callable
 import httpx
 
 from server_impl.domain.idempotency import LEASE
-from tests.support import AGENT, RunningServer, fresh_key, slow_down_inserts
+from tests.support import AGENT, RunningServer, ServedInThread, fresh_key, slow_down_inserts
 
 REPLICAS = 2
 RETRIES = 16
@@ -21,11 +22,11 @@ still in flight while its retries arrive."""
 
 
 def test_racing_retries_through_two_replicas_create_one_conversation(
-    postgres_url: str, launch: Callable[..., RunningServer]
+    postgres_url: str, launch_in_thread: Callable[..., ServedInThread]
 ) -> None:
     slow_down_inserts(postgres_url, "slow", SLOW_S)
     headers = {**fresh_key(postgres_url), "Idempotency-Key": f"replicas-{uuid.uuid4()}"}
-    replicas = [launch(postgres_url) for _ in range(REPLICAS)]
+    replicas = [launch_in_thread(postgres_url) for _ in range(REPLICAS)]
     params, body = {"agent_id": AGENT}, {"summary": "slow"}
 
     async def scenario() -> tuple[list[httpx.Response], list[httpx.Response], list[str]]:
@@ -69,11 +70,13 @@ def test_racing_retries_through_two_replicas_create_one_conversation(
 
 
 def test_a_replica_killed_mid_create_blocks_its_key_only_until_the_lease_lapses(
-    postgres_url: str, launch: Callable[..., RunningServer]
+    postgres_url: str,
+    launch: Callable[..., RunningServer],
+    launch_in_thread: Callable[..., ServedInThread],
 ) -> None:
     slow_down_inserts(postgres_url, "slow", SLOW_S)
     headers = {**fresh_key(postgres_url), "Idempotency-Key": f"killed-{uuid.uuid4()}"}
-    doomed, survivor = (launch(postgres_url) for _ in range(REPLICAS))
+    doomed, survivor = launch(postgres_url), launch_in_thread(postgres_url)
     params, body = {"agent_id": AGENT}, {"summary": "slow"}
 
     async def kill_mid_create() -> None:

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
-from tests.support import AGENT, ENGINES, PostgresCluster, RunningServer, fresh_key, migrate
+from tests.support import AGENT, ENGINES, PostgresCluster, ServedInThread, fresh_key, migrate
 
 ANSWER_WITHIN_S = 10  # the server answers within ~2 s; a hang would hit this client timeout
 
@@ -22,12 +22,12 @@ def own_postgres() -> Iterator[PostgresCluster]:
 
 
 def test_an_outage_gives_503_with_retry_after_and_the_server_recovers(
-    own_postgres: PostgresCluster, launch: Callable[..., RunningServer]
+    own_postgres: PostgresCluster, launch_in_thread: Callable[..., ServedInThread]
 ) -> None:
     database_url = own_postgres.new_database()
     migrate(database_url)
     headers = fresh_key(database_url)
-    server = launch(database_url)
+    server = launch_in_thread(database_url)
     client = httpx.Client(base_url=server.api_url, headers=headers, timeout=ANSWER_WITHIN_S)
     created = client.post("/conversations/", params={"agent_id": AGENT}, json={"summary": "kept"})
     url = f"/conversations/{created.json()['id']}"

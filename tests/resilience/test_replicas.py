@@ -1,5 +1,6 @@
-"""Several server processes on one PostgreSQL: read-modify-write with If-Match loses nothing;
-a list walk may go from one to the other."""
+"""Several servers on one PostgreSQL, each with its own app and connections (in threads of
+the test process: what is shared is the database): read-modify-write with If-Match loses
+nothing; a list walk may go from one to the other."""
 
 import asyncio
 import collections
@@ -9,7 +10,7 @@ from collections.abc import Callable
 
 import httpx
 
-from tests.support import RunningServer, create_conversation, fresh_key
+from tests.support import ServedInThread, create_conversation, fresh_key
 
 REPLICAS = 2
 CLIENTS = 32
@@ -17,10 +18,10 @@ APPENDS_PER_CLIENT = 3
 
 
 def test_concurrent_appends_through_replicas_lose_no_write(
-    postgres_url: str, launch: Callable[..., RunningServer]
+    postgres_url: str, launch_in_thread: Callable[..., ServedInThread]
 ) -> None:
     headers = fresh_key(postgres_url)
-    replicas = [launch(postgres_url) for _ in range(REPLICAS)]
+    replicas = [launch_in_thread(postgres_url) for _ in range(REPLICAS)]
     statuses: collections.Counter[int] = collections.Counter()
     acknowledged: list[str] = []
 
@@ -68,12 +69,12 @@ def test_concurrent_appends_through_replicas_lose_no_write(
 
 
 def test_a_walk_alternating_between_replicas_follows_each_ones_cursors(
-    postgres_url: str, launch: Callable[..., RunningServer]
+    postgres_url: str, launch_in_thread: Callable[..., ServedInThread]
 ) -> None:
     """The key that signs list cursors is the database's: a cursor one replica hands out, the
     other accepts."""
     headers = fresh_key(postgres_url)
-    replicas = [launch(postgres_url) for _ in range(REPLICAS)]
+    replicas = [launch_in_thread(postgres_url) for _ in range(REPLICAS)]
     clients = [httpx.Client(base_url=r.api_url, headers=headers, timeout=30) for r in replicas]
     try:
         agent = {"agent_id": f"agent-{uuid.uuid4()}"}
