@@ -70,7 +70,7 @@ def conversation(client: AuthenticatedClient, agent_id: str) -> Conversation:
 
 
 def test_every_documented_error_status_has_a_class_of_its_own_under_api_error() -> None:
-    statuses = {400, 401, 404, 409, 412, 413, 415, 422, 431, 501, 503}
+    statuses = {400, 401, 404, 409, 412, 413, 415, 422, 429, 431, 501, 503}
     assert set(ERRORS_BY_STATUS) == statuses
     assert len(set(ERRORS_BY_STATUS.values())) == len(statuses)
     assert all(issubclass(error, ApiError) for error in ERRORS_BY_STATUS.values())

@@ -66,7 +66,7 @@ def test_the_readme_growing_steps_take_a_sqlite_database_to_postgresql_replicas(
         log.close()
     printed = (tmp_path / "steps.log").read_text()
     assert "The database schema is at revision" in printed
-    assert re.search(r"^Copied 5 rows from ", printed, flags=re.MULTILINE), printed
+    assert re.search(r"^Copied 6 rows from ", printed, flags=re.MULTILINE), printed
 
 
 def _when_up(url: str, key: str) -> httpx.Response:

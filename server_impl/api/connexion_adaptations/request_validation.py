@@ -17,7 +17,8 @@ from connexion.middleware.request_validation import (
     RequestValidationOperation,
 )
 from connexion.operations import AbstractOperation
-from starlette.types import Receive, Scope, Send
+from starlette.requests import ClientDisconnect
+from starlette.types import Message, Receive, Scope, Send
 
 from server_impl.api.headers import charset, raw_header
 
@@ -92,8 +93,22 @@ class CachingRequestValidationOperation(RequestValidationOperation):
                 strict_validation=self.strict_validation,
                 uri_parser=self._uri_parser,
             )
-            receive, scope = await validator.wrap_receive(receive, scope=scope)
+            receive, scope = await validator.wrap_receive(_body_or_left(receive), scope=scope)
         await self.next_app(scope, receive, send)
+
+
+def _body_or_left(receive: Receive) -> Receive:
+    """receive, raising ClientDisconnect if the client leaves before its body is whole, as
+    Starlette's Request does: connexion's body reader would take the disconnect for the body's
+    end, and the request would go on with what had arrived (or with no body)."""
+
+    async def body_message() -> Message:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect()
+        return message
+
+    return body_message
 
 
 class _CachingAPI(RequestValidationAPI):
