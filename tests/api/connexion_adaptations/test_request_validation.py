@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 from starlette.testclient import TestClient
+from starlette.types import Message
 
 from server_impl.api.connexion_adaptations.request_validation import (
     CachingRequestValidationMiddleware,
@@ -188,7 +189,7 @@ def test_a_client_that_leaves_before_its_body_arrives_changes_nothing(
     # connexion's body reader takes the disconnect for the body's end: the PATCH went on with
     # no body and touched updated_at (the e2e test's teardown saw it once in a while).
     before = client.get(conversation).json()
-    scope = {
+    scope: dict[str, Any] = {
         "type": "http",
         "http_version": "1.1",
         "method": "PATCH",
@@ -206,14 +207,17 @@ def test_a_client_that_leaves_before_its_body_arrives_changes_nothing(
         "client": ("testclient", 50000),
         "server": ("testserver", 80),
     }
-    sent: list[dict[str, Any]] = []
+    sent: list[Message] = []
 
-    async def receive() -> dict[str, Any]:
+    async def receive() -> Message:
         return {"type": "http.disconnect"}
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: Message) -> None:
         sent.append(message)
 
+    async def patch_then_leave() -> None:
+        await client.app(scope, receive, send)
+
     assert client.portal is not None
-    client.portal.call(client.app, scope, receive, send)
+    client.portal.call(patch_then_leave)
     assert client.get(conversation).json() == before
