@@ -16,7 +16,10 @@ timed() {  # timed LOG TARGET: runs make TARGET in the clone, prints its seconds
     start=$(date +%s.%N)
     if ! make --no-print-directory "$target" > "$log" 2>&1; then
         tail -n 60 "$log"
-        echo "make $target failed (log above)" >&2
+        # The clone goes with the script's exit; its log is kept for what 60 lines do not show.
+        kept=$(mktemp --tmpdir "test_time-$target-XXXXXX.log")
+        cp "$log" "$kept"
+        echo "make $target failed (log above, whole in $kept)" >&2
         exit 1
     fi
     printf 'make %s: %.0f s' "$target" "$(echo "$(date +%s.%N) - $start" | bc)"
