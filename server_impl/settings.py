@@ -192,24 +192,19 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _lists_leave_a_reader(self) -> "Settings":
-        # On PostgreSQL the bound of the field leaves connections of the pool to the others.
-        if self.lists_per_organization >= self.sqlite_readers:
-            raise ValueError(
-                "--lists-per-organization (CONVERSATIONS_LISTS_PER_ORGANIZATION) must be below"
-                " --sqlite-readers (CONVERSATIONS_SQLITE_READERS), so that one organization's"
-                " lists always leave a reader to the others"
-            )
-        return self
-
-    @model_validator(mode="after")
-    def _lists_leave_a_pooled_connection(self) -> "Settings":
-        if self.lists_per_organization >= self.postgres_pool_size:
-            raise ValueError(
-                "--lists-per-organization (CONVERSATIONS_LISTS_PER_ORGANIZATION) must be below"
-                " --postgres-pool-size (CONVERSATIONS_POSTGRES_POOL_SIZE), so that one"
-                " organization's lists always leave a connection to the others"
-            )
+    def _lists_leave_a_connection(self) -> "Settings":
+        # Below the connections that read list pages on either engine, so that one
+        # organization's lists never take them all.
+        for option, connections, what in (
+            ("sqlite_readers", self.sqlite_readers, "a reader"),
+            ("postgres_pool_size", self.postgres_pool_size, "a connection"),
+        ):
+            if self.lists_per_organization >= connections:
+                raise ValueError(
+                    "--lists-per-organization (CONVERSATIONS_LISTS_PER_ORGANIZATION) must be"
+                    f" below --{option.replace('_', '-')} (CONVERSATIONS_{option.upper()}), so"
+                    f" that one organization's lists always leave {what} to the others"
+                )
         return self
 
     @model_validator(mode="after")

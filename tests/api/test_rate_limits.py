@@ -5,7 +5,6 @@ counted by reason and logged; keys limited apart."""
 
 import logging
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
@@ -15,7 +14,7 @@ from server_impl.domain.ports import KeyLimit
 from server_impl.storage import store_for
 from server_impl.storage.sqlite import SqliteStore
 from tests.api.test_observed import samples
-from tests.support import in_process, mint_key_in_process, new_sqlite_database
+from tests.support import in_process, mint_key_in_process
 
 AGENT = "agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9"
 T0 = 1_767_225_600.0
@@ -40,13 +39,8 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
 
 
 @pytest.fixture
-def database(tmp_path: Path) -> str:
-    return new_sqlite_database(tmp_path)
-
-
-@pytest.fixture
-def app(database: str, clock: Clock) -> Iterator[TestClient]:
-    with in_process(store_for(database)) as client:
+def app(sqlite_url: str, clock: Clock) -> Iterator[TestClient]:
+    with in_process(store_for(sqlite_url)) as client:
         yield client
 
 
@@ -55,9 +49,9 @@ def bearer(key: str) -> dict[str, str]:
 
 
 def test_a_key_over_its_rate_gets_429_with_when_to_retry_and_after_that_is_served(
-    app: TestClient, database: str, clock: Clock
+    app: TestClient, sqlite_url: str, clock: Clock
 ) -> None:
-    key = bearer(mint_key_in_process(database, limit=SLOW))
+    key = bearer(mint_key_in_process(sqlite_url, limit=SLOW))
     assert [app.get("/conversations/", headers=key).status_code for _ in range(2)] == [200, 200]
     refused = app.get("/conversations/", headers=key)
     assert refused.status_code == 429
@@ -75,8 +69,8 @@ def test_a_key_over_its_rate_gets_429_with_when_to_retry_and_after_that_is_serve
     assert app.get("/conversations/", headers=key).status_code == 200
 
 
-def test_a_refused_create_creates_nothing(app: TestClient, database: str, clock: Clock) -> None:
-    key = bearer(mint_key_in_process(database, limit=KeyLimit(rate_per_s=0.5, burst=1)))
+def test_a_refused_create_creates_nothing(app: TestClient, sqlite_url: str, clock: Clock) -> None:
+    key = bearer(mint_key_in_process(sqlite_url, limit=KeyLimit(rate_per_s=0.5, burst=1)))
     assert app.get("/conversations/", headers=key).json() == []
     refused = app.post("/conversations/", params={"agent_id": AGENT}, headers=key, json={})
     assert refused.status_code == 429
@@ -85,11 +79,11 @@ def test_a_refused_create_creates_nothing(app: TestClient, database: str, clock:
 
 
 def test_keys_of_one_organization_and_of_two_are_limited_apart(
-    app: TestClient, database: str
+    app: TestClient, sqlite_url: str
 ) -> None:
-    first = bearer(mint_key_in_process(database, "acme", "alice", limit=SLOW))
-    second = bearer(mint_key_in_process(database, "acme", "alice", limit=SLOW))
-    other = bearer(mint_key_in_process(database, "globex", "bob", limit=SLOW))
+    first = bearer(mint_key_in_process(sqlite_url, "acme", "alice", limit=SLOW))
+    second = bearer(mint_key_in_process(sqlite_url, "acme", "alice", limit=SLOW))
+    other = bearer(mint_key_in_process(sqlite_url, "globex", "bob", limit=SLOW))
     statuses = {
         name: [app.get("/conversations/", headers=key).status_code for _ in range(3)]
         for name, key in (("first", first), ("second", second), ("other", other))
@@ -97,10 +91,10 @@ def test_keys_of_one_organization_and_of_two_are_limited_apart(
     assert statuses == {name: [200, 200, 429] for name in ("first", "second", "other")}
 
 
-def test_the_servers_default_limits_keys_without_their_own(database: str, clock: Clock) -> None:
-    key = bearer(mint_key_in_process(database))
-    own = bearer(mint_key_in_process(database, limit=KeyLimit(rate_per_s=1, burst=5)))
-    with in_process(store_for(database), key_rate="60/min", key_burst=3) as app:
+def test_the_servers_default_limits_keys_without_their_own(sqlite_url: str, clock: Clock) -> None:
+    key = bearer(mint_key_in_process(sqlite_url))
+    own = bearer(mint_key_in_process(sqlite_url, limit=KeyLimit(rate_per_s=1, burst=5)))
+    with in_process(store_for(sqlite_url), key_rate="60/min", key_burst=3) as app:
         assert [app.get("/conversations/", headers=key).status_code for _ in range(4)] == [
             *[200] * 3,
             429,
@@ -112,17 +106,17 @@ def test_the_servers_default_limits_keys_without_their_own(database: str, clock:
 
 
 def test_with_the_default_off_only_keys_with_their_own_limit_are_limited(
-    database: str, clock: Clock
+    sqlite_url: str, clock: Clock
 ) -> None:
-    key = bearer(mint_key_in_process(database))
-    with in_process(store_for(database), key_rate="off") as app:
+    key = bearer(mint_key_in_process(sqlite_url))
+    with in_process(store_for(sqlite_url), key_rate="off") as app:
         assert {app.get("/conversations/", headers=key).status_code for _ in range(50)} == {200}
 
 
 def test_a_refusal_is_counted_by_reason_never_by_key_and_logged(
-    app: TestClient, database: str, caplog: pytest.LogCaptureFixture
+    app: TestClient, sqlite_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    key = mint_key_in_process(database, limit=KeyLimit(rate_per_s=1, burst=1))
+    key = mint_key_in_process(sqlite_url, limit=KeyLimit(rate_per_s=1, burst=1))
     key_id = key.split("_")[1]
     with caplog.at_level(logging.INFO, logger="conversations.limits"):
         assert app.get("/conversations/", headers=bearer(key)).status_code == 200
@@ -135,10 +129,10 @@ def test_a_refusal_is_counted_by_reason_never_by_key_and_logged(
 
 
 def test_a_key_first_seen_while_the_database_is_read_only_still_reads(
-    database: str, clock: Clock
+    sqlite_url: str, clock: Clock
 ) -> None:
-    store = SqliteStore(database.removeprefix("sqlite:///"))
-    key = bearer(mint_key_in_process(database, limit=KeyLimit(rate_per_s=1, burst=2)))
+    store = SqliteStore(sqlite_url.removeprefix("sqlite:///"))
+    key = bearer(mint_key_in_process(sqlite_url, limit=KeyLimit(rate_per_s=1, burst=2)))
     with in_process(store) as app:
         store.db.execute("PRAGMA query_only = ON")  # as a file system remounted read-only
         statuses = [app.get("/conversations/", headers=key).status_code for _ in range(3)]

@@ -197,17 +197,29 @@ def test_settings_that_contradict_each_other_are_refused_in_one_line_naming_both
     )
 
 
-def test_lists_of_one_organization_that_could_take_every_sqlite_reader_are_refused(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("option", "variable", "what"),
+    [
+        ("--sqlite-readers", "CONVERSATIONS_SQLITE_READERS", "a reader"),
+        ("--postgres-pool-size", "CONVERSATIONS_POSTGRES_POOL_SIZE", "a connection"),
+    ],
+)
+def test_lists_of_one_organization_that_could_take_every_connection_are_refused(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    option: str,
+    variable: str,
+    what: str,
 ) -> None:
     monkeypatch.setattr(serving, "claim_port", None)
     url = new_sqlite_database(tmp_path)
-    arguments = ["serve", "--sqlite-readers", "3", "--lists-per-organization", "3"]
+    arguments = ["serve", option, "3", "--lists-per-organization", "3"]
     assert cli.main([*arguments, "--database-url", url]) == 2
     assert capsys.readouterr().err == (
         f"{cli.PROG}: --lists-per-organization (CONVERSATIONS_LISTS_PER_ORGANIZATION) must be"
-        " below --sqlite-readers (CONVERSATIONS_SQLITE_READERS), so that one organization's"
-        " lists always leave a reader to the others\n"
+        f" below {option} ({variable}), so that one organization's lists always leave {what}"
+        " to the others\n"
     )
 
 
@@ -224,17 +236,3 @@ def test_every_storage_setting_reaches_the_store() -> None:
     }
     assert Settings(**set_to).storage == Tuning(**set_to)
     assert Settings().storage == Tuning()
-
-
-def test_lists_of_one_organization_that_could_take_every_pooled_connection_are_refused(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(serving, "claim_port", None)
-    url = new_sqlite_database(tmp_path)
-    arguments = ["serve", "--postgres-pool-size", "3", "--lists-per-organization", "3"]
-    assert cli.main([*arguments, "--database-url", url]) == 2
-    assert capsys.readouterr().err == (
-        f"{cli.PROG}: --lists-per-organization (CONVERSATIONS_LISTS_PER_ORGANIZATION) must be"
-        " below --postgres-pool-size (CONVERSATIONS_POSTGRES_POOL_SIZE), so that one"
-        " organization's lists always leave a connection to the others\n"
-    )

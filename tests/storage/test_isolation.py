@@ -6,7 +6,8 @@ organization of many conversations."""
 
 import asyncio
 import sqlite3
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -229,6 +230,19 @@ def test_a_list_past_the_statement_budget_is_a_503_problem_with_retry_after(
     )
 
 
+@contextmanager
+def _write_lock_held(path: str) -> Iterator[None]:
+    """SQLite's write lock, held by another connection (as another process would) for the
+    block, then given up."""
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        yield
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+
+
 def test_a_sqlite_write_waiting_for_another_process_lock_holds_up_no_read(tmp_path: Path) -> None:
     path = str(tmp_path / "conversations.db")
     migrate(f"sqlite:///{path}")
@@ -236,16 +250,11 @@ def test_a_sqlite_write_waiting_for_another_process_lock_holds_up_no_read(tmp_pa
 
     async def scenario(store: Store) -> None:
         await store.insert(new)
-        other = sqlite3.connect(path, isolation_level=None)
-        try:
-            other.execute("BEGIN IMMEDIATE")
+        with _write_lock_held(path):
             update = asyncio.create_task(_set_summary(store, new.id, "changed"))
             await asyncio.sleep(0)  # the update waits for the lock
             got = await store.get("org-1", new.id)
             waiting = not update.done()
-            other.execute("ROLLBACK")
-        finally:
-            other.close()
         assert got is not None and got.conversation.summary == "kept"
         # Waiting inline, the update would have held the loop until the lock was free.
         assert waiting
@@ -264,18 +273,13 @@ def test_a_sqlite_write_cancelled_while_it_waits_for_the_lock_is_made_once_and_t
 
     async def scenario(store: Store) -> None:
         await store.insert(new)
-        other = sqlite3.connect(path, isolation_level=None)
-        try:
-            other.execute("BEGIN IMMEDIATE")
+        with _write_lock_held(path):
             update = asyncio.create_task(_set_summary(store, new.id, "sent"))
             await asyncio.sleep(0.05)  # the update waits for the lock on the writer's thread
             update.cancel()
             await asyncio.sleep(0.05)
             # Sent to SQLite already, the statement holds the writer until it ends.
             assert not update.done()
-            other.execute("ROLLBACK")
-        finally:
-            other.close()
         with pytest.raises(asyncio.CancelledError):
             await update
         again = await _set_summary(store, new.id, "again")
