@@ -28,6 +28,7 @@ from server_impl.domain.conversations import Conversations
 from server_impl.domain.cursors import Cursors
 from server_impl.domain.ports import Page
 from server_impl.storage import migrate, store_for
+from server_impl.storage.conversation_pages import page_query
 from server_impl.storage.sqlite import SqliteStore
 
 STAGES = {
@@ -54,8 +55,8 @@ async def _run(url: str, key: str, conversation: str, stage: str, calls: int) ->
         assert actor is not None
         organization = actor.organization_id
         page = Page(organization_id=organization, limit=51, order="desc")
-        query = store.queries.page(search=False, by_agent=False, after=False, descending=True,
-                                   archive_status="unarchived", by_last_message=False)  # fmt: skip
+        query = page_query(store.dialect, search=False, by_agent=False, after=False,
+                           descending=True)  # fmt: skip
         params = {"organization_id": organization, "agent_id": None, "limit": 51}
         reader = store.readers._all[0]
         rows = reader.read(query, params)
@@ -84,7 +85,7 @@ async def _run(url: str, key: str, conversation: str, stage: str, calls: int) ->
             "body": lambda: fields_body(fields[:50]),
             "cursor": lambda: cursors.encode(organization, "created_at", "desc", conversation),
             "link": lambda: _next_link(request, known, "abc.def"),
-            "get_row": lambda: store._fields(lookups.read(store.queries.get, one)[0]),
+            "get_row": lambda: store._fields(lookups.read(store._get, one)[0]),
             "get_body": lambda: fields_body(fields[0]),
         }
         # Once before counting: the first call of each builds caches.

@@ -72,7 +72,7 @@ def _unb64(text: str) -> bytes:
 def _micros(moment: datetime) -> int:
     # Every time is stored in UTC; asyncpg reads PostgreSQL's -infinity and infinity, which it
     # writes for the first and last instants of years 1 to 9999, as naive datetimes. Rows of
-    # earlier rules may hold them, and are still answered (storage/sql.py).
+    # earlier rules may hold them, and are still answered (storage/conversation_rows.py).
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return (moment - _EPOCH) // _MICROSECOND

@@ -1,9 +1,13 @@
 """Storage: everything known about database engines, and nothing else.
 
-`urls` reads a database URL and names its engine; `sql` holds what both engines store and ask,
-written once; `sqlite` and `postgres` hold only what differs (placeholders, locking, driver
-calls, error mapping); `tuning` what an operator may set of them; `migrate` and `migrations/`
-own the schema.
+`urls` reads a database URL and names its engine. What both engines store and ask is written
+once, by aggregate, each statement beside the method that runs it: `conversation_rows` (a
+conversation's columns and row mapping), `conversations` (one at a time), `conversation_pages`
+(list pages and their cursors), `idempotency` (Idempotency-Key records), `api_keys` (API keys,
+their users, organizations, limits and allowances), composed by `store.SqlStore` on the toolkit
+of `sql` (statements, dialects, patterns, the engine's primitives). `sqlite` and `postgres` hold
+only what differs (dialect fragments, connections, locking, driver calls, error mapping);
+`tuning` what an operator may set of them; `migrate` and `migrations/` own the schema.
 """
 
 from collections.abc import Callable

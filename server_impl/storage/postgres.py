@@ -21,7 +21,8 @@ from server_impl.domain.errors import OverBudget, StorageUnavailable
 from server_impl.domain.versions import Versions
 
 from .shares import OrganizationShares
-from .sql import Dialect, Params, Queries, Query, Row, SqlStore
+from .sql import Dialect, Params, Query, Row
+from .store import SqlStore
 from .tuning import DEFAULTS, Tuning
 
 COMMAND_GRACE_S = 1.0
@@ -89,7 +90,7 @@ class _Session:
 
 
 class PostgresStore(SqlStore):
-    queries = Queries(POSTGRES)
+    dialect = POSTGRES
 
     def __init__(self, database_url: str, tuning: Tuning = DEFAULTS) -> None:
         self.lists = OrganizationShares(tuning.lists_per_organization)

@@ -40,7 +40,8 @@ from server_impl.domain.errors import OverBudget, StorageUnavailable
 from server_impl.domain.versions import Versions
 
 from .shares import OrganizationShares
-from .sql import Dialect, Params, Queries, Query, Row, SqlStore
+from .sql import Dialect, Params, Query, Row
+from .store import SqlStore
 from .tuning import DEFAULTS, Tuning
 from .urls import ensure_folder
 
@@ -284,7 +285,7 @@ def _connect(path: str, busy_timeout_ms: int) -> sqlite3.Connection:
 
 
 class SqliteStore(SqlStore):
-    queries = Queries(SQLITE)
+    dialect = SQLITE
 
     def __init__(self, path: str, tuning: Tuning = DEFAULTS) -> None:
         self.lists = OrganizationShares(tuning.lists_per_organization)

@@ -17,7 +17,7 @@ from starlette.testclient import TestClient
 from server_impl.api.handlers import fields_body
 from server_impl.domain.model_settings import ConversationAsStored
 from server_impl.domain.ports import Changes, ConversationFields, NewConversation, Page
-from server_impl.storage import sql, store_for
+from server_impl.storage import conversation_rows, store_for
 from tests.support import run_async
 
 MODEL_PAGE = TypeAdapter(list[ConversationAsStored])
@@ -49,7 +49,7 @@ IDS = st.lists(TEXT, max_size=3)
 
 def as_models(page: list[ConversationFields]) -> bytes:
     """The page as it was written before: each conversation a model, validated, or as stored
-    when the model refuses it (storage/sql.py), serialized by pydantic."""
+    when the model refuses it (storage/conversation_rows.py), serialized by pydantic."""
     models = []
     for fields in page:
         try:
@@ -126,7 +126,7 @@ def test_a_listed_page_and_a_get_are_written_as_the_models_of_the_same_rows(
     database_url: str, stored: list[ConversationFields]
 ) -> None:
     """Through each engine: what list_page and get_current read of stored rows, written by
-    fields_body, against the models that get builds of the same rows (storage/sql.py's
+    fields_body, against the models that get builds of the same rows (storage/conversation_rows.py's
     _versioned), serialized as every answer was."""
     organization = f"org-{uuid.uuid4()}"
 
@@ -195,7 +195,7 @@ def test_a_get_and_a_list_page_build_no_model_and_answer_as_before(
     most of its time (bench/results.md, issue 23). Answers are validated against the spec."""
     created = app.post("/conversations/", params=AGENT, json={"summary": "é\x01"}, headers=key)
     # Every write answers its conversation as a model; from here on, none may be built.
-    monkeypatch.setattr(sql, "_AS_STORED", NoModels())
+    monkeypatch.setattr(conversation_rows, "_AS_STORED", NoModels())
     got = app.get(f"/conversations/{created.json()['id']}", headers=key)
     assert (got.status_code, got.content, got.headers["etag"]) == (
         200,

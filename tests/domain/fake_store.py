@@ -56,7 +56,8 @@ class KeyRow:
     answer: Versioned | None = None
 
     def lapsed(self, now: datetime) -> bool:
-        """Free again: expired, or without an answer past its lease (as sql.py's _KEY_LAPSED)."""
+        """Free again: expired, or without an answer past its lease (as _LAPSED of
+        storage/idempotency.py)."""
         return self.claim.expires_at <= now or (
             self.answer is None and self.claim.lease_until <= now
         )

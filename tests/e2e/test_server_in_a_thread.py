@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from server_impl.storage.sql import SqlStore
+from server_impl.storage.store import SqlStore
 from tests.support import bearer, mint_key_in_process, serve_in_thread
 
 MISSING = "conv-00000000-0000-4000-8000-000000000000"

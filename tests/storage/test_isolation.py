@@ -1,8 +1,8 @@
 """No request stalls another: a slow statement, a statement past its budget or a wait for another
 process's lock holds up neither the event loop nor another organization's requests, on both
 engines. The slow statement is the slowest list the spec allows: a summary_search for a term no
-conversation holds, too short for the trigram index (storage.sql.TRIGRAM), so that it scans an
-organization of many conversations."""
+conversation holds, too short for the trigram index (storage.conversation_pages.TRIGRAM), so
+that it scans an organization of many conversations."""
 
 import asyncio
 import sqlite3

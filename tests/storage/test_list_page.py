@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import pytest
 
 from server_impl.domain.ports import NewConversation, Page
-from server_impl.storage import sql, store_for
+from server_impl.storage import conversation_rows, store_for
 from tests.support import run_async
 
 ORG = "org-00000000-0000-4000-8000-0000000000d1"
@@ -41,7 +41,7 @@ def test_a_list_page_builds_no_model_per_conversation(
                     )
                 )
             # Every write answers its conversation as a model; from here on, none may be built.
-            monkeypatch.setattr(sql, "_AS_STORED", NoModels())
+            monkeypatch.setattr(conversation_rows, "_AS_STORED", NoModels())
             return [c["summary"] for c in await store.list_page(Page(ORG, 10, "asc"))]
         finally:
             await store.close()

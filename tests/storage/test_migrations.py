@@ -11,8 +11,8 @@ from alembic.config import Config
 from server_impl.domain import keys
 from server_impl.domain.actor import Actor
 from server_impl.domain.ports import Page
-from server_impl.storage import migrate, sql, store_for
-from server_impl.storage.sql import json_text
+from server_impl.storage import conversation_pages, migrate, store_for
+from server_impl.storage.conversation_rows import json_text
 from server_impl.storage.urls import DatabaseUrl
 from tests.support import run_async
 
@@ -336,7 +336,7 @@ def _search_index(database_url: str) -> list[str]:
 def test_upgrading_a_populated_database_indexes_its_live_summaries_and_downgrading_round_trips(
     empty_database: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sql, "SCAN_FIRST", 0)  # answered from the index's candidates
+    monkeypatch.setattr(conversation_pages, "SCAN_FIRST", 0)  # answered from the index's candidates
     migrate.upgrade(empty_database, BEFORE_SEARCH_INDEX)
     rows = {
         "conv-1": ("indexed", None),

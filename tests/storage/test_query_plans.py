@@ -1,7 +1,7 @@
 """Every shape of list page is read through an index in the page's order, starting at the
 cursor: no sort and no walk over the rows before it, so a deep page costs what the first does
 (`make bench --big` measures it at 10^6 rows). What the planners make of the queries of
-sql.py with the indexes of the migrations, on both engines."""
+conversation_pages.py with the indexes of the migrations, on both engines."""
 
 import asyncio
 import itertools
@@ -13,9 +13,10 @@ import asyncpg
 import pytest
 
 from server_impl.domain.ports import ArchiveStatus
-from server_impl.storage.postgres import PostgresStore
-from server_impl.storage.sql import SCAN_FIRST, Query, SearchPlan, like_pattern, phrase_query
-from server_impl.storage.sqlite import SqliteStore
+from server_impl.storage.conversation_pages import SCAN_FIRST, SearchPlan, page_query
+from server_impl.storage.postgres import POSTGRES
+from server_impl.storage.sql import Query, like_pattern, phrase_query
+from server_impl.storage.sqlite import SQLITE
 from tests.support import ENGINES
 
 SHAPES = list(
@@ -75,7 +76,8 @@ def test_sqlite_reads_each_page_from_its_index_from_the_cursor_on(
     sqlite_url: str, shape: tuple[bool, ArchiveStatus, bool, bool]
 ) -> None:
     by_agent, status, descending, by_message = shape
-    query = SqliteStore.queries.page(
+    query = page_query(
+        SQLITE,
         by_agent=by_agent, after=True, search=False, descending=descending,
         archive_status=status, by_last_message=by_message,
     )  # fmt: skip
@@ -98,7 +100,8 @@ def test_postgresql_reads_each_page_from_its_index_from_the_cursor_on(
     postgresql_url: str, shape: tuple[bool, ArchiveStatus, bool, bool]
 ) -> None:
     by_agent, status, descending, by_message = shape
-    query: Query = PostgresStore.queries.page(
+    query: Query = page_query(
+        POSTGRES,
         by_agent=by_agent, after=True, search=False, descending=descending,
         archive_status=status, by_last_message=by_message,
     )  # fmt: skip
@@ -139,7 +142,8 @@ def test_sqlite_searches_walk_the_pages_index_then_read_the_text_index_candidate
     }
 
     def plan(search: SearchPlan) -> str:
-        query = SqliteStore.queries.page(
+        query = page_query(
+        SQLITE,
             by_agent=by_agent, after=True, search=search, descending=descending,
             archive_status=status, by_last_message=by_message,
         )  # fmt: skip
@@ -196,7 +200,8 @@ def test_postgresql_searches_a_rare_term_in_the_trigram_index_and_a_common_one_i
     searched_postgresql_url: str, shape: tuple[bool, ArchiveStatus, bool, bool]
 ) -> None:
     by_agent, status, descending, by_message = shape
-    query: Query = PostgresStore.queries.page(
+    query: Query = page_query(
+        POSTGRES,
         by_agent=by_agent, after=False, search=True, descending=descending,
         archive_status=status, by_last_message=by_message,
     )  # fmt: skip

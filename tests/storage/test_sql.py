@@ -1,10 +1,13 @@
 """The one description of both engines' SQL: named parameters rendered for each driver."""
 
+import functools
+import inspect
 import re
 
+from server_impl.storage.conversation_pages import page_query
 from server_impl.storage.postgres import PostgresStore
 from server_impl.storage.sql import Query, like_pattern
-from server_impl.storage.sqlite import SqliteStore
+from server_impl.storage.sqlite import SQLITE, SqliteStore
 
 
 def test_named_parameters_become_numbered_once_each_in_order_of_first_use() -> None:
@@ -31,20 +34,29 @@ def test_like_patterns_match_the_text_literally_anywhere() -> None:
     assert like_pattern("50%_off\\") == "%50\\%\\_off\\\\%"
 
 
-def test_each_engine_renders_every_query_without_leftover_names() -> None:
-    for store in (SqliteStore, PostgresStore):
-        for name, query in vars(store.queries).items():
-            if isinstance(query, Query):
-                for rendered in (query.numbered, query.qmark):
-                    assert re.search(r"(?<![:\w]):[a-z_]", rendered) is None, (name, rendered)
-                assert query.qmark.count("?") >= len(query.names), name
+def test_each_engine_renders_every_statement_without_leftover_names() -> None:
+    stores = (SqliteStore("unused.db"), PostgresStore("postgresql://unused/db"))
+    for store in stores:
+        statements = [
+            name
+            for name in dir(type(store))
+            if isinstance(
+                inspect.getattr_static(type(store), name), Query | functools.cached_property
+            )
+        ]
+        assert {"_get", "_upsert_default", "_claim", "_key_revoked_at"} <= set(statements)
+        for name in statements:
+            query = getattr(store, name)
+            assert isinstance(query, Query), name
+            for rendered in (query.numbered, query.qmark):
+                assert re.search(r"(?<![:\w]):[a-z_]", rendered) is None, (name, rendered)
+            assert query.qmark.count("?") >= len(query.names), name
 
 
 def test_a_page_query_is_built_once_per_shape() -> None:
-    queries = SqliteStore.queries
-    first = queries.page(by_agent=True, after=True, search=True, descending=False)
-    again = queries.page(by_agent=True, after=True, search=True, descending=False)
-    other = queries.page(by_agent=False, after=False, search=False, descending=True)
+    first = page_query(SQLITE, by_agent=True, after=True, search=True, descending=False)
+    again = page_query(SQLITE, by_agent=True, after=True, search=True, descending=False)
+    other = page_query(SQLITE, by_agent=False, after=False, search=False, descending=True)
     assert first is again and first is not other
     assert "seq > :seq" in first.text and "ORDER BY seq ASC" in first.text
     assert "agent_id" not in other.text.split("WHERE")[1] and "DESC" in other.text

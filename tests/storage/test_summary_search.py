@@ -15,7 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from server_impl.domain.ports import ArchiveStatus, Changes, NewConversation, Page, Store
-from server_impl.storage import postgres, sql, store_for
+from server_impl.storage import conversation_pages, postgres, store_for
+from server_impl.storage.sql import phrase_query
 from server_impl.storage.tuning import Tuning
 from server_impl.storage.urls import DatabaseUrl
 from tests.storage.test_engines import AGENT, ORG, T0, USER, Scenario, fresh_url, new, run
@@ -116,8 +117,8 @@ def test_a_search_answers_as_todays_rule_whichever_way_it_reads_the_rows(
             expected = [c.id for c in made if holds(engine, c.summary, term)][:limit]
             # 0: straight to the index's candidates; 1 and 3: a walk that fills the page or
             # not, with rows left after it or not; the default walks every row here.
-            for scan_first in (0, 1, 3, sql.SCAN_FIRST):
-                monkeypatch.setattr(sql, "SCAN_FIRST", scan_first)
+            for scan_first in (0, 1, 3, conversation_pages.SCAN_FIRST):
+                monkeypatch.setattr(conversation_pages, "SCAN_FIRST", scan_first)
                 found = await search(store, term, limit=limit, organization=organization)
                 assert found == expected, (term, scan_first, summaries)
 
@@ -175,7 +176,7 @@ def test_a_search_finds_substrings_as_before(
         for number, summary in SUMMARIES.items():
             await store.insert(new(number, summary=summary))
         assert await search(store, term) == expected
-        monkeypatch.setattr(sql, "SCAN_FIRST", 0)
+        monkeypatch.setattr(conversation_pages, "SCAN_FIRST", 0)
         assert await search(store, term) == expected
 
     run(scenario)
@@ -187,7 +188,7 @@ def indexed(url: str, term: str) -> set[int]:
     try:
         rows = db.execute(
             "SELECT rowid FROM conversation_summaries WHERE conversation_summaries MATCH ?",
-            (sql.phrase_query(term),),
+            (phrase_query(term),),
         ).fetchall()
     finally:
         db.close()
@@ -201,7 +202,7 @@ def test_changed_cleared_and_deleted_summaries_are_found_as_they_now_are(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     prefer_indexes(fresh_url)
-    monkeypatch.setattr(sql, "SCAN_FIRST", 0)  # the index's answer, not the walk's
+    monkeypatch.setattr(conversation_pages, "SCAN_FIRST", 0)  # the index's answer, not the walk's
 
     async def scenario(store: Store) -> None:
         async def change(conversation_id: str, summary: str | None) -> None:
