@@ -14,7 +14,7 @@ from connexion.context import context
 
 from server_impl.domain import keys
 from server_impl.domain.actor import Actor
-from server_impl.domain.ports import KeyStore
+from server_impl.domain.ports import ApiKeyStore
 from server_impl.domain.rate_limits import KeyRateLimiter, shown
 
 from .problems import KeyOverRate
@@ -27,7 +27,7 @@ KEY_RATE = "key_rate"
 
 
 def token_check(
-    store: KeyStore,
+    store: ApiKeyStore,
     limiter: KeyRateLimiter | None = None,
     limited: Callable[[str], None] | None = None,
 ) -> TokenCheck:

@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 
 from .actor import Actor
 from .errors import Conflict, InvalidValue, StorageUnavailable
-from .ports import IdempotencyStore, KeyClaim
+from .ports import IdempotencyClaim, IdempotencyStore
 from .versions import Versioned
 
 KEY_HEADER = "Idempotency-Key"
@@ -75,7 +75,7 @@ class Outcome:
     """Whether this is the stored answer of an earlier request with the key."""
 
 
-Run = Callable[[KeyClaim], Awaitable[Versioned | None]]
+Run = Callable[[IdempotencyClaim], Awaitable[Versioned | None]]
 """Makes the request's change and stores its answer with the claim, atomically; None when the
 claim no longer holds its key, in which case nothing was changed."""
 
@@ -99,8 +99,8 @@ class Idempotency:
     async def once(self, organization_id: str, key: str, fingerprint: str, run: Run) -> Outcome:
         """run's answer, or the one stored for key if it named this request before."""
         now = self._clock()
-        await self._store.purge_keys(now, PURGE_BATCH)
-        claim = KeyClaim(
+        await self._store.purge_idempotency_keys(now, PURGE_BATCH)
+        claim = IdempotencyClaim(
             organization_id=organization_id,
             key=key,
             fingerprint=fingerprint,
@@ -108,7 +108,7 @@ class Idempotency:
             lease_until=now + self._lease,
             expires_at=now + self._ttl,
         )
-        holder = await self._store.claim_key(claim, now)
+        holder = await self._store.claim_idempotency_key(claim, now)
         if holder.fingerprint != fingerprint:
             raise KeyReused()
         if holder.answer is not None:
@@ -125,7 +125,7 @@ class Idempotency:
             raise KeyInFlight()
         return Outcome(answer, replayed=False)
 
-    async def _release(self, claim: KeyClaim) -> None:
+    async def _release(self, claim: IdempotencyClaim) -> None:
         # If the database cannot be reached, the claim lapses with its lease instead.
         with contextlib.suppress(StorageUnavailable):
-            await self._store.release_key(claim)
+            await self._store.release_idempotency_key(claim)

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from .actor import Actor
-from .ports import KeyLimit, KeyStore, Name
+from .ports import ApiKeyStore, KeyLimit, Name
 
 PREFIX = "lck"
 _KEY_ID_BYTES = 8
@@ -100,7 +100,7 @@ def parse_key(key: str) -> ParsedKey | None:
 
 
 async def mint(
-    store: KeyStore,
+    store: ApiKeyStore,
     *,
     organization: str,
     user: str,
@@ -115,14 +115,14 @@ async def mint(
 
 
 async def mint_first(
-    store: KeyStore, *, organization: str, user: str, clock: Clock = _utc_now
+    store: ApiKeyStore, *, organization: str, user: str, clock: Clock = _utc_now
 ) -> MintedKey | None:
     """A key, if and only if the store had none: the bootstrap key of a new installation."""
     return await _mint(store, organization, user, only_if_first=True, clock=clock)
 
 
 async def _mint(
-    store: KeyStore,
+    store: ApiKeyStore,
     organization: str,
     user: str,
     *,
@@ -132,7 +132,7 @@ async def _mint(
 ) -> MintedKey | None:
     key_id = secrets.token_hex(_KEY_ID_BYTES)
     secret = secrets.token_urlsafe(_SECRET_BYTES)
-    stored = await store.insert_key(
+    stored = await store.insert_api_key(
         key_id=key_id,
         secret_hash=hash_secret(secret),
         organization=parse_name(organization),
@@ -159,12 +159,12 @@ class Authenticated:
     """The key's own rate limit; None for the server's default."""
 
 
-async def authenticate(store: KeyStore, key: str) -> Authenticated | Refusal:
+async def authenticate(store: ApiKeyStore, key: str) -> Authenticated | Refusal:
     """Who a presented key acts as, through which key; or why it acts as nobody."""
     parsed = parse_key(key)
     if parsed is None:
         return "malformed"
-    owner = await store.key_owner(parsed.key_id)
+    owner = await store.api_key_owner(parsed.key_id)
     if owner is None:
         return "unknown"
     if owner.revoked:
@@ -175,18 +175,18 @@ async def authenticate(store: KeyStore, key: str) -> Authenticated | Refusal:
     return Authenticated(actor, parsed.key_id, owner.limit)
 
 
-async def actor_for(store: KeyStore, key: str) -> Actor | None:
+async def actor_for(store: ApiKeyStore, key: str) -> Actor | None:
     """The user a presented key acts as, or None for a malformed, unknown or revoked key."""
     outcome = await authenticate(store, key)
     return outcome.actor if isinstance(outcome, Authenticated) else None
 
 
-async def revoke(store: KeyStore, key_id: str, *, clock: Clock = _utc_now) -> bool | None:
+async def revoke(store: ApiKeyStore, key_id: str, *, clock: Clock = _utc_now) -> bool | None:
     """True if revoked now, False if it already was, None if there is no such key."""
-    return await store.revoke_key(key_id, clock())
+    return await store.revoke_api_key(key_id, clock())
 
 
-async def set_limit(store: KeyStore, key_id: str, limit: KeyLimit | None) -> bool:
+async def set_limit(store: ApiKeyStore, key_id: str, limit: KeyLimit | None) -> bool:
     """Gives a key its own rate limit, or (None) the server's default again; False if there is
     no such key. Each process applies it once it has spent what it leased under the old one."""
-    return await store.set_key_limit(key_id, limit)
+    return await store.set_api_key_limit(key_id, limit)

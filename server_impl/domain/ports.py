@@ -165,7 +165,7 @@ class ConversationStore(Protocol):
 
 
 @dataclass(frozen=True)
-class KeyClaim:
+class IdempotencyClaim:
     """A request's claim on an idempotency key of its organization: the key names that
     request (fingerprint) from now on; token tells the claiming request from any other."""
 
@@ -181,7 +181,7 @@ class KeyClaim:
 
 
 @dataclass(frozen=True)
-class KeyHolder:
+class IdempotencyHolder:
     """The request an idempotency key names, as stored."""
 
     fingerprint: str
@@ -193,19 +193,23 @@ class KeyHolder:
 class IdempotencyStore(Protocol):
     """Idempotency keys, per organization, and the answers stored with them."""
 
-    async def claim_key(self, claim: KeyClaim, now: datetime) -> KeyHolder:
+    async def claim_idempotency_key(
+        self, claim: IdempotencyClaim, now: datetime
+    ) -> IdempotencyHolder:
         """Stores claim unless its key is held at now, atomically, and returns the holder
         (claim itself when stored). A key is held until it expires; without an answer, only
         until its lease lapses."""
 
-    async def insert_answering(self, new: NewConversation, claim: KeyClaim) -> Versioned | None:
+    async def insert_answering(
+        self, new: NewConversation, claim: IdempotencyClaim
+    ) -> Versioned | None:
         """Inserts new and stores it as claim's answer, atomically; None, inserting nothing,
         when claim no longer holds its key (another request claimed it after its lease)."""
 
-    async def release_key(self, claim: KeyClaim) -> None:
+    async def release_idempotency_key(self, claim: IdempotencyClaim) -> None:
         """Forgets the key while claim holds it without an answer (its request failed)."""
 
-    async def purge_keys(self, now: datetime, limit: int) -> int:
+    async def purge_idempotency_keys(self, now: datetime, limit: int) -> int:
         """Forgets up to limit keys expired at now, earliest expiry first; returns how many."""
 
 
@@ -227,7 +231,7 @@ class KeyLimit:
 
 
 @dataclass(frozen=True)
-class KeyOwner:
+class ApiKeyOwner:
     """Who a stored key acts as, and whether it still may."""
 
     key_id: str
@@ -240,7 +244,7 @@ class KeyOwner:
 
 
 @dataclass(frozen=True)
-class KeyListing:
+class ApiKeyListing:
     key_id: str
     organization_name: str
     user_name: str
@@ -249,10 +253,10 @@ class KeyListing:
     limit: KeyLimit | None = None
 
 
-class KeyStore(Protocol):
+class ApiKeyStore(Protocol):
     """API keys, stored as hashes only, and the users and organizations they act as."""
 
-    async def insert_key(
+    async def insert_api_key(
         self,
         *,
         key_id: str,
@@ -272,14 +276,14 @@ class KeyStore(Protocol):
         replicas starting on an empty database, one mints the bootstrap key. Returns whether
         the key was stored."""
 
-    async def key_owner(self, key_id: str) -> KeyOwner | None: ...
+    async def api_key_owner(self, key_id: str) -> ApiKeyOwner | None: ...
 
-    async def list_keys(self) -> list[KeyListing]: ...
+    async def list_api_keys(self) -> list[ApiKeyListing]: ...
 
-    async def revoke_key(self, key_id: str, revoked_at: datetime) -> bool | None:
+    async def revoke_api_key(self, key_id: str, revoked_at: datetime) -> bool | None:
         """True if revoked now, False if it already was, None if there is no such key."""
 
-    async def set_key_limit(self, key_id: str, limit: KeyLimit | None) -> bool:
+    async def set_api_key_limit(self, key_id: str, limit: KeyLimit | None) -> bool:
         """Sets a key's own rate limit (None: the server's default); False if no such key."""
 
 
@@ -292,7 +296,7 @@ class AllowanceStore(Protocol):
         returns, atomically: no other lease of the key comes between."""
 
 
-class Store(ConversationStore, KeyStore, IdempotencyStore, AllowanceStore, Protocol):
+class Store(ConversationStore, ApiKeyStore, IdempotencyStore, AllowanceStore, Protocol):
     """Everything kept, in one database."""
 
     async def open(self) -> None:

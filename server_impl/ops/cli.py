@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from server_impl import settings as settings_module
 from server_impl.domain import keys, rate_limits
-from server_impl.domain.ports import KeyLimit, KeyStore, Store
+from server_impl.domain.ports import ApiKeyStore, KeyLimit, Store
 from server_impl.observability import logs
 from server_impl.settings import Settings
 from server_impl.storage import migrate, store_for
@@ -345,7 +345,7 @@ def _settings(args: argparse.Namespace, *names: str) -> Settings:
     return Settings(**given)
 
 
-async def _bootstrap_key(store: KeyStore, settings: Settings, prog: str) -> None:
+async def _bootstrap_key(store: ApiKeyStore, settings: Settings, prog: str) -> None:
     """On first start, mint one key so the server is usable at once; shown only this once."""
     minted = await keys.mint_first(store, organization=BOOTSTRAP_ORGANIZATION, user=BOOTSTRAP_USER)
     if minted is None:
@@ -452,7 +452,7 @@ async def _keys(args: argparse.Namespace, store: Store) -> int:
         print(minted.key)
         return 0
     if args.key_command == "list":
-        for key in await store.list_keys():
+        for key in await store.list_api_keys():
             revoked = f"revoked {key.revoked_at.isoformat()}" if key.revoked_at else "active"
             own = f"  {_limit_shown(key.limit)}" if key.limit else ""
             print(

@@ -5,7 +5,7 @@ import functools
 from collections.abc import Callable
 from datetime import datetime
 
-from server_impl.domain.ports import KeyLimit, KeyListing, KeyOwner, Name
+from server_impl.domain.ports import ApiKeyListing, ApiKeyOwner, KeyLimit, Name
 
 from .sql import Engine, Params, Query, Row
 
@@ -23,9 +23,9 @@ def _limit(row: Row) -> KeyLimit | None:
 
 
 class SqlApiKeys(Engine):
-    """The KeyStore and AllowanceStore of server_impl.domain.ports."""
+    """The ApiKeyStore and AllowanceStore of server_impl.domain.ports."""
 
-    _any_key = Query("SELECT 1 FROM api_keys LIMIT 1")
+    _any_api_key = Query("SELECT 1 FROM api_keys LIMIT 1")
     # Names are matched by their keys, whose unique indexes make a racing writer's insert
     # wait for ours, then do nothing: both read the same row.
     _insert_organization = Query(
@@ -41,12 +41,12 @@ class SqlApiKeys(Engine):
     _user_id = Query(
         "SELECT id FROM users WHERE organization_id = :organization_id AND name_key = :name_key"
     )
-    _insert_key = Query(
+    _insert_api_key = Query(
         "INSERT INTO api_keys (id, user_id, secret_hash, created_at, rate_per_s, burst)"
         " VALUES (:id, :user_id, :secret_hash, :created_at, :rate_per_s, :burst)"
     )
 
-    async def insert_key(
+    async def insert_api_key(
         self,
         *,
         key_id: str,
@@ -60,8 +60,8 @@ class SqlApiKeys(Engine):
         limit: KeyLimit | None = None,
     ) -> bool:
         stamp = self._time(created_at)
-        async with self._transaction(lock_keys=only_if_first) as session:
-            if only_if_first and await session.one(self._any_key, {}):
+        async with self._transaction(lock_api_keys=only_if_first) as session:
+            if only_if_first and await session.one(self._any_api_key, {}):
                 return False
             name_key = {"name_key": organization.key}
             await session.run(
@@ -83,7 +83,7 @@ class SqlApiKeys(Engine):
             found_user = await session.one(self._user_id, in_organization)
             assert found_user is not None, "inserted or found just now, in this transaction"
             await session.run(
-                self._insert_key,
+                self._insert_api_key,
                 {
                     "id": key_id,
                     "user_id": found_user["id"],
@@ -94,17 +94,17 @@ class SqlApiKeys(Engine):
             )
         return True
 
-    _key_owner = Query(
+    _api_key_owner = Query(
         "SELECT k.id, k.secret_hash, k.revoked_at, k.rate_per_s, k.burst,"
         " u.id AS user_id, u.organization_id"
         " FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.id = :id"
     )
 
-    async def key_owner(self, key_id: str) -> KeyOwner | None:
-        row = await self._one(self._key_owner, {"id": key_id})
+    async def api_key_owner(self, key_id: str) -> ApiKeyOwner | None:
+        row = await self._one(self._api_key_owner, {"id": key_id})
         if row is None:
             return None
-        return KeyOwner(
+        return ApiKeyOwner(
             key_id=row["id"],
             secret_hash=row["secret_hash"],
             user_id=row["user_id"],
@@ -113,17 +113,17 @@ class SqlApiKeys(Engine):
             limit=_limit(row),
         )
 
-    _list_keys = Query(
+    _list_api_keys = Query(
         "SELECT k.id, o.name AS organization_name, u.name AS user_name, k.created_at,"
         " k.revoked_at, k.rate_per_s, k.burst FROM api_keys k JOIN users u ON u.id = k.user_id"
         " JOIN organizations o ON o.id = u.organization_id ORDER BY k.created_at, k.id"
     )
 
-    async def list_keys(self) -> list[KeyListing]:
+    async def list_api_keys(self) -> list[ApiKeyListing]:
         async with self._connection() as session:
-            rows = await session.all(self._list_keys, {})
+            rows = await session.all(self._list_api_keys, {})
         return [
-            KeyListing(
+            ApiKeyListing(
                 key_id=row["id"],
                 organization_name=row["organization_name"],
                 user_name=row["user_name"],
@@ -137,29 +137,29 @@ class SqlApiKeys(Engine):
         ]
 
     @functools.cached_property
-    def _key_revoked_at(self) -> Query:
+    def _api_key_revoked_at(self) -> Query:
         return Query(f"SELECT revoked_at FROM api_keys WHERE id = :id{self.dialect.lock_row}")
 
-    _revoke_key = Query("UPDATE api_keys SET revoked_at = :revoked_at WHERE id = :id")
+    _revoke_api_key = Query("UPDATE api_keys SET revoked_at = :revoked_at WHERE id = :id")
 
-    async def revoke_key(self, key_id: str, revoked_at: datetime) -> bool | None:
+    async def revoke_api_key(self, key_id: str, revoked_at: datetime) -> bool | None:
         async with self._transaction() as session:
-            row = await session.one(self._key_revoked_at, {"id": key_id})
+            row = await session.one(self._api_key_revoked_at, {"id": key_id})
             if row is None:
                 return None
             if row["revoked_at"] is not None:
                 return False
             await session.run(
-                self._revoke_key, {"id": key_id, "revoked_at": self._time(revoked_at)}
+                self._revoke_api_key, {"id": key_id, "revoked_at": self._time(revoked_at)}
             )
             return True
 
-    _set_key_limit = Query(
+    _set_api_key_limit = Query(
         "UPDATE api_keys SET rate_per_s = :rate_per_s, burst = :burst WHERE id = :id RETURNING id"
     )
 
-    async def set_key_limit(self, key_id: str, limit: KeyLimit | None) -> bool:
-        row = await self._one(self._set_key_limit, {"id": key_id, **_limit_params(limit)})
+    async def set_api_key_limit(self, key_id: str, limit: KeyLimit | None) -> bool:
+        row = await self._one(self._set_api_key_limit, {"id": key_id, **_limit_params(limit)})
         return row is not None
 
     # One statement makes the key's row if it has none and locks it either way (the update

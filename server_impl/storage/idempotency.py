@@ -4,7 +4,7 @@ release and expiry, each statement beside the method that runs it."""
 import functools
 from datetime import datetime
 
-from server_impl.domain.ports import KeyClaim, KeyHolder, NewConversation
+from server_impl.domain.ports import IdempotencyClaim, IdempotencyHolder, NewConversation
 from server_impl.domain.versions import Versioned
 
 from .conversation_rows import ConversationRows, answered
@@ -28,7 +28,7 @@ class SqlIdempotencyRecords(ConversationRows):
 
     # One statement claims a free key or, if it is held, leaves it as it is: either way it
     # answers the holder. A racing claim waits for this one's row, then finds it held.
-    _claim = Query(
+    _claim_idempotency_key = Query(
         "INSERT INTO idempotency_keys"
         " (organization_id, key, fingerprint, token, lease_until, expires_at)"
         " VALUES (:organization_id, :key, :fingerprint, :token, :lease_until, :expires_at)"
@@ -41,7 +41,9 @@ class SqlIdempotencyRecords(ConversationRows):
         + " RETURNING fingerprint, token, answer, answer_version"
     )
 
-    async def claim_key(self, claim: KeyClaim, now: datetime) -> KeyHolder:
+    async def claim_idempotency_key(
+        self, claim: IdempotencyClaim, now: datetime
+    ) -> IdempotencyHolder:
         params = {
             "organization_id": claim.organization_id,
             "key": claim.key,
@@ -51,20 +53,22 @@ class SqlIdempotencyRecords(ConversationRows):
             "expires_at": self._time(claim.expires_at),
             "now": self._time(now),
         }
-        row = await self._one(self._claim, params)
+        row = await self._one(self._claim_idempotency_key, params)
         assert row is not None, "the upsert returns the row it made or kept"
         answer = None
         if row["answer"] is not None:
             conversation = answered(row["answer"])
             answer = Versioned(conversation, row["answer_version"])
-        return KeyHolder(fingerprint=row["fingerprint"], token=row["token"], answer=answer)
+        return IdempotencyHolder(fingerprint=row["fingerprint"], token=row["token"], answer=answer)
 
-    _answer = Query(
+    _answer_idempotency_key = Query(
         "UPDATE idempotency_keys SET answer = :answer, answer_version = :answer_version"
         f" WHERE {_OF_KEY} AND token = :token AND answer IS NULL RETURNING token"
     )
 
-    async def insert_answering(self, new: NewConversation, claim: KeyClaim) -> Versioned | None:
+    async def insert_answering(
+        self, new: NewConversation, claim: IdempotencyClaim
+    ) -> Versioned | None:
         try:
             async with self._transaction() as session:
                 row = await session.one(self._insert, self._new(new, is_default=False))
@@ -77,34 +81,36 @@ class SqlIdempotencyRecords(ConversationRows):
                     "answer": conversation.__pydantic_serializer__.to_json(conversation).decode(),
                     "answer_version": created.version,
                 }
-                if await session.one(self._answer, params) is None:
+                if await session.one(self._answer_idempotency_key, params) is None:
                     raise _ClaimLost
         except _ClaimLost:
             return None  # rolled back: no conversation without its answer
         return created
 
-    _release = Query(
+    _release_idempotency_key = Query(
         f"DELETE FROM idempotency_keys WHERE {_OF_KEY} AND token = :token AND answer IS NULL"
     )
 
-    async def release_key(self, claim: KeyClaim) -> None:
+    async def release_idempotency_key(self, claim: IdempotencyClaim) -> None:
         params = {
             "organization_id": claim.organization_id,
             "key": claim.key,
             "token": claim.token,
         }
         async with self._connection() as session:
-            await session.run(self._release, params)
+            await session.run(self._release_idempotency_key, params)
 
     @functools.cached_property
-    def _purge(self) -> Query:
+    def _purge_idempotency_keys(self) -> Query:
         return Query(
             "DELETE FROM idempotency_keys WHERE (organization_id, key) IN"
             " (SELECT organization_id, key FROM idempotency_keys WHERE expires_at <= :now"
             f" ORDER BY expires_at LIMIT :limit{self.dialect.skip_locked}) RETURNING key"
         )
 
-    async def purge_keys(self, now: datetime, limit: int) -> int:
+    async def purge_idempotency_keys(self, now: datetime, limit: int) -> int:
         async with self._connection() as session:
-            purged = await session.all(self._purge, {"now": self._time(now), "limit": limit})
+            purged = await session.all(
+                self._purge_idempotency_keys, {"now": self._time(now), "limit": limit}
+            )
         return len(purged)

@@ -162,9 +162,9 @@ class PostgresStore(SqlStore):
             yield _Session(connection)
 
     @asynccontextmanager
-    async def _transaction(self, *, lock_keys: bool = False) -> AsyncIterator[_Session]:
+    async def _transaction(self, *, lock_api_keys: bool = False) -> AsyncIterator[_Session]:
         async with self._acquire() as connection, connection.transaction():
-            if lock_keys:
+            if lock_api_keys:
                 # A mode that conflicts with itself: concurrent first-key checks take turns.
                 await connection.execute("LOCK TABLE api_keys IN SHARE ROW EXCLUSIVE MODE")
             yield _Session(connection)

@@ -133,8 +133,8 @@ class Engine(ABC):
         """One connection for several statements, each committed on its own."""
 
     @abstractmethod
-    def _transaction(self, *, lock_keys: bool = False) -> AbstractAsyncContextManager[Session]:
-        """Statements committed together; with lock_keys, no other transaction adds a key
+    def _transaction(self, *, lock_api_keys: bool = False) -> AbstractAsyncContextManager[Session]:
+        """Statements committed together; with lock_api_keys, no other transaction adds a key
         until this one ends."""
 
     @abstractmethod

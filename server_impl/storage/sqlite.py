@@ -384,7 +384,7 @@ class SqliteStore(SqlStore):
         yield _Session(self)
 
     @asynccontextmanager
-    async def _transaction(self, *, lock_keys: bool = False) -> AsyncIterator[_InTransaction]:
+    async def _transaction(self, *, lock_api_keys: bool = False) -> AsyncIterator[_InTransaction]:
         # BEGIN IMMEDIATE takes SQLite's write lock at once, over every table: no other writer
         # comes between a check and the write it guards.
         writer = self.writer

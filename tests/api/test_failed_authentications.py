@@ -86,13 +86,13 @@ def test_past_its_failures_an_address_is_answered_429_before_its_key_is_read(
     alice = bearer(mint_key_in_process(sqlite_url, "acme", "alice"))
     store = store_for(sqlite_url)
     looked_up: list[str] = []
-    key_owner = store.key_owner
+    api_key_owner = store.api_key_owner
 
     async def counted_key_owner(key_id: str) -> Any:
         looked_up.append(key_id)
-        return await key_owner(key_id)
+        return await api_key_owner(key_id)
 
-    store.key_owner = counted_key_owner  # type: ignore[method-assign]
+    store.api_key_owner = counted_key_owner  # type: ignore[method-assign]
     with (
         caplog.at_level(logging.WARNING, logger="conversations.limits"),
         in_process(

@@ -1,4 +1,4 @@
-"""An in-memory ConversationStore and KeyStore behaving like the engines (storage/sqlite.py):
+"""An in-memory ConversationStore and ApiKeyStore behaving like the engines (storage/sqlite.py):
 scoped by organization, soft deletes, versions and if_version, one live default per agent,
 pages in creation order or by last message (hidden never, archived as archive_status says)
 whose cursors survive deletion (and, as places, moves), keys for named organizations and users
@@ -16,15 +16,15 @@ from typing import Any
 
 from server_impl.domain.model_settings import ConversationAsStored
 from server_impl.domain.ports import (
+    ApiKeyListing,
+    ApiKeyOwner,
     Changes,
     ConversationFields,
     Current,
     CursorNotFound,
-    KeyClaim,
-    KeyHolder,
+    IdempotencyClaim,
+    IdempotencyHolder,
     KeyLimit,
-    KeyListing,
-    KeyOwner,
     Name,
     NewConversation,
     Page,
@@ -52,7 +52,7 @@ class Row:
 class KeyRow:
     """A stored idempotency key: the claim that holds it, and the answer once there is one."""
 
-    claim: KeyClaim
+    claim: IdempotencyClaim
     answer: Versioned | None = None
 
     def lapsed(self, now: datetime) -> bool:
@@ -66,8 +66,8 @@ class KeyRow:
 class FakeStore:
     def __init__(self) -> None:
         self.rows: list[Row] = []
-        self.keys: dict[str, KeyOwner] = {}
-        self.listings: dict[str, KeyListing] = {}
+        self.keys: dict[str, ApiKeyOwner] = {}
+        self.listings: dict[str, ApiKeyListing] = {}
         self.organizations: dict[str, str] = {}  # name key -> id
         self.users: dict[tuple[str, str], str] = {}  # (organization id, name key) -> id
         self.names: dict[str, str] = {}  # organization or user id -> its name as first written
@@ -86,27 +86,31 @@ class FakeStore:
     async def close(self) -> None:
         pass
 
-    async def claim_key(self, claim: KeyClaim, now: datetime) -> KeyHolder:
+    async def claim_idempotency_key(
+        self, claim: IdempotencyClaim, now: datetime
+    ) -> IdempotencyHolder:
         at = (claim.organization_id, claim.key)
         row = self.idempotency_keys.get(at)
         if row is None or row.lapsed(now):
             row = self.idempotency_keys[at] = KeyRow(claim)
-        return KeyHolder(row.claim.fingerprint, row.claim.token, row.answer)
+        return IdempotencyHolder(row.claim.fingerprint, row.claim.token, row.answer)
 
-    async def insert_answering(self, new: NewConversation, claim: KeyClaim) -> Versioned | None:
+    async def insert_answering(
+        self, new: NewConversation, claim: IdempotencyClaim
+    ) -> Versioned | None:
         row = self.idempotency_keys.get((claim.organization_id, claim.key))
         if row is None or row.claim.token != claim.token or row.answer is not None:
             return None
         row.answer = self._insert(new, is_default=False).versioned()
         return row.answer
 
-    async def release_key(self, claim: KeyClaim) -> None:
+    async def release_idempotency_key(self, claim: IdempotencyClaim) -> None:
         at = (claim.organization_id, claim.key)
         row = self.idempotency_keys.get(at)
         if row is not None and row.claim.token == claim.token and row.answer is None:
             del self.idempotency_keys[at]
 
-    async def purge_keys(self, now: datetime, limit: int) -> int:
+    async def purge_idempotency_keys(self, now: datetime, limit: int) -> int:
         expired = sorted(
             (row for row in self.idempotency_keys.values() if row.claim.expires_at <= now),
             key=lambda row: row.claim.expires_at,
@@ -248,7 +252,7 @@ class FakeStore:
         matches = row is not None and (if_version is None or row.version in if_version)
         return row if matches else None
 
-    async def insert_key(
+    async def insert_api_key(
         self,
         *,
         key_id: str,
@@ -268,21 +272,21 @@ class FakeStore:
         user_id = self.users.setdefault((organization_id, user.key), new_user_id)
         self.names.setdefault(organization_id, organization.text)
         self.names.setdefault(user_id, user.text)
-        self.keys[key_id] = KeyOwner(
+        self.keys[key_id] = ApiKeyOwner(
             key_id, secret_hash, user_id, organization_id, revoked=False, limit=limit
         )
-        self.listings[key_id] = KeyListing(
+        self.listings[key_id] = ApiKeyListing(
             key_id, self.names[organization_id], self.names[user_id], created_at, None, limit
         )
         return True
 
-    async def key_owner(self, key_id: str) -> KeyOwner | None:
+    async def api_key_owner(self, key_id: str) -> ApiKeyOwner | None:
         return self.keys.get(key_id)
 
-    async def list_keys(self) -> list[KeyListing]:
+    async def list_api_keys(self) -> list[ApiKeyListing]:
         return sorted(self.listings.values(), key=lambda key: (key.created_at, key.key_id))
 
-    async def revoke_key(self, key_id: str, revoked_at: datetime) -> bool | None:
+    async def revoke_api_key(self, key_id: str, revoked_at: datetime) -> bool | None:
         owner = self.keys.get(key_id)
         if owner is None:
             return None
@@ -292,7 +296,7 @@ class FakeStore:
         self.listings[key_id] = replace(self.listings[key_id], revoked_at=revoked_at)
         return True
 
-    async def set_key_limit(self, key_id: str, limit: KeyLimit | None) -> bool:
+    async def set_api_key_limit(self, key_id: str, limit: KeyLimit | None) -> bool:
         owner = self.keys.get(key_id)
         if owner is None:
             return False

@@ -24,7 +24,7 @@ from server_impl.domain.idempotency import (
     fingerprint,
 )
 from server_impl.domain.model_settings import ConversationCreateAsGiven, ConversationUpdateAsGiven
-from server_impl.domain.ports import KeyClaim
+from server_impl.domain.ports import IdempotencyClaim
 from tests.domain.fake_store import FakeStore, Refused
 
 ALICE = Actor(user_id="user-alice", organization_id="org-acme")
@@ -76,8 +76,8 @@ def others_claim(store: FakeStore, *, at: datetime, organization_id: str = "org-
     """Another request's claim on KEY, for the same request as create(conversations) makes,
     made at `at` and still running (or dead: nothing tells the two apart but the lease)."""
     asyncio.run(
-        store.claim_key(
-            KeyClaim(
+        store.claim_idempotency_key(
+            IdempotencyClaim(
                 organization_id=organization_id,
                 key=KEY,
                 fingerprint=fingerprint(ALICE, AGENT, None),
@@ -197,10 +197,10 @@ def test_a_request_whose_claim_was_taken_over_creates_nothing(
 ) -> None:
     # The first request stalls past its lease; a retry takes the key over and creates. When
     # the first one reaches the database at last, it must not create a second conversation.
-    claim = store.claim_key
-    stalled: list[KeyClaim] = []
+    claim = store.claim_idempotency_key
+    stalled: list[IdempotencyClaim] = []
 
-    async def claim_then_stall(claimed: KeyClaim, now: datetime) -> object:
+    async def claim_then_stall(claimed: IdempotencyClaim, now: datetime) -> object:
         holder = await claim(claimed, now)
         if not stalled:
             stalled.append(claimed)
@@ -210,7 +210,7 @@ def test_a_request_whose_claim_was_taken_over_creates_nothing(
             assert not retry.replayed
         return holder
 
-    store.claim_key = claim_then_stall  # type: ignore[method-assign,assignment]
+    store.claim_idempotency_key = claim_then_stall  # type: ignore[method-assign,assignment]
     with pytest.raises(KeyInFlight):
         create(conversations)
     assert len(store.rows) == 1
@@ -231,16 +231,16 @@ def test_a_failed_request_leaves_the_key_free_for_its_retry(
 def test_a_failed_request_that_cannot_release_its_key_holds_it_until_its_lease_lapses(
     conversations: Conversations, store: FakeStore, clock: Clock
 ) -> None:
-    release = store.release_key
+    release = store.release_idempotency_key
 
-    async def unreachable(_claim: KeyClaim) -> None:
+    async def unreachable(_claim: IdempotencyClaim) -> None:
         raise StorageUnavailable("gone")
 
-    store.release_key = unreachable  # type: ignore[method-assign,assignment]
+    store.release_idempotency_key = unreachable  # type: ignore[method-assign,assignment]
     store.refused_summary = "s"
     with pytest.raises(Refused):  # its own failure, not the release's
         create(conversations, {"summary": "s"})
-    store.release_key = release  # type: ignore[method-assign]
+    store.release_idempotency_key = release  # type: ignore[method-assign]
     store.refused_summary = None
     with pytest.raises(KeyInFlight):
         create(conversations, {"summary": "s"})

@@ -12,7 +12,7 @@ import pytest
 from server_impl.domain import keys
 from server_impl.domain.actor import Actor
 from server_impl.domain.keys import InvalidName, MintedKey, ParsedKey, parse_key, parse_name
-from server_impl.domain.ports import KeyListing, Name
+from server_impl.domain.ports import ApiKeyListing, Name
 from tests.domain.fake_store import FakeStore
 
 T = TypeVar("T")
@@ -157,10 +157,12 @@ def test_mint_reuses_an_existing_organization_and_user_by_name() -> None:
 def test_mint_takes_the_creation_time_from_the_clock_and_revoke_the_revocation_time() -> None:
     store = FakeStore()
     minted = mint(store, "acme", "alice")
-    assert run(store.list_keys()) == [KeyListing(minted.key_id, "acme", "alice", MINTED_AT, None)]
+    assert run(store.list_api_keys()) == [
+        ApiKeyListing(minted.key_id, "acme", "alice", MINTED_AT, None)
+    ]
     run(keys.revoke(store, minted.key_id, clock=lambda: REVOKED_AT))
-    assert run(store.list_keys()) == [
-        KeyListing(minted.key_id, "acme", "alice", MINTED_AT, REVOKED_AT)
+    assert run(store.list_api_keys()) == [
+        ApiKeyListing(minted.key_id, "acme", "alice", MINTED_AT, REVOKED_AT)
     ]
 
 
@@ -170,7 +172,7 @@ def test_revoke_is_true_then_false_and_none_for_an_unknown_key() -> None:
     assert run(keys.revoke(store, minted.key_id, clock=lambda: REVOKED_AT)) is True
     later = datetime(2026, 4, 1, tzinfo=UTC)
     assert run(keys.revoke(store, minted.key_id, clock=lambda: later)) is False
-    assert run(store.list_keys())[0].revoked_at == REVOKED_AT  # the first revocation stands
+    assert run(store.list_api_keys())[0].revoked_at == REVOKED_AT  # the first revocation stands
     assert run(keys.revoke(store, KEY_ID, clock=lambda: REVOKED_AT)) is None
     assert run(keys.revoke(store, minted.key, clock=lambda: REVOKED_AT)) is None  # not the key
 
@@ -188,7 +190,7 @@ def test_the_store_keeps_the_sha256_of_the_secret_never_the_secret() -> None:
 def test_mint_trims_the_names_it_stores() -> None:
     store = FakeStore()
     mint(store, " \tacme corp\n", "\u3000alice ")
-    assert [(k.organization_name, k.user_name) for k in run(store.list_keys())] == [
+    assert [(k.organization_name, k.user_name) for k in run(store.list_api_keys())] == [
         ("acme corp", "alice")
     ]
 
@@ -300,6 +302,6 @@ def test_mint_matches_names_whatever_their_case_and_lists_them_as_first_written(
         store.users[(alice.organization_id, "bob")], alice.organization_id
     )
     assert len(store.organizations) == 1 and len(store.users) == 2
-    assert sorted((k.organization_name, k.user_name) for k in run(store.list_keys())) == [
+    assert sorted((k.organization_name, k.user_name) for k in run(store.list_api_keys())) == [
         ("Acme", "Alice"), ("Acme", "Alice"), ("Acme", "Alice"), ("Acme", "Bob")
     ]  # fmt: skip

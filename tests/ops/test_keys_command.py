@@ -27,7 +27,7 @@ def owner(path: Path, key_id: str) -> tuple[str, str]:
         store = SqliteStore(str(path))
         await store.open()
         try:
-            found = await store.key_owner(key_id)
+            found = await store.api_key_owner(key_id)
             assert found is not None
             return found.user_id, found.organization_id
         finally:

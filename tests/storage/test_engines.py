@@ -22,8 +22,8 @@ from server_impl.domain.ports import (
     Changes,
     ConversationFields,
     CursorNotFound,
-    KeyClaim,
-    KeyHolder,
+    IdempotencyClaim,
+    IdempotencyHolder,
     KeyLimit,
     NewConversation,
     Order,
@@ -359,7 +359,7 @@ def test_summary_search_escapes_like_wildcards(run: Callable[[Scenario], None]) 
 def test_keys_reuse_named_owners_and_revoke_once(run: Callable[[Scenario], None]) -> None:
     async def scenario(store: Store) -> None:
         async def mint(key_id: str, org: str, user: str) -> None:
-            await store.insert_key(
+            await store.insert_api_key(
                 key_id=key_id, secret_hash="h", organization=parse_name(org),
                 user=parse_name(user),
                 new_organization_id=f"org-{key_id}", new_user_id=f"user-{key_id}",
@@ -369,23 +369,23 @@ def test_keys_reuse_named_owners_and_revoke_once(run: Callable[[Scenario], None]
         await mint("k1", "acme", "alice")
         await mint("k2", "acme", "alice")
         await mint("k3", "acme", "bob")
-        owners = [await store.key_owner(k) for k in ("k1", "k2", "k3")]
+        owners = [await store.api_key_owner(k) for k in ("k1", "k2", "k3")]
         assert owners[0] and owners[1] and owners[2]
         assert owners[0].user_id == owners[1].user_id == "user-k1"
         assert owners[2].user_id == "user-k3" and owners[2].organization_id == "org-k1"
-        assert [k.key_id for k in await store.list_keys()] == ["k1", "k2", "k3"]
-        assert await store.revoke_key("k1", T0) is True
-        assert await store.revoke_key("k1", T0) is False
-        assert await store.revoke_key("nope", T0) is None
-        revoked = await store.key_owner("k1")
+        assert [k.key_id for k in await store.list_api_keys()] == ["k1", "k2", "k3"]
+        assert await store.revoke_api_key("k1", T0) is True
+        assert await store.revoke_api_key("k1", T0) is False
+        assert await store.revoke_api_key("nope", T0) is None
+        revoked = await store.api_key_owner("k1")
         assert revoked is not None and revoked.revoked
-        assert [k.key_id for k in await store.list_keys()] == ["k1", "k2", "k3"]
+        assert [k.key_id for k in await store.list_api_keys()] == ["k1", "k2", "k3"]
 
     run(scenario)
 
 
 async def _mint(store: Store, key_id: str, limit: KeyLimit | None = None) -> None:
-    await store.insert_key(
+    await store.insert_api_key(
         key_id=key_id, secret_hash="h", organization=parse_name("acme"),
         user=parse_name("alice"), new_organization_id="org-1", new_user_id="user-1",
         created_at=T0, limit=limit,
@@ -398,15 +398,15 @@ def test_a_keys_own_rate_limit_is_stored_with_it_then_changed_or_cleared(
     async def scenario(store: Store) -> None:
         await _mint(store, "k1", KeyLimit(rate_per_s=0.5, burst=3))
         await _mint(store, "k2")
-        owner, other = await store.key_owner("k1"), await store.key_owner("k2")
+        owner, other = await store.api_key_owner("k1"), await store.api_key_owner("k2")
         assert owner and owner.limit == KeyLimit(rate_per_s=0.5, burst=3)
         assert other and other.limit is None
-        assert await store.set_key_limit("k2", KeyLimit(rate_per_s=250.0, burst=1000)) is True
-        assert await store.set_key_limit("k1", None) is True
-        assert await store.set_key_limit("nope", None) is False
-        listed = {key.key_id: key.limit for key in await store.list_keys()}
+        assert await store.set_api_key_limit("k2", KeyLimit(rate_per_s=250.0, burst=1000)) is True
+        assert await store.set_api_key_limit("k1", None) is True
+        assert await store.set_api_key_limit("nope", None) is False
+        listed = {key.key_id: key.limit for key in await store.list_api_keys()}
         assert listed == {"k1": None, "k2": KeyLimit(rate_per_s=250.0, burst=1000)}
-        owner = await store.key_owner("k2")
+        owner = await store.api_key_owner("k2")
         assert owner and owner.limit == KeyLimit(rate_per_s=250.0, burst=1000)
 
     run(scenario)
@@ -466,12 +466,12 @@ def test_keys_match_owners_by_name_whatever_its_case_and_list_the_name_first_wri
 ) -> None:
     async def scenario(store: Store) -> None:
         async def mint(key_id: str, org: str, user: str) -> tuple[str, str]:
-            await store.insert_key(
+            await store.insert_api_key(
                 key_id=key_id, secret_hash="h", organization=parse_name(org),
                 user=parse_name(user), new_organization_id=f"org-{key_id}",
                 new_user_id=f"user-{key_id}", created_at=T0,
             )  # fmt: skip
-            owner = await store.key_owner(key_id)
+            owner = await store.api_key_owner(key_id)
             assert owner is not None
             return owner.organization_id, owner.user_id
 
@@ -483,7 +483,7 @@ def test_keys_match_owners_by_name_whatever_its_case_and_list_the_name_first_wri
         assert await mint("k4", "Straße", "Zoë") == ("org-k4", "user-k4")
         assert await mint("k5", "STRASSE", "ZOË") == ("org-k4", "user-k4")
         assert await mint("k6", "Globex", "alice") == ("org-k6", "user-k6")
-        listed = [(k.organization_name, k.user_name) for k in await store.list_keys()]
+        listed = [(k.organization_name, k.user_name) for k in await store.list_api_keys()]
         assert sorted(listed) == sorted(
             [("Acme", "Alice"), ("Acme", "Alice"), ("Acme", "Bob"), ("Straße", "Zoë"),
              ("Straße", "Zoë"), ("Globex", "alice")]
@@ -508,7 +508,7 @@ def test_racing_keys_for_names_differing_in_case_share_one_organization_and_user
         try:
             await asyncio.gather(
                 *(
-                    store.insert_key(
+                    store.insert_api_key(
                         key_id=f"k{n}", secret_hash="h", organization=parse_name(organization),
                         user=parse_name(user), new_organization_id=f"org-{n}",
                         new_user_id=f"user-{n}", created_at=T0,
@@ -518,7 +518,7 @@ def test_racing_keys_for_names_differing_in_case_share_one_organization_and_user
                     )
                 )
             )  # fmt: skip
-            owners = [await stores[0].key_owner(f"k{n}") for n in range(len(stores))]
+            owners = [await stores[0].api_key_owner(f"k{n}") for n in range(len(stores))]
             return {(owner.organization_id, owner.user_id) for owner in owners if owner}
         finally:
             for store in stores:
@@ -542,7 +542,7 @@ def test_only_one_of_racing_first_keys_is_stored(
             return list(
                 await asyncio.gather(
                     *(
-                        store.insert_key(
+                        store.insert_api_key(
                             key_id=f"k{n}", secret_hash="h", organization=parse_name("default"),
                             user=parse_name("admin"), new_organization_id=f"org-{n}",
                             new_user_id=f"user-{n}", created_at=T0, only_if_first=True,
@@ -563,7 +563,7 @@ def test_a_key_that_fails_to_be_stored_leaves_no_organization_or_user_behind(
 ) -> None:
     async def scenario(store: Store) -> None:
         async def insert(key_id: str, organization: str) -> bool:
-            return await store.insert_key(
+            return await store.insert_api_key(
                 key_id=key_id, secret_hash="h", organization=parse_name(organization),
                 user=parse_name("u"),
                 new_organization_id=f"org-{organization}-{key_id}",
@@ -573,9 +573,9 @@ def test_a_key_that_fails_to_be_stored_leaves_no_organization_or_user_behind(
         assert await insert("k1", "acme")
         with pytest.raises(Exception, match="(?i)unique"):
             await insert("k1", "globex")  # the key id is taken: the whole transaction rolls back
-        assert [k.key_id for k in await store.list_keys()] == ["k1"]
+        assert [k.key_id for k in await store.list_api_keys()] == ["k1"]
         assert await insert("k2", "globex")
-        owner = await store.key_owner("k2")
+        owner = await store.api_key_owner("k2")
         # Made by this call, with its ids: the failed call left no organization or user behind.
         assert owner is not None
         assert (owner.organization_id, owner.user_id) == ("org-globex-k2", "user-globex-k2")
@@ -993,8 +993,8 @@ def claim_of(
     fingerprint: str = "fingerprint-1",
     lease: timedelta = timedelta(seconds=30),
     ttl: timedelta = timedelta(hours=24),
-) -> KeyClaim:
-    return KeyClaim(
+) -> IdempotencyClaim:
+    return IdempotencyClaim(
         organization_id=org,
         key=key,
         fingerprint=fingerprint,
@@ -1008,18 +1008,20 @@ def test_a_key_is_claimed_once_until_its_lease_lapses_then_taken_over(
     run: Callable[[Scenario], None],
 ) -> None:
     async def scenario(store: Store) -> None:
-        first = await store.claim_key(claim_of("a"), T0)
-        assert first == KeyHolder(fingerprint="fingerprint-1", token="a", answer=None)
+        first = await store.claim_idempotency_key(claim_of("a"), T0)
+        assert first == IdempotencyHolder(fingerprint="fingerprint-1", token="a", answer=None)
         before_lapse = T0 + timedelta(seconds=29)
-        held = await store.claim_key(
+        held = await store.claim_idempotency_key(
             claim_of("b", fingerprint="other", at=before_lapse), before_lapse
         )
         assert held == first
         lapsed = T0 + timedelta(seconds=30)
-        taken = await store.claim_key(claim_of("c", fingerprint="other", at=lapsed), lapsed)
-        assert taken == KeyHolder(fingerprint="other", token="c", answer=None)
+        taken = await store.claim_idempotency_key(
+            claim_of("c", fingerprint="other", at=lapsed), lapsed
+        )
+        assert taken == IdempotencyHolder(fingerprint="other", token="c", answer=None)
         # Another organization's key of the same name is another key.
-        assert (await store.claim_key(claim_of("d", org=OTHER_ORG), T0)).token == "d"
+        assert (await store.claim_idempotency_key(claim_of("d", org=OTHER_ORG), T0)).token == "d"
 
     run(scenario)
 
@@ -1029,24 +1031,26 @@ def test_the_answer_is_stored_with_the_conversation_and_held_until_the_key_expir
 ) -> None:
     async def scenario(store: Store) -> None:
         claim = claim_of("a")
-        await store.claim_key(claim, T0)
+        await store.claim_idempotency_key(claim, T0)
         created = await store.insert_answering(new(1, summary="s"), claim)
         assert created is not None and created == await store.get(ORG, new(1).id)
         # Long past the lease, until the key expires, the answer holds it, exactly as made.
         for at in (T0 + timedelta(hours=1), T0 + timedelta(hours=24) - timedelta(microseconds=1)):
-            holder = await store.claim_key(claim_of("b", at=at), at)
-            assert holder == KeyHolder(fingerprint="fingerprint-1", token="a", answer=created)
+            holder = await store.claim_idempotency_key(claim_of("b", at=at), at)
+            assert holder == IdempotencyHolder(
+                fingerprint="fingerprint-1", token="a", answer=created
+            )
         # Answered once: neither the claim nor a changed conversation changes the answer.
         await store.update(
             ORG, new(1).id, changes=summary_is("t"), updated_at=T0, updated_by_id=USER
         )
         assert await store.insert_answering(new(2), claim) is None
-        holder = await store.claim_key(claim_of("b"), T0)
+        holder = await store.claim_idempotency_key(claim_of("b"), T0)
         assert holder.answer == created
         expired = T0 + timedelta(hours=24)
-        assert await store.claim_key(claim_of("c", at=expired), expired) == KeyHolder(
-            fingerprint="fingerprint-1", token="c", answer=None
-        )
+        assert await store.claim_idempotency_key(
+            claim_of("c", at=expired), expired
+        ) == IdempotencyHolder(fingerprint="fingerprint-1", token="c", answer=None)
 
     run(scenario)
 
@@ -1054,12 +1058,12 @@ def test_the_answer_is_stored_with_the_conversation_and_held_until_the_key_expir
 def test_a_claim_taken_over_creates_nothing(run: Callable[[Scenario], None]) -> None:
     async def scenario(store: Store) -> None:
         stale = claim_of("a")
-        await store.claim_key(stale, T0)
+        await store.claim_idempotency_key(stale, T0)
         lapsed = T0 + timedelta(minutes=1)
-        await store.claim_key(claim_of("b", at=lapsed), lapsed)
+        await store.claim_idempotency_key(claim_of("b", at=lapsed), lapsed)
         assert await store.insert_answering(new(1), stale) is None
         assert await store.get(ORG, new(1).id) is None
-        assert (await store.claim_key(claim_of("c", at=lapsed), lapsed)).token == "b"
+        assert (await store.claim_idempotency_key(claim_of("c", at=lapsed), lapsed)).token == "b"
 
     run(scenario)
 
@@ -1071,11 +1075,11 @@ def test_an_answer_the_model_now_refuses_is_still_replayed_as_stored(
     # a summary longer than 10,000.
     async def scenario(store: Store) -> None:
         claim = claim_of("a")
-        await store.claim_key(claim, T0)
+        await store.claim_idempotency_key(claim, T0)
         earlier = replace(new(1, summary="s" * 10_001), model="openai/gpt\u202e4o")
         created = await store.insert_answering(earlier, claim)
         assert created is not None
-        holder = await store.claim_key(claim_of("b"), T0)
+        holder = await store.claim_idempotency_key(claim_of("b"), T0)
         assert holder.answer == created
         assert holder.answer.conversation.created_at == T0 + timedelta(seconds=1)
 
@@ -1089,15 +1093,15 @@ def test_a_create_the_database_refuses_stores_no_answer_and_release_frees_the_ke
 
     async def scenario(store: Store) -> None:
         claim = claim_of("a")
-        await store.claim_key(claim, T0)
+        await store.claim_idempotency_key(claim, T0)
         with pytest.raises(Exception, match="refused"):
             await store.insert_answering(new(1, summary="refused"), claim)
         assert await store.get(ORG, new(1).id) is None
-        assert (await store.claim_key(claim_of("b"), T0)).token == "a"
-        await store.release_key(claim_of("b"))  # not its holder: nothing
-        assert (await store.claim_key(claim_of("b"), T0)).token == "a"
-        await store.release_key(claim)
-        assert (await store.claim_key(claim_of("b"), T0)).token == "b"
+        assert (await store.claim_idempotency_key(claim_of("b"), T0)).token == "a"
+        await store.release_idempotency_key(claim_of("b"))  # not its holder: nothing
+        assert (await store.claim_idempotency_key(claim_of("b"), T0)).token == "a"
+        await store.release_idempotency_key(claim)
+        assert (await store.claim_idempotency_key(claim_of("b"), T0)).token == "b"
 
     run(scenario)
 
@@ -1107,10 +1111,10 @@ def test_an_answered_key_is_never_released(run: Callable[[Scenario], None]) -> N
     # as failed; if it committed after all, its answer stays.
     async def scenario(store: Store) -> None:
         claim = claim_of("a")
-        await store.claim_key(claim, T0)
+        await store.claim_idempotency_key(claim, T0)
         created = await store.insert_answering(new(1), claim)
-        await store.release_key(claim)
-        assert (await store.claim_key(claim_of("b"), T0)).answer == created
+        await store.release_idempotency_key(claim)
+        assert (await store.claim_idempotency_key(claim_of("b"), T0)).answer == created
 
     run(scenario)
 
@@ -1122,19 +1126,21 @@ def test_purge_forgets_a_bounded_batch_of_expired_keys_earliest_first(
         ttl = timedelta(hours=1)
         for number in (3, 0, 5, 1, 4, 2):  # stored out of their order of expiry
             expiry = ttl + timedelta(seconds=number)
-            await store.claim_key(claim_of(f"t{number}", key=f"key-{number}", ttl=expiry), T0)
+            await store.claim_idempotency_key(
+                claim_of(f"t{number}", key=f"key-{number}", ttl=expiry), T0
+            )
         await store.insert_answering(new(1), claim_of("t0", key="key-0"))
         now = T0 + ttl + timedelta(seconds=3)  # key-0 to key-3 have expired
 
         async def holder_at_t0(key: str) -> str:
             """Who holds key at T0, before any expiry: a purged key is free again."""
             probe = claim_of("probe", key=key, lease=timedelta(days=1), ttl=timedelta(days=1))
-            return (await store.claim_key(probe, T0)).token
+            return (await store.claim_idempotency_key(probe, T0)).token
 
-        assert await store.purge_keys(now, 2) == 2
+        assert await store.purge_idempotency_keys(now, 2) == 2
         assert [await holder_at_t0("key-1"), await holder_at_t0("key-2")] == ["probe", "t2"]
-        assert await store.purge_keys(now, 100) == 2
-        assert await store.purge_keys(now, 100) == 0
+        assert await store.purge_idempotency_keys(now, 100) == 2
+        assert await store.purge_idempotency_keys(now, 100) == 0
         assert [await holder_at_t0("key-3"), await holder_at_t0("key-4")] == ["probe", "t4"]
 
     run(scenario)
@@ -1145,14 +1151,17 @@ def test_of_racing_claims_on_one_key_exactly_one_holds_it(
 ) -> None:
     url = new_database(engine)
 
-    async def race() -> list[KeyHolder]:
+    async def race() -> list[IdempotencyHolder]:
         stores = [store_for(url) for _ in range(6)]
         for store in stores:
             await store.open()
         try:
             return list(
                 await asyncio.gather(
-                    *(store.claim_key(claim_of(f"t{n}"), T0) for n, store in enumerate(stores))
+                    *(
+                        store.claim_idempotency_key(claim_of(f"t{n}"), T0)
+                        for n, store in enumerate(stores)
+                    )
                 )
             )
         finally:

@@ -146,13 +146,13 @@ def test_upgrading_to_name_keys_keeps_every_key_and_gives_each_name_to_its_oldes
         await store.open()
         try:
             for n, organization in ((1, 1), (2, 1), (3, 2), (4, 3), (5, 4)):
-                owner = await store.key_owner(f"k{n}")
+                owner = await store.api_key_owner(f"k{n}")
                 assert owner, n
                 assert (owner.organization_id, owner.user_id) == (
                     f"org-{organization}",
                     f"user-{n}",
                 )
-            assert [(k.organization_name, k.user_name) for k in await store.list_keys()] == [
+            assert [(k.organization_name, k.user_name) for k in await store.list_api_keys()] == [
                 (" Acme ", "alice"), (" Acme ", "ALICE "), ("ACME", "Alice"), (ANSI, BIDI),
                 (LONG, "bob"),
             ]  # fmt: skip

@@ -5,9 +5,11 @@ import inspect
 import re
 
 from server_impl.storage.conversation_pages import page_query
+from server_impl.storage.conversation_rows import ConversationRows
 from server_impl.storage.postgres import PostgresStore
-from server_impl.storage.sql import Query, like_pattern
+from server_impl.storage.sql import Engine, Query, like_pattern
 from server_impl.storage.sqlite import SQLITE, SqliteStore
+from server_impl.storage.store import SqlStore
 
 
 def test_named_parameters_become_numbered_once_each_in_order_of_first_use() -> None:
@@ -44,7 +46,9 @@ def test_each_engine_renders_every_statement_without_leftover_names() -> None:
                 inspect.getattr_static(type(store), name), Query | functools.cached_property
             )
         ]
-        assert {"_get", "_upsert_default", "_claim", "_key_revoked_at"} <= set(statements)
+        assert {"_get", "_upsert_default", "_claim_idempotency_key", "_api_key_revoked_at"} <= set(
+            statements
+        )
         for name in statements:
             query = getattr(store, name)
             assert isinstance(query, Query), name
@@ -60,3 +64,15 @@ def test_a_page_query_is_built_once_per_shape() -> None:
     assert first is again and first is not other
     assert "seq > :seq" in first.text and "ORDER BY seq ASC" in first.text
     assert "agent_id" not in other.text.split("WHERE")[1] and "DESC" in other.text
+
+
+def test_no_two_aggregates_of_the_store_define_one_name() -> None:
+    """SqlStore composes one class per aggregate: a statement or method that two of them named
+    alike would be one of them's in both, silently."""
+    classes = [*SqlStore.__bases__, ConversationRows, Engine]
+    seen: dict[str, str] = {}
+    for cls in classes:
+        for name in vars(cls):
+            if not name.startswith("__") and name != "_abc_impl":  # each ABC's own
+                assert name not in seen, (name, seen.get(name), cls.__name__)
+                seen[name] = cls.__name__
