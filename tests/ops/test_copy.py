@@ -23,8 +23,8 @@ from starlette.testclient import TestClient
 
 from server_impl.ops.cli import main
 from server_impl.storage import copy as copies
+from server_impl.storage import copy_sides, store_for
 from server_impl.storage import migrate as migrations
-from server_impl.storage import store_for
 from server_impl.storage.urls import DatabaseUrl, shown
 from tests.support import (
     AGENT,
@@ -294,7 +294,7 @@ def test_the_copy_is_the_snapshot_it_began_with_while_the_source_is_written(
         made = http.post("/conversations/", params={"agent_id": AGENT}, json={}, headers=alice)
         written.append(made.json()["id"])
 
-    monkeypatch.setattr(copies, "BATCH_ROWS", 2)
+    monkeypatch.setattr(copy_sides, "BATCH_ROWS", 2)
     monkeypatch.setattr(copies._Quiet, "advance", write_meanwhile)
     code, _, err = _copy(capsys, source_url, target_url)
     assert (code, err) == (0, "")
@@ -394,7 +394,7 @@ def test_a_copy_failing_or_interrupted_part_way_writes_nothing(
     target = new_database(target_engine)
     for user in ("alice", "bob", "carol"):
         mint_key_in_process(source, "acme", user)
-    side = copies._Sqlite if target_engine == "sqlite" else copies._Postgres
+    side = copy_sides.SqliteSide if target_engine == "sqlite" else copy_sides.PostgresSide
     insert = side.insert
     calls: list[str] = []
 
