@@ -5,9 +5,10 @@ once, by aggregate, each statement beside the method that runs it: `conversation
 conversation's columns and row mapping), `conversations` (one at a time), `conversation_pages`
 (list pages and their cursors), `idempotency` (Idempotency-Key records), `api_keys` (API keys,
 their users, organizations, limits and allowances), composed by `store.SqlStore` on the toolkit
-of `sql` (statements, dialects, patterns, the engine's primitives). `sqlite` and `postgres` hold
-only what differs (dialect fragments, connections, locking, driver calls, error mapping);
-`tuning` what an operator may set of them; `migrate` and `migrations/` own the schema.
+of `sql` (statements, dialects, patterns, the engine's primitives). `sqlite` (with
+`sqlite_connections`) and `postgres` hold only what differs (dialect fragments, connections,
+locking, driver calls, error mapping); `tuning` what an operator may set of them; `migrate` and
+`migrations/` own the schema; `backup`, and `copy` with `copy_sides`, move whole databases.
 """
 
 from collections.abc import Callable
