@@ -134,8 +134,8 @@ class Engine(ABC):
 
     @abstractmethod
     def _transaction(self, *, lock_api_keys: bool = False) -> AbstractAsyncContextManager[Session]:
-        """Statements committed together; with lock_api_keys, no other transaction adds a key
-        until this one ends."""
+        """Statements committed together; with lock_api_keys, no other transaction adds an API
+        key until this one ends."""
 
     @abstractmethod
     def _time(self, moment: datetime) -> object:
