@@ -5,7 +5,7 @@ keep-alive and shutdown settings as the API's port, serving prometheus-client's 
 thread with an event loop of its own: a scrape, or clients holding this port, never wait on the
 API's loop, nor it on theirs. A single process runs it beside its API; with --workers N the
 gunicorn arbiter runs it, reading every worker's figures (workers.py). Its socket is claimed by
-`serve` before anything is served (cli.py), as the API's is.
+`serve` before anything is served (serve_command.py), as the API's is.
 """
 
 import logging
