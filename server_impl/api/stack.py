@@ -121,7 +121,7 @@ def declared(
             "A collection the spec declares with a trailing slash, also served without it: the"
             " path is rewritten before anything below reads it.",
         ),
-        Layer(ExceptionMiddleware, "connexion's: errors into problems (api/problems.py)."),
+        Layer(ExceptionMiddleware, "connexion's: errors into problems (api/problems/)."),
         Layer(DocsOnlySwaggerUI, "The documentation paths, matched exactly."),
         Layer(
             partial(
