@@ -1,6 +1,6 @@
 """The app's middleware, declared once, outermost first, each layer with why it sits there.
 
-A request crosses them in this order after the HTTP protocol (server_impl/ops/protocol.py) has
+A request crosses them in this order after the HTTP protocol (server_impl/ops/protocol/) has
 read it. The layers above ``ConnexionMiddleware`` wrap it; those below it connexion builds
 itself, from this list, around the ``Dispatcher``, which runs the handler. Several are
 connexion's own, in the order of its defaults; the adapted ones take their places

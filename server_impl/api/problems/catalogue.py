@@ -73,7 +73,7 @@ class ContentTooLarge(ProblemException):
 
 
 class HeadTooLarge(ProblemException):
-    """431: answered by the HTTP server itself (server_impl/ops/protocol.py), then it closes."""
+    """431: answered by the HTTP server itself (server_impl/ops/protocol/), then it closes."""
 
     def __init__(self, detail: str) -> None:
         super().__init__(status=431, title="Request Header Fields Too Large", detail=detail)

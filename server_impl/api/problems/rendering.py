@@ -61,7 +61,7 @@ def rendered(problem: ProblemException) -> ConnexionResponse:
 
 class _Answer:
     """A problem as an ASGI app, rendered when it runs, in the request it answers: the HTTP
-    server's refusals are made before the request id is chosen (ops/protocol.py)."""
+    server's refusals are made before the request id is chosen (ops/protocol/refusals.py)."""
 
     def __init__(self, problem: ProblemException, headers: dict[str, str] | None) -> None:
         self.problem = problem
