@@ -1,4 +1,4 @@
-"""What the HTTP/1.1 protocol (server_impl/ops/protocol.py) costs per request, against another
+"""What the HTTP/1.1 protocol (server_impl/ops/protocol/) costs per request, against another
 revision of it: `.venv/bin/python -m bench.protocol_cost [REVISION]` (default: main).
 
 Both protocols parse the same requests, in process, with no socket and an app that answers at
@@ -101,17 +101,30 @@ def microseconds_per_request(module: ModuleType, request: bytes) -> float:
 
 
 def protocol_at(revision: str, folder: Path) -> ModuleType:
-    source = subprocess.run(
-        ["git", "show", f"{revision}:server_impl/ops/protocol.py"],
+    """The protocol as revision had it: one module, or (since it was split) a package, loaded
+    under a name of its own beside the working tree's."""
+    files = subprocess.run(
+        ["git", "ls-tree", "-r", "--name-only", revision, "server_impl/ops/protocol"],
         cwd=ROOT,
         check=True,
         capture_output=True,
-    ).stdout
-    path = folder / "protocol_at_revision.py"
-    path.write_bytes(source)
-    spec = spec_from_file_location("protocol_at_revision", path)
+        text=True,
+    ).stdout.split()
+    if not files:
+        files = ["server_impl/ops/protocol.py"]
+    package = folder / "protocol_at_revision"
+    package.mkdir()
+    for name in files:
+        source = subprocess.run(
+            ["git", "show", f"{revision}:{name}"], cwd=ROOT, check=True, capture_output=True
+        ).stdout
+        (package / Path(name).name).write_bytes(source)
+    if files == ["server_impl/ops/protocol.py"]:
+        (package / "protocol.py").rename(package / "__init__.py")
+    spec = spec_from_file_location("protocol_at_revision", package / "__init__.py")
     assert spec is not None and spec.loader is not None
     module = module_from_spec(spec)
+    sys.modules[spec.name] = module  # for the package's relative imports
     spec.loader.exec_module(module)
     return module
 

@@ -2,7 +2,7 @@
 
 connexion has already routed, authenticated and validated the request against the spec when a
 handler runs; a handler reads the request, calls one method of the rules with the acting user,
-and shapes the answer. Errors are raised, and become problems in problems.py.
+and shapes the answer. Errors are raised, and become problems in problems/.
 """
 
 from typing import Any, TypeVar

@@ -1,6 +1,6 @@
 """The app's middleware, declared once, outermost first, each layer with why it sits there.
 
-A request crosses them in this order after the HTTP protocol (server_impl/ops/protocol.py) has
+A request crosses them in this order after the HTTP protocol (server_impl/ops/protocol/) has
 read it. The layers above ``ConnexionMiddleware`` wrap it; those below it connexion builds
 itself, from this list, around the ``Dispatcher``, which runs the handler. Several are
 connexion's own, in the order of its defaults; the adapted ones take their places
@@ -121,7 +121,7 @@ def declared(
             "A collection the spec declares with a trailing slash, also served without it: the"
             " path is rewritten before anything below reads it.",
         ),
-        Layer(ExceptionMiddleware, "connexion's: errors into problems (api/problems.py)."),
+        Layer(ExceptionMiddleware, "connexion's: errors into problems (api/problems/)."),
         Layer(DocsOnlySwaggerUI, "The documentation paths, matched exactly."),
         Layer(
             partial(

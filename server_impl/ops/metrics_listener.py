@@ -1,11 +1,11 @@
 """`serve --metrics-port`: the metrics on a listener of their own, with the API port's limits.
 
-The listener is uvicorn with the same limited protocol (protocol.py) and the same head, body,
+The listener is uvicorn with the same limited protocol (protocol/) and the same head, body,
 keep-alive and shutdown settings as the API's port, serving prometheus-client's ASGI app, in a
 thread with an event loop of its own: a scrape, or clients holding this port, never wait on the
 API's loop, nor it on theirs. A single process runs it beside its API; with --workers N the
 gunicorn arbiter runs it, reading every worker's figures (workers.py). Its socket is claimed by
-`serve` before anything is served (cli.py), as the API's is.
+`serve` before anything is served (serve_command.py), as the API's is.
 """
 
 import logging
@@ -40,7 +40,7 @@ def scrapes(registry: CollectorRegistry) -> ASGIApp:
     exposition = make_asgi_app(registry)
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        # The protocol hands its refusals (431, 400, 503) to the app to answer (protocol.py).
+        # The protocol hands its refusals (431, 400, 503) to the app to answer (protocol/).
         refusal = scope.get("extensions", {}).get(REFUSED)
         if refusal is not None:
             await refusal(scope, receive, send)

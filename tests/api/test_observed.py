@@ -206,7 +206,7 @@ def test_sqlite_has_no_pool_to_measure(app: TestClient) -> None:
 def test_an_answer_the_http_server_gives_in_place_of_the_app_is_logged_and_counted_as_refused(
     app: TestClient, access_lines: AccessLines
 ) -> None:
-    # What server_impl/ops/protocol.py does with a request it refuses: the scope carries its
+    # What server_impl/ops/protocol/ does with a request it refuses: the scope carries its
     # answer, which runs in place of the app, inside the request id and the observation.
     before = samples(app)
     problem = response(HeadTooLarge("The request line and headers are longer than 8 bytes."))

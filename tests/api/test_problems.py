@@ -12,9 +12,9 @@ from starlette.requests import Request
 from starlette.testclient import TestClient
 
 from server_impl._generated.models import ConversationUpdate
-from server_impl.api import handlers, problems
+from server_impl.api import handlers
 from server_impl.api.connexion_adaptations.validators import PARSED_BODY
-from server_impl.api.problems import STATUS_OF, InvalidParams
+from server_impl.api.problems import STATUS_OF, InvalidParams, error_handlers
 from server_impl.domain import conversations, errors
 from server_impl.domain.errors import DomainError, InvalidValue, StorageUnavailable
 from server_impl.storage.sqlite import SqliteStore
@@ -35,7 +35,7 @@ def test_every_domain_error_has_an_answer(kind: type[DomainError]) -> None:
 
 
 def test_an_invalid_value_is_a_422_naming_it_as_connexions_own_are() -> None:
-    answer = problems._domain_problem(InvalidValue("body.last_message_at", "out of range"))
+    answer = error_handlers._domain_problem(InvalidValue("body.last_message_at", "out of range"))
     assert answer.status_code == 422
     assert json.loads(answer.body) == {
         "type": "about:blank",

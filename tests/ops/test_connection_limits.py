@@ -1,7 +1,7 @@
 """What a server process lets one client hold: request heads, slow and idle sockets, connections.
 
 Each test talks raw HTTP/1.1 over sockets to a real `serve` process, since these limits live in
-the HTTP server (server_impl/ops/protocol.py), below any ASGI app.
+the HTTP server (server_impl/ops/protocol/), below any ASGI app.
 """
 
 import json

@@ -14,7 +14,7 @@ UNMATCHED = "unmatched"
 """The operation of a request no operation of the spec matched (404, 405, the docs)."""
 REFUSED = "refused"
 """The operation of a request refused for how it is framed, by the HTTP server
-(server_impl/ops/protocol.py) or by RequestFraming: its answer, an ASGI app, is the scope's
+(server_impl/ops/protocol/) or by RequestFraming: its answer, an ASGI app, is the scope's
 extension of this name, run here in place of the app so that the refusal is logged, counted and
 given its request id like any other answer."""
 
