@@ -1,7 +1,8 @@
 """`make bench`: this server, its peers and the bare-Starlette floor, side by side.
 
     python -m bench.run [--engines sqlite,postgresql] [--seconds 5] [--rounds 3]
-                        [--connections 16] [--big] [--system NAME ...] [--before CHECKOUT]
+                        [--connections 16] [--big [--big-rows 1000000]] [--system NAME ...]
+                        [--before CHECKOUT]
 
 The peers: lean ones, written as an engineer would ship the service in Litestar with msgspec
 (bench/litestar_peer.py) and in FastAPI with pydantic (bench/fastapi_lean_peer.py), each with
@@ -20,7 +21,10 @@ server CPU per request to the floor's, and what a list page of 50 costs in serve
 a GET of the same system. `--big` adds 10^6 conversations and compares GET, PATCH and list
 pages at depth against the small database, then measures GET's isolation from another
 organization's searches (bench/isolation.py), summary_search (bench/search.py) at 10^6 and
-`copy` of those 10^6 conversations from SQLite to PostgreSQL (bench/copy_database.py).
+`copy` of those 10^6 conversations from SQLite to PostgreSQL (bench/copy_database.py). Each
+10^6 database is built once per engine and migration revision and kept (bench/cache.py,
+bench/search.py); every part of a run, and every later run, works on a copy. `--big-rows N`
+runs all of that at N conversations, to try it.
 `--system NAME` (repeated) measures only the systems named; `--before CHECKOUT` adds this
 server as another checkout serves it (its own .venv, from `make install`), as "this server
 before", on a database that checkout prepares itself (at its own revision), to measure a change
@@ -341,6 +345,28 @@ def prepare_in(checkout: Path, url: str, rows: int) -> Database:
     return Database(**json.loads(output.strip().splitlines()[-1]))
 
 
+def prepared(
+    engine: str,
+    rows: int,
+    checkout: Path,
+    path: Path,
+    cluster: PostgresCluster | None,
+    *,
+    kept: bool,
+) -> Database:
+    """A database of rows conversations for checkout's server: at path (SQLite) or a new one
+    of cluster; kept, a copy of the one bench/cache.py keeps."""
+    from bench import cache  # which imports this module
+
+    print(f"{engine}: preparing {rows:,} conversations for {checkout}", flush=True)
+    if kept:
+        if engine == "postgresql" and cluster:
+            return cache.postgresql_copy(rows, cluster, checkout)
+        return cache.sqlite_copy(rows, path, checkout)
+    url = cluster.new_database() if engine == "postgresql" and cluster else f"sqlite:///{path}"
+    return prepare(url, rows) if checkout == ROOT else prepare_in(checkout, url, rows)
+
+
 def serve(
     system: str, database: Database, log: Path, before: Path | None = None
 ) -> tuple[subprocess.Popen[bytes], str]:
@@ -571,6 +597,7 @@ def summary(
     results: list[Result],
     isolated: "list[Isolated] | None" = None,
     searched: dict[str, list[search.Result]] | None = None,
+    big: int = BIG,
 ) -> str:
     """Every target of issue 23, and issue 25's cost of the limits, met or not, from one run's
     figures: a row per target and engine, "not measured" where the run measured no figure for
@@ -591,7 +618,7 @@ def summary(
         found = (searched or {}).get(engine)
         worst = max((result[4] for result in found), default=None) if found else None
         add(
-            f"summary_search, worst first-page p50 at {BIG:,}",
+            f"summary_search, worst first-page p50 at {big:,}",
             engine,
             "" if worst is None else f"{worst:.2f} ms",
             f"≤ {search.TARGET_P50_MS:g} ms",
@@ -607,7 +634,7 @@ def summary(
             this[0].ratio <= isolation.TARGET_RATIO if this else None,
         )
     for engine in engines:
-        for count in (rows, BIG):
+        for count in (rows, big):
             get = by_key.get((engine, count, "GET", "this server"))
             pages = [by_key.get((engine, count, name, "this server")) for name in LISTS]
             ratios = [p.server_cpu_us / get.server_cpu_us for p in pages if p and get]
@@ -690,6 +717,9 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=1_000)
     parser.add_argument("--big", action="store_true", help="also 10^6 conversations")
     parser.add_argument(
+        "--big-rows", type=int, default=BIG, help="conversations of --big's databases, to try it"
+    )
+    parser.add_argument(
         "--system",
         action="append",
         dest="systems",
@@ -714,25 +744,27 @@ def main() -> int:
     folder = Path(f"/tmp/bench-{uuid.uuid4().hex[:8]}")
     folder.mkdir()
     log = folder / "servers.log"
-    cluster = PostgresCluster() if "postgresql" in args.engines else None
+    from bench import cache  # which imports this module
+
+    cluster: PostgresCluster | None = None
+    if "postgresql" in args.engines:
+        # --big's databases are kept between runs in a cluster of the cache, copied per run.
+        cluster = search.KeptCluster(search.CACHE / "postgresql") if args.big else PostgresCluster()
     results: list[Result] = []
     isolated, isolated_figures = "", None
     try:
         for engine in args.engines.split(","):
-            for rows in [args.rows, BIG] if args.big else [args.rows]:
-
-                def new_url(name: str, engine: str = engine) -> str:
-                    if engine == "postgresql" and cluster:
-                        return cluster.new_database()
-                    return f"sqlite:///{folder / f'{name}.db'}"
-
-                print(f"{engine}: preparing {rows:,} conversations", flush=True)
-                database = prepare(new_url(f"{engine}-{rows}"), rows)
+            for rows in [args.rows, args.big_rows] if args.big else [args.rows]:
+                # --big's databases are built once into the cache, and copied.
+                kept = args.big and rows == args.big_rows
+                here = folder / f"{engine}-{rows}.db"
+                database = prepared(engine, rows, ROOT, here, cluster, kept=kept)
                 databases = dict.fromkeys(chosen, database)
                 if BEFORE in chosen:
-                    print(f"{engine}: preparing {rows:,} conversations before", flush=True)
-                    before_url = new_url(f"{engine}-{rows}-before")
-                    databases[BEFORE] = prepare_in(args.before, before_url, rows)
+                    there = folder / f"{engine}-{rows}-before.db"
+                    databases[BEFORE] = prepared(
+                        engine, rows, args.before, there, cluster, kept=kept
+                    )
                 ours = [s for s in ("this server", BEFORE) if s in chosen]
                 if rows == args.rows:
                     systems = [s for s in chosen if engine == "postgresql" or s not in CORES]
@@ -745,21 +777,26 @@ def main() -> int:
             from bench import isolation
 
             isolated, isolated_figures = isolation.report(
-                args.engines.split(","), args.rounds, 2000, cluster
+                args.engines.split(","), args.rounds, 2000, cluster, rows=args.big_rows
             )
     finally:
-        if cluster:
+        if isinstance(cluster, search.KeptCluster):
+            cache.drop_copies(cluster)
+            cluster.stop()
+        elif cluster:
             cluster.destroy()
     report = table(results) + costs(results) + list_cost(results) + isolated
     searched = None
     if args.big:
-        searches, searched = search.run(args.engines.split(","), search.CACHE, BIG, 21)
+        searches, searched = search.run(args.engines.split(","), search.CACHE, args.big_rows, 21)
         report += "\n\n" + searches
         if "postgresql" in args.engines:
             from bench import copy_database
 
-            report += "\n\n" + copy_database.run(search.CACHE, BIG)
-    report += summary(args.engines.split(","), args.rows, results, isolated_figures, searched)
+            report += "\n\n" + copy_database.run(search.CACHE, args.big_rows)
+    report += summary(
+        args.engines.split(","), args.rows, results, isolated_figures, searched, args.big_rows
+    )
     print("\n" + report)
     header = (
         f"`make bench` on {datetime.now(UTC):%Y-%m-%d}, {os.cpu_count()} cores, server on core"
