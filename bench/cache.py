@@ -17,18 +17,20 @@ import shutil
 import sqlite3
 import subprocess
 import time
+from contextlib import closing
 from dataclasses import asdict
 from functools import partial
 from pathlib import Path
 
 import asyncpg
 
-from bench import run
-from bench.search import CACHE
+from bench import run, search
 from server_impl.storage import migrate
 from testbed import ROOT
 from testbed.postgres import PostgresCluster
 
+CACHE = search.CACHE
+"""The folder bench/search.py keeps its database in, and the cluster of both."""
 COPY_PREFIX = "t_"
 """The name of every copy PostgresCluster.new_database makes; no template starts with it."""
 
@@ -74,8 +76,9 @@ def sqlite_copy(rows: int, target: Path, checkout: Path = ROOT) -> run.Database:
         building.unlink(missing_ok=True)
         print(f"sqlite: building {rows:,} conversations into {kept}", flush=True)
         database = _build(checkout, f"sqlite:///{building}", rows)
-        with sqlite3.connect(building) as db:
-            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the whole database in one file
+        # The whole database in its one file: closed, the last connection removes the log.
+        with closing(sqlite3.connect(building)) as db:
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         building.rename(kept)
         names.write_text(json.dumps(asdict(database)))
     shutil.copyfile(kept, target)

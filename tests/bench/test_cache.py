@@ -11,6 +11,7 @@ import asyncpg
 import pytest
 
 from bench import cache, run
+from server_impl.storage import migrate
 from tests.support import ENGINES, PostgresCluster
 
 ROWS = 5
@@ -99,6 +100,10 @@ def test_a_sqlite_database_is_built_once_per_revision_and_copied_for_each_use(
         return cache.sqlite_copy(ROWS, tmp_path / f"{name}.db")
 
     check_built_once_and_copied(copy, built, count_sqlite, empty_sqlite, monkeypatch)
+    # Each database whole in its file, beside what it holds; no build left half way.
+    kept = sorted(path.name for path in cache.CACHE.iterdir())
+    revisions = (migrate.head_revision(), "another")
+    assert kept == sorted(f"run-{ROWS}-{r}.{kind}" for r in revisions for kind in ("db", "json"))
 
 
 def test_a_postgresql_database_is_built_once_per_revision_and_copied_for_each_use(
