@@ -727,6 +727,9 @@ def main() -> int:
     )
     parser.add_argument("--before", type=Path, help="a checkout to serve as this server before")
     args = parser.parse_args()
+    if args.before is not None:
+        # Its programs run with it as their working folder: a relative path would not hold.
+        args.before = args.before.resolve()
     chosen = args.systems or list(SYSTEMS)
     if args.before is not None and BEFORE not in chosen:
         chosen.append(BEFORE)
@@ -761,6 +764,7 @@ def main() -> int:
                 database = prepared(engine, rows, ROOT, here, cluster, kept=kept)
                 databases = dict.fromkeys(chosen, database)
                 if BEFORE in chosen:
+                    assert args.before is not None
                     there = folder / f"{engine}-{rows}-before.db"
                     databases[BEFORE] = prepared(
                         engine, rows, args.before, there, cluster, kept=kept
