@@ -2,7 +2,7 @@
 and the copy's peak memory, beside the peak of copying a database of one key, so that what the
 rows add to it shows (a copy that streams adds the batches, not the database).
 
-    python -m bench.copy_database [--cache /tmp/bench-search] [--rows 1000000]
+    python -m bench.copy_database [--cache /tmp/bench-cache] [--rows 1000000]
 
 The SQLite database is bench/search.py's, built once into --cache and reused; each run copies it
 into a new database of a throwaway PostgreSQL cluster, through the command an operator runs,

@@ -3,13 +3,12 @@ of another organization of 10^6 conversations run the slowest list the spec allo
 engines.
 
     python -m bench.isolation [--engines sqlite,postgresql] [--rounds 3] [--gets 2000]
-                              [CHECKOUT ...]
+                              [--rows 1000000] [CHECKOUT ...]
 
 The slowest list: `summary_search` for a term no conversation holds, which reads every
 conversation of the busy organization (a `LIKE` scan, unless an index answers it). The busy
-organization is bench/run.py's database of 10^6 conversations, built once and cached under
-/tmp/bench-isolation (SQLite: the file; PostgreSQL: each table, in COPY's binary format, loaded
-into a fresh cluster); a quiet organization of one conversation is added to it. The server runs
+organization is a copy of bench/run.py's database of 10^6 conversations, built once and kept
+(bench/cache.py); a quiet organization of one conversation is added to the copy. The server runs
 as shipped, on both cores; the clients run in this process. Each round measures `--gets`
 sequential GETs of the quiet organization alone, then again while the 4 clients search (each
 phase stops after 60 s, for a server whose GETs wait seconds for searches), and
@@ -20,7 +19,6 @@ one's server is measured in turn on the same database.
 
 import argparse
 import asyncio
-import json
 import os
 import statistics
 import subprocess
@@ -32,26 +30,23 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import asyncpg
 import httpx
 
 from server_impl.domain import keys
 from server_impl.domain.ports import NewConversation
-from server_impl.storage import migrate, store_for
+from server_impl.storage import store_for
 from testbed import ROOT, free_port
 from testbed.postgres import PostgresCluster
 
-from . import run
+from . import cache, run, search
+from .search import KeptCluster
 
-CACHE = Path("/tmp/bench-isolation")
 ROWS = 1_000_000
 SEARCHERS = 4
 RARE = "held by no conversation"
 PHASE_S = 60
 TARGET_RATIO = 3.0
 """Issue 23: GET's p99 under load at most this many times its p99 alone."""
-TABLES = ("organizations", "users", "api_keys", "conversations")
-"""What the cache keeps of a PostgreSQL database, in the order they load (foreign keys)."""
 
 
 @dataclass(frozen=True)
@@ -83,58 +78,18 @@ async def _add_quiet(url: str) -> tuple[str, str]:
         await storage.close()
 
 
-def _build(url: str) -> dict[str, str]:
-    database = run.prepare(url, ROWS)
-    quiet_key, quiet_id = asyncio.run(_add_quiet(url))
-    return {"busy_key": database.key, "quiet_key": quiet_key, "quiet_id": quiet_id}
+def _tenants(database: run.Database) -> Tenants:
+    quiet_key, quiet_id = asyncio.run(_add_quiet(database.url))
+    return Tenants(database.url, database.key, quiet_key, quiet_id)
 
 
-def sqlite_tenants() -> Tenants:
-    url = f"sqlite:///{CACHE / 'sqlite.db'}"
-    names = CACHE / "sqlite.json"
-    if not names.exists():
-        print(f"sqlite: building {ROWS:,} conversations into {CACHE}", flush=True)
-        CACHE.mkdir(exist_ok=True)
-        names.write_text(json.dumps(_build(url)))
-    else:
-        migrate.upgrade(url)  # a cache made before a later migration
-    return Tenants(url, **json.loads(names.read_text()))
+def sqlite_tenants(rows: int = ROWS) -> Tenants:
+    folder = Path(tempfile.mkdtemp(prefix="bench-isolation-"))
+    return _tenants(cache.sqlite_copy(rows, folder / "sqlite.db"))
 
 
-async def _copy(url: str, *, out: bool) -> None:
-    connection = await asyncpg.connect(url)
-    try:
-        for table in TABLES:
-            path = str(CACHE / f"postgresql-{table}.copy")
-            if out:
-                await connection.copy_from_table(table, output=path, format="binary")
-            else:
-                await connection.copy_to_table(table, source=path, format="binary")
-        if not out:
-            # The identity of conversations.seq goes on after the copied rows.
-            await connection.execute(
-                "SELECT setval(pg_get_serial_sequence('conversations', 'seq'),"
-                " (SELECT max(seq) FROM conversations))"
-            )
-            await connection.execute("ANALYZE")
-    finally:
-        await connection.close()
-
-
-def postgresql_tenants(cluster: PostgresCluster) -> Tenants:
-    url = cluster.new_database()
-    names = CACHE / "postgresql.json"
-    if not names.exists():
-        print(f"postgresql: building {ROWS:,} conversations", flush=True)
-        CACHE.mkdir(exist_ok=True)
-        built = _build(url)
-        asyncio.run(_copy(url, out=True))
-        names.write_text(json.dumps(built))
-    else:
-        print(f"postgresql: loading {ROWS:,} conversations from {CACHE}", flush=True)
-        migrate.upgrade(url)
-        asyncio.run(_copy(url, out=False))
-    return Tenants(url, **json.loads(names.read_text()))
+def postgresql_tenants(cluster: PostgresCluster, rows: int = ROWS) -> Tenants:
+    return _tenants(cache.postgresql_copy(rows, cluster))
 
 
 def serve(url: str, log: Path, checkout: Path) -> tuple[subprocess.Popen[bytes], str]:
@@ -282,6 +237,7 @@ def report(
     gets: int,
     cluster: PostgresCluster | None,
     checkouts: tuple[Path, ...] = (ROOT,),
+    rows: int = ROWS,
 ) -> tuple[str, list[Isolated]]:
     """The isolation table, for `make bench --big` (bench/run.py) and this module's main: this
     checkout's server, or each of checkouts' in turn (another checkout with its own .venv, to
@@ -290,20 +246,20 @@ def report(
     measured: list[Isolated] = []
     for engine in engines:
         if engine == "sqlite":
-            tenants = sqlite_tenants()
+            tenants = sqlite_tenants(rows)
         else:
             assert cluster is not None, "PostgreSQL needs a cluster"
-            tenants = postgresql_tenants(cluster)
+            tenants = postgresql_tenants(cluster, rows)
         for checkout in checkouts:
             measured.append(measure(engine, tenants, rounds, gets, log, checkout))
-    rows = "".join(isolated.row() for isolated in measured)
+    lines = "".join(isolated.row() for isolated in measured)
     text = (
-        f"\nIsolation at {ROWS:,} conversations (bench/isolation.py): GET by id in a quiet"
+        f"\nIsolation at {rows:,} conversations (bench/isolation.py): GET by id in a quiet"
         f" organization, {gets} in a row, alone and while {SEARCHERS} clients of the busy one"
         f" each search for a term no conversation holds; median of {rounds} rounds, ms.\n\n"
         "| engine | server | GET p50 alone | p99 alone | p50 under load | p99 under load"
         " | p99 ratio (target 3x) | search p50 | GETs under load | searches | refused |\n"
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n" + rows
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n" + lines
     )
     return text, measured
 
@@ -313,18 +269,20 @@ def main() -> int:
     parser.add_argument("--engines", default="sqlite,postgresql")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--gets", type=int, default=2000)
+    parser.add_argument("--rows", type=int, default=ROWS, help="in the busy organization")
     parser.add_argument(
         "checkouts", nargs="*", type=Path, default=[ROOT], help="whose servers, in turn"
     )
     args = parser.parse_args()
     engines = args.engines.split(",")
-    cluster = PostgresCluster() if "postgresql" in engines else None
+    cluster = KeptCluster(search.CACHE / "postgresql") if "postgresql" in engines else None
     try:
         checkouts = tuple(path.resolve() for path in args.checkouts)
-        print(report(engines, args.rounds, args.gets, cluster, checkouts)[0])
+        print(report(engines, args.rounds, args.gets, cluster, checkouts, args.rows)[0])
     finally:
         if cluster:
-            cluster.destroy()
+            cache.drop_copies(cluster)
+            cluster.stop()
     return 0
 
 

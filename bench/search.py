@@ -1,6 +1,6 @@
 """`summary_search` at 10^6 conversations in one organization, on both engines.
 
-    python -m bench.search [--engines sqlite,postgresql] [--cache /tmp/bench-search]
+    python -m bench.search [--engines sqlite,postgresql] [--cache /tmp/bench-cache]
                            [--rows 1000000] [--calls 21]
 
 Builds the database once per engine into --cache and reuses it (a SQLite file; a PostgreSQL
@@ -44,8 +44,8 @@ USER_ID = "user-00000000-0000-4000-8000-000000000001"
 ONE, HALF = "zanzibarite", "planning"
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 LIMIT = 50
-CACHE = Path("/tmp/bench-search")
-"""Where the databases are built once and kept."""
+CACHE = Path("/tmp/bench-cache")
+"""Where the databases are built once and kept, beside bench/cache.py's."""
 
 _SYLLABLES = ["ka", "lo", "mi", "ne", "ru", "ta", "vo", "se", "di", "po", "gu", "fe", "ho", "ba"]
 

@@ -10,7 +10,14 @@ from dataclasses import fields
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Literal
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    Field,
+    ValidationError,
+    ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -42,6 +49,14 @@ MAX_FAILED_AUTHENTICATIONS_PER_MINUTE = 1_000_000
 
 _STORAGE = DEFAULTS
 _STORAGE_FIELDS = [field.name for field in fields(Tuning)]
+
+SWITCHED_OFF = {
+    "in_flight_per_organization": MAX_CONNECTIONS,
+    "failed_authentications_per_minute": MAX_FAILED_AUTHENTICATIONS_PER_MINUTE,
+}
+"""The limits that `off` turns off (stored as None): then they are not in the stack at all
+(api/stack.py), so that they cost nothing. Each with its upper bound. --key-rate has its own
+`off` (no default limit)."""
 
 DEFAULT_KEY_RATE = "10000/s"
 DEFAULT_KEY_BURST = 20000
@@ -124,16 +139,32 @@ class Settings(BaseSettings):
     postgres_connect_timeout_s: float = Field(
         default=_STORAGE.postgres_connect_timeout_s, gt=0, le=MAX_TIMEOUT_S, allow_inf_nan=False
     )
-    in_flight_per_organization: int = Field(default=100, ge=1, le=MAX_CONNECTIONS)
-    """Requests of one organization served at once per process; more are answered 429."""
-    failed_authentications_per_minute: int = Field(
+    in_flight_per_organization: int | None = Field(default=100, ge=1, le=MAX_CONNECTIONS)
+    """Requests of one organization served at once per process; more are answered 429. None
+    (given as off) for no cap."""
+    failed_authentications_per_minute: int | None = Field(
         default=6000, ge=1, le=MAX_FAILED_AUTHENTICATIONS_PER_MINUTE
     )
     """Requests answered 401 per client address per process: a burst of this many, then one
-    each 60/N seconds; past it the address's requests are answered 429 before any key is read."""
+    each 60/N seconds; past it the address's requests are answered 429 before any key is read.
+    None (given as off) for no limit."""
     key_rate: str = DEFAULT_KEY_RATE
     """Each key's sustained rate unless it has its own: N/s or N/min, or off (no default)."""
     key_burst: int = Field(default=DEFAULT_KEY_BURST, ge=1, le=rate_limits.MAX_BURST)
+
+    @field_validator(*SWITCHED_OFF, mode="wrap")
+    @classmethod
+    def _count_or_off(
+        cls, value: object, handler: ValidatorFunctionWrapHandler, info: ValidationInfo
+    ) -> object:
+        if isinstance(value, str) and value.strip().lower() == "off":
+            return None
+        try:
+            return handler(value)
+        except ValidationError:
+            # One sentence naming both forms, rather than pydantic's words for the number alone.
+            bound = SWITCHED_OFF[info.field_name or ""]
+            raise ValueError(f"must be a whole number from 1 to {bound}, or off") from None
 
     @property
     def storage(self) -> Tuning:
@@ -219,5 +250,8 @@ class Settings(BaseSettings):
 
 def export(settings: Settings) -> None:
     """Puts settings into the environment, where the worker processes of `serve` read them."""
-    for name, value in settings.model_dump(exclude_none=True).items():
-        os.environ[f"CONVERSATIONS_{name.upper()}"] = str(value)
+    for name, value in settings.model_dump().items():
+        if value is None and name in SWITCHED_OFF:
+            value = "off"
+        if value is not None:
+            os.environ[f"CONVERSATIONS_{name.upper()}"] = str(value)

@@ -73,6 +73,11 @@ def declared(
     # What /metrics serves on the API's port; nothing when --metrics-port serves them.
     scraped = metrics if settings.metrics_port is None else None
     limited = metrics.limited if metrics else None
+    # None: off, and then not built at all.
+    failures, in_flight = (
+        settings.failed_authentications_per_minute,
+        settings.in_flight_per_organization,
+    )
     return [
         Layer(
             partial(ForwardedClient, proxies=settings.trusted_networks),
@@ -103,13 +108,17 @@ def declared(
         Layer(
             partial(
                 FailedAuthentications,
-                budget=FailureBudget(settings.failed_authentications_per_minute),
+                budget=FailureBudget(failures),
                 open_paths=[
                     base + path for path, _, op in operations(spec) if op.get("security") == []
                 ],
                 refused=limited,
-            ),
-            "An address with too many 401s lately is refused before its key is read.",
+            )
+            if failures
+            else FailedAuthentications,
+            "An address with too many 401s lately is refused before its key is read; absent"
+            " when --failed-authentications-per-minute is off.",
+            when=failures is not None,
         ),
         Layer(
             ConnexionMiddleware,
@@ -140,11 +149,13 @@ def declared(
         Layer(NoSlashRedirectRouting, "The operation a request names, without redirects."),
         Layer(SecurityMiddleware, "connexion's: the key (connexion_adaptations.bearer)."),
         Layer(
-            partial(
-                OrganizationInFlight, limit=settings.in_flight_per_organization, refused=limited
-            ),
+            partial(OrganizationInFlight, limit=in_flight, refused=limited)
+            if in_flight
+            else OrganizationInFlight,
             "An organization's requests in flight, once security names it; before validation,"
-            " so that a refusal costs no more than the key's check.",
+            " so that a refusal costs no more than the key's check. Absent when"
+            " --in-flight-per-organization is off.",
+            when=in_flight is not None,
         ),
         Layer(CachingRequestValidationMiddleware, "Parameters and body against the spec."),
         Layer(

@@ -95,17 +95,19 @@ SERVE_LIMITS: dict[str, tuple[type, str]] = {
         " CONVERSATIONS_POSTGRES_CONNECT_TIMEOUT_S, else 2.",
     ),
     "in_flight_per_organization": (
-        int,
+        str,  # a number or off, checked by Settings
         "The most requests of one organization served at once per process; one more is"
         " answered 429 with Retry-After, changing nothing, while other organizations are served."
-        " From 1 to 65536. Defaults to CONVERSATIONS_IN_FLIGHT_PER_ORGANIZATION, else 100.",
+        " From 1 to 65536, or off for no cap. Defaults to"
+        " CONVERSATIONS_IN_FLIGHT_PER_ORGANIZATION, else 100.",
     ),
     "failed_authentications_per_minute": (
-        int,
+        str,  # a number or off, checked by Settings
         "Requests answered 401 (no key, or a bad one) per client address per process: a burst"
         " of N, then one every 60/N seconds; past that the address's requests (but the health"
-        " probes) are answered 429 with Retry-After before any key is read. From 1 to 1000000."
-        " Defaults to CONVERSATIONS_FAILED_AUTHENTICATIONS_PER_MINUTE, else 6000.",
+        " probes) are answered 429 with Retry-After before any key is read. From 1 to 1000000,"
+        " or off for no limit. Defaults to CONVERSATIONS_FAILED_AUTHENTICATIONS_PER_MINUTE,"
+        " else 6000.",
     ),
     "key_rate": (
         str,
@@ -184,7 +186,7 @@ def add_options(serve: argparse.ArgumentParser) -> None:
         " CONVERSATIONS_WORKERS, else 1; above 1, --port must not be 0.",
     )
     for name, (kind, text) in SERVE_LIMITS.items():
-        metavar = "RATE" if kind is str else "N"
+        metavar = "RATE" if name == "key_rate" else "N"
         serve.add_argument(f"--{name.replace('_', '-')}", type=kind, metavar=metavar, help=text)
     for name, options in SERVE_OPERATIONS.items():
         serve.add_argument(f"--{name.replace('_', '-')}", **options)

@@ -134,3 +134,14 @@ def test_requests_answered_otherwise_than_401_spend_no_budget(sqlite_url: str) -
         assert app.get(missing, headers=FLOODER).status_code == 401
         assert app.get(missing, headers={**alice, **FLOODER}).status_code == 429
         assert app.get(missing, headers={**alice, **NEIGHBOUR}).status_code == 404
+
+
+def test_with_the_limit_off_an_address_is_never_refused_for_its_failures(sqlite_url: str) -> None:
+    alice = bearer(mint_key_in_process(sqlite_url, "acme", "alice"))
+    with proxied(sqlite_url, failed_authentications_per_minute="off") as app:
+        missing = "/conversations/conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b"
+        # Past the least budget the limit could be given (1), many times over.
+        answers = {app.get(missing, headers={**BAD_KEY, **FLOODER}).status_code for _ in range(20)}
+        assert answers == {401}
+        assert app.get(missing, headers={**alice, **FLOODER}).status_code == 404
+        assert limited(app) == {}

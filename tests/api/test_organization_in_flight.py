@@ -139,3 +139,28 @@ def test_the_health_probes_take_no_share_and_the_default_cap_is_generous(
 
         assert set(on_the_app(app, scenario)) == {200}
         assert limited(app) == {}
+
+
+def test_with_the_cap_off_an_organization_is_served_past_the_default_cap(sqlite_url: str) -> None:
+    alice = bearer(mint_key_in_process(sqlite_url, "acme", "alice"))
+    with in_process(store_for(sqlite_url), in_flight_per_organization="off") as app:
+        created = app.post("/conversations/", params={"agent_id": AGENT}, json={}, headers=alice)
+        item = f"/conversations/{created.json()['id']}"
+
+        async def scenario(client: httpx.AsyncClient) -> None:
+            release = asyncio.Event()
+            json_headers = {**alice, "Content-Type": "application/json"}
+            # One more update in flight than the default cap (100) lets through, bodies held.
+            held = [
+                asyncio.create_task(
+                    client.patch(item, headers=json_headers, content=held_body(release, b"{}"))
+                )
+                for _ in range(101)
+            ]
+            await asyncio.sleep(0.5)
+            assert (await client.get(item, headers=alice)).status_code == 200
+            release.set()
+            assert {answer.status_code for answer in await asyncio.gather(*held)} == {200}
+
+        on_the_app(app, scenario)
+        assert limited(app) == {}

@@ -13,6 +13,7 @@ from connexion.spec import Specification
 from server_impl.api import stack
 from server_impl.api.app import SPEC_PATH, new_metrics
 from server_impl.api.connexion_adaptations import STANDS_IN_FOR, Dispatcher
+from server_impl.api.middleware import FailedAuthentications, OrganizationInFlight
 from server_impl.settings import Settings
 from server_impl.storage import store_for
 from tests.support import in_process
@@ -45,10 +46,13 @@ def declared(**settings: Any) -> list[type]:
     return [layer.kind for layer in layers if layer.when] + [Dispatcher]
 
 
+LIMITS_OFF = {"in_flight_per_organization": "off", "failed_authentications_per_minute": "off"}
+
+
 @pytest.mark.parametrize(
     "settings",
-    [{}, {"trusted_proxies": "*"}, {"metrics": False}, {"metrics_port": 9100}],
-    ids=["defaults", "behind-a-proxy", "no-metrics", "metrics-on-their-own-port"],
+    [{}, {"trusted_proxies": "*"}, {"metrics": False}, {"metrics_port": 9100}, LIMITS_OFF],
+    ids=["defaults", "behind-a-proxy", "no-metrics", "metrics-on-their-own-port", "limits-off"],
 )
 def test_the_declared_order_is_the_order_a_request_crosses(
     sqlite_url: str, settings: dict[str, Any]
@@ -56,6 +60,14 @@ def test_the_declared_order_is_the_order_a_request_crosses(
     with in_process(store_for(sqlite_url), **settings) as client:
         assert client.get("/health").status_code == 200  # connexion builds its layers now
         assert running(client.app) == declared(**settings)
+
+
+def test_a_cap_that_is_off_is_not_in_the_stack_at_all() -> None:
+    # Not a layer that passes every request on: one that is not built costs nothing.
+    caps = {OrganizationInFlight, FailedAuthentications}
+    assert caps <= set(declared())
+    assert not caps & set(declared(**LIMITS_OFF))
+    assert [kind for kind in declared() if kind not in caps] == declared(**LIMITS_OFF)
 
 
 def test_every_default_layer_of_connexion_is_declared_in_connexions_order() -> None:

@@ -3,6 +3,7 @@ them is refused by `serve` in one line (exit 2) before anything is served."""
 
 import argparse
 import math
+import os
 from ipaddress import ip_network
 from pathlib import Path
 from typing import Any
@@ -95,6 +96,8 @@ OUT_OF_RANGE: list[tuple[str, Any]] = [
     ("in_flight_per_organization", 65537),
     ("failed_authentications_per_minute", 0),
     ("failed_authentications_per_minute", 1_000_001),
+    ("in_flight_per_organization", "offf"),
+    ("failed_authentications_per_minute", ""),
     ("key_burst", 0),
     ("key_burst", 1_000_001),
     ("key_rate", "100001/s"),
@@ -148,6 +151,8 @@ def test_a_keyed_create_works_with_the_longest_idempotency_key_ttl(tmp_path: Pat
         ("--postgres-connect-timeout-s", "0"),
         ("--in-flight-per-organization", "0"),
         ("--failed-authentications-per-minute", "1000001"),
+        ("--in-flight-per-organization", "none"),
+        ("--failed-authentications-per-minute", "of"),
         ("--key-rate", "fast"),
         ("--key-burst", "0"),
         ("--trusted-proxies", "not-an-ip,10.0.0.0/33"),
@@ -236,3 +241,32 @@ def test_every_storage_setting_reaches_the_store() -> None:
     }
     assert Settings(**set_to).storage == Tuning(**set_to)
     assert Settings().storage == Tuning()
+
+
+@pytest.mark.parametrize("name", sorted(settings_module.SWITCHED_OFF))
+def test_off_turns_a_cap_off_by_option_or_variable_and_reaches_the_workers(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    variable = f"CONVERSATIONS_{name.upper()}"
+    off: dict[str, Any] = {name: "off"}
+    assert getattr(Settings(**off), name) is None
+    monkeypatch.setenv(variable, " OFF ")
+    assert getattr(Settings(), name) is None
+    # `serve --workers N` hands its settings on through the environment: off stays off there,
+    # rather than falling back to the default cap.
+    monkeypatch.setattr(os, "environ", {})
+    settings_module.export(Settings(**off))
+    assert os.environ[variable] == "off"
+    assert getattr(Settings(), name) is None
+
+
+def test_a_switch_that_is_neither_a_number_in_range_nor_off_names_both_forms(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(serving, "claim_port", None)
+    url = new_sqlite_database(tmp_path)
+    assert cli.main(["serve", "--in-flight-per-organization", "no", "--database-url", url]) == 2
+    assert capsys.readouterr().err == (
+        f"{cli.PROG}: --in-flight-per-organization (or CONVERSATIONS_IN_FLIGHT_PER_ORGANIZATION):"
+        " must be a whole number from 1 to 65536, or off\n"
+    )
