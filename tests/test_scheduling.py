@@ -4,6 +4,7 @@ tests go out first and one by one, every other module whole."""
 from types import SimpleNamespace
 
 from tests.scheduling import LONG, LongFirstScheduling
+from tests.support import ROOT
 
 SCHEMATHESIS, REPLICAS = LONG[0], LONG[1]
 
@@ -53,3 +54,7 @@ def test_the_long_modules_tests_go_first_one_by_one_and_other_modules_whole() ->
     scheduler.mark_test_complete(workers[0], 9)
     scheduler.mark_test_complete(workers[0], 7)
     assert sent(workers[0])[2:] == [collection[:6]]
+
+
+def test_every_long_module_is_a_test_module() -> None:
+    assert [module for module in LONG if not (ROOT / module).is_file()] == []
