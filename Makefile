@@ -119,8 +119,9 @@ run: $(RUNTIME)
 # pytest-xdist spreads the tests over processes, a module to a worker (loadscope) so that a
 # module's fixtures are made once, the long modules first and test by test (tests/scheduling.py),
 # or one module's tests over all (load); the 25 slowest are listed at the end. make test runs
-# two workers per core, since much of its time is spent waiting (on clocks, leases, processes
-# and the database), not computing; the other runs one per core. PYTEST_WORKERS=N sets every
+# two workers per core, since its tests also wait (on clocks, leases, timeouts, processes: some
+# 450 s of sleeps in a run, bench/results.md), when a worker per core would leave a core idle;
+# the other runs one per core. PYTEST_WORKERS=N sets every
 # run's (0: none); PYTEST_ARGS adds options to every run (e.g. --durations=0).
 PYTEST_WORKERS ?=
 TEST_WORKERS := $(or $(PYTEST_WORKERS),$(shell echo $$(( $$(nproc) * 2 ))))
