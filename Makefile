@@ -116,15 +116,13 @@ run: $(RUNTIME)
 	$(BIN)/conversations-server migrate
 	$(BIN)/conversations-server serve --host $(HOST) --port $(PORT)
 
-# pytest-xdist spreads the tests over processes, a module to a worker (loadscope) so that a
-# module's fixtures are made once, the long modules first and test by test (tests/scheduling.py),
-# or one module's tests over all (load); the 25 slowest are listed at the end. make test runs
-# two workers per core, since its tests also wait (on clocks, leases, timeouts, processes: some
-# 450 s of sleeps in a run, bench/results.md), when a worker per core would leave a core idle;
-# the other runs one per core. PYTEST_WORKERS=N sets every
-# run's (0: none); PYTEST_ARGS adds options to every run (e.g. --durations=0).
+# pytest-xdist spreads the tests over one process per core, a module to a worker (loadscope) so
+# that a module's fixtures are made once, the long modules first and test by test
+# (tests/scheduling.py), or one module's tests over all (load); the 25 slowest are listed at the
+# end. PYTEST_WORKERS=N sets every run's workers (0: none; make test's alone: TEST_WORKERS=N);
+# PYTEST_ARGS adds options to every run (e.g. --durations=0).
 PYTEST_WORKERS ?=
-TEST_WORKERS := $(or $(PYTEST_WORKERS),$(shell echo $$(( $$(nproc) * 2 ))))
+TEST_WORKERS ?= $(or $(PYTEST_WORKERS),auto)
 PYTEST = -m pytest -n $(or $(PYTEST_WORKERS),auto) --durations=25 $(PYTEST_ARGS) --dist
 
 # Measures branch coverage of server_impl in both runs and in every process they start (see
