@@ -1,12 +1,12 @@
-"""What the rules need kept, as the interfaces storage implements (one per concern)."""
+"""What the rules need kept of conversations: their fields, changes, list pages and store."""
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
-from .model_settings import JsonObject
-from .versions import Versioned, Versions
+from ..model_settings import JsonObject
+from ..versions import Versioned, Versions
 
 Order = Literal["asc", "desc"]
 ArchiveStatus = Literal["unarchived", "archived", "all"]
@@ -162,147 +162,3 @@ class ConversationStore(Protocol):
     async def cursor_key(self) -> bytes:
         """The secret that signs list cursors (cursors.py): the same for every process serving
         this database, so that a cursor one replica made another accepts."""
-
-
-@dataclass(frozen=True)
-class IdempotencyClaim:
-    """A request's claim on an idempotency key of its organization: the key names that
-    request (fingerprint) from now on; token tells the claiming request from any other."""
-
-    organization_id: str
-    key: str
-    fingerprint: str
-    token: str
-    lease_until: datetime
-    """Until then the request holds the key while it runs; after it, if it has stored no
-    answer (its process died), another request may claim the key."""
-    expires_at: datetime
-    """From then on the key is forgotten, whatever it holds."""
-
-
-@dataclass(frozen=True)
-class IdempotencyHolder:
-    """The request an idempotency key names, as stored."""
-
-    fingerprint: str
-    token: str
-    answer: Versioned | None
-    """The conversation as that request created it; None while it runs."""
-
-
-class IdempotencyStore(Protocol):
-    """Idempotency keys, per organization, and the answers stored with them."""
-
-    async def claim_idempotency_key(
-        self, claim: IdempotencyClaim, now: datetime
-    ) -> IdempotencyHolder:
-        """Stores claim unless its key is held at now, atomically, and returns the holder
-        (claim itself when stored). A key is held until it expires; without an answer, only
-        until its lease lapses."""
-
-    async def insert_answering(
-        self, new: NewConversation, claim: IdempotencyClaim
-    ) -> Versioned | None:
-        """Inserts new and stores it as claim's answer, atomically; None, inserting nothing,
-        when claim no longer holds its key (another request claimed it after its lease)."""
-
-    async def release_idempotency_key(self, claim: IdempotencyClaim) -> None:
-        """Forgets the key while claim holds it without an answer (its request failed)."""
-
-    async def purge_idempotency_keys(self, now: datetime, limit: int) -> int:
-        """Forgets up to limit keys expired at now, earliest expiry first; returns how many."""
-
-
-@dataclass(frozen=True)
-class Name:
-    """An organization's or a user's name, as keys.parse_name makes it: the text as written, and
-    the key it is matched by, which names differing only in case share."""
-
-    text: str
-    key: str
-
-
-@dataclass(frozen=True)
-class KeyLimit:
-    """A key's rate limit (rate_limits.py): requests per second sustained, and at once."""
-
-    rate_per_s: float
-    burst: int
-
-
-@dataclass(frozen=True)
-class ApiKeyOwner:
-    """Who a stored key acts as, and whether it still may."""
-
-    key_id: str
-    secret_hash: str
-    user_id: str
-    organization_id: str
-    revoked: bool
-    limit: KeyLimit | None = None
-    """The key's own rate limit; None for the server's default."""
-
-
-@dataclass(frozen=True)
-class ApiKeyListing:
-    key_id: str
-    organization_name: str
-    user_name: str
-    created_at: datetime
-    revoked_at: datetime | None
-    limit: KeyLimit | None = None
-
-
-class ApiKeyStore(Protocol):
-    """API keys, stored as hashes only, and the users and organizations they act as."""
-
-    async def insert_api_key(
-        self,
-        *,
-        key_id: str,
-        secret_hash: str,
-        organization: Name,
-        user: Name,
-        new_organization_id: str,
-        new_user_id: str,
-        created_at: datetime,
-        only_if_first: bool = False,
-        limit: KeyLimit | None = None,
-    ) -> bool:
-        """Stores a key for the named user of the named organization, creating either if none
-        has the name's key; the first name written for either is the one kept.
-
-        With only_if_first, stores it only while no key exists at all, atomically: of several
-        replicas starting on an empty database, one mints the bootstrap key. Returns whether
-        the key was stored."""
-
-    async def api_key_owner(self, key_id: str) -> ApiKeyOwner | None: ...
-
-    async def list_api_keys(self) -> list[ApiKeyListing]: ...
-
-    async def revoke_api_key(self, key_id: str, revoked_at: datetime) -> bool | None:
-        """True if revoked now, False if it already was, None if there is no such key."""
-
-    async def set_api_key_limit(self, key_id: str, limit: KeyLimit | None) -> bool:
-        """Sets a key's own rate limit (None: the server's default); False if no such key."""
-
-
-class AllowanceStore(Protocol):
-    """Each key's rate-limit allowance (rate_limits.py), one number per key, shared by every
-    process serving the database."""
-
-    async def lease_allowance(self, key_id: str, take: Callable[[float], float]) -> None:
-        """Calls take with the key's stored number (0.0 if none yet) and stores what it
-        returns, atomically: no other lease of the key comes between."""
-
-
-class Store(ConversationStore, ApiKeyStore, IdempotencyStore, AllowanceStore, Protocol):
-    """Everything kept, in one database."""
-
-    async def open(self) -> None:
-        """Connects; called once on the event loop that will use the store."""
-
-    async def ping(self) -> None:
-        """Raises StorageUnavailable unless the database answers now and can take writes."""
-
-    async def close(self) -> None: ...
