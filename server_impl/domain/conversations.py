@@ -7,18 +7,19 @@ from datetime import UTC, datetime, timedelta
 from typing import NoReturn, Protocol
 
 from .actor import Actor
-from .cursors import Cursors, is_bare_id
-from .errors import InvalidValue, NotFound, PreconditionFailed
-from .idempotency import DEFAULT_TTL, Idempotency, Outcome, fingerprint
-from .model_settings import (
-    ConversationCreateAsGiven,
-    ConversationUpdateAsGiven,
-    model_settings_problem,
+from .conversation_errors import (
+    ConversationChanged,
+    ConversationNotFound,
+    NoDefault,
+    NoDefaultToMatch,
 )
+from .conversation_fields import changes_of, check_fields
+from .cursors import Cursors, is_bare_id
+from .errors import NotFound
+from .idempotency import DEFAULT_TTL, Idempotency, Outcome, fingerprint
+from .model_settings import ConversationCreateAsGiven, ConversationUpdateAsGiven
 from .ports import (
-    PLAIN_FIELDS,
     ArchiveStatus,
-    Changes,
     ConversationFields,
     ConversationStore,
     Current,
@@ -39,72 +40,6 @@ def utc_now() -> datetime:
 
 def new_conversation_id() -> str:
     return f"conv-{uuid.uuid4()}"
-
-
-class ConversationNotFound(NotFound):
-    def __init__(self, conversation_id: str) -> None:
-        super().__init__(f"No conversation {conversation_id}.")
-
-
-class ConversationChanged(PreconditionFailed):
-    """The conversation's version is none of those the write accepts."""
-
-    def __init__(self, conversation_id: str) -> None:
-        super().__init__(
-            f"Conversation {conversation_id} has changed since the ETag in If-Match;"
-            " retrieve it again and retry. Nothing was changed."
-        )
-
-
-class NoDefault(NotFound):
-    def __init__(self, agent_id: str) -> None:
-        super().__init__(f"Agent {agent_id} has no default conversation.")
-
-
-class NoDefaultToMatch(PreconditionFailed):
-    """A conditional write names versions of a default conversation that does not exist (not
-    made yet, or deleted)."""
-
-    def __init__(self, agent_id: str) -> None:
-        super().__init__(
-            f"Agent {agent_id} has no default conversation, so no ETag in If-Match can"
-            " match; retrieve it first. Nothing was changed."
-        )
-
-
-def in_utc(name: str, moment: datetime) -> datetime:
-    """moment in UTC, as every time is stored and answered; one whose UTC falls outside years
-    1 to 9999 (as 0001-01-01T00:00:00+01:00) cannot be."""
-    try:
-        return moment.astimezone(UTC)
-    except OverflowError:
-        raise InvalidValue(
-            f"body.{name}", f"{moment.isoformat()} is out of range: in UTC, years 1 to 9999"
-        ) from None
-
-
-def check_fields(fields: ConversationCreateAsGiven | ConversationUpdateAsGiven) -> None:
-    """The bounds of what a conversation holds that the contract's schema cannot state:
-    model_settings within its size and depth (model_settings.py). Raises InvalidValue."""
-    if fields.model_settings is not None:
-        problem = model_settings_problem(fields.model_settings)
-        if problem is not None:
-            raise InvalidValue("body.model_settings", problem)
-
-
-def changes_of(patch: ConversationUpdateAsGiven, now: datetime) -> Changes:
-    """The merge-patch as storage applies it, once check_fields has passed it. `archived:
-    null` clears, as null does: like false, it unarchives."""
-    check_fields(patch)
-    given = patch.model_fields_set
-    fields = {name: getattr(patch, name) for name in PLAIN_FIELDS if name in given}
-    last_message_at = fields.get("last_message_at")
-    if isinstance(last_message_at, datetime):
-        fields["last_message_at"] = in_utc("last_message_at", last_message_at)
-    if "archived" not in given:
-        return Changes(fields)
-    archive = bool(patch.archived)
-    return Changes(fields, archive=archive, archived_at=now if archive else None)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from server_impl._generated.models import ConversationUpdate
 from server_impl.api import handlers
 from server_impl.api.connexion_adaptations.validators import PARSED_BODY
 from server_impl.api.problems import STATUS_OF, InvalidParams, error_handlers
-from server_impl.domain import conversations, errors
+from server_impl.domain import conversation_errors, conversations, errors
 from server_impl.domain.errors import DomainError, InvalidValue, StorageUnavailable
 from server_impl.storage.sqlite import SqliteStore
 from server_impl.storage.tuning import Tuning
@@ -23,7 +23,7 @@ from tests.support import in_process, mint_key_in_process
 
 DOMAIN_ERRORS = [
     kind
-    for module in (errors, conversations)
+    for module in (errors, conversations, conversation_errors)
     for _, kind in inspect.getmembers(module, inspect.isclass)
     if issubclass(kind, DomainError) and kind is not DomainError
 ]
