@@ -143,7 +143,7 @@ test: $(INSTALLED) $(SDK_INSTALLED) browser
 # No coverage floor: make test is the whole answer.
 check: $(INSTALLED)
 	CONVERSATIONS_TEST_ENGINES=sqlite $(BIN)/python $(PYTEST) loadscope -m "not slow" \
-		tests/domain tests/api tests/storage tests/codegen
+		tests/domain tests/api tests/storage tests/codegen tests/test_layout.py
 
 # Long contract fuzzing; SEED=N replays a run, FUZZ_EXAMPLES=N changes the budget,
 # ENGINE=postgresql fuzzes a server on a throwaway PostgreSQL cluster.
