@@ -20,7 +20,7 @@ from server_impl.observability import logs, request_id
 
 ROUTES = {"retrieve_conversation": "/v1/conversations/{conversation_id}"}
 NOW_NS = 1796040000250000000  # 2026-11-30T12:00:00.250Z
-DURATION_S = 0.0012345
+DURATION_NS = 1_234_500
 
 
 def scope(
@@ -97,10 +97,10 @@ def served(rid: str, observed: Observed) -> None:
 
 @pytest.fixture
 def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The wall clock at NOW_NS, and every request taking DURATION_S."""
-    readings = iter([10.0, 10.0 + DURATION_S] * len(REQUESTS))
+    """The wall clock at NOW_NS, and every request taking DURATION_NS."""
+    readings = iter([10**10, 10**10 + DURATION_NS] * len(REQUESTS))
     monkeypatch.setattr(time, "time_ns", lambda: NOW_NS)
-    monkeypatch.setattr(time, "perf_counter", lambda: next(readings))
+    monkeypatch.setattr(time, "perf_counter_ns", lambda: next(readings))
     yield
 
 
@@ -168,7 +168,7 @@ class Writes(io.BytesIO):
 
 
 def line(access: logs.AccessLog, n: int) -> None:
-    access("GET", "/v1/conversations/{conversation_id}", "retrieve_conversation", 200, 1.0,
+    access("GET", "/v1/conversations/{conversation_id}", "retrieve_conversation", 200, 1000,
            f"key{n}", "org-1", "127.0.0.1")  # fmt: skip
 
 
@@ -236,3 +236,43 @@ def test_outside_an_event_loop_each_access_line_is_written_at_once() -> None:
     line(access, 1)
     line(access, 2)
     assert len(written.writes) == 2
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_the_access_line_shows_its_duration_to_the_tenth_of_a_ms_in_text_and_the_µs_in_json(
+    log_format: logs.LogFormat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Read from the nanosecond clock in whole µs, shown without a float's rounding to places;
+    # as logging showed round(ms, 3) and its .1f for each of these (the table of short
+    # durations ends at 100 ms). The wall clock crosses a second between two lines.
+    durations_ns = [0, 49_999, 1_234_500, 99_940_000, 99_949_999, 12_345_678_901]
+    shown = [
+        ("0.0ms", 0.0),
+        ("0.1ms", 0.05),
+        ("1.2ms", 1.235),
+        ("99.9ms", 99.94),
+        ("100.0ms", 99.95),
+        ("12345.7ms", 12345.679),
+    ]
+    times = ["00.250", "00.999", "01.000", "01.001", "02.500", "02.501"]
+    readings = iter([n for taken in durations_ns for n in (10**10, 10**10 + taken)])
+    walls = iter(NOW_NS + offset_ms * 1_000_000 for offset_ms in [0, 749, 750, 751, 2250, 2251])
+    monkeypatch.setattr(time, "perf_counter_ns", lambda: next(readings))
+    monkeypatch.setattr(time, "time_ns", lambda: next(walls))
+    written = io.BytesIO()
+    access = logs.AccessLog(log_format, written)
+    monkeypatch.setattr(logs, "access", access)
+    observed = Observed(answer, routes=ROUTES, metrics=None)
+    for _ in durations_ns:
+        served("req-7", observed)
+    access.flush()
+    lines = written.getvalue().decode().splitlines()
+    for line, (text, milliseconds), at in zip(lines, shown, times, strict=True):
+        if log_format == "json":
+            parsed = json.loads(line)
+            assert parsed["duration_ms"] == milliseconds
+            assert f" 200 {text} " in parsed["message"]
+            assert parsed["time"] == f"2026-11-30T12:00:{at}Z"
+        else:
+            assert f" 200 {text} " in line
+            assert line.startswith(f"2026-11-30T12:00:{at}Z INFO conversations.access [req-7] ")

@@ -49,7 +49,7 @@ class Observed:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = time.perf_counter()
+        started = time.perf_counter_ns()
         # connexion's routing and security write into the scope's extensions; a layer between
         # may copy the scope, but not this dict, where they are read once the answer is sent.
         extensions = scope.setdefault("extensions", {})
@@ -68,14 +68,14 @@ class Observed:
         try:
             await (refusal or self.app)(scope, receive, send_observed)
         finally:
-            seconds = time.perf_counter() - started
+            elapsed_ns = time.perf_counter_ns() - started
             operation = (
                 REFUSED
                 if refusal
                 else routed_operation_id(scope) or self.paths.get(scope["path"]) or UNMATCHED
             )
             if metrics:
-                metrics.finished(operation, status, seconds)
+                metrics.finished(operation, status, elapsed_ns / 1e9)
             if (access := logs.access) is not None:
                 info = token_info(extensions)
                 actor = info.get("actor") if info else None
@@ -85,7 +85,7 @@ class Observed:
                     self.routes.get(operation, "-"),
                     operation,
                     status,
-                    round(seconds * 1000, 3),
+                    (elapsed_ns + 500) // 1000,  # µs
                     info.get("key_id") if info else None,
                     actor.organization_id if actor else None,
                     client[0] if client else None,
