@@ -14,8 +14,8 @@ validate can serve unless it adapts how connexion runs.
 Each system serves the same database (prepared once per engine) pinned to core 0 with uvloop
 and httptools; wrk loads it from core 1 (`wrk -t1 -c16`) with a bearer key: GET and PATCH of
 one conversation. The systems run side by side and are measured in turns, round after round,
-so that drift on this shared machine touches them alike; each figure is the median of the
-rounds. Reports requests/s, p50, p99, the server's peak RSS, its CPU time per request, how busy
+each round starting one system further along (`in_turn`), so that drift on this shared machine
+and the place in a round touch them alike; each figure is the median of the rounds. Reports requests/s, p50, p99, the server's peak RSS, its CPU time per request, how busy
 the whole machine was, the ratios of throughput to each peer and to the floor, and the ratio of
 server CPU per request to the floor's, and what a list page of 50 costs in server CPU against
 a GET of the same system. `--big` adds 10^6 conversations and compares GET, PATCH and list
@@ -50,7 +50,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import asyncpg
 import httpx
@@ -65,6 +65,7 @@ from testbed.postgres import PostgresCluster
 if TYPE_CHECKING:
     from bench.isolation import Isolated
 
+T = TypeVar("T")
 SERVER_CORE, LOAD_CORE = "0", "1"
 ORGANIZATION, USER, AGENT = "bench", "bench", f"agent-{uuid.uuid4()}"
 SERVE = ["-m", "server_impl", "serve", "--port", "{port}", "--database-url", "{url}"]
@@ -412,6 +413,13 @@ def sample(process: subprocess.Popen[bytes], url: str, script: str, key: str, se
     return Sample(rate, p50, p99, cpu / served * 1e6, (busy - busy_before) / (total - total_before))
 
 
+def in_turn(systems: list[T], round_: int) -> list[T]:
+    """The systems in the order of one round: each round starts one further along, so that no
+    system is always loaded first (after an idle pause) or always right after another's load."""
+    start = round_ % len(systems) if systems else 0
+    return systems[start:] + systems[:start]
+
+
 def measure(
     engine: str,
     rows: int,
@@ -429,7 +437,7 @@ def measure(
         for system in systems:
             running[system] = serve(system, databases[system], log, args.before)
         for round_ in range(args.rounds):
-            for system, (process, base) in running.items():
+            for system, (process, base) in in_turn(list(running.items()), round_):
                 database = databases[system]
                 for operation, (script, path) in operations.items():
                     url = base + path.format(id=database.conversation_id, deep=database.deep_cursor)
