@@ -15,8 +15,9 @@ Each system serves the same database (prepared once per engine) pinned to core 0
 and httptools; wrk loads it from core 1 (`wrk -t1 -c16`) with a bearer key: GET and PATCH of
 one conversation. The systems run side by side and are measured in turns, round after round,
 each round starting one system further along (`in_turn`), so that drift on this shared machine
-and the place in a round touch them alike; each figure is the median of the rounds. Reports requests/s, p50, p99, the server's peak RSS, its CPU time per request, how busy
-the whole machine was, the ratios of throughput to each peer and to the floor, and the ratio of
+and the place in a round touch them alike; each figure is the median of the rounds. Reports
+requests/s, p50, p99, the server's peak RSS, its CPU time per request, how busy the whole
+machine was, the ratios of throughput to each peer and to the floor, and the ratio of
 server CPU per request to the floor's, and what a list page of 50 costs in server CPU against
 a GET of the same system. `--big` adds 10^6 conversations and compares GET, PATCH and list
 pages at depth against the small database, then measures GET's isolation from another
