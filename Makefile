@@ -116,22 +116,19 @@ run: $(RUNTIME)
 	$(BIN)/conversations-server migrate
 	$(BIN)/conversations-server serve --host $(HOST) --port $(PORT)
 
-# pytest-xdist spreads the tests over one process per core, a module to a worker (loadscope) so
-# that a module's fixtures are made once, the long modules first and test by test
-# (tests/scheduling.py), or one module's tests over all (load); the 25 slowest are listed at the
-# end. PYTEST_WORKERS=N sets every run's workers (0: none; make test's alone: TEST_WORKERS=N);
-# PYTEST_ARGS adds options to every run (e.g. --durations=0).
-PYTEST_WORKERS ?=
-TEST_WORKERS ?= $(or $(PYTEST_WORKERS),auto)
-PYTEST = -m pytest -n $(or $(PYTEST_WORKERS),auto) --durations=25 $(PYTEST_ARGS) --dist
+# pytest-xdist spreads the tests over one process per core (PYTEST_WORKERS=0: none), a module to
+# a worker (loadscope) so that a module's fixtures are made once, or one module's tests over all
+# (load); the 25 slowest are listed at the end. PYTEST_ARGS adds options to every run (e.g.
+# -p bench.test_cpu, each test's CPU, sleeps and processes).
+PYTEST_WORKERS ?= auto
+PYTEST = -m pytest -n $(PYTEST_WORKERS) --durations=25 $(PYTEST_ARGS) --dist
 
 # Measures branch coverage of server_impl in both runs and in every process they start (see
 # [tool.coverage.*] in pyproject.toml) and reports it; below its floor (fail_under) a run on
 # every engine fails, a run that leaves an engine out only reports.
 test: $(INSTALLED) $(SDK_INSTALLED) browser
 	$(BIN)/python -m coverage erase
-	LETTA_CLIENT_EXPECTED=$(call pinned,requirements.lock) $(BIN)/python -m coverage run $(PYTEST) loadscope \
-		-n $(TEST_WORKERS)
+	LETTA_CLIENT_EXPECTED=$(call pinned,requirements.lock) $(BIN)/python -m coverage run $(PYTEST) loadscope
 	LETTA_CLIENT_EXPECTED=$(call pinned,tests/compat/latest-sdk.txt) \
 		$(SDK_VENV)/bin/python -m coverage run $(PYTEST) load \
 		tests/compat/test_official_sdk.py

@@ -11,12 +11,10 @@ import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
-from tests.scheduling import LongFirstScheduling
 from tests.support import (
     ENGINES,
     POSTGRES_TEMPLATE,
@@ -38,13 +36,6 @@ def pytest_configure(config: pytest.Config) -> None:
     # inherit its name with the environment.
     if not hasattr(config, "workerinput"):
         os.environ[RUN_FOLDER] = tempfile.mkdtemp(prefix="conversations-tests-")
-
-
-def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> LongFirstScheduling | None:
-    """loadscope with the long modules first and spread (tests/scheduling.py)."""
-    if config.getvalue("dist") != "loadscope":
-        return None
-    return LongFirstScheduling(config, log)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
