@@ -44,6 +44,17 @@ async def held_body(release: asyncio.Event, body: bytes) -> AsyncIterator[bytes]
     yield body
 
 
+def updates_in_flight(
+    client: httpx.AsyncClient, item: str, key: dict[str, str], release: asyncio.Event, count: int
+) -> list["asyncio.Task[httpx.Response]"]:
+    """COUNT empty updates of ITEM in flight, their bodies held back until RELEASE is set."""
+    headers = {**key, "Content-Type": "application/json"}
+    return [
+        asyncio.create_task(client.patch(item, headers=headers, content=held_body(release, b"{}")))
+        for _ in range(count)
+    ]
+
+
 def test_past_its_cap_an_organization_is_answered_429_while_another_is_served(
     sqlite_url: str, caplog: pytest.LogCaptureFixture, access_lines: AccessLines
 ) -> None:
@@ -56,14 +67,7 @@ def test_past_its_cap_an_organization_is_answered_429_while_another_is_served(
 
         async def scenario(client: httpx.AsyncClient) -> None:
             release = asyncio.Event()
-            json_headers = {**alice, "Content-Type": "application/json"}
-            # Two updates of acme in flight, their bodies held back.
-            held = [
-                asyncio.create_task(
-                    client.patch(item, headers=json_headers, content=held_body(release, b"{}"))
-                )
-                for _ in range(2)
-            ]
+            held = updates_in_flight(client, item, alice, release, 2)  # acme's two
             await asyncio.sleep(0.2)
             refused = await client.patch(item, headers=alice, json={"summary": "refused"})
             assert refused.status_code == 429, refused.text
@@ -106,13 +110,7 @@ def test_two_users_of_one_organization_share_its_cap(sqlite_url: str) -> None:
 
         async def scenario(client: httpx.AsyncClient) -> None:
             release = asyncio.Event()
-            held = asyncio.create_task(
-                client.patch(
-                    item,
-                    headers={**alice, "Content-Type": "application/json"},
-                    content=held_body(release, b"{}"),
-                )
-            )
+            [held] = updates_in_flight(client, item, alice, release, 1)
             await asyncio.sleep(0.2)
             assert (await client.get(item, headers=bob)).status_code == 429
             release.set()
@@ -149,14 +147,8 @@ def test_with_the_cap_off_an_organization_is_served_past_the_default_cap(sqlite_
 
         async def scenario(client: httpx.AsyncClient) -> None:
             release = asyncio.Event()
-            json_headers = {**alice, "Content-Type": "application/json"}
-            # One more update in flight than the default cap (100) lets through, bodies held.
-            held = [
-                asyncio.create_task(
-                    client.patch(item, headers=json_headers, content=held_body(release, b"{}"))
-                )
-                for _ in range(101)
-            ]
+            # One more update in flight than the default cap (100) lets through.
+            held = updates_in_flight(client, item, alice, release, 101)
             await asyncio.sleep(0.5)
             assert (await client.get(item, headers=alice)).status_code == 200
             release.set()
