@@ -127,6 +127,9 @@ class Settings(BaseSettings):
     lists_per_organization: int = Field(
         default=_STORAGE.lists_per_organization, ge=1, le=MAX_SQLITE_READERS - 1
     )
+    scans_per_organization: int = Field(
+        default=_STORAGE.scans_per_organization, ge=1, le=MAX_SQLITE_READERS - 1
+    )
     sqlite_busy_timeout_s: float = Field(
         default=_STORAGE.sqlite_busy_timeout_s, ge=0, le=MAX_TIMEOUT_S, allow_inf_nan=False
     )
@@ -236,6 +239,12 @@ class Settings(BaseSettings):
                     f" below --{option.replace('_', '-')} (CONVERSATIONS_{option.upper()}), so"
                     f" that one organization's lists always leave {what} to the others"
                 )
+        if self.scans_per_organization > self.lists_per_organization:
+            raise ValueError(
+                "--scans-per-organization (CONVERSATIONS_SCANS_PER_ORGANIZATION) must be at most"
+                " --lists-per-organization (CONVERSATIONS_LISTS_PER_ORGANIZATION): a scan is one"
+                " of the organization's list pages"
+            )
         return self
 
     @model_validator(mode="after")

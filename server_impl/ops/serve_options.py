@@ -70,6 +70,14 @@ SERVE_LIMITS: dict[str, tuple[type, str]] = {
         " 63, below --sqlite-readers and --postgres-pool-size. Defaults to"
         " CONVERSATIONS_LISTS_PER_ORGANIZATION, else 2.",
     ),
+    "scans_per_organization": (
+        int,
+        "Of those, the most scans of one organization at once per process: searches for a term"
+        " shorter than three characters, which no text index answers, so each reads every"
+        " conversation of the organization and holds a core while it does; more wait their"
+        " turn, leaving the other cores to every other request. From 1 to 63, at most"
+        " --lists-per-organization. Defaults to CONVERSATIONS_SCANS_PER_ORGANIZATION, else 1.",
+    ),
     "sqlite_busy_timeout_s": (
         float,
         "Seconds a write to a SQLite database waits for another process's lock (another worker's"

@@ -1,6 +1,7 @@
 """Pages of conversations: the list statement for each shape a page takes, the place a page
 starts after, the search of summaries, and the key that signs cursors."""
 
+import contextlib
 import functools
 from collections.abc import Callable
 from typing import Literal
@@ -111,6 +112,8 @@ class SqlConversationPages(ConversationRows):
 
     lists: OrganizationShares
     """How many of one organization's list pages are read at once (shares.py)."""
+    scans: OrganizationShares
+    """How many of them may be scans: searches that no text index answers (shares.py)."""
 
     # Deleted rows still anchor a cursor: pages stay put while others delete.
     @functools.cached_property
@@ -128,7 +131,15 @@ class SqlConversationPages(ConversationRows):
         }
         after = page.after
         by_last_message = page.order_by == "last_message_at"
-        async with self.lists.of(page.organization_id), self._connection() as session:
+        term = page.summary_search
+        scan = term is not None and (not self.dialect.search_candidates or len(term) < TRIGRAM)
+        # A scan waits for its turn before it takes a list's share, so that scans in line
+        # never keep the organization's other list pages waiting.
+        async with (
+            self.scans.of(page.organization_id) if scan else contextlib.nullcontext(),
+            self.lists.of(page.organization_id),
+            self._connection() as session,
+        ):
             if isinstance(after, Position) and by_last_message:
                 # The place as the page before read it, wherever its conversation is now.
                 params.update(
@@ -156,10 +167,9 @@ class SqlConversationPages(ConversationRows):
                 archive_status=page.archive_status,
                 by_last_message=by_last_message,
             )
-            term = page.summary_search
             if term is None:
                 rows = await session.all(shape(search=False), params)
-            elif not self.dialect.search_candidates or len(term) < TRIGRAM:
+            elif scan:
                 params["pattern"] = like_pattern(term)
                 rows = await session.all(shape(search="filter"), params)
             else:

@@ -94,6 +94,7 @@ class PostgresStore(SqlStore):
 
     def __init__(self, database_url: str, tuning: Tuning = DEFAULTS) -> None:
         self.lists = OrganizationShares(tuning.lists_per_organization)
+        self.scans = OrganizationShares(tuning.scans_per_organization)
         self._url = database_url
         self._tuning = tuning
         self._pool: asyncpg.Pool | None = None

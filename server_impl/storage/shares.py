@@ -1,9 +1,12 @@
-"""How many of one organization's list pages are read at once.
+"""How many of one organization's list pages, and of its scans, are read at once.
 
-A list page is the one statement whose cost grows with an organization (a summary_search is a
-scan of its rows); every other statement is an indexed lookup of one row. Held below the
-connections of a store (SQLite's readers, PostgreSQL's pool), one organization's slow lists
-always leave connections to the others, whose requests then never queue behind them.
+A list page is the one statement whose cost grows with an organization; every other statement
+is an indexed lookup of one row. Held below the connections of a store (SQLite's readers,
+PostgreSQL's pool), one organization's slow lists always leave connections to the others,
+whose requests then never queue behind them. A scan (a summary_search no text index answers)
+reads every conversation of the organization and holds a core while it does: held to fewer
+(one, by default), one organization's scans leave the other cores to everyone's requests
+rather than making each of them wait for a core (bench/isolation.py measures it).
 """
 
 import asyncio

@@ -92,6 +92,7 @@ class SqliteStore(SqlStore):
 
     def __init__(self, path: str, tuning: Tuning = DEFAULTS) -> None:
         self.lists = OrganizationShares(tuning.lists_per_organization)
+        self.scans = OrganizationShares(tuning.scans_per_organization)
         self._path = path
         self._busy_timeout_ms = round(tuning.sqlite_busy_timeout_s * 1000)
         self._reader_count = tuning.sqlite_readers

@@ -10,6 +10,10 @@ class Tuning:
     """A read (SQLite) or any statement (PostgreSQL) running longer is ended: OverBudget."""
     lists_per_organization: int = 2
     """List pages of one organization read at once per process (shares.py)."""
+    scans_per_organization: int = 1
+    """Of those, scans (searches no text index answers) of one organization at once per
+    process: each takes a core for as long as it reads, so one organization's scans leave the
+    others' requests cores to run on (shares.py)."""
     sqlite_readers: int = 4
     """Connections reading a SQLite database, each on a thread of its own."""
     sqlite_busy_timeout_s: float = 5.0

@@ -83,6 +83,8 @@ OUT_OF_RANGE: list[tuple[str, Any]] = [
     ("sqlite_readers", 1),
     ("lists_per_organization", 64),
     ("lists_per_organization", 0),
+    ("scans_per_organization", 64),
+    ("scans_per_organization", 0),
     ("sqlite_busy_timeout_s", -1),
     ("sqlite_busy_timeout_s", 3601),
     ("sqlite_busy_timeout_s", math.nan),
@@ -145,6 +147,7 @@ def test_a_keyed_create_works_with_the_longest_idempotency_key_ttl(tmp_path: Pat
         ("--statement-budget-s", "601"),
         ("--sqlite-readers", "65"),
         ("--lists-per-organization", "64"),
+        ("--scans-per-organization", "0"),
         ("--sqlite-busy-timeout-s", "-1"),
         ("--postgres-pool-size", "1"),
         ("--postgres-acquire-timeout-s", "nan"),
@@ -228,11 +231,26 @@ def test_lists_of_one_organization_that_could_take_every_connection_are_refused(
     )
 
 
+def test_more_scans_than_list_pages_of_an_organization_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(serving, "claim_port", None)
+    url = new_sqlite_database(tmp_path)
+    arguments = ["serve", "--scans-per-organization", "3", "--lists-per-organization", "2"]
+    assert cli.main([*arguments, "--database-url", url]) == 2
+    assert capsys.readouterr().err == (
+        f"{cli.PROG}: --scans-per-organization (CONVERSATIONS_SCANS_PER_ORGANIZATION) must be at"
+        " most --lists-per-organization (CONVERSATIONS_LISTS_PER_ORGANIZATION): a scan is one of"
+        " the organization's list pages\n"
+    )
+
+
 def test_every_storage_setting_reaches_the_store() -> None:
     # Each field of storage/tuning.py is a setting of the same name, handed on as it was set.
     set_to: dict[str, Any] = {
         "statement_budget_s": 7.5,
         "lists_per_organization": 3,
+        "scans_per_organization": 2,
         "sqlite_readers": 5,
         "sqlite_busy_timeout_s": 0.25,
         "postgres_pool_size": 4,

@@ -6,11 +6,12 @@ that it scans an organization of many conversations."""
 
 import asyncio
 import sqlite3
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
@@ -195,6 +196,64 @@ def test_another_organizations_get_and_list_are_answered_while_one_organization_
         assert running == SEARCHES
 
     _with(store_for(tenants.url), scenario)
+
+
+class _ScansCounted:
+    """A session that counts the scans running through it at once (Counter.most)."""
+
+    def __init__(self, session: Any, counter: "_Counter") -> None:
+        self._session = session
+        self._counter = counter
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._session, name)
+
+    async def all(self, query: Query, params: Any) -> Any:
+        if "pattern" not in params or "phrase" in params or "scan" in params:
+            return await self._session.all(query, params)
+        self._counter.running += 1
+        self._counter.most = max(self._counter.most, self._counter.running)
+        try:
+            return await self._session.all(query, params)
+        finally:
+            self._counter.running -= 1
+
+
+@dataclass
+class _Counter:
+    running: int = 0
+    most: int = 0
+
+
+def test_one_organizations_scans_run_one_at_a_time_and_its_other_lists_are_answered_beside_them(
+    tenants: Tenants, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One at a time, an organization's scans take one core, not every core of the machine
+    # (bench/isolation.py); waiting in line, they hold none of its list pages' shares.
+    store = store_for(tenants.url)
+    counter = _Counter()
+    connection = store._connection  # type: ignore[attr-defined]
+
+    @asynccontextmanager
+    async def counted() -> AsyncIterator[_ScansCounted]:
+        async with connection() as session:
+            yield _ScansCounted(session, counter)
+
+    monkeypatch.setattr(store, "_connection", counted)
+
+    async def scenario(store: Store) -> None:
+        scans = [asyncio.create_task(store.list_page(_search(tenants.busy_org))) for _ in range(4)]
+        await asyncio.sleep(0)
+        listed = await store.list_page(
+            Page(organization_id=tenants.busy_org, limit=50, order="desc")
+        )
+        waiting = sum(not scan.done() for scan in scans)
+        assert await asyncio.gather(*scans) == [[]] * 4
+        assert len(listed) == 50
+        assert counter.most == 1
+        assert waiting >= 3
+
+    _with(store, scenario)
 
 
 def test_a_search_past_the_statement_budget_is_unavailable_and_the_store_serves_on(
