@@ -13,9 +13,12 @@ handlers that do nothing, the most a server that lets connexion route, authentic
 validate can serve unless it adapts how connexion runs.
 Each system serves the same database (prepared once per engine) pinned to core 0 with uvloop
 and httptools; wrk loads it from core 1 (`wrk -t1 -c16`) with a bearer key: GET and PATCH of
-one conversation. The systems run side by side and are measured in turns, round after round,
-each round starting one system further along (`in_turn`), so that drift on this shared machine
-and the place in a round touch them alike; each figure is the median of the rounds. Reports
+one conversation. The systems run side by side and are measured in turns, round after round:
+in a round, operation by operation, each system loads it right after the other, each round
+starting one system further along (`schedule`, `in_turn`), so that drift on this shared machine
+and the place in a round touch them alike. Each figure is the median of the rounds; each cost
+(a system against itself without something, or against the code before) is the median of the
+rounds' ratios, paired round by round, with their range (`_cost` says why). Reports
 requests/s, p50, p99, the server's peak RSS, its CPU time per request, how busy the whole
 machine was, the ratios of throughput to each peer and to the floor, and the ratio of
 server CPU per request to the floor's, and what a list page of 50 costs in server CPU against
@@ -48,7 +51,7 @@ import subprocess
 import sys
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -141,7 +144,18 @@ UVICORN_FLAGS = [
 
 
 @dataclass
+class Sample:
+    requests_per_s: float
+    p50_ms: float
+    p99_ms: float
+    server_cpu_us: float
+    machine_busy: float
+
+
+@dataclass
 class Result:
+    """One system's figures for one operation: each the median of its rounds (`rounds`)."""
+
     engine: str
     rows: int
     system: str
@@ -152,15 +166,20 @@ class Result:
     rss_mib: float
     server_cpu_us: float  # CPU time of the server's processes per request
     machine_busy: float  # share of all cores' time not idle, load generator and database included
+    # Every round's sample, in round order: what a cost pairs round by round (`paired`). Empty
+    # for a figure not measured in rounds, which is then its one round.
+    rounds: list[Sample] = field(default_factory=list)
 
-
-@dataclass
-class Sample:
-    requests_per_s: float
-    p50_ms: float
-    p99_ms: float
-    server_cpu_us: float
-    machine_busy: float
+    def samples(self) -> list[Sample]:
+        return self.rounds or [
+            Sample(
+                self.requests_per_s,
+                self.p50_ms,
+                self.p99_ms,
+                self.server_cpu_us,
+                self.machine_busy,
+            )
+        ]
 
 
 @dataclass
@@ -421,6 +440,20 @@ def in_turn(systems: list[T], round_: int) -> list[T]:
     return systems[start:] + systems[:start]
 
 
+def schedule(systems: list[T], operations: list[str], rounds: int) -> list[tuple[int, str, T]]:
+    """The loads of a run, in order, as (round, operation, system): round by round, operation by
+    operation, and for each operation the systems in turn (`in_turn`). So the systems a cost
+    compares load the same operation within one round, one right after the other (at most the
+    other systems between them), and the ratio of their two samples cancels whatever moves the
+    machine more slowly than that (`paired`)."""
+    return [
+        (round_, operation, system)
+        for round_ in range(rounds)
+        for operation in operations
+        for system in in_turn(systems, round_)
+    ]
+
+
 def measure(
     engine: str,
     rows: int,
@@ -437,24 +470,21 @@ def measure(
     try:
         for system in systems:
             running[system] = serve(system, databases[system], log, args.before)
-        for round_ in range(args.rounds):
-            for system, (process, base) in in_turn(list(running.items()), round_):
-                database = databases[system]
-                for operation, (script, path) in operations.items():
-                    url = base + path.format(id=database.conversation_id, deep=database.deep_cursor)
-                    if round_ == 0:
-                        wrk(url, script, database.key, 2, args.connections)  # warm-up
-                    taken = sample(
-                        process, url, script, database.key, args.seconds, args.connections
-                    )
-                    samples.setdefault((system, operation), []).append(taken)
-                    print(
-                        f"  {engine:10} {rows:>9,} {system:24} {operation:16} round {round_ + 1}"
-                        f" {taken.requests_per_s:7,.0f} req/s  p50 {taken.p50_ms:5.2f} ms"
-                        f"  p99 {taken.p99_ms:5.2f} ms  {taken.server_cpu_us:4.0f} µs/req"
-                        f"  machine {taken.machine_busy:4.0%}",
-                        flush=True,
-                    )
+        for round_, operation, system in schedule(list(running), list(operations), args.rounds):
+            process, base = running[system]
+            database, (script, path) = databases[system], operations[operation]
+            url = base + path.format(id=database.conversation_id, deep=database.deep_cursor)
+            if round_ == 0:
+                wrk(url, script, database.key, 2, args.connections)  # warm-up
+            taken = sample(process, url, script, database.key, args.seconds, args.connections)
+            samples.setdefault((system, operation), []).append(taken)
+            print(
+                f"  {engine:10} {rows:>9,} {system:24} {operation:16} round {round_ + 1}"
+                f" {taken.requests_per_s:7,.0f} req/s  p50 {taken.p50_ms:5.2f} ms"
+                f"  p99 {taken.p99_ms:5.2f} ms  {taken.server_cpu_us:4.0f} µs/req"
+                f"  machine {taken.machine_busy:4.0%}",
+                flush=True,
+            )
         results = []
         for (system, operation), rounds in samples.items():
 
@@ -473,6 +503,7 @@ def measure(
                     rss_mib=peak_rss_mib(running[system][0].pid),
                     server_cpu_us=median("server_cpu_us"),
                     machine_busy=median("machine_busy"),
+                    rounds=rounds,
                 )
             )
         return results
@@ -526,7 +557,8 @@ COSTS = {
 
 def costs(results: list[Result]) -> str:
     """What the access log and metrics, and the limits, cost this server, each against the
-    same server without them, from the same run's figures."""
+    same server without them, from the same run's figures: the median of the paired rounds
+    (`_cost`), and each round's figure."""
     by_key = {(r.engine, r.rows, r.operation, r.system): r for r in results}
     sections = []
     for without, what in COSTS.items():
@@ -538,11 +570,17 @@ def costs(results: list[Result]) -> str:
             if bare is None:
                 continue
             measured, _ = _cost(result, bare, 0)
-            lines.append(f"- {result.engine} {result.operation}: {measured}")
+            faster = ", ".join(f"{r - 1:+.1%}" for r in paired(result, bare, "requests_per_s"))
+            dearer = ", ".join(f"{r - 1:+.1%}" for r in paired(result, bare, "server_cpu_us"))
+            lines.append(
+                f"- {result.engine} {result.operation}: {measured}; round by round, throughput"
+                f" {faster}; server CPU {dearer}"
+            )
         if lines:
             sections.append(
                 f"\n\nWhat {what} cost (this server against itself without them, throughput"
-                " and server CPU per request):\n" + "\n".join(lines)
+                " and server CPU per request, median of the rounds' ratios and their range):\n"
+                + "\n".join(lines)
             )
     return "".join(sections)
 
@@ -576,10 +614,11 @@ LIMITS_COST = 0.03
 against them off; held to server CPU per request too, as the access line's cost is."""
 NO_LOSS = 0.97
 """Issue 27: "no loss against the code before" as this server's throughput over the code
-before's, side by side in one run. Not 1.00: the median of 3 rounds of two servers in turns
-still moves by a few per cent, so a server identical to the one before would fail a bound of
-1.00 about half the time (bench/results.md has this checkout served as both); 3 % is the
-share issue 25 allows the limits, the smallest cost the project's bounds ask a run to see."""
+before's, side by side in one run (the median of the paired rounds' ratios, `_cost`). Not
+1.00: the ratio of a few rounds of two servers in turns still moves by a few per cent, so a
+server identical to the one before would fail a bound of 1.00 about half the time
+(bench/results.md has this checkout served as both); 3 % is the share issue 25 allows the
+limits, the smallest cost the project's bounds ask a run to see."""
 PEER = "FastAPI lean peer"
 """GET and PATCH at least as many requests/s as this peer, p99 no higher."""
 BIG = 1_000_000
@@ -589,15 +628,44 @@ def _verdict(met: bool | None) -> str:
     return "not measured" if met is None else "**met**" if met else "**not met**"
 
 
+def paired(one: Result, other: Result, figure: str) -> list[float]:
+    """one's figure (a field of Sample) over other's, round by round, in round order."""
+    return [
+        getattr(mine, figure) / getattr(theirs, figure)
+        for mine, theirs in zip(one.samples(), other.samples(), strict=True)
+    ]
+
+
+def _spread(changes: list[float]) -> str:
+    """The median of changes, and their lowest and highest, as signed percentages."""
+    median = statistics.median(changes)
+    return f"{median:+.1%} ({min(changes):+.1%} to {max(changes):+.1%})"
+
+
+def _rounds(count: int) -> str:
+    return f"{count} paired round{'' if count == 1 else 's'}"
+
+
 def _cost(shipped: Result | None, bare: Result | None, bound: float) -> tuple[str, bool | None]:
     """What shipped costs against bare, in throughput and server CPU, and whether both are
-    within bound; nothing if either was not measured."""
+    within bound; nothing if either was not measured.
+
+    Judged on paired rounds: the median of the rounds' ratios (shipped's sample over bare's in
+    the same round), not the ratio of the two systems' medians. Within a round the two load the
+    operation one right after the other (`schedule`), so whatever slows the machine for a while
+    (another process's load, the database's housekeeping, the host) slows both samples of the
+    round alike and their ratio cancels it. Each system's median can come from a different
+    round, and then compares a slow moment of one with a fast moment of the other: two idle runs
+    16 minutes apart gave few-per-cent costs of opposite signs. The median of the ratios also
+    sets aside a round in which only one of the two met a disturbance; their range says how far
+    the rounds agree."""
     if not shipped or not bare:
         return "", None
-    change = shipped.requests_per_s / bare.requests_per_s - 1
-    dearer = shipped.server_cpu_us / bare.server_cpu_us - 1
-    measured = f"throughput {change:+.1%}, server CPU {dearer:+.1%}"
-    return measured, -change <= bound and dearer <= bound
+    faster = [ratio - 1 for ratio in paired(shipped, bare, "requests_per_s")]
+    dearer = [ratio - 1 for ratio in paired(shipped, bare, "server_cpu_us")]
+    measured = f"throughput {_spread(faster)}, server CPU {_spread(dearer)}, {_rounds(len(faster))}"
+    met = -statistics.median(faster) <= bound and statistics.median(dearer) <= bound
+    return measured, met
 
 
 def summary(
@@ -703,14 +771,18 @@ def summary(
                 ]
                 measured, met = "", None
                 if pairs:
+                    # The worst shape by its paired median (`_cost` says why paired).
                     now, then = min(
-                        pairs, key=lambda pair: pair[0].requests_per_s / pair[1].requests_per_s
+                        pairs,
+                        key=lambda two: statistics.median(paired(two[0], two[1], "requests_per_s")),
                     )
-                    ratio = now.requests_per_s / then.requests_per_s
+                    ratios = paired(now, then, "requests_per_s")
+                    ratio = statistics.median(ratios)
+                    dearer = [r - 1 for r in paired(now, then, "server_cpu_us")]
                     measured = (
-                        f"{ratio:.2f}× ({now.requests_per_s:,.0f} against"
-                        f" {then.requests_per_s:,.0f} req/s), server CPU"
-                        f" {now.server_cpu_us / then.server_cpu_us - 1:+.1%}"
+                        f"{ratio:.2f}× ({min(ratios):.2f}× to {max(ratios):.2f}×,"
+                        f" {_rounds(len(ratios))}; medians {now.requests_per_s:,.0f} against"
+                        f" {then.requests_per_s:,.0f} req/s), server CPU {_spread(dearer)}"
                     )
                     met = ratio >= NO_LOSS
                 add(f"{target} against {BEFORE}", engine, measured, f"≥ {NO_LOSS:.2f}×", met)
