@@ -1,8 +1,8 @@
 """`make bench`: this server, its peers and the bare-Starlette floor, side by side.
 
     python -m bench.run [--engines sqlite,postgresql] [--seconds 5] [--rounds 3]
-                        [--connections 16] [--big [--big-rows 1000000]] [--system NAME ...]
-                        [--before CHECKOUT]
+                        [--operations get,patch,lists] [--connections 16]
+                        [--big [--big-rows 1000000]] [--system NAME ...] [--before CHECKOUT]
 
 The peers: lean ones, written as an engineer would ship the service in Litestar with msgspec
 (bench/litestar_peer.py) and in FastAPI with pydantic (bench/fastapi_lean_peer.py), each with
@@ -29,7 +29,12 @@ organization's searches (bench/isolation.py), summary_search (bench/search.py) a
 10^6 database is built once per engine and migration revision and kept (bench/cache.py,
 bench/search.py); every part of a run, and every later run, works on a copy. `--big-rows N`
 runs all of that at N conversations, to try it.
-`--system NAME` (repeated) measures only the systems named; `--before CHECKOUT` adds this
+`--system NAME` (repeated) measures only the systems named, `--operations` only some loads
+(get, patch, lists: the four list pages); a run takes about (rounds × (seconds + 0.1) + 2) s
+per system and operation, plus a few seconds per system and engine to start (`estimate_s`,
+printed first). So `make bench-costs`, which judges the costs alone (this server, without the
+access log and metrics, without the limits; GET and PATCH; both engines; 9 rounds of 5 s),
+takes about 10 minutes. `--before CHECKOUT` adds this
 server as another checkout serves it (its own .venv, from `make install`), as "this server
 before", on a database that checkout prepares itself (at its own revision), to measure a change
 side by side in one run. "this server, no access log or metrics" and "this server, no limits"
@@ -475,7 +480,7 @@ def measure(
             database, (script, path) = databases[system], operations[operation]
             url = base + path.format(id=database.conversation_id, deep=database.deep_cursor)
             if round_ == 0:
-                wrk(url, script, database.key, 2, args.connections)  # warm-up
+                wrk(url, script, database.key, WARM_UP_S, args.connections)
             taken = sample(process, url, script, database.key, args.seconds, args.connections)
             samples.setdefault((system, operation), []).append(taken)
             print(
@@ -789,11 +794,88 @@ def summary(
     return "\n\nThe targets of issues 23, 25 and 27 in this run:\n\n" + "\n".join(lines)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(prog="make bench")
+OPERATIONS = {"get": ["GET"], "patch": ["PATCH"], "lists": list(LISTS)}
+"""The names --operations takes, and the loads each stands for."""
+
+
+def operations(text: str) -> list[str]:
+    """--operations: names of OPERATIONS, separated by commas; the loads they stand for."""
+    names = [name.strip().lower() for name in text.split(",")]
+    unknown = [name for name in names if name not in OPERATIONS]
+    if unknown:
+        raise argparse.ArgumentTypeError(
+            f"no such operation: {', '.join(unknown)}; the operations are {', '.join(OPERATIONS)}"
+        )
+    return [load for name, loads in OPERATIONS.items() if name in names for load in loads]
+
+
+@dataclass
+class Load:
+    """One `measure` of a run: these systems, on these operations, at this many rows."""
+
+    engine: str
+    rows: int
+    systems: list[str]
+    operations: dict[str, tuple[str, str]]
+
+
+def plan(args: argparse.Namespace, chosen: list[str]) -> list[Load]:
+    """What a run loads, in order: per engine, at --rows every chosen system on GET and PATCH
+    and this server (and the code before) on the list pages; with --big, at --big-rows this
+    server (and the code before) on all of them. Only --operations' loads; none left empty."""
+    point = {name: load for name, load in POINT.items() if name in args.operations}
+    lists = {name: load for name, load in LISTS.items() if name in args.operations}
+    ours = [system for system in ("this server", BEFORE) if system in chosen]
+    loads = []
+    for engine in args.engines.split(","):
+        systems = [s for s in chosen if engine == "postgresql" or s not in CORES]
+        loads += [Load(engine, args.rows, systems, point), Load(engine, args.rows, ours, lists)]
+        if args.big:
+            loads.append(Load(engine, args.big_rows, ours, {**point, **lists}))
+    return [load for load in loads if load.systems and load.operations]
+
+
+WARM_UP_S = 2
+"""Each system's first load of each operation, not measured."""
+# What a load costs beyond its seconds (wrk's start, the figures), what a system costs to start
+# and stop, and a database of --rows to prepare (and a PostgreSQL cluster to start): measured
+# with --seconds 2 --rounds 3 on this project's machine (bench/results.md, "Paired rounds").
+SAMPLE_OVERHEAD_S = 0.1
+START_S = 2.0
+PREPARE_S = 5.0
+
+
+def estimate_s(loads: list[Load], rounds: int, seconds: int) -> float:
+    """About how long a run's loads take, in seconds: per system and operation a warm-up and
+    `rounds` loads of `seconds`; per system a start, per engine and size a database. Not
+    --big's parts beyond its loads (building a database of 10^6 the first time, isolation,
+    search, copy)."""
+    total = PREPARE_S * len({(load.engine, load.rows) for load in loads})
+    for load in loads:
+        pairs = len(load.systems) * len(load.operations)
+        total += START_S * len(load.systems)
+        total += pairs * (WARM_UP_S + rounds * (seconds + SAMPLE_OVERHEAD_S))
+    return total
+
+
+def parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="make bench",
+        epilog="A run without --big takes about (rounds × (seconds + 0.1) + 2) s per system and"
+        " operation, plus a few seconds per system and engine to start; it prints its estimate"
+        " first. `make bench-costs` (3 systems, GET and PATCH, 2 engines, 9 rounds of 5 s)"
+        " takes about 10 minutes.",
+    )
     parser.add_argument("--engines", default="sqlite,postgresql")
     parser.add_argument("--seconds", type=int, default=5, help="per round")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--operations",
+        type=operations,
+        default=operations(",".join(OPERATIONS)),
+        help=f"only these loads, e.g. get,patch (of {', '.join(OPERATIONS)}; lists: the four"
+        " list pages); default: all",
+    )
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--rows", type=int, default=1_000)
     parser.add_argument("--big", action="store_true", help="also 10^6 conversations")
@@ -807,7 +889,11 @@ def main() -> int:
         help="only this one (repeatable; names hold commas); default: every system",
     )
     parser.add_argument("--before", type=Path, help="a checkout to serve as this server before")
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> int:
+    args = parser().parse_args()
     if args.before is not None:
         # Its programs run with it as their working folder: a relative path would not hold.
         args.before = args.before.resolve()
@@ -824,6 +910,12 @@ def main() -> int:
     for tool in ("wrk", "taskset"):
         if shutil.which(tool) is None:
             sys.exit(f"{tool} is needed: apt-get install wrk util-linux")
+    loads = plan(args, chosen)
+    print(
+        f"About {estimate_s(loads, args.rounds, args.seconds) / 60:.1f} min of loads"
+        + (" (and --big's isolation, search and copy)" if args.big else ""),
+        flush=True,
+    )
 
     folder = Path(f"/tmp/bench-{uuid.uuid4().hex[:8]}")
     folder.mkdir()
@@ -837,27 +929,21 @@ def main() -> int:
     results: list[Result] = []
     isolated, isolated_figures = "", None
     try:
-        for engine in args.engines.split(","):
-            for rows in [args.rows, args.big_rows] if args.big else [args.rows]:
-                # --big's databases are built once into the cache, and copied.
-                kept = args.big and rows == args.big_rows
-                here = folder / f"{engine}-{rows}.db"
-                database = prepared(engine, rows, ROOT, here, cluster, kept=kept)
-                databases = dict.fromkeys(chosen, database)
-                if BEFORE in chosen:
-                    assert args.before is not None
-                    there = folder / f"{engine}-{rows}-before.db"
-                    databases[BEFORE] = prepared(
-                        engine, rows, args.before, there, cluster, kept=kept
+        for engine, rows in dict.fromkeys((load.engine, load.rows) for load in loads):
+            # --big's databases are built once into the cache, and copied.
+            kept = args.big and rows == args.big_rows
+            here = folder / f"{engine}-{rows}.db"
+            database = prepared(engine, rows, ROOT, here, cluster, kept=kept)
+            databases = dict.fromkeys(chosen, database)
+            if BEFORE in chosen:
+                assert args.before is not None
+                there = folder / f"{engine}-{rows}-before.db"
+                databases[BEFORE] = prepared(engine, rows, args.before, there, cluster, kept=kept)
+            for load in loads:
+                if (load.engine, load.rows) == (engine, rows):
+                    results += measure(
+                        engine, rows, databases, args, log, load.systems, load.operations
                     )
-                ours = [s for s in ("this server", BEFORE) if s in chosen]
-                if rows == args.rows:
-                    systems = [s for s in chosen if engine == "postgresql" or s not in CORES]
-                    results += measure(engine, rows, databases, args, log, systems, POINT)
-                    operations = LISTS
-                else:
-                    operations = {**POINT, **LISTS}
-                results += measure(engine, rows, databases, args, log, ours, operations)
         if args.big:
             from bench import isolation
 
@@ -886,7 +972,8 @@ def main() -> int:
     header = (
         f"`make bench` on {datetime.now(UTC):%Y-%m-%d}, {os.cpu_count()} cores, server on core"
         f" {SERVER_CORE}, `wrk -t1 -c{args.connections} -d{args.seconds}s` on core {LOAD_CORE};"
-        f" median of {args.rounds} rounds, systems in turns.\n\n"
+        f" median of {args.rounds} rounds, systems in turns; each cost the median of its paired"
+        " rounds' ratios.\n\n"
     )
     (ROOT / "bench" / "latest.md").write_text(header + report + "\n")
     return 0
