@@ -660,8 +660,9 @@ def _cost(shipped: Result | None, bare: Result | None, bound: float) -> tuple[st
     operation one right after the other (`schedule`), so whatever slows the machine for a while
     (another process's load, the database's housekeeping, the host) slows both samples of the
     round alike and their ratio cancels it. Each system's median can come from a different
-    round, and then compares a slow moment of one with a fast moment of the other: two idle runs
-    16 minutes apart gave few-per-cent costs of opposite signs. The median of the ratios also
+    round, and then compares a slow moment of one with a fast moment of the other: judged so, two
+    idle runs 16 minutes apart gave costs that moved by more than the bounds, some changing
+    sign. The median of the ratios also
     sets aside a round in which only one of the two met a disturbance; their range says how far
     the rounds agree."""
     if not shipped or not bare:
@@ -838,8 +839,9 @@ def plan(args: argparse.Namespace, chosen: list[str]) -> list[Load]:
 WARM_UP_S = 2
 """Each system's first load of each operation, not measured."""
 # What a load costs beyond its seconds (wrk's start, the figures), what a system costs to start
-# and stop, and a database of --rows to prepare (and a PostgreSQL cluster to start): measured
-# with --seconds 2 --rounds 3 on this project's machine (bench/results.md, "Paired rounds").
+# and stop, and a database of --rows to prepare (and a PostgreSQL cluster to start), rounded
+# up: two small runs on this project's machine took 31 s and 22 s against estimates of 36 s
+# and 24 s (bench/results.md, "Paired rounds").
 SAMPLE_OVERHEAD_S = 0.1
 START_S = 2.0
 PREPARE_S = 5.0
