@@ -18,6 +18,7 @@ from bench.run import (
     UNOBSERVED,
     Result,
     Sample,
+    costs,
     summary,
 )
 from testbed import ROOT
@@ -168,6 +169,10 @@ def test_a_cost_is_judged_on_the_median_of_its_paired_rounds_not_on_each_systems
     assert (
         "throughput -9.1% (-9.1% to +10.0%), server CPU +9.9% (-9.1% to +10.0%), 3 paired rounds"
     ) in text
+    # The costs' own section gives each round's figure too.
+    assert "round by round, throughput -1.0%, -16.7%, -0.6%; server CPU +1.0%, +18.9%, +0.4%" in (
+        costs(results)
+    )
 
 
 def test_no_loss_against_the_code_before_is_judged_on_the_paired_rounds() -> None:
