@@ -14,7 +14,7 @@ validate can serve unless it adapts how connexion runs.
 Each system serves the same database (prepared once per engine) pinned to core 0 with uvloop
 and httptools; wrk loads it from core 1 (`wrk -t1 -c16`) with a bearer key: GET and PATCH of
 one conversation. The systems run side by side and are measured in turns, round after round:
-in a round, operation by operation, each system loads it right after the other, each round
+in a round, operation by operation, the systems load it one right after another, each round
 starting one system further along (`schedule`, `in_turn`), so that drift on this shared machine
 and the place in a round touch them alike. Each figure is the median of the rounds; each cost
 (a system against itself without something, or against the code before) is the median of the
@@ -34,15 +34,14 @@ runs all of that at N conversations, to try it.
 per system and operation, plus a few seconds per system and engine to start (`estimate_s`,
 printed first). So `make bench-costs`, which judges the costs alone (this server, without the
 access log and metrics, without the limits; GET and PATCH; both engines; 9 rounds of 5 s),
-takes about 10 minutes. `--before CHECKOUT` adds this
-server as another checkout serves it (its own .venv, from `make install`), as "this server
-before", on a database that checkout prepares itself (at its own revision), to measure a change
-side by side in one run. "this server, no access log or metrics" and "this server, no limits"
-(the key rate, the organization in-flight cap and the failed-authentications limit all off)
-measure what those cost. Ends with the targets of issue 23, the limits' cost (issue 25) and,
-with --before, no loss against the code before (issue 27), each met, not met, or not measured
-by the run (`summary`). Writes the tables to bench/latest.md (bench/results.md quotes and
-reads runs).
+takes about 10 minutes. `--before CHECKOUT` adds this server as another checkout serves it (its
+own .venv, from `make install`), as "this server before", on a database that checkout prepares
+itself (at its own revision), to measure a change side by side in one run. "this server, no
+access log or metrics" and "this server, no limits" (the key rate, the organization in-flight
+cap and the failed-authentications limit all off) measure what those cost. Ends with the
+targets of issue 23, the limits' cost (issue 25) and, with --before, no loss against the code
+before (issue 27), each met, not met, or not measured by the run (`summary`). Writes the
+tables to bench/latest.md (bench/results.md quotes and reads runs).
 """
 
 import argparse
@@ -662,9 +661,8 @@ def _cost(shipped: Result | None, bare: Result | None, bound: float) -> tuple[st
     round alike and their ratio cancels it. Each system's median can come from a different
     round, and then compares a slow moment of one with a fast moment of the other: judged so, two
     idle runs 16 minutes apart gave costs that moved by more than the bounds, some changing
-    sign. The median of the ratios also
-    sets aside a round in which only one of the two met a disturbance; their range says how far
-    the rounds agree."""
+    sign. The median of the ratios also sets aside a round in which only one of the two met a
+    disturbance; their range says how far the rounds agree."""
     if not shipped or not bare:
         return "", None
     faster = [ratio - 1 for ratio in paired(shipped, bare, "requests_per_s")]
@@ -874,6 +872,7 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--operations",
         type=operations,
+        metavar="get,patch,lists",
         default=operations(",".join(OPERATIONS)),
         help=f"only these loads, e.g. get,patch (of {', '.join(OPERATIONS)}; lists: the four"
         " list pages); default: all",
