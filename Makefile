@@ -36,8 +36,8 @@ need_npm = @command -v npm >/dev/null && command -v node >/dev/null \
 HOST ?= 127.0.0.1
 PORT ?= 8283
 
-.PHONY: install browser run test check lint fuzz bench generate check-generated dist lock \
-	upgrade-check clean
+.PHONY: install browser run test check lint fuzz bench bench-costs generate check-generated dist \
+	lock upgrade-check clean
 
 install: $(INSTALLED)
 
@@ -153,6 +153,15 @@ fuzz: $(INSTALLED)
 bench: $(INSTALLED)
 	@command -v wrk >/dev/null || { echo "make bench needs wrk: apt-get install wrk"; exit 1; }
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# Only the costs, judged on 9 paired rounds: the access line and metrics (issue 23) and the
+# limits (issue 25), this server against itself without them, GET and PATCH, both engines;
+# about 10 minutes. BENCH_ARGS adds options (a later --rounds or --engines wins).
+bench-costs: $(INSTALLED)
+	@command -v wrk >/dev/null || { echo "make bench needs wrk: apt-get install wrk"; exit 1; }
+	$(BIN)/python -m bench.run --operations get,patch --rounds 9 --system "this server" \
+		--system "this server, no access log or metrics" --system "this server, no limits" \
+		$(BENCH_ARGS)
 
 $(NODE_DEPS): package.json package-lock.json
 	$(need_npm)

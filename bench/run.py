@@ -1,8 +1,8 @@
 """`make bench`: this server, its peers and the bare-Starlette floor, side by side.
 
     python -m bench.run [--engines sqlite,postgresql] [--seconds 5] [--rounds 3]
-                        [--connections 16] [--big [--big-rows 1000000]] [--system NAME ...]
-                        [--before CHECKOUT]
+                        [--operations get,patch,lists] [--connections 16]
+                        [--big [--big-rows 1000000]] [--system NAME ...] [--before CHECKOUT]
 
 The peers: lean ones, written as an engineer would ship the service in Litestar with msgspec
 (bench/litestar_peer.py) and in FastAPI with pydantic (bench/fastapi_lean_peer.py), each with
@@ -13,9 +13,12 @@ handlers that do nothing, the most a server that lets connexion route, authentic
 validate can serve unless it adapts how connexion runs.
 Each system serves the same database (prepared once per engine) pinned to core 0 with uvloop
 and httptools; wrk loads it from core 1 (`wrk -t1 -c16`) with a bearer key: GET and PATCH of
-one conversation. The systems run side by side and are measured in turns, round after round,
-each round starting one system further along (`in_turn`), so that drift on this shared machine
-and the place in a round touch them alike; each figure is the median of the rounds. Reports
+one conversation. The systems run side by side and are measured in turns, round after round:
+in a round, operation by operation, the systems load it one right after another, each round
+starting one system further along (`schedule`, `in_turn`), so that drift on this shared machine
+and the place in a round touch them alike. Each figure is the median of the rounds; each cost
+(a system against itself without something, or against the code before) is the median of the
+rounds' ratios, paired round by round, with their range (`_cost` says why). Reports
 requests/s, p50, p99, the server's peak RSS, its CPU time per request, how busy the whole
 machine was, the ratios of throughput to each peer and to the floor, and the ratio of
 server CPU per request to the floor's, and what a list page of 50 costs in server CPU against
@@ -26,15 +29,19 @@ organization's searches (bench/isolation.py), summary_search (bench/search.py) a
 10^6 database is built once per engine and migration revision and kept (bench/cache.py,
 bench/search.py); every part of a run, and every later run, works on a copy. `--big-rows N`
 runs all of that at N conversations, to try it.
-`--system NAME` (repeated) measures only the systems named; `--before CHECKOUT` adds this
-server as another checkout serves it (its own .venv, from `make install`), as "this server
-before", on a database that checkout prepares itself (at its own revision), to measure a change
-side by side in one run. "this server, no access log or metrics" and "this server, no limits"
-(the key rate, the organization in-flight cap and the failed-authentications limit all off)
-measure what those cost. Ends with the targets of issue 23, the limits' cost (issue 25) and,
-with --before, no loss against the code before (issue 27), each met, not met, or not measured
-by the run (`summary`). Writes the tables to bench/latest.md (bench/results.md quotes and
-reads runs).
+`--system NAME` (repeated) measures only the systems named, `--operations` only some loads
+(get, patch, lists: the four list pages); a run takes about (rounds × (seconds + 0.1) + 2) s
+per system and operation, plus a few seconds per system and engine to start (`estimate_s`,
+printed first). So `make bench-costs`, which judges the costs alone (this server, without the
+access log and metrics, without the limits; GET and PATCH; both engines; 9 rounds of 5 s),
+takes about 10 minutes. `--before CHECKOUT` adds this server as another checkout serves it (its
+own .venv, from `make install`), as "this server before", on a database that checkout prepares
+itself (at its own revision), to measure a change side by side in one run. "this server, no
+access log or metrics" and "this server, no limits" (the key rate, the organization in-flight
+cap and the failed-authentications limit all off) measure what those cost. Ends with the
+targets of issue 23, the limits' cost (issue 25) and, with --before, no loss against the code
+before (issue 27), each met, not met, or not measured by the run (`summary`). Writes the
+tables to bench/latest.md (bench/results.md quotes and reads runs).
 """
 
 import argparse
@@ -48,7 +55,7 @@ import subprocess
 import sys
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -141,7 +148,18 @@ UVICORN_FLAGS = [
 
 
 @dataclass
+class Sample:
+    requests_per_s: float
+    p50_ms: float
+    p99_ms: float
+    server_cpu_us: float
+    machine_busy: float
+
+
+@dataclass
 class Result:
+    """One system's figures for one operation: each the median of its rounds (`rounds`)."""
+
     engine: str
     rows: int
     system: str
@@ -152,15 +170,20 @@ class Result:
     rss_mib: float
     server_cpu_us: float  # CPU time of the server's processes per request
     machine_busy: float  # share of all cores' time not idle, load generator and database included
+    # Every round's sample, in round order: what a cost pairs round by round (`paired`). Empty
+    # for a figure not measured in rounds, which is then its one round.
+    rounds: list[Sample] = field(default_factory=list)
 
-
-@dataclass
-class Sample:
-    requests_per_s: float
-    p50_ms: float
-    p99_ms: float
-    server_cpu_us: float
-    machine_busy: float
+    def samples(self) -> list[Sample]:
+        return self.rounds or [
+            Sample(
+                self.requests_per_s,
+                self.p50_ms,
+                self.p99_ms,
+                self.server_cpu_us,
+                self.machine_busy,
+            )
+        ]
 
 
 @dataclass
@@ -421,6 +444,20 @@ def in_turn(systems: list[T], round_: int) -> list[T]:
     return systems[start:] + systems[:start]
 
 
+def schedule(systems: list[T], operations: list[str], rounds: int) -> list[tuple[int, str, T]]:
+    """The loads of a run, in order, as (round, operation, system): round by round, operation by
+    operation, and for each operation the systems in turn (`in_turn`). So the systems a cost
+    compares load the same operation within one round, one right after the other (at most the
+    other systems between them), and the ratio of their two samples cancels whatever moves the
+    machine more slowly than that (`paired`)."""
+    return [
+        (round_, operation, system)
+        for round_ in range(rounds)
+        for operation in operations
+        for system in in_turn(systems, round_)
+    ]
+
+
 def measure(
     engine: str,
     rows: int,
@@ -437,24 +474,21 @@ def measure(
     try:
         for system in systems:
             running[system] = serve(system, databases[system], log, args.before)
-        for round_ in range(args.rounds):
-            for system, (process, base) in in_turn(list(running.items()), round_):
-                database = databases[system]
-                for operation, (script, path) in operations.items():
-                    url = base + path.format(id=database.conversation_id, deep=database.deep_cursor)
-                    if round_ == 0:
-                        wrk(url, script, database.key, 2, args.connections)  # warm-up
-                    taken = sample(
-                        process, url, script, database.key, args.seconds, args.connections
-                    )
-                    samples.setdefault((system, operation), []).append(taken)
-                    print(
-                        f"  {engine:10} {rows:>9,} {system:24} {operation:16} round {round_ + 1}"
-                        f" {taken.requests_per_s:7,.0f} req/s  p50 {taken.p50_ms:5.2f} ms"
-                        f"  p99 {taken.p99_ms:5.2f} ms  {taken.server_cpu_us:4.0f} µs/req"
-                        f"  machine {taken.machine_busy:4.0%}",
-                        flush=True,
-                    )
+        for round_, operation, system in schedule(list(running), list(operations), args.rounds):
+            process, base = running[system]
+            database, (script, path) = databases[system], operations[operation]
+            url = base + path.format(id=database.conversation_id, deep=database.deep_cursor)
+            if round_ == 0:
+                wrk(url, script, database.key, WARM_UP_S, args.connections)
+            taken = sample(process, url, script, database.key, args.seconds, args.connections)
+            samples.setdefault((system, operation), []).append(taken)
+            print(
+                f"  {engine:10} {rows:>9,} {system:24} {operation:16} round {round_ + 1}"
+                f" {taken.requests_per_s:7,.0f} req/s  p50 {taken.p50_ms:5.2f} ms"
+                f"  p99 {taken.p99_ms:5.2f} ms  {taken.server_cpu_us:4.0f} µs/req"
+                f"  machine {taken.machine_busy:4.0%}",
+                flush=True,
+            )
         results = []
         for (system, operation), rounds in samples.items():
 
@@ -473,6 +507,7 @@ def measure(
                     rss_mib=peak_rss_mib(running[system][0].pid),
                     server_cpu_us=median("server_cpu_us"),
                     machine_busy=median("machine_busy"),
+                    rounds=rounds,
                 )
             )
         return results
@@ -526,7 +561,8 @@ COSTS = {
 
 def costs(results: list[Result]) -> str:
     """What the access log and metrics, and the limits, cost this server, each against the
-    same server without them, from the same run's figures."""
+    same server without them, from the same run's figures: the median of the paired rounds
+    (`_cost`), and each round's figure."""
     by_key = {(r.engine, r.rows, r.operation, r.system): r for r in results}
     sections = []
     for without, what in COSTS.items():
@@ -538,11 +574,17 @@ def costs(results: list[Result]) -> str:
             if bare is None:
                 continue
             measured, _ = _cost(result, bare, 0)
-            lines.append(f"- {result.engine} {result.operation}: {measured}")
+            faster = ", ".join(f"{r - 1:+.1%}" for r in paired(result, bare, "requests_per_s"))
+            dearer = ", ".join(f"{r - 1:+.1%}" for r in paired(result, bare, "server_cpu_us"))
+            lines.append(
+                f"- {result.engine} {result.operation}: {measured}; round by round, throughput"
+                f" {faster}; server CPU {dearer}"
+            )
         if lines:
             sections.append(
                 f"\n\nWhat {what} cost (this server against itself without them, throughput"
-                " and server CPU per request):\n" + "\n".join(lines)
+                " and server CPU per request, median of the rounds' ratios and their range):\n"
+                + "\n".join(lines)
             )
     return "".join(sections)
 
@@ -576,10 +618,11 @@ LIMITS_COST = 0.03
 against them off; held to server CPU per request too, as the access line's cost is."""
 NO_LOSS = 0.97
 """Issue 27: "no loss against the code before" as this server's throughput over the code
-before's, side by side in one run. Not 1.00: the median of 3 rounds of two servers in turns
-still moves by a few per cent, so a server identical to the one before would fail a bound of
-1.00 about half the time (bench/results.md has this checkout served as both); 3 % is the
-share issue 25 allows the limits, the smallest cost the project's bounds ask a run to see."""
+before's, side by side in one run (the median of the paired rounds' ratios, `_cost`). Not
+1.00: the ratio of a few rounds of two servers in turns still moves by a few per cent, so a
+server identical to the one before would fail a bound of 1.00 about half the time
+(bench/results.md has this checkout served as both); 3 % is the share issue 25 allows the
+limits, the smallest cost the project's bounds ask a run to see."""
 PEER = "FastAPI lean peer"
 """GET and PATCH at least as many requests/s as this peer, p99 no higher."""
 BIG = 1_000_000
@@ -589,15 +632,44 @@ def _verdict(met: bool | None) -> str:
     return "not measured" if met is None else "**met**" if met else "**not met**"
 
 
+def paired(one: Result, other: Result, figure: str) -> list[float]:
+    """one's figure (a field of Sample) over other's, round by round, in round order."""
+    return [
+        getattr(mine, figure) / getattr(theirs, figure)
+        for mine, theirs in zip(one.samples(), other.samples(), strict=True)
+    ]
+
+
+def _spread(changes: list[float]) -> str:
+    """The median of changes, and their lowest and highest, as signed percentages."""
+    median = statistics.median(changes)
+    return f"{median:+.1%} ({min(changes):+.1%} to {max(changes):+.1%})"
+
+
+def _rounds(count: int) -> str:
+    return f"{count} paired round{'' if count == 1 else 's'}"
+
+
 def _cost(shipped: Result | None, bare: Result | None, bound: float) -> tuple[str, bool | None]:
     """What shipped costs against bare, in throughput and server CPU, and whether both are
-    within bound; nothing if either was not measured."""
+    within bound; nothing if either was not measured.
+
+    Judged on paired rounds: the median of the rounds' ratios (shipped's sample over bare's in
+    the same round), not the ratio of the two systems' medians. Within a round the two load the
+    operation one right after the other (`schedule`), so whatever slows the machine for a while
+    (another process's load, the database's housekeeping, the host) slows both samples of the
+    round alike and their ratio cancels it. Each system's median can come from a different
+    round, and then compares a slow moment of one with a fast moment of the other: judged so, two
+    idle runs 16 minutes apart gave costs that moved by more than the bounds, some changing
+    sign. The median of the ratios also sets aside a round in which only one of the two met a
+    disturbance; their range says how far the rounds agree."""
     if not shipped or not bare:
         return "", None
-    change = shipped.requests_per_s / bare.requests_per_s - 1
-    dearer = shipped.server_cpu_us / bare.server_cpu_us - 1
-    measured = f"throughput {change:+.1%}, server CPU {dearer:+.1%}"
-    return measured, -change <= bound and dearer <= bound
+    faster = [ratio - 1 for ratio in paired(shipped, bare, "requests_per_s")]
+    dearer = [ratio - 1 for ratio in paired(shipped, bare, "server_cpu_us")]
+    measured = f"throughput {_spread(faster)}, server CPU {_spread(dearer)}, {_rounds(len(faster))}"
+    met = -statistics.median(faster) <= bound and statistics.median(dearer) <= bound
+    return measured, met
 
 
 def summary(
@@ -703,25 +775,108 @@ def summary(
                 ]
                 measured, met = "", None
                 if pairs:
+                    # The worst shape by its paired median (`_cost` says why paired).
                     now, then = min(
-                        pairs, key=lambda pair: pair[0].requests_per_s / pair[1].requests_per_s
+                        pairs,
+                        key=lambda two: statistics.median(paired(two[0], two[1], "requests_per_s")),
                     )
-                    ratio = now.requests_per_s / then.requests_per_s
+                    ratios = paired(now, then, "requests_per_s")
+                    ratio = statistics.median(ratios)
+                    dearer = [r - 1 for r in paired(now, then, "server_cpu_us")]
                     measured = (
-                        f"{ratio:.2f}× ({now.requests_per_s:,.0f} against"
-                        f" {then.requests_per_s:,.0f} req/s), server CPU"
-                        f" {now.server_cpu_us / then.server_cpu_us - 1:+.1%}"
+                        f"{ratio:.2f}× ({min(ratios):.2f}× to {max(ratios):.2f}×,"
+                        f" {_rounds(len(ratios))}; medians {now.requests_per_s:,.0f} against"
+                        f" {then.requests_per_s:,.0f} req/s), server CPU {_spread(dearer)}"
                     )
                     met = ratio >= NO_LOSS
                 add(f"{target} against {BEFORE}", engine, measured, f"≥ {NO_LOSS:.2f}×", met)
     return "\n\nThe targets of issues 23, 25 and 27 in this run:\n\n" + "\n".join(lines)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(prog="make bench")
+OPERATIONS = {"get": ["GET"], "patch": ["PATCH"], "lists": list(LISTS)}
+"""The names --operations takes, and the loads each stands for."""
+
+
+def operations(text: str) -> list[str]:
+    """--operations: names of OPERATIONS, separated by commas; the loads they stand for."""
+    names = [name.strip().lower() for name in text.split(",")]
+    unknown = [name for name in names if name not in OPERATIONS]
+    if unknown:
+        raise argparse.ArgumentTypeError(
+            f"no such operation: {', '.join(unknown)}; the operations are {', '.join(OPERATIONS)}"
+        )
+    return [load for name, loads in OPERATIONS.items() if name in names for load in loads]
+
+
+@dataclass
+class Load:
+    """One `measure` of a run: these systems, on these operations, at this many rows."""
+
+    engine: str
+    rows: int
+    systems: list[str]
+    operations: dict[str, tuple[str, str]]
+
+
+def plan(args: argparse.Namespace, chosen: list[str]) -> list[Load]:
+    """What a run loads, in order: per engine, at --rows every chosen system on GET and PATCH
+    and this server (and the code before) on the list pages; with --big, at --big-rows this
+    server (and the code before) on all of them. Only --operations' loads; none left empty."""
+    point = {name: load for name, load in POINT.items() if name in args.operations}
+    lists = {name: load for name, load in LISTS.items() if name in args.operations}
+    ours = [system for system in ("this server", BEFORE) if system in chosen]
+    loads = []
+    for engine in args.engines.split(","):
+        systems = [s for s in chosen if engine == "postgresql" or s not in CORES]
+        loads += [Load(engine, args.rows, systems, point), Load(engine, args.rows, ours, lists)]
+        if args.big:
+            loads.append(Load(engine, args.big_rows, ours, {**point, **lists}))
+    return [load for load in loads if load.systems and load.operations]
+
+
+WARM_UP_S = 2
+"""Each system's first load of each operation, not measured."""
+# What a load costs beyond its seconds (wrk's start, the figures), what a system costs to start
+# and stop, and a database of --rows to prepare (and a PostgreSQL cluster to start), rounded
+# up: two small runs on this project's machine took 31 s and 22 s against estimates of 36 s
+# and 24 s (bench/results.md, "Paired rounds").
+SAMPLE_OVERHEAD_S = 0.1
+START_S = 2.0
+PREPARE_S = 5.0
+
+
+def estimate_s(loads: list[Load], rounds: int, seconds: int) -> float:
+    """About how long a run's loads take, in seconds: per system and operation a warm-up and
+    `rounds` loads of `seconds`; per system a start, per engine and size a database. Not
+    --big's parts beyond its loads (building a database of 10^6 the first time, isolation,
+    search, copy)."""
+    total = PREPARE_S * len({(load.engine, load.rows) for load in loads})
+    for load in loads:
+        pairs = len(load.systems) * len(load.operations)
+        total += START_S * len(load.systems)
+        total += pairs * (WARM_UP_S + rounds * (seconds + SAMPLE_OVERHEAD_S))
+    return total
+
+
+def parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="make bench",
+        epilog="A run without --big takes about (rounds × (seconds + 0.1) + 2) s per system and"
+        " operation, plus a few seconds per system and engine to start; it prints its estimate"
+        " first. `make bench-costs` (3 systems, GET and PATCH, 2 engines, 9 rounds of 5 s)"
+        " takes about 10 minutes.",
+    )
     parser.add_argument("--engines", default="sqlite,postgresql")
     parser.add_argument("--seconds", type=int, default=5, help="per round")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--operations",
+        type=operations,
+        metavar="get,patch,lists",
+        default=operations(",".join(OPERATIONS)),
+        help=f"only these loads, e.g. get,patch (of {', '.join(OPERATIONS)}; lists: the four"
+        " list pages); default: all",
+    )
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--rows", type=int, default=1_000)
     parser.add_argument("--big", action="store_true", help="also 10^6 conversations")
@@ -735,7 +890,11 @@ def main() -> int:
         help="only this one (repeatable; names hold commas); default: every system",
     )
     parser.add_argument("--before", type=Path, help="a checkout to serve as this server before")
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> int:
+    args = parser().parse_args()
     if args.before is not None:
         # Its programs run with it as their working folder: a relative path would not hold.
         args.before = args.before.resolve()
@@ -752,6 +911,12 @@ def main() -> int:
     for tool in ("wrk", "taskset"):
         if shutil.which(tool) is None:
             sys.exit(f"{tool} is needed: apt-get install wrk util-linux")
+    loads = plan(args, chosen)
+    print(
+        f"About {estimate_s(loads, args.rounds, args.seconds) / 60:.1f} min of loads"
+        + (" (and --big's isolation, search and copy)" if args.big else ""),
+        flush=True,
+    )
 
     folder = Path(f"/tmp/bench-{uuid.uuid4().hex[:8]}")
     folder.mkdir()
@@ -765,27 +930,21 @@ def main() -> int:
     results: list[Result] = []
     isolated, isolated_figures = "", None
     try:
-        for engine in args.engines.split(","):
-            for rows in [args.rows, args.big_rows] if args.big else [args.rows]:
-                # --big's databases are built once into the cache, and copied.
-                kept = args.big and rows == args.big_rows
-                here = folder / f"{engine}-{rows}.db"
-                database = prepared(engine, rows, ROOT, here, cluster, kept=kept)
-                databases = dict.fromkeys(chosen, database)
-                if BEFORE in chosen:
-                    assert args.before is not None
-                    there = folder / f"{engine}-{rows}-before.db"
-                    databases[BEFORE] = prepared(
-                        engine, rows, args.before, there, cluster, kept=kept
+        for engine, rows in dict.fromkeys((load.engine, load.rows) for load in loads):
+            # --big's databases are built once into the cache, and copied.
+            kept = args.big and rows == args.big_rows
+            here = folder / f"{engine}-{rows}.db"
+            database = prepared(engine, rows, ROOT, here, cluster, kept=kept)
+            databases = dict.fromkeys(chosen, database)
+            if BEFORE in chosen:
+                assert args.before is not None
+                there = folder / f"{engine}-{rows}-before.db"
+                databases[BEFORE] = prepared(engine, rows, args.before, there, cluster, kept=kept)
+            for load in loads:
+                if (load.engine, load.rows) == (engine, rows):
+                    results += measure(
+                        engine, rows, databases, args, log, load.systems, load.operations
                     )
-                ours = [s for s in ("this server", BEFORE) if s in chosen]
-                if rows == args.rows:
-                    systems = [s for s in chosen if engine == "postgresql" or s not in CORES]
-                    results += measure(engine, rows, databases, args, log, systems, POINT)
-                    operations = LISTS
-                else:
-                    operations = {**POINT, **LISTS}
-                results += measure(engine, rows, databases, args, log, ours, operations)
         if args.big:
             from bench import isolation
 
@@ -814,7 +973,8 @@ def main() -> int:
     header = (
         f"`make bench` on {datetime.now(UTC):%Y-%m-%d}, {os.cpu_count()} cores, server on core"
         f" {SERVER_CORE}, `wrk -t1 -c{args.connections} -d{args.seconds}s` on core {LOAD_CORE};"
-        f" median of {args.rounds} rounds, systems in turns.\n\n"
+        f" median of {args.rounds} rounds, systems in turns; each cost the median of its paired"
+        " rounds' ratios.\n\n"
     )
     (ROOT / "bench" / "latest.md").write_text(header + report + "\n")
     return 0
