@@ -3,7 +3,13 @@
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import pytest
+import yaml
+
+from server_impl.api.app import create_app
+from server_impl.settings import Settings
 from tests.support import ROOT
 
 
@@ -23,3 +29,18 @@ def test_the_app_built_at_startup_is_kept_out_of_full_collections(tmp_path: Path
         check=True,
     )
     assert int(result.stdout) > 10_000
+
+
+def test_an_app_reads_its_spec_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Parsing the YAML is most of what making an app costs (a worker's start, every test's app):
+    # connexion is handed the spec as read, not its path to read again.
+    parsed = []
+    safe_load = yaml.safe_load
+
+    def counted(stream: Any) -> Any:
+        parsed.append(stream)
+        return safe_load(stream)
+
+    monkeypatch.setattr(yaml, "safe_load", counted)
+    create_app(Settings(database_url=f"sqlite:///{tmp_path / 'db.sqlite'}"))
+    assert len(parsed) == 1

@@ -188,3 +188,23 @@ def test_no_loss_against_the_code_before_is_judged_on_the_paired_rounds() -> Non
     assert found[f"PATCH against {BEFORE}", "sqlite"] == "**not met**"
     assert "0.99× (0.83× to 0.99×, 3 paired rounds; medians 900 against 1,010 req/s)" in text
     assert "0.91× (0.91× to 1.10×, 3 paired rounds; medians 500 against 500 req/s)" in text
+
+
+def test_against_the_peer_throughput_and_p99_are_judged_on_the_paired_rounds() -> None:
+    def rounds(system: str, rates: list[float], p99s: list[float]) -> Result:
+        samples = [
+            Sample(rate, 1.0, p99, 100.0, 0.5) for rate, p99 in zip(rates, p99s, strict=True)
+        ]
+        return Result(
+            "sqlite", 1_000, system, "GET", median(rates), 1.0, median(p99s), 100.0, 100.0, 0.5,
+            samples,
+        )  # fmt: skip
+
+    # The machine slowed in round 3 for this server only: as medians it would be 0.82× the
+    # peer, p99 1.43× its; round by round it is ahead in two of three.
+    ours = rounds("this server", [1000, 800, 600], [2.0, 3.0, 4.0])
+    peer = rounds("FastAPI lean peer", [980, 780, 1010], [2.1, 3.1, 2.0])
+    assert ours.requests_per_s / peer.requests_per_s < 1 and ours.p99_ms > peer.p99_ms
+    text = summary(["sqlite"], 1_000, [ours, peer])
+    assert verdicts(text)["GET against the FastAPI lean peer", "sqlite"] == "**met**"
+    assert "1.02× (0.59× to 1.03×), p99 0.97× its (0.95× to 2.00×), 3 paired rounds" in text
