@@ -112,6 +112,7 @@ def count(
                 assert totals is not None
                 counts[operation] = int(totals[1]) / requests
                 if keep is not None:
+                    keep.mkdir(parents=True, exist_ok=True)
                     shutil.copy(dumps[-1], keep / f"callgrind.{operation}")
     finally:
         server.terminate()
