@@ -19,6 +19,7 @@ from tests.support import (
     ENGINES,
     POSTGRES_TEMPLATE,
     RUN_FOLDER,
+    TLS,
     Keys,
     PostgresCluster,
     ServedInThread,
@@ -124,5 +125,7 @@ def agent_id() -> str:
 @pytest.fixture
 def http(server: ServedInThread, keys: Keys) -> Iterator[httpx.Client]:
     """Raw HTTP as alice."""
-    with httpx.Client(base_url=server.api_url, headers=bearer(keys.alice), timeout=10) as client:
+    with httpx.Client(
+        verify=TLS, base_url=server.api_url, headers=bearer(keys.alice), timeout=10
+    ) as client:
         yield client
