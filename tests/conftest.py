@@ -31,6 +31,9 @@ from tests.support import (
     shared_postgres,
 )
 
+# pytester: tests/api/test_module_apps.py reads the plan of other modules' fixtures.
+pytest_plugins = ["pytester"]
+
 
 def pytest_configure(config: pytest.Config) -> None:
     # The controller (or a run without workers) makes the folder the workers share: they
