@@ -9,20 +9,24 @@ import pytest
 from tests.support import ROOT
 
 HERE = Path(__file__).parent
-SHARING = [
-    "test_bounds.py",
-    "test_middleware.py",
-    "test_request_id.py",
-    "test_validation_messages.py",
-]
+SHARING = {
+    "test_bounds.py": "module_app",
+    "test_forwarded.py": "behind_proxy",
+    "test_middleware.py": "module_app",
+    "test_request_id.py": "module_app",
+    "test_validation_messages.py": "module_app",
+}
+"""Each module that shares an app, and the fixture that makes it."""
 
 
-def test_the_modules_that_share_an_app_make_one_each(pytester: pytest.Pytester) -> None:
+@pytest.mark.parametrize(("module", "fixture"), SHARING.items())
+def test_a_module_whose_tests_change_nothing_another_reads_makes_one_app(
+    pytester: pytest.Pytester, module: str, fixture: str
+) -> None:
     planned = pytester.runpytest_inprocess(
-        "--setup-plan", "-p", "no:cacheprovider", "--rootdir", str(ROOT),
-        *(str(HERE / module) for module in SHARING),
-    )  # fmt: skip
+        "--setup-plan", "-p", "no:cacheprovider", "--rootdir", str(ROOT), str(HERE / module)
+    )
     assert planned.ret == 0, planned.outlines
     plan = "\n".join(planned.outlines)
-    assert len(re.findall(r"SETUP +M module_app\b", plan)) == len(SHARING), plan
-    assert re.findall(r"SETUP +F (?:app|sqlite_url)\b", plan) == [], plan
+    assert len(re.findall(rf"SETUP +M {fixture}\b", plan)) == 1, plan
+    assert re.findall(rf"SETUP +F (?:app|{fixture})\b", plan) == [], plan
