@@ -15,6 +15,7 @@ SHARING = {
     "test_middleware.py": "module_app",
     "test_request_id.py": "module_app",
     "test_validation_messages.py": "module_app",
+    "connexion_adaptations/test_validators.py": "module_app",
 }
 """Each module that shares an app, and the fixture that makes it."""
 
