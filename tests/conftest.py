@@ -19,6 +19,7 @@ from tests.support import (
     ENGINES,
     POSTGRES_TEMPLATE,
     RUN_FOLDER,
+    TLS,
     Keys,
     PostgresCluster,
     ServedInThread,
@@ -29,6 +30,9 @@ from tests.support import (
     serve_in_thread,
     shared_postgres,
 )
+
+# pytester: tests/api/test_module_apps.py reads the plan of other modules' fixtures.
+pytest_plugins = ["pytester"]
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -124,5 +128,7 @@ def agent_id() -> str:
 @pytest.fixture
 def http(server: ServedInThread, keys: Keys) -> Iterator[httpx.Client]:
     """Raw HTTP as alice."""
-    with httpx.Client(base_url=server.api_url, headers=bearer(keys.alice), timeout=10) as client:
+    with httpx.Client(
+        verify=TLS, base_url=server.api_url, headers=bearer(keys.alice), timeout=10
+    ) as client:
         yield client

@@ -3,7 +3,6 @@ in-process app. Test modules and conftest.py files import from here only."""
 
 import asyncio
 import contextvars
-import copy
 import fcntl
 import functools
 import inspect
@@ -186,6 +185,11 @@ def shared_postgres(folder: Path, *, start: bool = True) -> PostgresCluster | No
         return cluster
 
 
+# Every HTTP client the tests make is handed this one SSL context: their servers speak plain
+# HTTP, yet httpx loads the CA bundle into a new context for each client (25 ms of CPU).
+TLS = httpx.create_ssl_context()
+
+
 def bearer(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
 
@@ -314,7 +318,7 @@ def serve_in_thread(database_url: str, log_path: Path, **settings: Any) -> Serve
         **settings,
     )
     assert logging.getLevelName(chosen.log_level.upper()) >= logging.WARNING, chosen.log_level
-    app = create_app(chosen, spec=copy.deepcopy(_loaded_spec()))
+    app = create_app(chosen, spec=_loaded_spec())
     listener = serving.claim_port("127.0.0.1", 0)
     server = uvicorn.Server(uvicorn.Config(app, **serving.uvicorn_options(chosen)))
 
@@ -496,9 +500,9 @@ def in_process(
     """The app around store (not yet opened), served in this process through an ASGI
     transport, with its lifespan, to requests from peer; responses are validated against the
     spec."""
-    # A copy of the spec loaded once: loading it is most of what making an app costs.
-    spec = copy.deepcopy(_loaded_spec())
-    app = create_app(Settings(validate_responses=True, **settings), store, spec=spec)
+    # The spec loaded once, which an app only reads (tests/api/test_app.py): loading it took
+    # most of what making an app cost.
+    app = create_app(Settings(validate_responses=True, **settings), store, spec=_loaded_spec())
     with TestClient(
         app, base_url="http://testserver/v1", raise_server_exceptions=False, client=peer
     ) as client:

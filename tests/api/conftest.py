@@ -1,3 +1,4 @@
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,9 +22,27 @@ def app(sqlite_url: str) -> Iterator[TestClient]:
         yield client
 
 
+@pytest.fixture(scope="module")
+def module_sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return new_sqlite_database(tmp_path_factory.mktemp("module"))
+
+
+@pytest.fixture(scope="module")
+def module_app(module_sqlite_url: str) -> Iterator[TestClient]:
+    """One app with the default settings for all the tests of a module, which takes it as its
+    `app` and module_sqlite_url as its `sqlite_url`: for tests that each write only with their
+    own `key` (an organization of their own, which sees nothing of another's) and change
+    nothing else of the app that another test reads (its counters, metrics or settings).
+    Making an app costs more than most of these tests (connexion validates the spec again)."""
+    with in_process(store_for(module_sqlite_url)) as client:
+        yield client
+
+
 @pytest.fixture
 def key(sqlite_url: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {mint_key_in_process(sqlite_url)}"}
+    """A key of an organization of the test's own."""
+    organization = f"org-{uuid.uuid4().hex[:12]}"
+    return {"Authorization": f"Bearer {mint_key_in_process(sqlite_url, organization)}"}
 
 
 @pytest.fixture

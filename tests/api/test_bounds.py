@@ -22,6 +22,19 @@ from server_impl.domain.ports import NewConversation
 from server_impl.storage import store_for
 from tests.support import ROOT, run_async
 
+
+# Each test's requests are refused, or write only with its own key, whose organization sees
+# no other's conversations, and it counts only those: one app serves the module (module_app).
+@pytest.fixture(scope="module")
+def sqlite_url(module_sqlite_url: str) -> str:
+    return module_sqlite_url
+
+
+@pytest.fixture(scope="module")
+def app(module_app: TestClient) -> TestClient:
+    return module_app
+
+
 AGENT = {"agent_id": "agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9"}
 JSON = {"content-type": "application/json"}
 

@@ -33,9 +33,11 @@ def sqlite_url(tmp_path: Path) -> str:
     return new_sqlite_database(tmp_path)
 
 
-@pytest.fixture
-def behind_proxy(sqlite_url: str, access_lines: AccessLines) -> Iterator[TestClient]:
-    store = store_for(sqlite_url)
+@pytest.fixture(scope="module")
+def behind_proxy(module_sqlite_url: str) -> Iterator[TestClient]:
+    """One app for the module: each test only asks for /health and reads the access line of
+    that request (access_lines, patched in for the test and cleared before it asks)."""
+    store = store_for(module_sqlite_url)
     with in_process(store, peer=PROXY, trusted_proxies="10.0.0.0/8, 192.0.2.1") as client:
         yield client
 

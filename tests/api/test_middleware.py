@@ -8,6 +8,19 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
+
+# Each test's requests are refused or read only, or write only with its own key, whose
+# organization sees no other's conversations: one app serves the module (module_app).
+@pytest.fixture(scope="module")
+def sqlite_url(module_sqlite_url: str) -> str:
+    return module_sqlite_url
+
+
+@pytest.fixture(scope="module")
+def app(module_app: TestClient) -> TestClient:
+    return module_app
+
+
 DEFAULT_LIMIT = 1024 * 1024
 """The documented default of CONVERSATIONS_MAX_BODY_BYTES: 1 MiB."""
 

@@ -12,6 +12,19 @@ from server_impl.api import problems
 from server_impl.api.middleware.request_id import RequestId
 from server_impl.observability import request_id
 
+
+# Each test's requests are refused or read only, or write only with its own key, whose
+# organization sees no other's conversations: one app serves the module (module_app).
+@pytest.fixture(scope="module")
+def sqlite_url(module_sqlite_url: str) -> str:
+    return module_sqlite_url
+
+
+@pytest.fixture(scope="module")
+def app(module_app: TestClient) -> TestClient:
+    return module_app
+
+
 AGENT = "agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9"
 
 

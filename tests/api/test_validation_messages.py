@@ -7,6 +7,19 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+
+# Each test's requests are refused, or update only a conversation its own key made, and it
+# reads only that conversation: one app serves the module (module_app).
+@pytest.fixture(scope="module")
+def sqlite_url(module_sqlite_url: str) -> str:
+    return module_sqlite_url
+
+
+@pytest.fixture(scope="module")
+def app(module_app: TestClient) -> TestClient:
+    return module_app
+
+
 AGENT = "agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9"
 PYTHON_REPR = re.compile(r"\b(True|False|None)\b|\bb'|'")
 JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')

@@ -5,7 +5,7 @@ import httpx
 import pytest
 from letta_conversations_client import AuthenticatedClient
 
-from tests.support import Served, bearer, mint_key
+from tests.support import TLS, Served, bearer, mint_key
 
 
 @pytest.fixture(scope="session")
@@ -16,7 +16,7 @@ def key(server: Served) -> str:
 
 @pytest.fixture
 def client(server: Served, key: str) -> Iterator[AuthenticatedClient]:
-    with AuthenticatedClient(base_url=server.api_url, token=key) as client:
+    with AuthenticatedClient(verify_ssl=TLS, base_url=server.api_url, token=key) as client:
         yield client
 
 
@@ -29,7 +29,7 @@ def client_through(
 
     def make(transport: httpx.BaseTransport) -> AuthenticatedClient:
         client = AuthenticatedClient(
-            base_url=server.api_url, token=key, httpx_args={"transport": transport}
+            verify_ssl=TLS, base_url=server.api_url, token=key, httpx_args={"transport": transport}
         )
         made.append(client)
         return client
@@ -42,5 +42,5 @@ def client_through(
 @pytest.fixture
 def raw(server: Served, key: str) -> Iterator[httpx.Client]:
     """Plain HTTP with the same key, to see what the server holds."""
-    with httpx.Client(base_url=server.api_url, headers=bearer(key), timeout=10) as http:
+    with httpx.Client(verify=TLS, base_url=server.api_url, headers=bearer(key), timeout=10) as http:
         yield http

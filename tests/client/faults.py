@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from tests.support import TLS
+
 # A fault gets the request and the transport to the real server; it answers, or raises.
 Fault = Callable[[httpx.Request, httpx.BaseTransport], httpx.Response]
 
@@ -41,7 +43,7 @@ def dropped_after_handling(request: httpx.Request, server: httpx.BaseTransport) 
 @dataclass
 class Faults(httpx.BaseTransport):
     script: list[Fault]
-    server: httpx.BaseTransport = field(default_factory=httpx.HTTPTransport)
+    server: httpx.BaseTransport = field(default_factory=lambda: httpx.HTTPTransport(verify=TLS))
     # Every request sent, and when (time.monotonic()).
     sent: list[tuple[float, httpx.Request]] = field(default_factory=list)
 
@@ -74,7 +76,9 @@ class AsyncFaults(httpx.AsyncBaseTransport):
     """Faults for the async client, of those that answer without reaching the server."""
 
     script: list[Fault]
-    server: httpx.AsyncBaseTransport = field(default_factory=httpx.AsyncHTTPTransport)
+    server: httpx.AsyncBaseTransport = field(
+        default_factory=lambda: httpx.AsyncHTTPTransport(verify=TLS)
+    )
     sent: list[tuple[float, httpx.Request]] = field(default_factory=list)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:

@@ -25,7 +25,7 @@ from letta_conversations_client.models import (
     ListConversationsOrderBy,
 )
 
-from tests.support import Served
+from tests.support import TLS, Served
 
 MANY = 250
 
@@ -38,7 +38,7 @@ def many(server: Served, key: str) -> tuple[str, list[str]]:
 def make_many(server: Served, key: str) -> tuple[str, list[str]]:
     """An agent with 250 conversations, every fifth with the summary "needle N"; their ids."""
     agent_id = f"agent-{uuid.uuid4()}"
-    with AuthenticatedClient(base_url=server.api_url, token=key) as client:
+    with AuthenticatedClient(verify_ssl=TLS, base_url=server.api_url, token=key) as client:
         ids = [
             create_conversation.sync(
                 client=client,
@@ -82,7 +82,9 @@ def test_aiterate_yields_every_conversation_exactly_once(
     agent_id, ids = many
 
     async def walk() -> list[str]:
-        async with AuthenticatedClient(base_url=server.api_url, token=key) as client:
+        async with AuthenticatedClient(
+            verify_ssl=TLS, base_url=server.api_url, token=key
+        ) as client:
             pages = list_conversations.aiterate(client=client, agent_id=agent_id, limit=100)
             return [c.id async for c in pages]
 
@@ -98,7 +100,7 @@ def test_iterate_yields_each_once_while_others_are_created(
     done = threading.Event()
 
     def create_meanwhile() -> None:
-        with AuthenticatedClient(base_url=server.api_url, token=key) as creator:
+        with AuthenticatedClient(verify_ssl=TLS, base_url=server.api_url, token=key) as creator:
             while not done.is_set():
                 made = create_conversation.sync(
                     client=creator, agent_id=agent_id, body=ConversationCreate(summary="late")
@@ -179,9 +181,11 @@ def test_iterate_asks_for_no_page_past_the_last(
 
 def test_aiterate_follows_the_next_link(server: Served, key: str) -> None:
     async def walk() -> tuple[list[str], list[str]]:
-        with AuthenticatedClient(base_url=server.api_url, token=key) as maker:
+        with AuthenticatedClient(verify_ssl=TLS, base_url=server.api_url, token=key) as maker:
             ids = with_last_messages(maker, 5)
-        async with AuthenticatedClient(base_url=server.api_url, token=key) as client:
+        async with AuthenticatedClient(
+            verify_ssl=TLS, base_url=server.api_url, token=key
+        ) as client:
             agent_id = (await retrieve_conversation.asyncio(ids[0], client=client)).agent_id
             walked: list[str] = []
             pages = list_conversations.aiterate(

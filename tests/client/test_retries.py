@@ -32,7 +32,7 @@ from tests.client.faults import (
     timed_out,
     unavailable,
 )
-from tests.support import Served, mint_key_in_process
+from tests.support import TLS, Served, mint_key_in_process
 
 Through = Callable[[httpx.BaseTransport], AuthenticatedClient]
 # Quick backoff, for the faults that carry no Retry-After.
@@ -222,7 +222,7 @@ def test_the_async_client_retries_as_the_sync_one(server: Served, key: str, agen
     async def call() -> tuple[int, list[float]]:
         faults = AsyncFaults([unavailable(retry_after="1"), unavailable(retry_after="1")])
         async with AuthenticatedClient(
-            base_url=server.api_url, token=key, httpx_args={"transport": faults}
+            verify_ssl=TLS, base_url=server.api_url, token=key, httpx_args={"transport": faults}
         ) as client:
             assert await list_conversations.asyncio(client=client, agent_id=agent_id) == []
         times = [at for at, _ in faults.sent]
@@ -286,7 +286,7 @@ def test_a_429_for_the_keys_rate_is_retried_after_retry_after_unseen(
     key = mint_key_in_process(
         server.database_url, f"client-{agent_id}", "bot", KeyLimit(rate_per_s=0.5, burst=1)
     )
-    with AuthenticatedClient(base_url=server.api_url, token=key) as limited:
+    with AuthenticatedClient(verify_ssl=TLS, base_url=server.api_url, token=key) as limited:
         made = create_conversation.sync(client=limited, agent_id=agent_id)
         started = time.monotonic()
         assert retrieve_conversation.sync(made.id, client=limited).id == made.id

@@ -35,7 +35,7 @@ from letta_conversations_client.errors import (
 )
 from letta_conversations_client.models import Conversation, ConversationCreate, ConversationUpdate
 
-from tests.support import AGENT, Served, mint_key, serve_in_thread, slow_down_inserts
+from tests.support import AGENT, TLS, Served, mint_key, serve_in_thread, slow_down_inserts
 
 MISSING = "conv-00000000-0000-4000-8000-000000000000"
 
@@ -60,7 +60,11 @@ def resent(request: httpx.Request, headers: dict[str, str], content: bytes) -> h
 
 def through(server: Served, key: str, transport: httpx.BaseTransport) -> AuthenticatedClient:
     return AuthenticatedClient(
-        base_url=server.api_url, token=key, retries=0, httpx_args={"transport": transport}
+        verify_ssl=TLS,
+        base_url=server.api_url,
+        token=key,
+        retries=0,
+        httpx_args={"transport": transport},
     )
 
 
@@ -98,7 +102,9 @@ def test_the_detailed_form_returns_the_response_instead(client: AuthenticatedCli
 
 def test_401_raises_unauthorized(server: Served) -> None:
     with (
-        AuthenticatedClient(base_url=server.api_url, token="lck_not-a-key") as stranger,
+        AuthenticatedClient(
+            verify_ssl=TLS, base_url=server.api_url, token="lck_not-a-key"
+        ) as stranger,
         pytest.raises(UnauthorizedError) as raised,
     ):
         list_conversations.sync(client=stranger)
@@ -164,7 +170,9 @@ def test_400_415_and_431_raise_their_own(
 
 def test_asyncio_raises_as_sync_does(server: Served, key: str) -> None:
     async def retrieve() -> None:
-        async with AuthenticatedClient(base_url=server.api_url, token=key) as client:
+        async with AuthenticatedClient(
+            verify_ssl=TLS, base_url=server.api_url, token=key
+        ) as client:
             await retrieve_conversation.asyncio(MISSING, client=client)
 
     with pytest.raises(NotFoundError):
@@ -180,7 +188,7 @@ def test_409_raises_conflict_while_the_same_create_is_in_flight(
     try:
         agent_id, idempotency_key = f"agent-{uuid.uuid4()}", f"in-flight-{uuid.uuid4()}"
         body = ConversationCreate(summary="slow")
-        with AuthenticatedClient(base_url=server.api_url, token=key) as client:
+        with AuthenticatedClient(verify_ssl=TLS, base_url=server.api_url, token=key) as client:
             first = threading.Thread(
                 target=create_conversation.sync,
                 kwargs={
@@ -244,7 +252,9 @@ def test_503_raises_service_unavailable_with_retry_after(
 ) -> None:
     server, key = crowded
     with (
-        AuthenticatedClient(base_url=server.api_url, token=key, retries=0) as client,
+        AuthenticatedClient(
+            verify_ssl=TLS, base_url=server.api_url, token=key, retries=0
+        ) as client,
         pytest.raises(ServiceUnavailableError) as raised,
     ):
         list_conversations.sync(client=client)

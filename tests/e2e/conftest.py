@@ -5,11 +5,13 @@ from letta_conversations_client import AuthenticatedClient
 from letta_conversations_client.api.conversations import create_conversation
 from letta_conversations_client.models import Conversation, ConversationCreate
 
-from tests.support import Keys, Served
+from tests.support import TLS, Keys, Served
 
 
 def authenticated(server: Served, key: str) -> AuthenticatedClient:
-    return AuthenticatedClient(base_url=server.api_url, token=key, raise_on_unexpected_status=True)
+    return AuthenticatedClient(
+        verify_ssl=TLS, base_url=server.api_url, token=key, raise_on_unexpected_status=True
+    )
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from tests.support import AGENT, Served, fresh_key, start_server
+from tests.support import AGENT, TLS, Served, fresh_key, start_server
 
 ONE_MIB = 1024 * 1024
 JSON = {"content-type": "application/json"}
@@ -168,7 +168,7 @@ def test_an_unsupported_method_is_a_405_whose_allow_lists_every_method(
     # schemathesis ST205 (unsupported method): connexion routes each operation on its own, so
     # its 405 named only the first operation's methods ("Allow: HEAD, GET" for an item that also
     # takes PATCH and DELETE).
-    response = httpx.request(method, f"{server.api_url}{path}")
+    response = httpx.request(method, f"{server.api_url}{path}", verify=TLS)
     assert_problem(response, 405)
     assert {m.strip() for m in response.headers["allow"].split(",")} == allowed
 
@@ -232,7 +232,7 @@ def test_a_long_value_is_neither_echoed_nor_logged_by_a_real_server(
     server = start_server(url, tmp_path / "server.log", CONVERSATIONS_LOG_LEVEL="info")
     long = "x" * 1_000_000
     try:
-        with httpx.Client(base_url=server.api_url, headers=key, timeout=10) as http:
+        with httpx.Client(verify=TLS, base_url=server.api_url, headers=key, timeout=10) as http:
             params = {"agent_id": AGENT}
             created = http.post("/conversations/", params=params)
             answers = [

@@ -20,6 +20,7 @@ from letta_conversations_client.models import Conversation, ConversationUpdate
 
 from server_impl._generated.models import Conversation as ConversationModel
 from tests.support import (
+    TLS,
     Keys,
     Served,
     bearer,
@@ -154,7 +155,10 @@ def test_an_update_of_the_default_that_fails_in_the_database_makes_no_default(
     server = serve_in_thread(database_url, tmp_path / "server.log")
     try:
         with httpx.Client(
-            base_url=server.api_url, headers=bearer(mint_key_in_process(database_url)), timeout=10
+            verify=TLS,
+            base_url=server.api_url,
+            headers=bearer(mint_key_in_process(database_url)),
+            timeout=10,
         ) as http:
             params = {"agent_id": agent_id}
             refused = http.patch(
@@ -182,7 +186,7 @@ def test_get_of_the_default_racing_its_delete_always_answers_a_whole_conversatio
     async def race() -> tuple[list[httpx.Response], list[httpx.Response]]:
         deadline = time.monotonic() + RACE_SECONDS
         async with httpx.AsyncClient(
-            base_url=server.api_url, headers=bearer(keys.alice), timeout=10
+            verify=TLS, base_url=server.api_url, headers=bearer(keys.alice), timeout=10
         ) as client:
             runs = await asyncio.gather(
                 *(loop(client, "GET", deadline) for _ in range(RACERS)),

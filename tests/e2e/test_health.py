@@ -2,10 +2,10 @@
 
 import httpx
 
-from tests.support import Served
+from tests.support import TLS, Served
 
 
 def test_both_probes_answer_without_a_key(server: Served) -> None:
     server_url = server.api_url
-    assert httpx.get(f"{server_url}/health").json() == {"status": "ok"}
-    assert httpx.get(f"{server_url}/health/ready").json() == {"status": "ready"}
+    assert httpx.get(f"{server_url}/health", verify=TLS).json() == {"status": "ok"}
+    assert httpx.get(f"{server_url}/health/ready", verify=TLS).json() == {"status": "ready"}

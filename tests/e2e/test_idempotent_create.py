@@ -16,6 +16,7 @@ from letta_conversations_client.api.conversations import create_conversation
 from letta_conversations_client.models import Conversation, ConversationCreate
 
 from tests.support import (
+    TLS,
     Keys,
     Served,
     bearer,
@@ -116,7 +117,7 @@ def test_another_user_of_the_organization_with_the_key_gets_a_422(
 ) -> None:
     key, params = idempotency_key(), {"agent_id": agent_id}
     first = http.post("/conversations/", params=params, headers=key)
-    with httpx.Client(base_url=server.api_url, headers=bearer(keys.bob)) as bob:
+    with httpx.Client(verify=TLS, base_url=server.api_url, headers=bearer(keys.bob)) as bob:
         assert bob.post("/conversations/", params=params, headers=key).status_code == 422
     assert listed(http, agent_id) == [first.json()["id"]]
 
@@ -126,7 +127,7 @@ def test_another_organization_s_identical_key_is_another_key(
 ) -> None:
     key, params = idempotency_key(), {"agent_id": agent_id}
     alices = http.post("/conversations/", params=params, json={"summary": "a"}, headers=key)
-    with httpx.Client(base_url=server.api_url, headers=bearer(keys.carol)) as carol:
+    with httpx.Client(verify=TLS, base_url=server.api_url, headers=bearer(keys.carol)) as carol:
         carols = carol.post("/conversations/", params=params, json={"summary": "c"}, headers=key)
         assert carols.status_code == 200 and "idempotent-replayed" not in carols.headers
         assert carols.json()["id"] != alices.json()["id"]
@@ -146,7 +147,7 @@ def test_racing_retries_create_one_conversation_and_the_others_replay_it_or_get_
 
     async def race() -> list[httpx.Response]:
         async with httpx.AsyncClient(
-            base_url=server.api_url, headers={**bearer(keys.alice), **key}, timeout=30
+            verify=TLS, base_url=server.api_url, headers={**bearer(keys.alice), **key}, timeout=30
         ) as client:
             return list(
                 await asyncio.gather(
@@ -206,7 +207,7 @@ def test_a_key_of_visible_ascii_characters_up_to_255_is_accepted(
     key = mint_key_in_process(server.database_url, f"keys-{uuid.uuid4().hex}", "user")
     unique = uuid.uuid4().hex
     visible = "".join(chr(code) for code in range(0x21, 0x7F))
-    with httpx.Client(base_url=server.api_url, headers=bearer(key), timeout=10) as http:
+    with httpx.Client(verify=TLS, base_url=server.api_url, headers=bearer(key), timeout=10) as http:
         for value in (visible + unique, unique + "k" * (255 - len(unique)), unique[:1]):
             answer = http.post(
                 "/conversations/", params={"agent_id": agent_id},
@@ -224,7 +225,10 @@ def test_more_than_one_key_is_a_400_and_creates_nothing(
         ("Idempotency-Key", "a"),
     ]
     answer = httpx.post(
-        f"{server.api_url}/conversations/", params={"agent_id": agent_id}, headers=headers
+        f"{server.api_url}/conversations/",
+        params={"agent_id": agent_id},
+        headers=headers,
+        verify=TLS,
     )
     assert answer.status_code == 400, answer.text
     assert answer.headers["content-type"] == "application/problem+json"
@@ -262,7 +266,7 @@ def short_lived_keys(
         database_url, tmp_path_factory.mktemp("short-lived") / "server.log", idempotency_key_ttl_s=1
     )
     headers = bearer(mint_key_in_process(database_url))
-    with httpx.Client(base_url=server.api_url, headers=headers, timeout=10) as client:
+    with httpx.Client(verify=TLS, base_url=server.api_url, headers=headers, timeout=10) as client:
         yield client
     server.stop()
 

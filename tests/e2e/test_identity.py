@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
-from tests.support import Keys, Served, bearer, cli, mint_key
+from tests.support import TLS, Keys, Served, bearer, cli, mint_key
 
 MISSING = "conv-00000000-0000-4000-8000-000000000000"
 
@@ -17,7 +17,7 @@ def as_user(server: Served) -> Iterator[Callable[[str], httpx.Client]]:
     opened: list[httpx.Client] = []
 
     def open_client(key: str) -> httpx.Client:
-        client = httpx.Client(base_url=server.api_url, headers=bearer(key), timeout=10)
+        client = httpx.Client(verify=TLS, base_url=server.api_url, headers=bearer(key), timeout=10)
         opened.append(client)
         return client
 
@@ -164,7 +164,9 @@ def test_a_bad_key_is_a_401_that_reads_and_changes_nothing(
     # Bytes as they go on the wire: one of the values is not ASCII.
     raw = value.encode() if isinstance(value, str) else value
     headers = {} if raw is None else {b"Authorization": raw}
-    with httpx.Client(base_url=server.api_url, headers=headers, timeout=10) as anonymous:
+    with httpx.Client(
+        verify=TLS, base_url=server.api_url, headers=headers, timeout=10
+    ) as anonymous:
         for response in (
             anonymous.get(f"/conversations/{conversation['id']}"),
             anonymous.patch(f"/conversations/{conversation['id']}", json={"summary": "vandal"}),
@@ -182,7 +184,7 @@ def test_a_bad_key_is_a_401_that_reads_and_changes_nothing(
 
 def test_a_tampered_secret_is_a_401(server: Served, keys: Keys, alice: httpx.Client) -> None:
     tampered = keys.alice[:-1] + ("A" if keys.alice[-1] != "A" else "B")
-    response = httpx.get(f"{server.api_url}/conversations/", headers=bearer(tampered))
+    response = httpx.get(f"{server.api_url}/conversations/", headers=bearer(tampered), verify=TLS)
     assert response.status_code == 401
 
 
@@ -200,5 +202,5 @@ def test_a_revoked_key_stops_working_at_once_on_a_running_server(
 
 
 def test_the_spec_and_docs_need_no_key(server: Served) -> None:
-    assert httpx.get(f"{server.api_url}/openapi.json").status_code == 200
-    assert httpx.get(f"{server.api_url}/ui/").status_code == 200
+    assert httpx.get(f"{server.api_url}/openapi.json", verify=TLS).status_code == 200
+    assert httpx.get(f"{server.api_url}/ui/", verify=TLS).status_code == 200

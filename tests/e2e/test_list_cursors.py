@@ -8,7 +8,7 @@ import re
 import httpx
 import pytest
 
-from tests.support import Keys, Served, bearer
+from tests.support import TLS, Keys, Served, bearer
 
 NEXT = re.compile(r'<([^>]*)>; rel="next"')
 DAYS = [f"2026-01-{n:02d}T00:00:00Z" for n in range(1, 11)]
@@ -116,7 +116,7 @@ def test_a_cursor_altered_of_another_order_or_organization_is_a_422_naming_query
     payload, mac = cursor.split(".")
     altered = payload[:-1] + ("A" if payload[-1] != "A" else "B") + "." + mac
     query = dict(url.params)
-    with httpx.Client(base_url=server.api_url, headers=bearer(keys.carol)) as carol:
+    with httpx.Client(verify=TLS, base_url=server.api_url, headers=bearer(keys.carol)) as carol:
         answers = [
             http.get("/conversations/", params={**query, "after": altered}),
             http.get("/conversations/", params={**query, "after": cursor + "\n"}),

@@ -9,7 +9,7 @@ from letta_conversations_client import AuthenticatedClient
 from letta_conversations_client.api.conversations import update_conversation
 from letta_conversations_client.models import Conversation, ConversationUpdate, Problem
 
-from tests.support import Keys, Served, bearer, run_async
+from tests.support import TLS, Keys, Served, bearer, run_async
 
 RACING_UPDATES = 50
 RACES = 4
@@ -185,7 +185,11 @@ def test_as_versions_rise_updated_at_never_falls_under_concurrent_updates(
     async def races() -> list[list[tuple[int, datetime]]]:
         limits = httpx.Limits(max_connections=RACING_UPDATES)
         async with httpx.AsyncClient(
-            base_url=server.api_url, headers=bearer(keys.alice), timeout=30, limits=limits
+            verify=TLS,
+            base_url=server.api_url,
+            headers=bearer(keys.alice),
+            timeout=30,
+            limits=limits,
         ) as client:
             return [await race(client) for _ in range(RACES)]
 
@@ -215,7 +219,7 @@ def test_a_conditional_update_of_the_default_racing_its_delete_is_200_or_412_nev
         outcomes = []
         deadline = time.monotonic() + RACE_SECONDS
         async with httpx.AsyncClient(
-            base_url=server.api_url, headers=bearer(keys.alice), timeout=10
+            verify=TLS, base_url=server.api_url, headers=bearer(keys.alice), timeout=10
         ) as client:
             while time.monotonic() < deadline:
                 outcomes.append(await race(client))

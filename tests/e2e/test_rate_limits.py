@@ -7,7 +7,7 @@ import uuid
 import httpx
 
 from server_impl.domain.ports import KeyLimit
-from tests.support import RunningServer, bearer, mint_key_in_process
+from tests.support import TLS, RunningServer, bearer, mint_key_in_process
 
 TWO_THEN_ONE_PER_2_S = KeyLimit(rate_per_s=0.5, burst=2)
 """Two at once, then one every 2 s: slow enough that a loaded machine's pauses refill none."""
@@ -22,7 +22,9 @@ def limited_key(server: RunningServer, organization: str | None = None) -> str:
 def test_a_key_over_its_rate_gets_429_and_after_retry_after_is_served(
     server: RunningServer,
 ) -> None:
-    with httpx.Client(base_url=server.api_url, headers=bearer(limited_key(server))) as http:
+    with httpx.Client(
+        verify=TLS, base_url=server.api_url, headers=bearer(limited_key(server))
+    ) as http:
         assert [http.get("/conversations/").status_code for _ in range(2)] == [200, 200]
         refused = http.get("/conversations/")
         assert refused.status_code == 429, refused.text
@@ -41,6 +43,6 @@ def test_keys_of_one_organization_and_of_two_are_limited_apart(server: RunningSe
     keys.append(limited_key(server))
     statuses = []
     for key in keys:
-        with httpx.Client(base_url=server.api_url, headers=bearer(key)) as http:
+        with httpx.Client(verify=TLS, base_url=server.api_url, headers=bearer(key)) as http:
             statuses.append([http.get("/conversations/").status_code for _ in range(3)])
     assert statuses == [[200, 200, 429]] * 3

@@ -1,7 +1,9 @@
 """A server in a thread of the test process (tests.support.serve_in_thread) logs as a process
-would: the session server's check that its log holds no traceback rests on this."""
+would: the session server's check that its log holds no traceback rests on this. The clients
+the tests talk to it with are cheap to make."""
 
 import logging
+import ssl
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -10,7 +12,7 @@ import httpx
 import pytest
 
 from server_impl.storage.store import SqlStore
-from tests.support import bearer, mint_key_in_process, serve_in_thread
+from tests.support import Keys, Served, bearer, mint_key_in_process, serve_in_thread
 
 MISSING = "conv-00000000-0000-4000-8000-000000000000"
 
@@ -36,3 +38,18 @@ def test_its_log_holds_its_own_tracebacks_and_no_line_of_the_test(
     log = server.log_path.read_text()
     assert "Traceback" in log and "RuntimeError: planted in the store" in log, log
     assert "logged by the test" not in log
+
+
+@pytest.mark.parametrize("fixture", ["http", "client"])
+def test_a_client_the_tests_make_loads_no_ca_bundle(
+    server: Served,
+    keys: Keys,
+    fixture: str,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The servers speak plain HTTP; a bundle loaded for each client cost 25 ms of CPU a test.
+    loaded: list[object] = []
+    monkeypatch.setattr(ssl.SSLContext, "load_verify_locations", lambda *args: loaded.append(args))
+    request.getfixturevalue(fixture)
+    assert loaded == []

@@ -1,5 +1,7 @@
 """The compiled schema checks that stand in for connexion's per-request validators."""
 
+import copy
+import functools
 import logging
 from typing import Any
 
@@ -18,6 +20,18 @@ SUMMARY = {
     "properties": {"summary": {"type": "string", "nullable": True, "maxLength": 3}},
 }
 CONVERSATION_ID = {"type": "string", "pattern": "^conv-[0-9a-f]{4}$"}
+
+
+# Each test's requests are refused, or write only with its own key, whose organization sees
+# no other's conversations: one app serves the module (module_app).
+@pytest.fixture(scope="module")
+def sqlite_url(module_sqlite_url: str) -> str:
+    return module_sqlite_url
+
+
+@pytest.fixture(scope="module")
+def app(module_app: TestClient) -> TestClient:
+    return module_app
 
 
 def test_nullable_fields_take_null_and_their_type_but_nothing_else() -> None:
@@ -43,11 +57,17 @@ def test_numbers_beyond_64_bits_are_judged_by_jsonschema() -> None:
     assert check.first_error(7) is None
 
 
+@functools.cache
+def resolved_spec() -> Specification:
+    """openapi.yaml as connexion reads it, loaded once: parsing it took longer than a test."""
+    return Specification.load(SPEC_PATH)
+
+
 def update_schema() -> dict[str, Any]:
-    """ConversationUpdate as connexion hands it over: every $ref resolved."""
-    schema: dict[str, Any] = Specification.load(SPEC_PATH)["components"]["schemas"][
-        "ConversationUpdate"
-    ]
+    """ConversationUpdate as connexion hands it over: every $ref resolved (a copy, each test's)."""
+    schema: dict[str, Any] = copy.deepcopy(
+        resolved_spec()["components"]["schemas"]["ConversationUpdate"]
+    )
     return schema
 
 
