@@ -66,31 +66,43 @@ def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
 
 
 def cli(*args: str, database_url: str) -> subprocess.CompletedProcess[str]:
-    """Runs the operator CLI, ``python -m server_impl ARGS --database-url URL``: in this process
-    through ``main`` (what it prints and returns, as a process would), except ``serve``, which
-    runs until stopped and so in a process of its own (cli_process)."""
-    if args[:1] == ("serve",):
-        return cli_process(*args, database_url=database_url)
+    """Runs the operator CLI, ``python -m server_impl ARGS --database-url URL``, in this process
+    through ``main``: what it prints and returns, as a process would. ``serve``, which runs
+    until stopped, is run for its refusals only: on a thread given SERVE_REFUSES_WITHIN_S to
+    return (one that starts serving instead fails the test). The tests of the process itself
+    use cli_process."""
     argv = [*args, "--database-url", database_url]
     out, err = io.StringIO(), io.StringIO()
+    codes: list[int] = []
 
-    def run() -> int:
+    def run() -> None:
         with redirect_stdout(out), redirect_stderr(err):
             try:
-                return main(argv, prog="python -m server_impl")
+                codes.append(main(argv, prog="python -m server_impl"))
             except SystemExit as refusal:  # argparse's refusals
-                return refusal.code if isinstance(refusal.code, int) else 1
+                codes.append(refusal.code if isinstance(refusal.code, int) else 1)
 
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        code = run()
-    else:  # main runs its own event loop, which cannot be inside a running one
-        with ThreadPoolExecutor(1) as pool:
-            code = pool.submit(run).result()
+    if args[:1] == ("serve",):
+        # A daemon thread: a serve that does not refuse is left serving, not waited for.
+        thread = threading.Thread(target=run, name="serve-refusal", daemon=True)
+        thread.start()
+        thread.join(SERVE_REFUSES_WITHIN_S)
+        assert not thread.is_alive(), f"serve did not refuse within {SERVE_REFUSES_WITHIN_S} s"
+    else:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            run()
+        else:  # main runs its own event loop, which cannot be inside a running one
+            with ThreadPoolExecutor(1) as pool:
+                pool.submit(run).result()
     return subprocess.CompletedProcess(
-        ["python", "-m", "server_impl", *argv], code, out.getvalue(), err.getvalue()
+        ["python", "-m", "server_impl", *argv], codes[0], out.getvalue(), err.getvalue()
     )
+
+
+SERVE_REFUSES_WITHIN_S = 60
+"""As long as cli_process gives a command: a refusal takes well under a second in process."""
 
 
 def cli_process(*args: str, database_url: str) -> subprocess.CompletedProcess[str]:
@@ -312,10 +324,15 @@ _serving: contextvars.ContextVar[int | None] = contextvars.ContextVar("serving",
 
 
 def serve_in_thread(
-    database_url: str, log_path: Path, *, access_log: LogFormat | None = None, **settings: Any
+    database_url: str,
+    log_path: Path,
+    *,
+    port: int = 0,
+    access_log: LogFormat | None = None,
+    **settings: Any,
 ) -> ServedInThread:
     """Serves database_url as `serve` would (responses validated against the spec, logging at
-    warning), in a thread of this process, on a port of its own; settings are Settings'
+    warning), in a thread of this process, on port (0: a free one); settings are Settings'
     fields. Waits until it answers. Lines below warning, which this process's loggers drop, are
     for a server process (start_server); the access line, in the format access_log names, is
     written to log_path as `serve --log-level info` writes it. With metrics_port, the metrics
@@ -335,7 +352,7 @@ def serve_in_thread(
         assert metrics is not None and metrics.registry is not None
         metrics_socket = serving.claim_port(chosen.host, chosen.metrics_port, "metrics")
         metrics_listener = MetricsListener(chosen, metrics.registry, metrics_socket)
-    listener = serving.claim_port("127.0.0.1", 0)
+    listener = serving.claim_port("127.0.0.1", port)
     server = uvicorn.Server(uvicorn.Config(app, **serving.uvicorn_options(chosen)))
 
     def run() -> None:
@@ -355,9 +372,13 @@ def serve_in_thread(
     if access_log is not None:
         _ACCESS_LINES.start(id(server), access_log, log_path)
     thread.start()
-    port = listener.getsockname()[1]
     running = ServedInThread(
-        f"http://127.0.0.1:{port}", log_path, database_url, server, thread, handler
+        f"http://127.0.0.1:{listener.getsockname()[1]}",
+        log_path,
+        database_url,
+        server,
+        thread,
+        handler,
     )
     deadline = time.monotonic() + 60
     while not server.started:
