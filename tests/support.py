@@ -74,6 +74,7 @@ def cli(*args: str, database_url: str) -> subprocess.CompletedProcess[str]:
     argv = [*args, "--database-url", database_url]
     out, err = io.StringIO(), io.StringIO()
     codes: list[int] = []
+    raised: list[BaseException] = []
 
     def run() -> None:
         with redirect_stdout(out), redirect_stderr(err):
@@ -81,6 +82,8 @@ def cli(*args: str, database_url: str) -> subprocess.CompletedProcess[str]:
                 codes.append(main(argv, prog="python -m server_impl"))
             except SystemExit as refusal:  # argparse's refusals
                 codes.append(refusal.code if isinstance(refusal.code, int) else 1)
+            except BaseException as error:  # raised again in the caller's thread
+                raised.append(error)
 
     if args[:1] == ("serve",):
         # A daemon thread: a serve that does not refuse is left serving, not waited for.
@@ -96,6 +99,8 @@ def cli(*args: str, database_url: str) -> subprocess.CompletedProcess[str]:
         else:  # main runs its own event loop, which cannot be inside a running one
             with ThreadPoolExecutor(1) as pool:
                 pool.submit(run).result()
+    if raised:
+        raise raised[0]
     return subprocess.CompletedProcess(
         ["python", "-m", "server_impl", *argv], codes[0], out.getvalue(), err.getvalue()
     )
