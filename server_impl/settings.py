@@ -21,7 +21,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from server_impl.domain import rate_limits
+from server_impl.domain import idempotency, rate_limits
 from server_impl.domain.ports import KeyLimit
 from server_impl.storage.tuning import DEFAULTS, Tuning
 
@@ -115,6 +115,11 @@ class Settings(BaseSettings):
     idempotency_key_ttl_s: float = Field(
         default=24 * 60 * 60, gt=0, le=MAX_IDEMPOTENCY_KEY_TTL_S, allow_inf_nan=False
     )
+    idempotency_lease_s: float = Field(
+        default=idempotency.LEASE.total_seconds(), gt=0, le=MAX_TIMEOUT_S, allow_inf_nan=False
+    )
+    """Seconds a create's claim on its Idempotency-Key holds: a process that dies mid-create
+    blocks the key for this long."""
     # The storage's (storage/tuning.py), whose defaults are its own.
     statement_budget_s: float = Field(
         default=_STORAGE.statement_budget_s,

@@ -26,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing, contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 import asyncpg
 import httpx
@@ -36,12 +36,14 @@ from connexion import ConnexionMiddleware
 from connexion.spec import Specification
 from starlette.testclient import TestClient
 
-from server_impl.api.app import SPEC_PATH, create_app
+from server_impl.api.app import SPEC_PATH, create_app, new_metrics
 from server_impl.domain import keys
 from server_impl.domain.ports import KeyLimit, Store
 from server_impl.observability import logs
+from server_impl.observability.lines import LogFormat
 from server_impl.ops import serving
 from server_impl.ops.cli import main
+from server_impl.ops.metrics_listener import MetricsListener
 from server_impl.settings import Settings
 from server_impl.storage import migrate as migrations
 from server_impl.storage import store_for
@@ -63,31 +65,48 @@ def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
 
 
 def cli(*args: str, database_url: str) -> subprocess.CompletedProcess[str]:
-    """Runs the operator CLI, ``python -m server_impl ARGS --database-url URL``: in this process
-    through ``main`` (what it prints and returns, as a process would), except ``serve``, which
-    runs until stopped and so in a process of its own (cli_process)."""
-    if args[:1] == ("serve",):
-        return cli_process(*args, database_url=database_url)
+    """Runs the operator CLI, ``python -m server_impl ARGS --database-url URL``, in this process
+    through ``main``: what it prints and returns, as a process would. ``serve``, which runs
+    until stopped, is run for its refusals only: on a thread given SERVE_REFUSES_WITHIN_S to
+    return (one that starts serving instead fails the test). The tests of the process itself
+    use cli_process."""
     argv = [*args, "--database-url", database_url]
     out, err = io.StringIO(), io.StringIO()
+    codes: list[int] = []
+    raised: list[BaseException] = []
 
-    def run() -> int:
+    def run() -> None:
         with redirect_stdout(out), redirect_stderr(err):
             try:
-                return main(argv, prog="python -m server_impl")
+                codes.append(main(argv, prog="python -m server_impl"))
             except SystemExit as refusal:  # argparse's refusals
-                return refusal.code if isinstance(refusal.code, int) else 1
+                codes.append(refusal.code if isinstance(refusal.code, int) else 1)
+            except BaseException as error:  # raised again in the caller's thread
+                raised.append(error)
 
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        code = run()
-    else:  # main runs its own event loop, which cannot be inside a running one
-        with ThreadPoolExecutor(1) as pool:
-            code = pool.submit(run).result()
+    if args[:1] == ("serve",):
+        # A daemon thread: a serve that does not refuse is left serving, not waited for.
+        thread = threading.Thread(target=run, name="serve-refusal", daemon=True)
+        thread.start()
+        thread.join(SERVE_REFUSES_WITHIN_S)
+        assert not thread.is_alive(), f"serve did not refuse within {SERVE_REFUSES_WITHIN_S} s"
+    else:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            run()
+        else:  # main runs its own event loop, which cannot be inside a running one
+            with ThreadPoolExecutor(1) as pool:
+                pool.submit(run).result()
+    if raised:
+        raise raised[0]
     return subprocess.CompletedProcess(
-        ["python", "-m", "server_impl", *argv], code, out.getvalue(), err.getvalue()
+        ["python", "-m", "server_impl", *argv], codes[0], out.getvalue(), err.getvalue()
     )
+
+
+SERVE_REFUSES_WITHIN_S = 60
+"""As long as cli_process gives a command: a refusal takes well under a second in process."""
 
 
 def cli_process(*args: str, database_url: str) -> subprocess.CompletedProcess[str]:
@@ -293,12 +312,19 @@ class ServedInThread(Served):
     _server: uvicorn.Server
     _thread: threading.Thread
     _handler: logging.Handler
+    _metrics_listener: MetricsListener | None = None
 
     def stop(self) -> None:
+        """Stops it as SIGTERM stops `serve`: requests in flight finish within the grace period
+        (shutdown_grace_s), then the access lines still waiting are written."""
+        if self._metrics_listener is not None:
+            self._metrics_listener.stop()
+            self._metrics_listener = None
         self._server.should_exit = True
         self._thread.join(timeout=60)
         logging.getLogger().removeHandler(self._handler)
         self._handler.close()
+        _ACCESS_LINES.stop(id(self._server))
         assert not self._thread.is_alive(), "the server's thread did not end"
 
 
@@ -306,11 +332,20 @@ _serving: contextvars.ContextVar[int | None] = contextvars.ContextVar("serving",
 """Which server in a thread (ServedInThread) the code running is part of, if any."""
 
 
-def serve_in_thread(database_url: str, log_path: Path, **settings: Any) -> ServedInThread:
+def serve_in_thread(
+    database_url: str,
+    log_path: Path,
+    *,
+    port: int = 0,
+    access_log: LogFormat | None = None,
+    **settings: Any,
+) -> ServedInThread:
     """Serves database_url as `serve` would (responses validated against the spec, logging at
-    warning), in a thread of this process, on a port of its own; settings are Settings'
-    fields. Waits until it answers. Lines below warning, which this process's loggers drop, and
-    the access line are for a server process (start_server)."""
+    warning), in a thread of this process, on port (0: a free one); settings are Settings'
+    fields. Waits until it answers. Lines below warning, which this process's loggers drop, are
+    for a server process (start_server); the access line, in the format access_log names, is
+    written to log_path as `serve --log-level info` writes it. With metrics_port, the metrics
+    are served on a listener of their own there, as `serve --metrics-port` serves them."""
     chosen = Settings(
         database_url=database_url,
         validate_responses=True,
@@ -318,8 +353,15 @@ def serve_in_thread(database_url: str, log_path: Path, **settings: Any) -> Serve
         **settings,
     )
     assert logging.getLevelName(chosen.log_level.upper()) >= logging.WARNING, chosen.log_level
-    app = create_app(chosen, spec=_loaded_spec())
-    listener = serving.claim_port("127.0.0.1", 0)
+    spec = _loaded_spec()
+    metrics = new_metrics(spec) if chosen.metrics else None
+    app = create_app(chosen, metrics=metrics, spec=spec)
+    metrics_listener = None
+    if chosen.metrics_port is not None:
+        assert metrics is not None and metrics.registry is not None
+        metrics_socket = serving.claim_port(chosen.host, chosen.metrics_port, "metrics")
+        metrics_listener = MetricsListener(chosen, metrics.registry, metrics_socket)
+    listener = serving.claim_port("127.0.0.1", port)
     server = uvicorn.Server(uvicorn.Config(app, **serving.uvicorn_options(chosen)))
 
     def run() -> None:
@@ -330,12 +372,22 @@ def serve_in_thread(database_url: str, log_path: Path, **settings: Any) -> Serve
 
     thread = threading.Thread(target=run, name="server", daemon=True)
     handler = _thread_log(log_path, chosen.log_level)
-    handler.addFilter(lambda _record: _serving.get() == id(server))
+    # The metrics listener's thread starts with a context of its own, without the mark.
+    listening: set[threading.Thread] = set()
+    handler.addFilter(
+        lambda _record: _serving.get() == id(server) or threading.current_thread() in listening
+    )
     logging.getLogger().addHandler(handler)
+    if access_log is not None:
+        _ACCESS_LINES.start(id(server), access_log, log_path)
     thread.start()
-    port = listener.getsockname()[1]
     running = ServedInThread(
-        f"http://127.0.0.1:{port}", log_path, database_url, server, thread, handler
+        f"http://127.0.0.1:{listener.getsockname()[1]}",
+        log_path,
+        database_url,
+        server,
+        thread,
+        handler,
     )
     deadline = time.monotonic() + 60
     while not server.started:
@@ -343,7 +395,59 @@ def serve_in_thread(database_url: str, log_path: Path, **settings: Any) -> Serve
             running.stop()
             raise RuntimeError(f"server did not start:\n{log_path.read_text()}")
         time.sleep(0.005)
+    if metrics_listener is not None:
+        before = set(threading.enumerate())
+        metrics_listener.start()
+        running._metrics_listener = metrics_listener
+        listening.update(set(threading.enumerate()) - before)
     return running
+
+
+class _AccessLinesByServer(logs.AccessLog):
+    """logs.access (the one access log of a process) while servers in threads write access
+    lines: each line goes to the log of the server whose task writes it, none to the others'."""
+
+    def __init__(self) -> None:
+        self._logs: dict[int, tuple[logs.AccessLog, BinaryIO]] = {}
+        self._before: logs.AccessLog | None = None
+
+    def start(self, server: int, log_format: LogFormat, path: Path) -> None:
+        if not self._logs:
+            self._before, logs.access = logs.access, self
+        file = path.open("ab")
+        self._logs[server] = logs.AccessLog(log_format, file), file
+
+    def stop(self, server: int) -> None:
+        if (written := self._logs.pop(server, None)) is not None:
+            log, file = written
+            log.flush()
+            file.close()
+        if not self._logs and logs.access is self:
+            logs.access = self._before
+
+    def flush(self) -> None:
+        # Called by a server's lifespan as it ends, in its own context: its own lines.
+        if (written := self._logs.get(_serving.get() or 0)) is not None:
+            written[0].flush()
+
+    def __call__(
+        self,
+        method: str,
+        route: str,
+        operation: str,
+        status: int,
+        duration_us: int,
+        key_id: str | None,
+        organization_id: str | None,
+        client: str | None,
+    ) -> None:
+        if (written := self._logs.get(_serving.get() or 0)) is not None:
+            written[0](
+                method, route, operation, status, duration_us, key_id, organization_id, client
+            )
+
+
+_ACCESS_LINES = _AccessLinesByServer()
 
 
 def _thread_log(log_path: Path, level: str) -> logging.Handler:

@@ -56,7 +56,11 @@ def create_app(
     store = store or store_for(settings.database_url, settings.storage)
     if metrics is None and settings.metrics:
         metrics = new_metrics(spec)
-    conversations = Conversations(store, key_ttl=timedelta(seconds=settings.idempotency_key_ttl_s))
+    conversations = Conversations(
+        store,
+        key_ttl=timedelta(seconds=settings.idempotency_key_ttl_s),
+        key_lease=timedelta(seconds=settings.idempotency_lease_s),
+    )
     handlers = Handlers(conversations, store, Parameters(spec))
 
     @asynccontextmanager

@@ -16,7 +16,7 @@ from .conversation_errors import (
 from .conversation_fields import changes_of, check_fields
 from .cursors import Cursors, is_bare_id
 from .errors import NotFound
-from .idempotency import DEFAULT_TTL, Idempotency, Outcome, fingerprint
+from .idempotency import DEFAULT_TTL, LEASE, Idempotency, Outcome, fingerprint
 from .model_settings import ConversationCreateAsGiven, ConversationUpdateAsGiven
 from .ports import (
     ArchiveStatus,
@@ -62,11 +62,12 @@ class Conversations:
         clock: Callable[[], datetime] = utc_now,
         new_id: Callable[[], str] = new_conversation_id,
         key_ttl: timedelta = DEFAULT_TTL,
+        key_lease: timedelta = LEASE,
     ) -> None:
         self._store = store
         self._clock = clock
         self._new_id = new_id
-        self._idempotency = Idempotency(store, clock=clock, ttl=key_ttl)
+        self._idempotency = Idempotency(store, clock=clock, ttl=key_ttl, lease=key_lease)
         self._cursor_codec: Cursors | None = None
 
     async def create(

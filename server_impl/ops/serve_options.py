@@ -50,6 +50,12 @@ SERVE_LIMITS: dict[str, tuple[type, str]] = {
         " gets the stored answer, and later the key is forgotten. Above 0, at most 315360000"
         " (10 years). Defaults to CONVERSATIONS_IDEMPOTENCY_KEY_TTL_S, else 86400 (24 h).",
     ),
+    "idempotency_lease_s": (
+        float,
+        "Seconds a create's claim on its Idempotency-Key holds while it runs: retries get 409"
+        " meanwhile, and a process that dies mid-create blocks the key this long. Above 0, at"
+        " most 3600. Defaults to CONVERSATIONS_IDEMPOTENCY_LEASE_S, else 30.",
+    ),
     "statement_budget_s": (
         float,
         "Seconds a database statement may run before it is ended and its request answered 503"

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from tests.support import AGENT, Keys, RunningServer, bearer, mint_key, start_server
+from tests.support import AGENT, Keys, ServedInThread, bearer, mint_key, serve_in_thread
 
 FLOODER = {"X-Forwarded-For": "203.0.113.9"}
 NEIGHBOUR = {"X-Forwarded-For": "198.51.100.7"}
@@ -20,7 +20,7 @@ BAD_KEY = {"Authorization": "Bearer lck_0000000000000000_secret"}
 @pytest.fixture(scope="module")
 def limited_server(
     tmp_path_factory: pytest.TempPathFactory, new_database: Callable[[str], str], engine: str
-) -> Iterator[tuple[RunningServer, Keys]]:
+) -> Iterator[tuple[ServedInThread, Keys]]:
     """A server allowing one request in flight per organization and 3 failed authentications a
     minute per address, behind a trusted proxy on 127.0.0.1 (the test names each client)."""
     url = new_database(engine)
@@ -29,12 +29,12 @@ def limited_server(
         bob=mint_key(url, "acme", "bob"),
         carol=mint_key(url, "globex", "carol"),
     )
-    running = start_server(
+    running = serve_in_thread(
         url,
         tmp_path_factory.mktemp("log") / "server.log",
-        CONVERSATIONS_IN_FLIGHT_PER_ORGANIZATION="1",
-        CONVERSATIONS_FAILED_AUTHENTICATIONS_PER_MINUTE="3",
-        CONVERSATIONS_TRUSTED_PROXIES="127.0.0.1",
+        in_flight_per_organization=1,
+        failed_authentications_per_minute=3,
+        trusted_proxies="127.0.0.1",
     )
     yield running, keys
     running.stop()
@@ -61,7 +61,7 @@ def until(condition: Callable[[], bool], seconds: float = 10) -> bool:
 
 
 def test_an_organization_past_its_requests_in_flight_gets_429_while_another_is_served(
-    limited_server: tuple[RunningServer, Keys],
+    limited_server: tuple[ServedInThread, Keys],
 ) -> None:
     server, keys = limited_server
     with httpx.Client(base_url=server.api_url, timeout=10) as http:
@@ -103,7 +103,7 @@ def test_an_organization_past_its_requests_in_flight_gets_429_while_another_is_s
 
 
 def test_a_flood_of_bad_keys_from_one_address_gets_429_while_another_address_is_served(
-    limited_server: tuple[RunningServer, Keys],
+    limited_server: tuple[ServedInThread, Keys],
 ) -> None:
     server, keys = limited_server
     with httpx.Client(base_url=server.api_url, timeout=10) as http:

@@ -1,7 +1,9 @@
-"""What a server process lets one client hold: request heads, slow and idle sockets, connections.
+"""What a server lets one client hold: request heads, slow and idle sockets, connections.
 
-Each test talks raw HTTP/1.1 over sockets to a real `serve` process, since these limits live in
-the HTTP server (server_impl/ops/protocol/), below any ASGI app.
+Each test talks raw HTTP/1.1 over sockets to a real server, since these limits live in the HTTP
+server (server_impl/ops/protocol/), below any ASGI app: uvicorn's Server with the protocol
+`serve` runs, in a thread of this process, and a `serve` process where the process is what is
+tested (its memory, its open-file limit, its workers, SIGTERM).
 """
 
 import json
@@ -11,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -20,11 +23,13 @@ from tests.support import (
     AGENT,
     RunningServer,
     Served,
+    ServedInThread,
     bearer,
     children,
     free_port,
     migrate,
     mint_key,
+    serve_in_thread,
     start_server,
 )
 
@@ -37,7 +42,25 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture
-def serve(database: str, tmp_path: Path) -> Iterator[Callable[..., RunningServer]]:
+def serve(database: str, tmp_path: Path) -> Iterator[Callable[..., ServedInThread]]:
+    """Starts servers in threads with settings of their own (Settings' fields), stopped at the
+    test's end."""
+    started: list[ServedInThread] = []
+
+    def start(**settings: Any) -> ServedInThread:
+        server = serve_in_thread(database, tmp_path / "server.log", **settings)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def serve_process(database: str, tmp_path: Path) -> Iterator[Callable[..., RunningServer]]:
+    """Starts `serve` processes with settings as CONVERSATIONS_* variables, for the tests of
+    the process itself; stops whatever is left at the test's end."""
     started: list[RunningServer] = []
 
     def start(**env: str) -> RunningServer:
@@ -52,11 +75,11 @@ def serve(database: str, tmp_path: Path) -> Iterator[Callable[..., RunningServer
 
 
 @pytest.fixture(scope="module")
-def shared(database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+def shared(database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedInThread]:
     """One server with the default limits, for the tests that need no settings of their own; it
-    logs at info, so that access lines can be read from its log."""
+    writes access lines, so that they can be read from its log."""
     log = tmp_path_factory.mktemp("shared") / "server.log"
-    server = start_server(database, log, CONVERSATIONS_LOG_LEVEL="info")
+    server = serve_in_thread(database, log, access_log="text")
     yield server
     server.stop()
 
@@ -176,9 +199,9 @@ def head(lines: list[bytes]) -> bytes:
 
 
 def test_a_head_at_the_size_limit_is_served_and_one_byte_more_is_answered_431(
-    serve: Callable[..., RunningServer],
+    serve: Callable[..., ServedInThread],
 ) -> None:
-    server = serve(CONVERSATIONS_MAX_HEAD_BYTES="4096")
+    server = serve(max_head_bytes=4096)
     padding = 4096 - len(head([b"X-Pad: "]))
     for extra, expected in ((0, 200), (1, 431)):
         with connect(server) as sock:
@@ -191,7 +214,7 @@ def test_a_head_at_the_size_limit_is_served_and_one_byte_more_is_answered_431(
 
 
 def test_an_oversized_head_is_answered_431_without_waiting_for_its_end(
-    serve: Callable[..., RunningServer],
+    serve: Callable[..., ServedInThread],
 ) -> None:
     server = serve()
     with connect(server) as sock:
@@ -205,9 +228,9 @@ def test_an_oversized_head_is_answered_431_without_waiting_for_its_end(
 
 
 def test_more_header_fields_than_the_limit_is_answered_431(
-    serve: Callable[..., RunningServer],
+    serve: Callable[..., ServedInThread],
 ) -> None:
-    server = serve(CONVERSATIONS_MAX_HEADER_FIELDS="20")
+    server = serve(max_header_fields=20)
     for count, expected in ((19, 200), (21, 431)):  # Host is one of them
         with connect(server) as sock:
             sock.sendall(head([b"X-%d: 1" % i for i in range(count)]))
@@ -217,9 +240,9 @@ def test_more_header_fields_than_the_limit_is_answered_431(
 
 
 def test_a_connection_that_sends_nothing_is_closed_at_the_head_timeout(
-    serve: Callable[..., RunningServer],
+    serve: Callable[..., ServedInThread],
 ) -> None:
-    server = serve(CONVERSATIONS_HEAD_TIMEOUT_S="1")
+    server = serve(head_timeout_s=1)
     with connect(server) as sock:
         assert 0.5 < closed_within(sock, 5) < 3
 
@@ -235,17 +258,17 @@ def drip_a_head(sock: socket.socket) -> float:
 
 
 def test_a_head_dripped_a_byte_at_a_time_is_cut_off_at_the_head_timeout(
-    serve: Callable[..., RunningServer],
+    serve: Callable[..., ServedInThread],
 ) -> None:
-    server = serve(CONVERSATIONS_HEAD_TIMEOUT_S="1")
+    server = serve(head_timeout_s=1)
     with connect(server) as sock:
         assert drip_a_head(sock) < 3
 
 
 def test_an_idle_keep_alive_connection_is_closed_after_the_keep_alive_time(
-    serve: Callable[..., RunningServer],
+    serve: Callable[..., ServedInThread],
 ) -> None:
-    server = serve(CONVERSATIONS_KEEP_ALIVE_S="1", CONVERSATIONS_HEAD_TIMEOUT_S="30")
+    server = serve(keep_alive_s=1, head_timeout_s=30)
     with connect(server) as sock:
         sock.sendall(head([]))
         status, headers, _body = read_response(sock)
@@ -271,9 +294,10 @@ def rss_bytes(pid: int) -> int:
     ids=["head", "trailers"],
 )
 def test_a_flood_of_endless_heads_keeps_memory_bounded_and_others_answered(
-    serve: Callable[..., RunningServer], prelude: bytes
+    serve_process: Callable[..., RunningServer], prelude: bytes
 ) -> None:
-    server = serve()
+    # A process of its own: its memory is what is measured, apart from the flooding clients'.
+    server = serve_process()
     before = rss_bytes(server.process.pid)
     stop = threading.Event()
 
@@ -311,9 +335,9 @@ def test_a_flood_of_endless_heads_keeps_memory_bounded_and_others_answered(
 
 
 def test_past_the_connection_limit_the_longest_idle_connection_makes_room(
-    serve: Callable[..., RunningServer],
+    serve: Callable[..., ServedInThread],
 ) -> None:
-    server = serve(CONVERSATIONS_MAX_CONNECTIONS="8")
+    server = serve(max_connections=8)
     idle = [connect(server) for _ in range(20)]
     try:
         started = time.monotonic()
@@ -363,13 +387,18 @@ def connect_to(port: int) -> socket.socket:
 
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_the_metrics_port_has_the_head_limits_of_the_api_port(
-    serve: Callable[..., RunningServer], workers: str
+    serve: Callable[..., ServedInThread],
+    serve_process: Callable[..., RunningServer],
+    workers: str,
 ) -> None:
     metrics_port = free_port()
-    serve(
-        CONVERSATIONS_METRICS_PORT=str(metrics_port), CONVERSATIONS_WORKERS=workers,
-        CONVERSATIONS_MAX_HEAD_BYTES="4096", CONVERSATIONS_HEAD_TIMEOUT_S="1",
-    )  # fmt: skip
+    if workers == "1":
+        serve(metrics_port=metrics_port, max_head_bytes=4096, head_timeout_s=1)
+    else:  # the workers' arbiter serves the metrics: a process
+        serve_process(
+            CONVERSATIONS_METRICS_PORT=str(metrics_port), CONVERSATIONS_WORKERS=workers,
+            CONVERSATIONS_MAX_HEAD_BYTES="4096", CONVERSATIONS_HEAD_TIMEOUT_S="1",
+        )  # fmt: skip
     with connect_to(metrics_port) as sock:
         sock.sendall(b"GET /metrics HTTP/1.1\r\nHost: test\r\nX-Pad: " + b"a" * 8192 + b"\r\n\r\n")
         status, _headers, _body = read_response(sock)
@@ -380,11 +409,11 @@ def test_the_metrics_port_has_the_head_limits_of_the_api_port(
 
 
 def test_a_scrape_with_a_header_value_that_is_not_utf8_is_answered(
-    serve: Callable[..., RunningServer], tmp_path: Path
+    serve: Callable[..., ServedInThread], tmp_path: Path
 ) -> None:
     # prometheus-client's app decodes header values as UTF-8: a 500 and a logged traceback.
     metrics_port = free_port()
-    serve(CONVERSATIONS_METRICS_PORT=str(metrics_port))
+    serve(metrics_port=metrics_port)
     with connect_to(metrics_port) as sock:
         sock.sendall(b"GET /metrics HTTP/1.1\r\nHost: test\r\nAccept: \xff\r\n\r\n")
         status, _headers, body = read_response(sock)
@@ -439,7 +468,7 @@ def test_idle_sockets_on_the_metrics_port_leave_the_api_and_scrapes_answered(
         server.stop()
 
 
-def start_body(server: RunningServer, key: str, sent: bytes = b'{"sum') -> socket.socket:
+def start_body(server: Served, key: str, sent: bytes = b'{"sum') -> socket.socket:
     """A create request in flight: its head and the first bytes of a 100-byte body.
 
     Returns once the app is reading the body: with ``Expect: 100-continue`` the server says
@@ -462,10 +491,10 @@ def start_body(server: RunningServer, key: str, sent: bytes = b'{"sum') -> socke
 
 
 def test_a_body_that_stops_arriving_is_cut_off_at_the_body_timeout_and_changes_nothing(
-    serve: Callable[..., RunningServer], database: str
+    serve: Callable[..., ServedInThread], database: str
 ) -> None:
     key = mint_key(database, "acme", "body-timeout")
-    server = serve(CONVERSATIONS_BODY_TIMEOUT_S="1")
+    server = serve(body_timeout_s=1)
     with start_body(server, key) as sock:
         assert 0.5 < closed_within(sock, 5) < 3
     listed = httpx.get(f"{server.api_url}/conversations/", headers=bearer(key), timeout=5)
@@ -473,10 +502,10 @@ def test_a_body_that_stops_arriving_is_cut_off_at_the_body_timeout_and_changes_n
 
 
 def test_with_every_connection_busy_a_request_is_answered_503_with_retry_after(
-    serve: Callable[..., RunningServer], database: str
+    serve: Callable[..., ServedInThread], database: str
 ) -> None:
     key = mint_key(database, "acme", "alice")
-    server = serve(CONVERSATIONS_MAX_CONNECTIONS="2")
+    server = serve(max_connections=2)
     busy = [start_body(server, key) for _ in range(2)]
     try:
         started = time.monotonic()
@@ -507,10 +536,10 @@ def running(pid: int) -> bool:
 
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_sigterm_lets_requests_in_flight_finish_and_exits_within_the_grace_period(
-    serve: Callable[..., RunningServer], database: str, workers: str
+    serve_process: Callable[..., RunningServer], database: str, workers: str
 ) -> None:
     key = mint_key(database, "acme", "alice")
-    server = serve(CONVERSATIONS_SHUTDOWN_GRACE_S="2", CONVERSATIONS_WORKERS=workers)
+    server = serve_process(CONVERSATIONS_SHUTDOWN_GRACE_S="2", CONVERSATIONS_WORKERS=workers)
     # Enough requests that, with two workers, each worker holds some.
     finishing = [start_body(server, key) for _ in range(4)]
     stuck = [start_body(server, key) for _ in range(4)]
@@ -537,12 +566,15 @@ def test_sigterm_lets_requests_in_flight_finish_and_exits_within_the_grace_perio
 
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_sigterm_closes_a_request_whose_body_never_completes_without_a_500_or_a_traceback(
-    serve: Callable[..., RunningServer], database: str, tmp_path: Path, workers: str
+    serve: Callable[..., ServedInThread],
+    serve_process: Callable[..., RunningServer],
+    database: str,
+    workers: str,
 ) -> None:
     # uvicorn cancelled such a request at the end of the grace period: it answered a text/plain
     # 500 and logged the CancelledError's traceback, once per request.
     key = mint_key(database, f"sigterm-stuck-{workers}", "alice")  # an organization of its own
-    server = serve(CONVERSATIONS_SHUTDOWN_GRACE_S="1", CONVERSATIONS_WORKERS=workers)
+    server = serve_process(CONVERSATIONS_SHUTDOWN_GRACE_S="1", CONVERSATIONS_WORKERS=workers)
     stuck = [start_body(server, key) for _ in range(4)]
     server.process.send_signal(signal.SIGTERM)
     for sock in stuck:
@@ -584,7 +616,7 @@ def chunked(target: str, trailers: bytes, headers: bytes = b"", method: str = "P
     ids=["bytes", "fields"],
 )
 def test_a_trailer_section_past_the_head_limits_is_answered_431_and_closes(
-    shared: RunningServer, trailers: bytes, detail: str
+    shared: ServedInThread, trailers: bytes, detail: str
 ) -> None:
     with connect(shared) as sock:
         sock.sendall(chunked("/v1/health", trailers))
@@ -595,7 +627,7 @@ def test_a_trailer_section_past_the_head_limits_is_answered_431_and_closes(
         closed_within(sock, 5)
 
 
-def test_trailer_fields_never_become_request_headers(shared: RunningServer, key: str) -> None:
+def test_trailer_fields_never_become_request_headers(shared: ServedInThread, key: str) -> None:
     # The key, and an id, only as trailers: the head carries no key, so the request has none.
     trailers = f"Authorization: Bearer {key}\r\nX-Request-Id: from-a-trailer\r\n".encode()
     for method, target in (
@@ -617,9 +649,9 @@ def test_trailer_fields_never_become_request_headers(shared: RunningServer, key:
 
 
 def test_a_trailer_x_forwarded_for_does_not_replace_what_a_trusted_proxy_set(
-    serve: Callable[..., RunningServer], tmp_path: Path
+    serve: Callable[..., ServedInThread],
 ) -> None:
-    server = serve(CONVERSATIONS_TRUSTED_PROXIES="127.0.0.1", CONVERSATIONS_LOG_LEVEL="info")
+    server = serve(trusted_proxies="127.0.0.1", access_log="text")
     with connect(server) as sock:
         sock.sendall(
             chunked(
@@ -652,7 +684,7 @@ def create(key: str) -> bytes:
     ids=["malformed", "too-large"],
 )
 def test_pipelined_requests_before_a_refused_one_are_answered_in_order_then_the_refusal(
-    shared: RunningServer, key: str, refused: bytes, status: int
+    shared: ServedInThread, key: str, refused: bytes, status: int
 ) -> None:
     listed = httpx.get(f"{shared.api_url}/conversations/", headers=bearer(key), timeout=5)
     before = {conversation["id"] for conversation in listed.json()}
@@ -669,7 +701,7 @@ def test_pipelined_requests_before_a_refused_one_are_answered_in_order_then_the_
 
 
 def test_each_pipelined_request_head_counts_against_the_head_limit_apart(
-    shared: RunningServer,
+    shared: ServedInThread,
 ) -> None:
     requests = head([]) * 2000  # about 80 KB in one write, each head about 40 bytes
     assert len(requests) > 64 * 1024
@@ -695,7 +727,7 @@ def test_each_pipelined_request_head_counts_against_the_head_limit_apart(
     ids=["method", "connect", "header-name", "raw-0xff", "length-and-chunked"],
 )
 def test_a_request_the_parser_refuses_is_a_400_problem_logged_and_counted(
-    shared: RunningServer, refused: bytes, reason: str
+    shared: ServedInThread, refused: bytes, reason: str
 ) -> None:
     sample = 'conversations_requests_total{operation="refused",status="400"}'
     counted = metric(shared, sample)
@@ -714,9 +746,9 @@ def test_a_request_the_parser_refuses_is_a_400_problem_logged_and_counted(
 
 
 def test_the_head_timeout_applies_again_once_a_keep_alive_connection_has_answered(
-    serve: Callable[..., RunningServer],
+    serve: Callable[..., ServedInThread],
 ) -> None:
-    server = serve(CONVERSATIONS_HEAD_TIMEOUT_S="1", CONVERSATIONS_KEEP_ALIVE_S="30")
+    server = serve(head_timeout_s=1, keep_alive_s=30)
     with connect(server) as sock:
         sock.sendall(head([]))
         assert read_response(sock)[0] == 200
@@ -724,9 +756,9 @@ def test_the_head_timeout_applies_again_once_a_keep_alive_connection_has_answere
 
 
 def test_at_the_connection_limit_the_connection_idle_longest_is_closed_not_the_newest_idle(
-    serve: Callable[..., RunningServer],
+    serve: Callable[..., ServedInThread],
 ) -> None:
-    server = serve(CONVERSATIONS_MAX_CONNECTIONS="4")
+    server = serve(max_connections=4)
     first, second, third, fourth = idle = [connect(server) for _ in range(4)]
     try:
         for sock in idle:

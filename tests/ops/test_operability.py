@@ -1,5 +1,8 @@
 """What an operator sees of a running server: its log lines (text or JSON, one per line, an
-access line per request with its id) and its Prometheus metrics, also across workers."""
+access line per request with its id) and its Prometheus metrics, also across workers.
+
+A server in a thread of this process where what is read is the app's (access lines, metrics),
+a `serve` process where it is the process's: its logging as configured, its workers, SIGTERM."""
 
 import json
 import re
@@ -13,7 +16,16 @@ from prometheus_client.parser import text_string_to_metric_families
 from pydantic import ValidationError
 
 from server_impl.settings import Settings
-from tests.support import RunningServer, bearer, free_port, mint_key, start_server
+from tests.support import (
+    RunningServer,
+    Served,
+    ServedInThread,
+    bearer,
+    free_port,
+    mint_key,
+    serve_in_thread,
+    start_server,
+)
 
 AGENT = "agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9"
 MISSING = "conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b"
@@ -39,7 +51,16 @@ def serve(url: str, tmp_path: Path, **env: str) -> Iterator[RunningServer]:
         server.stop()
 
 
-def traffic(server: RunningServer, key: str) -> str:
+def serve_thread(url: str, tmp_path: Path, **settings: Any) -> Iterator[ServedInThread]:
+    # Settings as Settings' fields, and access_log, the format of the access lines to write.
+    server = serve_in_thread(url, tmp_path / "server.log", **settings)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def traffic(server: Served, key: str) -> str:
     """One request of each kind of answer: 200, 404, 422, 401 (no key), 405. Returns the id of
     the conversation made."""
     with httpx.Client(base_url=server.api_url, headers=bearer(key)) as client:
@@ -90,8 +111,7 @@ def test_json_logs_one_object_per_line_with_an_access_line_per_request(
 def test_text_logs_by_default_and_x_forwarded_for_from_a_trusted_proxy(
     url: str, key: str, tmp_path: Path
 ) -> None:
-    for server in serve(url, tmp_path, CONVERSATIONS_LOG_LEVEL="info",
-                        CONVERSATIONS_TRUSTED_PROXIES="127.0.0.1"):  # fmt: skip
+    for server in serve_thread(url, tmp_path, access_log="text", trusted_proxies="127.0.0.1"):
         traffic(server, key)
     lines = (tmp_path / "server.log").read_text().splitlines()
     access = [line for line in lines if " conversations.access " in line
@@ -156,7 +176,7 @@ def counted(found: dict[tuple[str, tuple[tuple[str, str], ...]], float], operati
     return found.get(("conversations_requests_total", labels), 0.0)
 
 
-def workload(server: RunningServer, key: str, times: int) -> None:
+def workload(server: Served, key: str, times: int) -> None:
     """times retrieves answered 404, each on a connection of its own, so that the kernel spreads
     them over the workers."""
     for _ in range(times):
@@ -181,8 +201,14 @@ def test_metrics_port_moves_metrics_to_a_listener_of_their_own(
     url: str, key: str, tmp_path: Path, workers: str
 ) -> None:
     port = free_port()
-    for server in serve(url, tmp_path, CONVERSATIONS_WORKERS=workers,
-                        CONVERSATIONS_METRICS_PORT=str(port)):  # fmt: skip
+    served = (
+        serve_thread(url, tmp_path, metrics_port=port)
+        if workers == "1"
+        else serve(
+            url, tmp_path, CONVERSATIONS_WORKERS=workers, CONVERSATIONS_METRICS_PORT=str(port)
+        )
+    )
+    for server in served:
         workload(server, key, 5)
         assert httpx.get(f"{server.base_url}/metrics").status_code == 404
         assert counted(scrape(f"http://127.0.0.1:{port}"), "retrieve_conversation", 404) == 5
@@ -192,8 +218,18 @@ def test_metrics_port_moves_metrics_to_a_listener_of_their_own(
 def test_without_metrics_nothing_is_served_at_metrics_and_requests_are_still_logged(
     url: str, key: str, tmp_path: Path, workers: str
 ) -> None:
-    for server in serve(url, tmp_path, CONVERSATIONS_WORKERS=workers,
-                        CONVERSATIONS_METRICS="false", CONVERSATIONS_LOG_LEVEL="info"):  # fmt: skip
+    served = (
+        serve_thread(url, tmp_path, metrics=False, access_log="text")
+        if workers == "1"
+        else serve(
+            url,
+            tmp_path,
+            CONVERSATIONS_WORKERS=workers,
+            CONVERSATIONS_METRICS="false",
+            CONVERSATIONS_LOG_LEVEL="info",
+        )  # fmt: skip
+    )
+    for server in served:
         workload(server, key, 3)
         assert httpx.get(f"{server.base_url}/metrics").status_code == 404
     access = [line for line in (tmp_path / "server.log").read_text().splitlines()

@@ -7,7 +7,16 @@ import pytest
 
 from server_impl.api import app as app_module
 from server_impl.ops.cli import main
-from tests.support import cli, free_port, migrate, new_sqlite_database, start_server
+from tests.support import (
+    Served,
+    cli,
+    cli_process,
+    free_port,
+    migrate,
+    new_sqlite_database,
+    serve_in_thread,
+    start_server,
+)
 
 
 @pytest.mark.parametrize(("first_workers", "second_workers"), [("2", "2"), ("2", "1"), ("1", "2")])
@@ -21,8 +30,14 @@ def test_serve_on_a_port_another_server_serves_fails_and_mints_no_key(
     migrate(first_url)
     migrate(second_url)
     port = free_port()
-    first = start_server(
-        first_url, tmp_path / "first.log", port=port, CONVERSATIONS_WORKERS=first_workers
+    # One process serves on the port as a server in a thread does (serving.claim_port); workers
+    # are a process.
+    first: Served = (
+        serve_in_thread(first_url, tmp_path / "first.log", port=port)
+        if first_workers == "1"
+        else start_server(
+            first_url, tmp_path / "first.log", port=port, CONVERSATIONS_WORKERS=first_workers
+        )
     )
     try:
         second = cli(
@@ -37,13 +52,14 @@ def test_serve_on_a_port_another_server_serves_fails_and_mints_no_key(
 
 
 def test_serve_on_a_port_held_by_another_program_fails_with_one_line(tmp_path: Path) -> None:
+    # A process of its own: the exit status of `python -m server_impl` is what is tested.
     url = f"sqlite:///{tmp_path / 'conversations.db'}"
     migrate(url)
     with socket.socket() as held:
         held.bind(("127.0.0.1", 0))
         held.listen()
         port = held.getsockname()[1]
-        result = cli("serve", "--port", str(port), database_url=url)
+        result = cli_process("serve", "--port", str(port), database_url=url)
     assert result.returncode == 1
     assert result.stderr.strip() == f"Cannot serve on 127.0.0.1:{port}: Address already in use."
     assert "lck_" not in result.stdout
@@ -54,7 +70,7 @@ def test_a_metrics_port_equal_to_the_api_port_is_refused_before_serving(
     tmp_path: Path, workers: str
 ) -> None:
     # Served there, the metrics would answer every path, /v1/health included, in the API's place.
-    # In a process of its own: a server that does not refuse serves on, and cli() times it out.
+    # A server that does not refuse serves on, and cli() fails the test after a minute.
     url = f"sqlite:///{tmp_path / 'conversations.db'}"
     migrate(url)
     port = str(free_port())

@@ -15,7 +15,7 @@ import pytest
 from server_impl.ops.protocol import LimitedHttpToolsProtocol
 from server_impl.ops.workers import UPSTREAM, ServerWorker
 from testbed.upstream import changed, overridden
-from tests.support import bearer, children, cli, migrate, mint_key, start_server
+from tests.support import bearer, children, cli_process, migrate, mint_key, start_server
 
 LISTEN, ESTABLISHED = "0A", "01"
 
@@ -94,9 +94,10 @@ def test_connections_opened_at_once_are_spread_over_the_workers(
 
 
 def test_several_workers_refuse_port_zero(tmp_path: Path) -> None:
+    # A process of its own: the exit status of `python -m server_impl` is what is tested.
     database = f"sqlite:///{tmp_path / 'db.sqlite'}"
     migrate(database)
-    result = cli("serve", "--workers", "2", "--port", "0", database_url=database)
+    result = cli_process("serve", "--workers", "2", "--port", "0", database_url=database)
     assert result.returncode == 2
     assert "fixed --port" in result.stderr
 

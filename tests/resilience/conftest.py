@@ -1,5 +1,6 @@
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 
@@ -7,12 +8,15 @@ from tests.support import RunningServer, ServedInThread, serve_in_thread, start_
 
 
 @pytest.fixture
-def launch(tmp_path: Path) -> Iterator[Callable[[str], RunningServer]]:
-    """Starts server processes for one test, and stops whatever is left at its end."""
+def launch(tmp_path: Path) -> Iterator[Callable[..., RunningServer]]:
+    """Starts server processes for one test (settings as CONVERSATIONS_* variables), and stops
+    whatever is left at its end."""
     started: list[RunningServer] = []
 
-    def start(database_url: str) -> RunningServer:
-        server = start_server(database_url, tmp_path / f"server-{len(started)}.log")
+    def start(database_url: str, **env: str) -> RunningServer:
+        log = tmp_path / f"server-{len(started)}.log"
+        # Variables only, none of start_server's own options.
+        server = start_server(database_url, log, **cast(dict[str, Any], env))
         started.append(server)
         return server
 
@@ -23,13 +27,15 @@ def launch(tmp_path: Path) -> Iterator[Callable[[str], RunningServer]]:
 
 
 @pytest.fixture
-def launch_in_thread(tmp_path: Path) -> Iterator[Callable[[str], ServedInThread]]:
+def launch_in_thread(tmp_path: Path) -> Iterator[Callable[..., ServedInThread]]:
     """Starts servers in threads of this process for one test (replicas whose process is not
-    what is tested), and stops them at its end."""
+    what is tested; settings as Settings' fields), and stops them at its end."""
     started: list[ServedInThread] = []
 
-    def start(database_url: str) -> ServedInThread:
-        server = serve_in_thread(database_url, tmp_path / f"in-thread-{len(started)}.log")
+    def start(database_url: str, **settings: Any) -> ServedInThread:
+        server = serve_in_thread(
+            database_url, tmp_path / f"in-thread-{len(started)}.log", **settings
+        )
         started.append(server)
         return server
 

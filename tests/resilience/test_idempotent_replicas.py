@@ -11,7 +11,6 @@ from collections.abc import Callable
 
 import httpx
 
-from server_impl.domain.idempotency import LEASE
 from tests.support import AGENT, RunningServer, ServedInThread, fresh_key, slow_down_inserts
 
 REPLICAS = 2
@@ -19,6 +18,9 @@ RETRIES = 16
 SLOW_S = 2.0
 """How long PostgreSQL takes to insert a conversation summarized "slow": the first request is
 still in flight while its retries arrive."""
+LEASE_S = 5.0
+"""The claim's lease (--idempotency-lease-s) of the replicas whose claim lapses: a few seconds
+past SLOW_S, so that the claim is seen holding after the kill, not the default 30 s."""
 
 
 def test_racing_retries_through_two_replicas_create_one_conversation(
@@ -76,7 +78,8 @@ def test_a_replica_killed_mid_create_blocks_its_key_only_until_the_lease_lapses(
 ) -> None:
     slow_down_inserts(postgres_url, "slow", SLOW_S)
     headers = {**fresh_key(postgres_url), "Idempotency-Key": f"killed-{uuid.uuid4()}"}
-    doomed, survivor = launch(postgres_url), launch_in_thread(postgres_url)
+    doomed = launch(postgres_url, CONVERSATIONS_IDEMPOTENCY_LEASE_S=str(LEASE_S))
+    survivor = launch_in_thread(postgres_url, idempotency_lease_s=LEASE_S)
     params, body = {"agent_id": AGENT}, {"summary": "slow"}
 
     async def kill_mid_create() -> None:
@@ -97,7 +100,7 @@ def test_a_replica_killed_mid_create_blocks_its_key_only_until_the_lease_lapses(
     doomed.process.wait()
     with httpx.Client(base_url=survivor.api_url, headers=headers, timeout=30) as client:
         statuses = []
-        deadline = killed_at + LEASE.total_seconds() + 15
+        deadline = killed_at + LEASE_S + 15
         while time.monotonic() < deadline:
             answer = client.post("/conversations/", params=params, json=body)
             statuses.append(answer.status_code)
@@ -109,6 +112,6 @@ def test_a_replica_killed_mid_create_blocks_its_key_only_until_the_lease_lapses(
         assert statuses.count(409) > 0, "the claim of the killed request did not hold"
         taken_over = answer
         assert "idempotent-replayed" not in taken_over.headers
-        assert time.monotonic() - killed_at >= LEASE.total_seconds() - SLOW_S
+        assert time.monotonic() - killed_at >= LEASE_S - SLOW_S
         page = client.get("/conversations/", params=params).json()
         assert [conversation["id"] for conversation in page] == [taken_over.json()["id"]]
