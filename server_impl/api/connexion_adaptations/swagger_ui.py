@@ -49,16 +49,14 @@ class DocsOnlySwaggerUI(SwaggerUIMiddleware):
         return path in self._files or path.startswith(tuple(self._folders))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and not self.serves(scope.get("path", "")):
-            await self.app(scope, receive, send)
-            return
-        if (
-            scope["type"] == "http"
-            and scope["path"] in self._spec_files
-            and scope["method"] in READ
-        ):
-            await self._spec_file(scope, receive, send)
-            return
+        if scope["type"] == "http":
+            path = scope.get("path", "")
+            if not self.serves(path):
+                await self.app(scope, receive, send)
+                return
+            if path in self._spec_files and scope["method"] in READ:
+                await self._spec_file(scope, receive, send)
+                return
         await super().__call__(scope, receive, send)
 
     async def _spec_file(self, scope: Scope, receive: Receive, send: Send) -> None:
