@@ -109,7 +109,10 @@ class Settings(BaseSettings):
     max_header_fields: int = Field(default=100, ge=10, le=MAX_HEADER_FIELDS)
     head_timeout_s: float = Field(default=10.0, gt=0, le=MAX_TIMEOUT_S, allow_inf_nan=False)
     body_timeout_s: float = Field(default=30.0, gt=0, le=MAX_TIMEOUT_S, allow_inf_nan=False)
-    keep_alive_s: float = Field(default=5.0, gt=0, le=MAX_TIMEOUT_S, allow_inf_nan=False)
+    keep_alive_s: float = Field(default=75.0, gt=0, le=MAX_TIMEOUT_S, allow_inf_nan=False)
+    """Longer than the pools that keep idle connections to the server, so that none sends a
+    request on one just as the server closes it (the client sees a reset): httpx's, under the
+    official SDK and the generated client, 5 s; nginx's and AWS load balancers', 60 s."""
     shutdown_grace_s: float = Field(default=10.0, ge=0, le=MAX_TIMEOUT_S, allow_inf_nan=False)
     max_connections: int | None = Field(default=None, ge=1, le=MAX_CONNECTIONS)
     idempotency_key_ttl_s: float = Field(

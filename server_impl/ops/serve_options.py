@@ -29,8 +29,9 @@ SERVE_LIMITS: dict[str, tuple[type, str]] = {
     ),
     "keep_alive_s": (
         float,
-        "Seconds an idle keep-alive connection stays open. Above 0, at most 3600. Defaults to"
-        " CONVERSATIONS_KEEP_ALIVE_S, else 5.",
+        "Seconds an idle keep-alive connection stays open: longer than clients' and proxies'"
+        " pools keep theirs, so that none reuses one as it closes. Above 0, at most 3600."
+        " Defaults to CONVERSATIONS_KEEP_ALIVE_S, else 75.",
     ),
     "shutdown_grace_s": (
         float,

@@ -276,6 +276,21 @@ def test_an_idle_keep_alive_connection_is_closed_after_the_keep_alive_time(
         assert 0.5 < closed_within(sock, 5) < 3
 
 
+def test_an_idle_keep_alive_connection_outlasts_the_head_timeout_and_is_reused(
+    serve: Callable[..., ServedInThread],
+) -> None:
+    # Idle between requests, a connection waits for no head: a pool that keeps it past the
+    # head timeout (within the keep-alive time) must find it open, not closing as it sends.
+    server = serve(head_timeout_s=0.5, keep_alive_s=2.5)
+    with connect(server) as sock:
+        for _ in range(2):
+            sock.sendall(head([]))
+            assert read_response(sock)[0] == 200
+            time.sleep(1.2)
+            assert still_open(sock)
+        assert 0.5 < closed_within(sock, 5) < 3
+
+
 def rss_bytes(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -752,7 +767,8 @@ def test_the_head_timeout_applies_again_once_a_keep_alive_connection_has_answere
     with connect(server) as sock:
         sock.sendall(head([]))
         assert read_response(sock)[0] == 200
-        assert drip_a_head(sock) < 3
+        time.sleep(1.5)  # idle past the head timeout: kept alive, its next head not begun
+        assert 0.8 < drip_a_head(sock) < 3
 
 
 def test_at_the_connection_limit_the_connection_idle_longest_is_closed_not_the_newest_idle(

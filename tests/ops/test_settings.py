@@ -8,6 +8,7 @@ from ipaddress import ip_network
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from annotated_types import Le
 from pydantic import ValidationError
@@ -124,6 +125,13 @@ def test_every_upper_bound_is_accepted() -> None:
     at_bounds["port"] -= 1  # the metrics port, at its bound too, must differ from it
     settings = Settings(**at_bounds)
     assert serving.uvicorn_options(settings)["timeout_keep_alive"] == settings.keep_alive_s
+
+
+def test_idle_connections_are_kept_longer_than_the_clients_pools_keep_theirs() -> None:
+    # At equal times the client reuses a connection just as the server closes it: a reset
+    # (httpx.ReadError) for a request that the server never read.
+    expiry = httpx.Limits().keepalive_expiry
+    assert expiry is not None and Settings().keep_alive_s > expiry
 
 
 def test_a_keyed_create_works_with_the_longest_idempotency_key_ttl(tmp_path: Path) -> None:

@@ -2,8 +2,11 @@
 a request head or body than its timeout allows, and none left waiting for a body at shutdown.
 
 - A connection is closed when a request head is not complete within ``head_timeout_s`` of the
-  connection opening or of its previous response (idle keep-alive connections close sooner:
-  uvicorn's ``timeout_keep_alive``), or a request body within ``body_timeout_s`` of its head.
+  connection opening or of the first bytes of its next request, or a request body within
+  ``body_timeout_s`` of its head. A keep-alive connection idle between requests is closed by
+  uvicorn's ``timeout_keep_alive`` alone, which may be longer than the head timeout: a pool that
+  keeps connections for a few seconds (a client's) or a minute (a proxy's) must not see the
+  server close one just as it sends a request on it.
 - Past ``max_connections`` open connections in this process, the connection that has been idle
   longest (no request in progress) is closed to make room; when none is idle, the request is
   answered ``503`` with ``Retry-After`` (parsing.py), rather than leaving new clients to a
@@ -80,6 +83,8 @@ class ConnectionLimitedHttpToolsProtocol(RefusingHttpToolsProtocol):
         # Since when the connection has waited for a request head (or, once one is read, for
         # its body).
         self._waiting_since = time.monotonic()
+        # Between a response and the first bytes of the next request: kept alive, not waiting.
+        self._idle = False
 
     @classmethod
     def with_limits(cls, limits: Limits) -> type[Self]:
@@ -95,6 +100,12 @@ class ConnectionLimitedHttpToolsProtocol(RefusingHttpToolsProtocol):
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
+        self._waiting_since = time.monotonic()
+        self._idle = True
+
+    def _next_request_begins(self) -> None:
+        """The first bytes after a response: the head timeout counts from now."""
+        self._idle = False
         self._waiting_since = time.monotonic()
 
     def shutdown(self) -> None:
@@ -134,7 +145,7 @@ class ConnectionLimitedHttpToolsProtocol(RefusingHttpToolsProtocol):
                 continue
             cycle = connection.cycle
             if cycle is None or cycle.response_complete:
-                late = connection._waiting_since < head_deadline
+                late = not connection._idle and connection._waiting_since < head_deadline
             else:
                 late = cycle.more_body and connection._waiting_since < body_deadline
             if late and not connection.transport.is_closing():

@@ -39,6 +39,7 @@ UPSTREAM: dict[str, tuple[str, str]] = {
     f"{_PROTOCOL}.on_header": ("0.55.0", "5fecb4905c7f"),
     f"{_PROTOCOL}.on_headers_complete": ("0.55.0", "7e259152e5aa"),
     f"{_PROTOCOL}.on_message_complete": ("0.55.0", "377f9122ee6f"),
+    f"{_PROTOCOL}.on_response_complete": ("0.55.0", "5684fd801d06"),
 }
 RELIED_ON: list[tuple[str, str]] = [
     # (uvicorn object, attribute): methods, and instance attributes that __init__ assigns.
@@ -51,6 +52,7 @@ RELIED_ON: list[tuple[str, str]] = [
             "on_headers_complete",
             "on_body",
             "on_message_complete",
+            "on_response_complete",
             "_unset_keepalive_if_required",
             "handle_websocket_upgrade",
             "_should_upgrade",
@@ -99,6 +101,8 @@ class LimitedHttpToolsProtocol(ConnectionLimitedHttpToolsProtocol):
         self._unset_keepalive_if_required()
         if self._refused:
             return
+        if self._idle:
+            self._next_request_begins()
         try:
             head_end = -1
             if (
@@ -189,6 +193,13 @@ class LimitedHttpToolsProtocol(ConnectionLimitedHttpToolsProtocol):
         if self._trailer_bytes > limits.max_head_bytes:
             limit = limits.max_head_bytes
             raise Refused(HeadTooLarge(f"The request's trailers are longer than {limit} bytes."))
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if self._head_bytes:
+            # The next request's head began before this answer ended (pipelined): it is not
+            # idle, and the head timeout runs from now, as it did for it before.
+            self._idle = False
 
     def on_headers_complete(self) -> None:
         self._head_bytes = 0
