@@ -1,6 +1,7 @@
 """Every 422 names the value it refuses and says what is allowed in JSON's terms: true, false
 and null, "text" in double quotes, never Python's True, None, 'text' or b'bytes'."""
 
+import json
 import re
 from typing import Any
 
@@ -29,6 +30,8 @@ WHAT_IS_ALLOWED = re.compile(r"must|at most|at least|is not|does not match|is re
 BODIES: list[tuple[object, str]] = [
     ({"summary": True}, "body.summary"),
     ({"summary": 5}, "body.summary"),
+    ({"summary": ["a"]}, "body.summary"),
+    ({"summary": {"a": 1}}, "body.summary"),
     ({"summary": "x" * 10_001}, "body.summary"),
     ({"summary": "a\x00b"}, "body.summary"),
     ({"description": ["x"]}, "body.description"),
@@ -196,6 +199,8 @@ BODIES: list[tuple[object, str]] = [
         "body.x",
     ),  # fmt: skip
     ([], "body"),
+    ("summary", "body"),
+    (3, "body"),
 ]
 CREATE_ONLY = [({"hidden": None}, "body.hidden"), ({"hidden": "yes"}, "body.hidden")]
 UPDATE_ONLY = [
@@ -206,21 +211,43 @@ UPDATE_ONLY = [
     ({"last_message_at": True}, "body.last_message_at"),
     ({"archived": "yes"}, "body.archived"),
     ({"archived": 1}, "body.archived"),
+    (None, "body"),
 ]
 QUERIES = [
     ({"limit": "true"}, "query.limit"),
     ({"limit": "0"}, "query.limit"),
     ({"limit": "101"}, "query.limit"),
+    ({"limit": "-1"}, "query.limit"),
     ({"order": "None"}, "query.order"),
     ({"order_by": "False"}, "query.order_by"),
     ({"archive_status": "True"}, "query.archive_status"),
     ({"agent_id": "agent-x"}, "query.agent_id"),
     ({"summary_search": ""}, "query.summary_search"),
+    ({"summary_search": "x" * 1001}, "query.summary_search"),
+    *(
+        ({"after": after}, "query.after")
+        for after in (
+            "conv-123",
+            "CONV-5B1F3C2E-8A4D-4E6F-9B0A-1C2D3E4F5A6B",
+            "agent-x",
+            "default",
+            " ",
+            "a.b",
+            "conv-1." + "A" * 21,
+            "conv-1." + "A" * 23,
+            "a b." + "A" * 22,
+        )
+    ),
 ]
+
+
+JSON = {"content-type": "application/json"}
+"""Bodies are sent as content=json.dumps(body) with this header: httpx's json=None sends none."""
 
 
 def assert_names_and_explains(answer: Any, name: str) -> None:
     assert answer.status_code == 422, answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
     problem = answer.json()
     (invalid,) = problem["invalid_params"]
     assert invalid["name"] == name
@@ -234,8 +261,14 @@ def assert_names_and_explains(answer: Any, name: str) -> None:
 def test_every_422_to_a_create_names_the_field_and_says_what_is_allowed_in_json_terms(
     app: TestClient, key: dict[str, str], body: object, name: str
 ) -> None:
-    answer = app.post("/conversations/", params={"agent_id": AGENT}, json=body, headers=key)
+    answer = app.post(
+        "/conversations/",
+        params={"agent_id": AGENT},
+        content=json.dumps(body),
+        headers={**key, **JSON},
+    )
     assert_names_and_explains(answer, name)
+    assert app.get("/conversations/", headers=key).json() == []
 
 
 @pytest.mark.parametrize(("body", "name"), BODIES + UPDATE_ONLY)
@@ -243,7 +276,9 @@ def test_every_422_to_an_update_names_the_field_and_says_what_is_allowed_in_json
     app: TestClient, key: dict[str, str], body: object, name: str
 ) -> None:
     created = app.post("/conversations/", params={"agent_id": AGENT}, headers=key).json()
-    answer = app.patch(f"/conversations/{created['id']}", json=body, headers=key)
+    answer = app.patch(
+        f"/conversations/{created['id']}", content=json.dumps(body), headers={**key, **JSON}
+    )
     assert_names_and_explains(answer, name)
     assert app.get(f"/conversations/{created['id']}", headers=key).json() == created
 
@@ -266,6 +301,33 @@ def test_a_422_for_a_path_a_header_or_a_missing_parameter_names_it(
         "header.Idempotency-Key",
     )
     assert_names_and_explains(app.post("/conversations/", headers=key), "query.agent_id")
+    assert_names_and_explains(
+        app.post("/conversations/", params={"agent_id": "agent-nope"}, headers=key),
+        "query.agent_id",
+    )
+
+
+@pytest.mark.parametrize(
+    "conversation_id",
+    ["conv-123", "CONV-5B1F3C2E-8A4D-4E6F-9B0A-1C2D3E4F5A6B", "agent-x", "defaults", " "],
+)
+def test_an_update_of_a_malformed_id_is_a_422_naming_it(
+    app: TestClient, key: dict[str, str], conversation_id: str
+) -> None:
+    # "defaults" is neither the alias nor an id.
+    answer = app.patch(f"/conversations/{conversation_id}", json={}, headers=key)
+    assert_names_and_explains(answer, "path.conversation_id")
+
+
+@pytest.mark.parametrize("method", ["GET", "PATCH", "DELETE"])
+def test_the_default_alias_without_agent_id_is_a_422_saying_what_is_missing(
+    app: TestClient, key: dict[str, str], method: str
+) -> None:
+    # schemathesis ST202 (positive data rejected): `default` once sat in the {conversation_id}
+    # pattern, so the spec called a request without agent_id valid while the server answered
+    # 422. The alias now has a path of its own where agent_id is required.
+    answer = app.request(method, "/conversations/default", headers=key)
+    assert_names_and_explains(answer, "query.agent_id")
 
 
 @pytest.mark.parametrize(

@@ -122,11 +122,13 @@ def test_422_raises_unprocessable_naming_the_invalid_params(
     assert "10000" in raised.value.invalid_params[0].reason
 
 
-def test_412_raises_precondition_failed(
+def test_412_raises_precondition_failed_and_a_current_if_match_goes_through(
     client: AuthenticatedClient, conversation: Conversation
 ) -> None:
     read = retrieve_conversation.sync_detailed(conversation.id, client=client)
-    update_conversation.sync(conversation.id, client=client, body=ConversationUpdate(summary="a"))
+    changed = update_conversation.sync_detailed(
+        conversation.id, client=client, body=ConversationUpdate(summary="a")
+    )
     with pytest.raises(PreconditionFailedError) as raised:
         update_conversation.sync(
             conversation.id,
@@ -135,6 +137,14 @@ def test_412_raises_precondition_failed(
             if_match=read.headers["etag"],
         )
     assert raised.value.status_code == 412
+    # The client sends the tag as given, so the current one matches.
+    updated = update_conversation.sync(
+        conversation.id,
+        client=client,
+        body=ConversationUpdate(summary="c"),
+        if_match=changed.headers["etag"],
+    )
+    assert updated.summary == "c"
 
 
 def test_413_raises_payload_too_large(

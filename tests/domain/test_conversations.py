@@ -205,31 +205,25 @@ def test_update_with_a_summary_sets_it_with_time_from_clock_and_updater_from_act
 # conditional writes: 412 only for a conversation the actor may see, at another version
 
 
-def test_conditional_update_at_another_version_is_precondition_failed_and_changes_nothing(
-    conversations: Conversations,
+@pytest.mark.parametrize(
+    "if_version",
+    [frozenset({1}), frozenset({1, 3}), frozenset()],
+    ids=["stale", "stale or future", "none issued"],
+)
+@pytest.mark.parametrize("operation", ["update", "delete"])
+def test_a_write_at_a_version_if_match_does_not_name_is_412_and_changes_nothing(
+    conversations: Conversations, operation: str, if_version: frozenset[int]
 ) -> None:
     create(conversations, summary="Plan")
     current = run(
         conversations.update(ALICE, "conv-1", ConversationUpdateAsGiven(summary="Revised"))
     )
     with pytest.raises(PreconditionFailed, match=r"^Conversation conv-1 has changed since"):
-        run(
-            conversations.update(
-                BOB, "conv-1", ConversationUpdateAsGiven(summary="Lost"), frozenset({1})
-            )
-        )
-    assert run(conversations.retrieve(ALICE, "conv-1")) == current_of(current)
-
-
-def test_conditional_delete_at_another_version_is_precondition_failed_and_deletes_nothing(
-    conversations: Conversations,
-) -> None:
-    create(conversations, summary="Plan")
-    current = run(
-        conversations.update(ALICE, "conv-1", ConversationUpdateAsGiven(summary="Revised"))
-    )
-    with pytest.raises(PreconditionFailed, match=r"^Conversation conv-1 has changed since"):
-        run(conversations.delete(BOB, "conv-1", frozenset({1, 3})))
+        if operation == "update":
+            patch = ConversationUpdateAsGiven(summary="Lost")
+            run(conversations.update(BOB, "conv-1", patch, if_version))
+        else:
+            run(conversations.delete(BOB, "conv-1", if_version))
     assert run(conversations.retrieve(ALICE, "conv-1")) == current_of(current)
 
 
@@ -260,21 +254,6 @@ def test_write_to_a_missing_deleted_or_foreign_conversation_is_not_found_never_4
             run(conversations.delete(actor, conversation_id, if_version))
     assert raised.value.detail == f"No conversation {conversation_id}."
     assert [(row.conversation, row.version, row.deleted_at) for row in store.rows] == before
-
-
-@pytest.mark.parametrize("operation", ["update", "delete"])
-def test_if_match_naming_no_issued_version_on_an_existing_conversation_is_412(
-    conversations: Conversations, operation: str
-) -> None:
-    create(conversations, summary="Plan")
-    original = run(conversations.retrieve(ALICE, "conv-1"))
-    with pytest.raises(PreconditionFailed):
-        if operation == "update":
-            patch = ConversationUpdateAsGiven(summary="Changed")
-            run(conversations.update(ALICE, "conv-1", patch, frozenset()))
-        else:
-            run(conversations.delete(ALICE, "conv-1", frozenset()))
-    assert run(conversations.retrieve(ALICE, "conv-1")) == original
 
 
 def test_if_version_containing_the_current_version_lets_the_write_through(
@@ -358,8 +337,6 @@ def test_update_default_updates_the_agents_default(conversations: Conversations)
         updated=1, updated_by="user-bob", summary="Default plan"
     )
     assert run(conversations.retrieve_default(ALICE, AGENT)) == updated
-    with pytest.raises(PreconditionFailed):
-        run(conversations.update_default(ALICE, AGENT, ConversationUpdateAsGiven(), frozenset({1})))
 
 
 def test_update_default_makes_the_default_first_when_there_is_none(
@@ -388,23 +365,16 @@ def test_an_update_of_the_default_that_fails_makes_no_default(
     assert run(conversations.retrieve_default(ALICE, AGENT)) == kept
 
 
+@pytest.mark.parametrize("if_match", [frozenset({1}), "*"])
 def test_a_conditional_update_of_a_default_not_made_yet_is_412_and_makes_none(
-    conversations: Conversations, store: FakeStore
+    conversations: Conversations, store: FakeStore, if_match: IfMatch
 ) -> None:
-    # No default means no version for If-Match to name: the precondition fails, and making
-    # the default first would change something while saying "Nothing was changed".
-    with pytest.raises(PreconditionFailed) as raised:
-        run(conversations.update_default(ALICE, AGENT, ConversationUpdateAsGiven(), frozenset({1})))
-    assert "Agent agent-1 has no default conversation" in raised.value.detail
-    assert store.rows == []
-
-
-def test_if_match_star_on_a_default_not_made_yet_is_412_and_makes_none(
-    conversations: Conversations, store: FakeStore
-) -> None:
-    # `*` matches a current version, and there is none (RFC 9110, 13.1.1).
+    # No default means no version for If-Match to name, and `*` matches a current version
+    # (RFC 9110, 13.1.1): the precondition fails, and making the default first would change
+    # something while saying "Nothing was changed".
+    patch = ConversationUpdateAsGiven(summary="x")
     with pytest.raises(PreconditionFailed, match="Agent agent-1 has no default conversation"):
-        run(conversations.update_default(ALICE, AGENT, ConversationUpdateAsGiven(summary="x"), "*"))
+        run(conversations.update_default(ALICE, AGENT, patch, if_match))
     assert store.rows == []
 
 
@@ -452,13 +422,16 @@ def test_a_conditional_update_of_the_default_deleted_meanwhile_is_412_and_makes_
     assert len(store.rows) == 1 and store.rows[0].conversation.summary is None
 
 
+@pytest.mark.parametrize("if_match", [None, "*", frozenset({1})])
 def test_delete_default_without_a_default_is_not_found_naming_the_agent(
-    conversations: Conversations, store: FakeStore
+    conversations: Conversations, store: FakeStore, if_match: IfMatch | None
 ) -> None:
+    # Without a default, DELETE answers 404 whatever If-Match says, as documented (its update
+    # answers 412: no version can match).
     create(conversations, ALICE)  # not a default
     run(conversations.retrieve_default(CAROL, AGENT))  # another organization's default
     with pytest.raises(NotFound) as raised:
-        run(conversations.delete_default(ALICE, AGENT))
+        run(conversations.delete_default(ALICE, AGENT, if_match))
     assert raised.value.detail == "Agent agent-1 has no default conversation."
     assert [row.deleted_at for row in store.rows] == [None, None]
     assert len(store.rows) == 2  # looking made no default
@@ -479,15 +452,20 @@ def test_after_delete_default_the_next_retrieve_default_makes_a_new_one(
     assert second.conversation.model_dump() == as_stored("conv-2", created=2)
 
 
-def test_delete_default_with_a_stale_if_version_is_412_and_deletes_nothing(
-    conversations: Conversations,
+@pytest.mark.parametrize("operation", ["update", "delete"])
+def test_a_write_of_the_default_with_a_stale_if_match_is_412_and_changes_nothing(
+    conversations: Conversations, operation: str
 ) -> None:
     run(conversations.retrieve_default(ALICE, AGENT))
     current = run(
         conversations.update_default(ALICE, AGENT, ConversationUpdateAsGiven(summary="v2"))
     )
-    with pytest.raises(PreconditionFailed, match="conv-1"):
-        run(conversations.delete_default(ALICE, AGENT, frozenset({1})))
+    with pytest.raises(PreconditionFailed, match=r"^Conversation conv-1 has changed since"):
+        if operation == "update":
+            patch = ConversationUpdateAsGiven(summary="Lost")
+            run(conversations.update_default(BOB, AGENT, patch, frozenset({1})))
+        else:
+            run(conversations.delete_default(BOB, AGENT, frozenset({1})))
     assert run(conversations.retrieve_default(ALICE, AGENT)) == current
     assert run(conversations.delete_default(ALICE, AGENT, frozenset({2}))) == current
 

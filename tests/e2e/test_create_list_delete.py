@@ -84,35 +84,6 @@ def test_create_without_a_body_has_no_summary(client: AuthenticatedClient, agent
     assert create(client, agent_id).summary is None
 
 
-def test_create_with_a_summary_over_the_maximum_is_a_422_storing_nothing(
-    http: httpx.Client, agent_id: str
-) -> None:
-    response = http.post(
-        "/conversations/", params={"agent_id": agent_id}, json={"summary": "x" * 10_001}
-    )
-    assert response.status_code == 422
-    assert response.json()["invalid_params"][0]["name"] == "body.summary"
-    assert http.get("/conversations/", params={"agent_id": agent_id}).json() == []
-
-
-def test_summary_search_longer_than_1000_is_a_422(http: httpx.Client) -> None:
-    response = http.get("/conversations/", params={"summary_search": "x" * 1001})
-    assert response.status_code == 422
-    assert response.json()["invalid_params"][0]["name"] == "query.summary_search"
-
-
-def test_create_without_agent_id_is_a_422(http: httpx.Client) -> None:
-    response = http.post("/conversations/", json={})
-    assert response.status_code == 422
-    assert response.json()["invalid_params"][0]["name"] == "query.agent_id"
-
-
-def test_create_with_a_malformed_agent_id_is_a_422(http: httpx.Client) -> None:
-    response = http.post("/conversations/", params={"agent_id": "agent-nope"})
-    assert response.status_code == 422
-    assert response.json()["invalid_params"][0]["name"] == "query.agent_id"
-
-
 def test_paths_work_with_and_without_the_trailing_slash(http: httpx.Client, agent_id: str) -> None:
     for path in ("/conversations/", "/conversations"):
         created = http.post(path, params={"agent_id": agent_id})
@@ -163,24 +134,6 @@ def test_list_limit_caps_the_page(client: AuthenticatedClient, agent_id: str) ->
     for _ in range(3):
         create(client, agent_id)
     assert len(page(client, agent_id, limit=2)) == 2
-
-
-def test_list_limit_outside_1_to_100_is_a_422(http: httpx.Client) -> None:
-    for limit in (0, 101, -1):
-        response = http.get("/conversations/", params={"limit": limit})
-        assert response.status_code == 422
-        assert response.json()["invalid_params"][0]["name"] == "query.limit"
-
-
-def test_an_after_that_is_neither_a_cursor_nor_a_conversation_id_is_a_422(
-    http: httpx.Client,
-) -> None:
-    malformed = ("conv-123", "CONV-5B1F3C2E-8A4D-4E6F-9B0A-1C2D3E4F5A6B", "agent-x", "default", " ")
-    not_cursors = ("a.b", "conv-1." + "A" * 21, "conv-1." + "A" * 23, "a b." + "A" * 22)
-    for bad in malformed + not_cursors:
-        response = http.get("/conversations/", params={"after": bad})
-        assert response.status_code == 422, (bad, response.text)
-        assert response.json()["invalid_params"][0]["name"] == "query.after"
 
 
 def test_summary_search_matches_substrings_ignoring_case(

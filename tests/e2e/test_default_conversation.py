@@ -75,19 +75,6 @@ def test_each_agent_has_its_own(client: AuthenticatedClient, agent_id: str) -> N
     assert default_of(client, agent_id).id != default_of(client, other_agent).id
 
 
-def test_without_agent_id_it_is_a_422_saying_what_is_missing(http: httpx.Client) -> None:
-    # schemathesis ST202 (positive data rejected): `default` once sat in the {conversation_id}
-    # pattern, so the spec called a request without agent_id valid while the server answered
-    # 422. The alias now has a path of its own where agent_id is required.
-    for method in ("GET", "PATCH", "DELETE"):
-        response = http.request(method, "/conversations/default")
-        assert response.status_code == 422, response.text
-        assert response.headers["content-type"] == "application/problem+json"
-        problem = response.json()
-        assert problem["invalid_params"][0]["name"] == "query.agent_id"
-        assert "agent_id" in problem["detail"]
-
-
 def test_the_alias_on_the_wire_is_the_official_sdks_path(http: httpx.Client, agent_id: str) -> None:
     updated = http.patch("/conversations/default", params={"agent_id": agent_id}, json={})
     assert updated.status_code == 200

@@ -1,19 +1,13 @@
-"""ETag and If-Match: change a conversation only while nobody else has (RFC 9110)."""
+"""ETag and If-Match on the wire: change a conversation only while nobody else has (RFC 9110).
 
-import asyncio
-import time
-from datetime import datetime
+Here, what only the wire shows: the ETag header of every answer, If-Match read on each
+conditional operation (by id and through the default alias), and the 412 problem. The rules
+are pinned once below the wire: parsing If-Match in tests/domain/test_versions.py, 404 versus
+412, `*` and the default in tests/domain/test_conversations.py, the version condition and
+updated_at never falling on each engine in tests/storage/test_engines.py.
+"""
 
 import httpx
-from letta_conversations_client import AuthenticatedClient
-from letta_conversations_client.api.conversations import update_conversation
-from letta_conversations_client.models import Conversation, ConversationUpdate, Problem
-
-from tests.support import TLS, Keys, Served, bearer, run_async
-
-RACING_UPDATES = 50
-RACES = 4
-RACE_SECONDS = 3.0
 
 
 def etag_of(response: httpx.Response) -> str:
@@ -92,66 +86,6 @@ def test_the_default_alias_honours_if_match(http: httpx.Client, agent_id: str) -
     assert fresh.status_code == 200
 
 
-def test_the_generated_client_sends_if_match(
-    client: AuthenticatedClient, conversation: Conversation
-) -> None:
-    stale = update_conversation.sync_detailed(
-        conversation.id, client=client, body=ConversationUpdate(summary="x"), if_match='"999"'
-    )
-    assert stale.status_code == 412 and isinstance(stale.parsed, Problem)
-    current = update_conversation.sync_detailed(
-        conversation.id, client=client, body=ConversationUpdate()
-    )
-    fresh = update_conversation.sync_detailed(
-        conversation.id,
-        client=client,
-        body=ConversationUpdate(summary="y"),
-        if_match=current.headers["etag"],
-    )
-    assert fresh.status_code == 200
-    assert isinstance(fresh.parsed, Conversation) and fresh.parsed.summary == "y"
-
-
-def test_a_conditional_update_never_creates_the_default(http: httpx.Client, agent_id: str) -> None:
-    params = {"agent_id": agent_id}
-    answer = http.patch(
-        "/conversations/default", params=params, json={"summary": "x"}, headers={"If-Match": '"1"'}
-    )
-    assert answer.status_code == 412
-    assert http.get("/conversations/", params=params).json() == []
-
-
-def test_if_match_star_on_a_default_not_made_yet_is_a_412_and_makes_none(
-    http: httpx.Client, agent_id: str
-) -> None:
-    # `*` matches a current version and there is none (RFC 9110, 13.1.1); it was read as no
-    # If-Match, and the update made the default.
-    params, star = {"agent_id": agent_id}, {"If-Match": "*"}
-    answer = http.patch(
-        "/conversations/default", params=params, json={"summary": "x"}, headers=star
-    )
-    assert answer.status_code == 412, answer.text
-    assert answer.headers["content-type"] == "application/problem+json"
-    assert http.get("/conversations/", params=params).json() == []
-    # Without a default, DELETE answers 404 with or without If-Match, as documented.
-    assert http.delete("/conversations/default", params=params, headers=star).status_code == 404
-
-
-def test_if_match_star_lets_writes_of_the_existing_default_through_at_any_version(
-    http: httpx.Client, agent_id: str
-) -> None:
-    params, star = {"agent_id": agent_id}, {"If-Match": "*"}
-    first = http.get("/conversations/default", params=params).json()
-    http.patch("/conversations/default", params=params, json={"summary": "v2"})
-    updated = http.patch(
-        "/conversations/default", params=params, json={"summary": "v3"}, headers=star
-    )
-    assert updated.status_code == 200 and updated.json()["summary"] == "v3"
-    assert etag_of(updated) == '"3"'
-    deleted = http.delete("/conversations/default", params=params, headers=star)
-    assert deleted.status_code == 200 and deleted.json()["id"] == first["id"]
-
-
 def test_deleting_the_default_honours_if_match(http: httpx.Client, agent_id: str) -> None:
     params = {"agent_id": agent_id}
     first = http.get("/conversations/default", params=params)
@@ -165,66 +99,3 @@ def test_deleting_the_default_honours_if_match(http: httpx.Client, agent_id: str
     )
     assert deleted.status_code == 200 and deleted.json()["id"] == first.json()["id"]
     assert http.get(f"/conversations/{first.json()['id']}").status_code == 404
-
-
-def test_as_versions_rise_updated_at_never_falls_under_concurrent_updates(
-    server: Served, keys: Keys, agent_id: str
-) -> None:
-    # Each writer reads the clock before it holds the row: on PostgreSQL a later version was
-    # stamped with an earlier time (6 of 245 pairs, by up to 0.8 ms).
-    async def race(client: httpx.AsyncClient) -> list[tuple[int, datetime]]:
-        created = await client.post("/conversations/", params={"agent_id": agent_id})
-        url = f"/conversations/{created.json()['id']}"
-        answers = await asyncio.gather(*(client.patch(url) for _ in range(RACING_UPDATES)))
-        assert {answer.status_code for answer in answers} == {200}
-        return sorted(
-            (int(etag_of(answer).strip('"')), datetime.fromisoformat(answer.json()["updated_at"]))
-            for answer in answers
-        )
-
-    async def races() -> list[list[tuple[int, datetime]]]:
-        limits = httpx.Limits(max_connections=RACING_UPDATES)
-        async with httpx.AsyncClient(
-            verify=TLS,
-            base_url=server.api_url,
-            headers=bearer(keys.alice),
-            timeout=30,
-            limits=limits,
-        ) as client:
-            return [await race(client) for _ in range(RACES)]
-
-    for stamps in run_async(races()):
-        assert [version for version, _ in stamps] == list(range(2, RACING_UPDATES + 2))
-        fallen = [(a, b) for a, b in zip(stamps, stamps[1:], strict=False) if b[1] < a[1]]
-        assert fallen == []
-
-
-def test_a_conditional_update_of_the_default_racing_its_delete_is_200_or_412_never_404(
-    server: Served, keys: Keys, agent_id: str
-) -> None:
-    # The update found the default, then updated it by id: a DELETE committed in between made
-    # it answer 404, a status this operation never answers.
-    url, params = "/conversations/default", {"agent_id": agent_id}
-
-    async def race(client: httpx.AsyncClient) -> tuple[int, int]:
-        current = await client.get(url, params=params)
-        headers = {"If-Match": etag_of(current)}
-        update, delete = await asyncio.gather(
-            client.patch(url, params=params, json={"summary": "raced"}, headers=headers),
-            client.delete(url, params=params),
-        )
-        return update.status_code, delete.status_code
-
-    async def races() -> list[tuple[int, int]]:
-        outcomes = []
-        deadline = time.monotonic() + RACE_SECONDS
-        async with httpx.AsyncClient(
-            verify=TLS, base_url=server.api_url, headers=bearer(keys.alice), timeout=10
-        ) as client:
-            while time.monotonic() < deadline:
-                outcomes.append(await race(client))
-        return outcomes
-
-    outcomes = run_async(races())
-    assert {update for update, _ in outcomes} <= {200, 412}, outcomes
-    assert {delete for _, delete in outcomes} == {200}
