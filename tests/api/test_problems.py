@@ -34,6 +34,25 @@ def test_every_domain_error_has_an_answer(kind: type[DomainError]) -> None:
     assert any(base in STATUS_OF for base in kind.__mro__), f"{kind.__name__} would be a 500"
 
 
+@pytest.mark.parametrize(
+    ("error", "status", "retry_after"),
+    [
+        (errors.NotFound("gone"), 404, None),
+        (errors.PreconditionFailed("stale"), 412, None),
+        (errors.Conflict("busy"), 409, "1"),
+        (StorageUnavailable("down"), 503, "1"),
+    ],
+    ids=lambda value: type(value).__name__ if isinstance(value, Exception) else None,
+)
+def test_each_kind_of_domain_error_is_its_documented_status(
+    error: DomainError, status: int, retry_after: str | None
+) -> None:
+    answer = error_handlers._domain_problem(error)
+    assert answer.status_code == status
+    assert (answer.headers or {}).get("Retry-After") == retry_after
+    assert json.loads(answer.body)["status"] == status
+
+
 def test_an_invalid_value_is_a_422_naming_it_as_connexions_own_are() -> None:
     answer = error_handlers._domain_problem(InvalidValue("body.last_message_at", "out of range"))
     assert answer.status_code == 422
