@@ -39,7 +39,7 @@ def token_check(
         outcome = await keys.authenticate(store, token)
         if isinstance(outcome, str):
             return outcome
-        if limiter is not None:
+        if limiter is not None and not limiter.spent(outcome.key_id, outcome.limit):
             refusal = await limiter.check(outcome.key_id, outcome.limit)
             if refusal is not None:
                 if limited is not None:

@@ -158,6 +158,18 @@ class KeyRateLimiter:
         self.lease_s = lease_s
         self._held: dict[str, _Held] = {}
 
+    def spent(self, key_id: str, own: KeyLimit | None) -> bool:
+        """True if the request may go on at once, counted: its key has no limit, or this
+        process holds a leased request of it, now spent. False: check() decides. Every request
+        takes this path but one a lease: no coroutine is made for it (bench/results.md)."""
+        if own is None and self.default is None:
+            return True
+        held = self._held.get(key_id)
+        if held is not None and held.tokens > 0:
+            held.tokens -= 1
+            return True
+        return False
+
     async def check(self, key_id: str, own: KeyLimit | None) -> Refusal | None:
         """None if the request may go on (it is counted), else why not and for how long."""
         key_limit = own or self.default

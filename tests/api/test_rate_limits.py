@@ -137,3 +137,26 @@ def test_a_key_first_seen_while_the_database_is_read_only_still_reads(
         store.db.execute("PRAGMA query_only = ON")  # as a file system remounted read-only
         statuses = [app.get("/conversations/", headers=key).status_code for _ in range(3)]
     assert statuses == [200, 200, 429]
+
+
+def test_a_request_within_its_processs_lease_is_served_without_the_limiters_check(
+    sqlite_url: str, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only a request that needs a lease awaits check(); the others spend the lease at once
+    (KeyRateLimiter.spent: no coroutine a request)."""
+    checked: list[str] = []
+    check = rate_limits.KeyRateLimiter.check
+
+    async def counted(
+        self: rate_limits.KeyRateLimiter, key_id: str, own: KeyLimit | None
+    ) -> rate_limits.Refusal | None:
+        checked.append(key_id)
+        return await check(self, key_id, own)
+
+    monkeypatch.setattr(rate_limits.KeyRateLimiter, "check", counted)
+    # Leases of 10 (a tenth of a second of the rate).
+    key = bearer(mint_key_in_process(sqlite_url, limit=KeyLimit(rate_per_s=100, burst=100)))
+    with in_process(store_for(sqlite_url)) as app:
+        statuses = [app.get("/conversations/", headers=key).status_code for _ in range(25)]
+    assert statuses == [200] * 25
+    assert len(checked) == 3  # the 1st, 11th and 21st request

@@ -204,6 +204,20 @@ def test_a_restarted_process_finds_the_allowance_as_left_and_bursts_no_second_ti
     assert check(after, "k1") is not None
 
 
+def test_a_request_within_the_processs_lease_is_spent_at_once_and_the_rest_left_to_check() -> None:
+    store = CountingStore()
+    limiter = KeyRateLimiter(store, KeyLimit(rate_per_s=100, burst=100), clock=Clock())
+    assert limiter.spent("k1", None) is False  # nothing leased yet: check() leases
+    assert check(limiter, "k1") is None  # a lease of 10, this request one of them
+    assert [limiter.spent("k1", None) for _ in range(10)] == [True] * 9 + [False]
+    assert check(limiter, "k1") is None
+    assert store.leases == 2
+    assert limiter.spent("k2", KeyLimit(rate_per_s=1, burst=1)) is False
+    unlimited = KeyRateLimiter(store, None, clock=Clock())
+    assert all(unlimited.spent("k1", None) for _ in range(100))
+    assert store.leases == 2
+
+
 def test_concurrent_requests_of_one_key_share_one_lease() -> None:
     store = CountingStore()
     limiter = KeyRateLimiter(store, KeyLimit(rate_per_s=100, burst=100), clock=Clock())
