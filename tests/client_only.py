@@ -4,6 +4,8 @@ process. While such a test's function runs, coverage's tracer is paused in the t
 only: on Python 3.11 a thread with a trace function runs every frame on the interpreter's slow
 tracing path, measured file or not, and the client measures nothing of server_impl. The server's
 threads stay traced, as does every thread the test starts; fixtures run traced as before.
+In a module marked as a whole (``pytestmark``), ``@pytest.mark.client_only(False)`` leaves one
+test's thread traced.
 
 Never mark a test whose own thread runs server_impl code: the app in process (an ASGI
 transport, ``in_process``), the CLI through ``cli``, ``mint_key``, a store. ``pytest
@@ -62,7 +64,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Generator[None, Any, Any]:
-    if pyfuncitem.get_closest_marker(MARK) is None:
+    marker = pyfuncitem.get_closest_marker(MARK)
+    if marker is None or marker.args == (False,):
         return (yield)
     if pyfuncitem.config.getoption("check_client_only"):
         entered: list[str] = []

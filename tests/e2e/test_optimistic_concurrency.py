@@ -5,11 +5,15 @@ import time
 from datetime import datetime
 
 import httpx
+import pytest
 from letta_conversations_client import AuthenticatedClient
 from letta_conversations_client.api.conversations import update_conversation
 from letta_conversations_client.models import Conversation, ConversationUpdate, Problem
 
 from tests.support import TLS, Keys, Served, bearer, run_async
+
+# Each test's own thread runs only a client: coverage pauses there (tests/client_only.py).
+pytestmark = pytest.mark.client_only
 
 RACING_UPDATES = 50
 RACES = 4
