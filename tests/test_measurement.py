@@ -140,9 +140,21 @@ def test_a_client_only_test_whose_thread_runs_server_impl_fails_the_check(
 def test_a_tool_started_with_tool_environment_is_not_measured(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # What a coverage run with patch = ["subprocess"] (pyproject.toml) hands every child.
-    measuring = coverage.Coverage(config_file=False, data_file=str(tmp_path / ".coverage"))
-    monkeypatch.setenv("COVERAGE_PROCESS_CONFIG", measuring.config.serialize())
+    # What a coverage run with patch = ["subprocess"] (pyproject.toml) hands every child, from
+    # one of its own: a Coverage object made in this process lost what this process measured.
+    (tmp_path / "rc").write_text("[run]\npatch = subprocess\n")
+    (tmp_path / "handed.py").write_text("import os; print(os.environ['COVERAGE_PROCESS_CONFIG'])")
+    own = tool_environment()
+    own.pop("COVERAGE_FILE", None)  # its data in tmp_path, not among this run's
+    handed = subprocess.run(
+        [sys.executable, "-m", "coverage", "run", f"--rcfile={tmp_path / 'rc'}", "handed.py"],
+        cwd=tmp_path,
+        env=own,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    monkeypatch.setenv("COVERAGE_PROCESS_CONFIG", handed.stdout.strip())
     probe = "import coverage; print(coverage.Coverage.current() is not None)"
 
     def measured(environment: dict[str, str]) -> bool:
