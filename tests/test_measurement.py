@@ -88,8 +88,9 @@ def _measured(pytester: pytest.Pytester, mark: str) -> set[tuple[int, int]]:
             "test_probe.py",
         ],  # fmt: skip
         cwd=pytester.path,
-        # A coverage run of its own, not a part of this one's: tests.client_only from ROOT.
-        env=tool_environment(PYTHONPATH=str(ROOT)),
+        # A coverage run of its own, not a part of this one's: tests.client_only from ROOT, and
+        # no other plugin (loading every installed one took most of its time).
+        env=tool_environment(PYTHONPATH=str(ROOT), PYTEST_DISABLE_PLUGIN_AUTOLOAD="1"),
         capture_output=True,
         text=True,
         timeout=120,
