@@ -31,8 +31,9 @@ from tests.support import (
     shared_postgres,
 )
 
-# pytester: tests/api/test_module_apps.py reads the plan of other modules' fixtures.
-pytest_plugins = ["pytester"]
+# pytester: tests/api/test_module_apps.py reads the plan of other modules' fixtures;
+# tests.client_only: the client_only marker, which pauses coverage in a client's thread.
+pytest_plugins = ["pytester", "tests.client_only"]
 
 
 def pytest_configure(config: pytest.Config) -> None:

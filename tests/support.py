@@ -121,6 +121,17 @@ def cli_process(*args: str, database_url: str) -> subprocess.CompletedProcess[st
     )
 
 
+def tool_environment(**overrides: str) -> dict[str, str]:
+    """This process's environment, with overrides, for a child that runs none of server_impl: the
+    generators, mypy, make, uv, schemathesis' command line, the previous release's client. It
+    leaves out COVERAGE_PROCESS_CONFIG, through which a coverage run (patch = ["subprocess"] in
+    pyproject.toml) starts measuring in every Python process it starts, each then running 1.5 to
+    2 times slower for nothing."""
+    environment = {**os.environ, **overrides}
+    environment.pop("COVERAGE_PROCESS_CONFIG", None)
+    return environment
+
+
 def migrate(database_url: str) -> None:
     result = cli("migrate", database_url=database_url)
     assert result.returncode == 0, result.stderr

@@ -75,7 +75,10 @@ def clients(
     clients = {}
     try:
         for system in [OURS, *PEERS, CEILING]:
-            process, base = serve(system, database, log)
+            with pytest.MonkeyPatch.context() as environment:
+                if system in PEERS:  # they run none of server_impl: see tool_environment
+                    environment.delenv("COVERAGE_PROCESS_CONFIG", raising=False)
+                process, base = serve(system, database, log)
             running.append(process)
             clients[system] = httpx.Client(
                 base_url=f"{base}/v1/conversations/", headers=bearer(database.key), timeout=10

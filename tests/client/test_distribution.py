@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.support import ROOT, Served, mint_key
+from tests.support import ROOT, Served, mint_key, tool_environment
 
 VERSION = yaml.safe_load((ROOT / "openapi.yaml").read_text())["info"]["version"]
 SERVER_VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
@@ -24,6 +24,8 @@ UV = ROOT / ".venv/bin/uv"
 
 
 def run(*command: str | Path, **options: Any) -> subprocess.CompletedProcess[str]:
+    """Runs a tool (make, uv) or, with env given, what the wheels installed."""
+    options.setdefault("env", tool_environment())
     result: subprocess.CompletedProcess[str] = subprocess.run(
         [str(part) for part in command], capture_output=True, text=True, timeout=300, **options
     )

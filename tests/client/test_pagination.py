@@ -27,6 +27,9 @@ from letta_conversations_client.models import (
 
 from tests.support import TLS, Served
 
+# Each test's own thread runs only a client: coverage pauses there (tests/client_only.py).
+pytestmark = pytest.mark.client_only
+
 MANY = 250
 
 

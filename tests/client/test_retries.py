@@ -34,6 +34,9 @@ from tests.client.faults import (
 )
 from tests.support import TLS, Served, mint_key_in_process
 
+# Each test's own thread runs only a client: coverage pauses there (tests/client_only.py).
+pytestmark = pytest.mark.client_only
+
 Through = Callable[[httpx.BaseTransport], AuthenticatedClient]
 # Quick backoff, for the faults that carry no Retry-After.
 QUICK = RetryPolicy(initial_delay=0.01, max_delay=0.02)
@@ -279,6 +282,7 @@ def test_the_default_policy_is_two_retries() -> None:
     ]
 
 
+@pytest.mark.client_only(False)  # mints its key in this thread: traced
 def test_a_429_for_the_keys_rate_is_retried_after_retry_after_unseen(
     server: Served, agent_id: str
 ) -> None:

@@ -37,6 +37,9 @@ from letta_conversations_client.models import Conversation, ConversationCreate, 
 
 from tests.support import AGENT, TLS, Served, mint_key, serve_in_thread, slow_down_inserts
 
+# Each test's own thread runs only a client: coverage pauses there (tests/client_only.py).
+pytestmark = pytest.mark.client_only
+
 MISSING = "conv-00000000-0000-4000-8000-000000000000"
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import MODEL_SETTINGS, ROOT
+from tests.support import MODEL_SETTINGS, ROOT, tool_environment
 
 COPIED = ("Makefile", "openapi.yaml", "pyproject.toml", "requirements.lock", "codegen", "generated")
 
@@ -19,6 +19,7 @@ def make(folder: Path, target: str) -> subprocess.CompletedProcess[str]:
     # leave this checkout's editable install pointing at the copy, deleted after the test.
     return subprocess.run(
         ["make", "--no-print-directory", "-C", str(folder), "-o", ".venv/.deps", target],
+        env=tool_environment(),
         capture_output=True,
         text=True,
         timeout=300,
@@ -74,6 +75,7 @@ def strict_mypy(target: str, cwd: Path, cache: str) -> subprocess.CompletedProce
             target,
         ],
         cwd=cwd,
+        env=tool_environment(),
         capture_output=True,
         text=True,
         timeout=600,

@@ -15,6 +15,9 @@ from letta_client import Letta
 from server_impl.domain.ports import KeyLimit
 from tests.support import MODEL_SETTINGS, Keys, RunningServer, mint_key_in_process
 
+# Each test's own thread runs only a client: coverage pauses there (tests/client_only.py).
+pytestmark = pytest.mark.client_only
+
 MISSING = "conv-00000000-0000-4000-8000-000000000000"
 AGENT = "agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9"
 
@@ -357,6 +360,7 @@ def test_invalid_model_settings_raise_unprocessable_entity_and_change_nothing(
     ]
 
 
+@pytest.mark.client_only(False)  # mints its key in this thread: traced
 def test_a_429_for_the_keys_rate_is_retried_after_retry_after_unseen(
     connect: Callable[..., Letta], server: RunningServer, agent_id: str
 ) -> None:

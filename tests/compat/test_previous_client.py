@@ -6,7 +6,6 @@ own (tests/compat/previous/calls.py), with PYTHONPATH putting it before the curr
 which has the same package name and is installed in .venv.
 """
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +14,7 @@ import pytest
 import yaml
 
 from tests.compat.previous.calls import SCENARIOS
-from tests.support import ROOT, Keys, Served
+from tests.support import ROOT, Keys, Served, tool_environment
 
 PREVIOUS = Path(__file__).parent / "previous"
 SPEC = PREVIOUS / "openapi-0.1.0.yaml"
@@ -28,6 +27,7 @@ def previous_client(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("previous")
     result = subprocess.run(
         [str(ROOT / "codegen/generate.sh"), str(out), str(SPEC)],
+        env=tool_environment(),
         capture_output=True,
         text=True,
         timeout=120,
@@ -48,13 +48,12 @@ def test_the_previous_client_works_against_this_server(
 ) -> None:
     result = subprocess.run(
         [sys.executable, str(CALLS), scenario],
-        env={
-            **os.environ,
-            "PYTHONPATH": str(previous_client),
-            "PREVIOUS_CLIENT_URL": server.api_url,
-            "PREVIOUS_CLIENT_KEY": keys.alice,
-            "PREVIOUS_CLIENT_AGENT": agent_id,
-        },
+        env=tool_environment(
+            PYTHONPATH=str(previous_client),
+            PREVIOUS_CLIENT_URL=server.api_url,
+            PREVIOUS_CLIENT_KEY=keys.alice,
+            PREVIOUS_CLIENT_AGENT=agent_id,
+        ),
         capture_output=True,
         text=True,
         timeout=60,

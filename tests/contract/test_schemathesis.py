@@ -15,6 +15,9 @@ from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from tests.support import ROOT, Keys, Served, bearer
 
+# Each test's own thread runs only a client: coverage pauses there (tests/client_only.py).
+pytestmark = pytest.mark.client_only
+
 BUDGET = settings(
     max_examples=25,
     derandomize=True,

@@ -4,7 +4,7 @@ links (its stateful phase), beside the pass over each operation in test_schemath
 import subprocess
 import sys
 
-from tests.support import ROOT, Keys, Served
+from tests.support import ROOT, Keys, Served, tool_environment
 
 
 def test_workflows_along_the_links_keep_the_contract(server: Served, keys: Keys) -> None:
@@ -37,6 +37,7 @@ def test_workflows_along_the_links_keep_the_contract(server: Served, keys: Keys)
             "1",
         ],  # fmt: skip
         cwd=ROOT,
+        env=tool_environment(),
         capture_output=True,
         text=True,
         timeout=600,

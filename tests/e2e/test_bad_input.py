@@ -11,6 +11,9 @@ import pytest
 
 from tests.support import AGENT, TLS, Served, fresh_key, start_server
 
+# Each test's own thread runs only a client: coverage pauses there (tests/client_only.py).
+pytestmark = pytest.mark.client_only
+
 ONE_MIB = 1024 * 1024
 JSON = {"content-type": "application/json"}
 
@@ -222,6 +225,7 @@ def test_a_nul_character_in_any_text_input_is_a_422_naming_it(
     assert [f"/conversations/{c['id']}" for c in listed] == [conversation_url], "a 422 made one"
 
 
+@pytest.mark.client_only(False)  # mints its key in this thread: traced
 def test_a_long_value_is_neither_echoed_nor_logged_by_a_real_server(
     tmp_path: Path, new_database: Callable[[str], str]
 ) -> None:

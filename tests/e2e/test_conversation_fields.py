@@ -23,6 +23,9 @@ from letta_conversations_client.models import (
 )
 from letta_conversations_client.types import UNSET
 
+# Each test's own thread runs only a client: coverage pauses there (tests/client_only.py).
+pytestmark = pytest.mark.client_only
+
 NEW_FIELDS = (
     "archived", "archived_at", "context_window_limit", "description", "last_message_at", "model"
 )  # fmt: skip

@@ -19,6 +19,9 @@ from letta_conversations_client.models import (
 )
 from letta_conversations_client.types import UNSET, Unset
 
+# Each test's own thread runs only a client: coverage pauses there (tests/client_only.py).
+pytestmark = pytest.mark.client_only
+
 
 def create(client: AuthenticatedClient, agent_id: str, summary: str | None = None) -> Conversation:
     body = ConversationCreate(summary=summary) if summary is not None else UNSET

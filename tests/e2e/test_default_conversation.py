@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+import pytest
 from letta_conversations_client import AuthenticatedClient
 from letta_conversations_client.api.conversations import (
     delete_conversation,
@@ -29,6 +30,9 @@ from tests.support import (
     run_async,
     serve_in_thread,
 )
+
+# Each test's own thread runs only a client: coverage pauses there (tests/client_only.py).
+pytestmark = pytest.mark.client_only
 
 RACE_SECONDS = 3.0
 RACERS = 4
@@ -132,6 +136,7 @@ def test_head_of_the_default_answers_the_headers_of_get_without_a_body(
     assert http.head("/conversations/default", params=params).status_code == 404
 
 
+@pytest.mark.client_only(False)  # makes its server and key in this thread: traced
 def test_an_update_of_the_default_that_fails_in_the_database_makes_no_default(
     engine: str, new_database: Callable[[str], str], tmp_path: Path, agent_id: str
 ) -> None:

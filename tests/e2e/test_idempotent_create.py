@@ -25,6 +25,9 @@ from tests.support import (
     serve_in_thread,
 )
 
+# Each test's own thread runs only a client: coverage pauses there (tests/client_only.py).
+pytestmark = pytest.mark.client_only
+
 RACING_RETRIES = 24
 
 
@@ -199,6 +202,7 @@ def test_a_key_outside_its_bounds_is_a_422_and_creates_nothing(
     assert listed(http, agent_id) == []
 
 
+@pytest.mark.client_only(False)  # mints its key in this thread: traced
 def test_a_key_of_visible_ascii_characters_up_to_255_is_accepted(
     server: Served, agent_id: str
 ) -> None:

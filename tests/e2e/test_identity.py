@@ -9,6 +9,9 @@ import pytest
 
 from tests.support import TLS, Keys, Served, bearer, cli, mint_key
 
+# Each test's own thread runs only a client: coverage pauses there (tests/client_only.py).
+pytestmark = pytest.mark.client_only
+
 MISSING = "conv-00000000-0000-4000-8000-000000000000"
 
 
@@ -188,6 +191,7 @@ def test_a_tampered_secret_is_a_401(server: Served, keys: Keys, alice: httpx.Cli
     assert response.status_code == 401
 
 
+@pytest.mark.client_only(False)  # mints and revokes a key in this thread: traced
 def test_a_revoked_key_stops_working_at_once_on_a_running_server(
     server: Served, as_user: Callable[[str], httpx.Client], agent_id: str
 ) -> None:

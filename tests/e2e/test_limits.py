@@ -12,6 +12,9 @@ import pytest
 
 from tests.support import AGENT, Keys, ServedInThread, bearer, mint_key, serve_in_thread
 
+# Each test's own thread runs only a client: coverage pauses there (tests/client_only.py).
+pytestmark = pytest.mark.client_only
+
 FLOODER = {"X-Forwarded-For": "203.0.113.9"}
 NEIGHBOUR = {"X-Forwarded-For": "198.51.100.7"}
 BAD_KEY = {"Authorization": "Bearer lck_0000000000000000_secret"}

@@ -10,6 +10,9 @@ import pytest
 
 from tests.support import TLS, Keys, Served, bearer
 
+# Each test's own thread runs only a client: coverage pauses there (tests/client_only.py).
+pytestmark = pytest.mark.client_only
+
 NEXT = re.compile(r'<([^>]*)>; rel="next"')
 DAYS = [f"2026-01-{n:02d}T00:00:00Z" for n in range(1, 11)]
 

@@ -22,6 +22,9 @@ from letta_conversations_client.models import (
 
 from tests.support import MODEL_SETTINGS
 
+# Each test's own thread runs only a client: coverage pauses there (tests/client_only.py).
+pytestmark = pytest.mark.client_only
+
 OPENAI = MODEL_SETTINGS["openai"]
 ANTHROPIC = MODEL_SETTINGS["anthropic"]
 

@@ -8,6 +8,10 @@ updated_at never falling on each engine in tests/storage/test_engines.py.
 """
 
 import httpx
+import pytest
+
+# Each test's own thread runs only a client: coverage pauses there (tests/client_only.py).
+pytestmark = pytest.mark.client_only
 
 
 def etag_of(response: httpx.Response) -> str:

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import httpx
+import pytest
 from letta_conversations_client import AuthenticatedClient
 from letta_conversations_client.api.conversations import (
     delete_conversation,
@@ -11,6 +12,9 @@ from letta_conversations_client.api.conversations import (
 )
 from letta_conversations_client.models import Conversation, ConversationUpdate, Problem
 from letta_conversations_client.types import Response
+
+# Each test's own thread runs only a client: coverage pauses there (tests/client_only.py).
+pytestmark = pytest.mark.client_only
 
 MISSING = "conv-00000000-0000-4000-8000-000000000000"
 

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support import ROOT, free_port
+from tests.support import ROOT, free_port, tool_environment
 
 pytestmark = pytest.mark.slow
 
@@ -45,6 +45,8 @@ with AuthenticatedClient(base_url=sys.argv[1], token=sys.argv[2]) as client:
 
 
 def run(*command: str | Path, **options: Any) -> subprocess.CompletedProcess[str]:
+    """Runs a tool (make, uv) or, with env given, what the wheels installed."""
+    options.setdefault("env", tool_environment())
     result: subprocess.CompletedProcess[str] = subprocess.run(
         [str(part) for part in command], capture_output=True, text=True, timeout=300, **options
     )
@@ -74,7 +76,10 @@ def _venv(folder: Path, *wheels: Path, constraints: Path) -> Path:
     install: list[str | Path] = [UV, "pip", "install", "--quiet", "--python", python]
     install += ["-c", constraints, *wheels]
     offline = subprocess.run(
-        [*(str(part) for part in install), "--offline"], capture_output=True, text=True
+        [*(str(part) for part in install), "--offline"],
+        env=tool_environment(),
+        capture_output=True,
+        text=True,
     )
     if offline.returncode != 0:  # a cache without some of them: from the index
         run(*install)

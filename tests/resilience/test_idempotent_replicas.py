@@ -10,8 +10,12 @@ import uuid
 from collections.abc import Callable
 
 import httpx
+import pytest
 
 from tests.support import AGENT, RunningServer, ServedInThread, fresh_key, slow_down_inserts
+
+# Each test's own thread runs only a client: coverage pauses there (tests/client_only.py).
+pytestmark = pytest.mark.client_only
 
 REPLICAS = 2
 RETRIES = 16

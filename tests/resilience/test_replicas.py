@@ -9,8 +9,12 @@ import uuid
 from collections.abc import Callable
 
 import httpx
+import pytest
 
 from tests.support import ServedInThread, create_conversation, fresh_key
+
+# Each test's own thread runs only a client: coverage pauses there (tests/client_only.py).
+pytestmark = pytest.mark.client_only
 
 REPLICAS = 2
 CLIENTS = 32
