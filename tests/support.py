@@ -121,6 +121,10 @@ def cli_process(*args: str, database_url: str) -> subprocess.CompletedProcess[st
     )
 
 
+COVERAGE_CHILDREN = "COVERAGE_PROCESS_CONFIG"
+"""The variable by which a coverage run starts measuring in each Python child it starts."""
+
+
 def tool_environment(**overrides: str) -> dict[str, str]:
     """This process's environment, with overrides, for a child that runs none of server_impl: the
     generators, mypy, make, uv, schemathesis' command line, the previous release's client. It
@@ -128,7 +132,7 @@ def tool_environment(**overrides: str) -> dict[str, str]:
     pyproject.toml) starts measuring in every Python process it starts, each then running 1.5 to
     2 times slower for nothing."""
     environment = {**os.environ, **overrides}
-    environment.pop("COVERAGE_PROCESS_CONFIG", None)
+    environment.pop(COVERAGE_CHILDREN, None)
     return environment
 
 

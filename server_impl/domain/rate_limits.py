@@ -172,15 +172,11 @@ class KeyRateLimiter:
 
     async def check(self, key_id: str, own: KeyLimit | None) -> Refusal | None:
         """None if the request may go on (it is counted), else why not and for how long."""
+        if self.spent(key_id, own):  # no await between the check and the spending
+            return None
         key_limit = own or self.default
-        if key_limit is None:
-            return None
-        held = self._held.get(key_id)
-        if held is None:
-            held = self._held[key_id] = _Held()
-        if held.tokens > 0:  # the hot path: no await between the check and the spending
-            held.tokens -= 1
-            return None
+        assert key_limit is not None, "spent() lets a key without a limit through"
+        held = self._held.setdefault(key_id, _Held())
         async with held.lock:  # one lease at a time per key; others wait for its outcome
             if held.tokens > 0:
                 held.tokens -= 1

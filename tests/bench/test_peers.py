@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from bench.run import ORGANIZATION, USER, Database, prepare, serve
-from tests.support import PostgresCluster, bearer, cli, mint_key_in_process
+from tests.support import COVERAGE_CHILDREN, PostgresCluster, bearer, cli, mint_key_in_process
 
 PEERS = ["Litestar lean peer", "FastAPI lean peer"]
 OURS = "this server"
@@ -77,7 +77,7 @@ def clients(
         for system in [OURS, *PEERS, CEILING]:
             with pytest.MonkeyPatch.context() as environment:
                 if system in PEERS:  # they run none of server_impl: see tool_environment
-                    environment.delenv("COVERAGE_PROCESS_CONFIG", raising=False)
+                    environment.delenv(COVERAGE_CHILDREN, raising=False)
                 process, base = serve(system, database, log)
             running.append(process)
             clients[system] = httpx.Client(
