@@ -36,7 +36,7 @@ need_npm = @command -v npm >/dev/null && command -v node >/dev/null \
 HOST ?= 127.0.0.1
 PORT ?= 8283
 
-.PHONY: install browser run test check lint fuzz bench bench-costs generate check-generated dist \
+.PHONY: install browser run test test-setup check lint fuzz bench bench-costs generate check-generated dist \
 	lock upgrade-check clean
 
 install: $(INSTALLED)
@@ -125,15 +125,26 @@ PYTEST = -m pytest -n $(PYTEST_WORKERS) --durations=25 $(PYTEST_ARGS) --dist
 
 # Measures branch coverage of server_impl in both runs and in every process they start (see
 # [tool.coverage.*] in pyproject.toml) and reports it; below its floor (fail_under) a run on
-# every engine fails, a run that leaves an engine out only reports.
-test: $(INSTALLED) $(SDK_INSTALLED) browser
+# every engine fails, a run that leaves an engine out only reports. The newest SDK release's
+# suite runs beside the main run, whose cores it would otherwise leave idle for its start and
+# its waits, on port blocks of its own (testbed.PORT_BLOCK); its output follows the main run's.
+NEWEST_SDK_LOG := $(SDK_VENV)/test.log
+test: test-setup
 	$(BIN)/python -m coverage erase
-	LETTA_CLIENT_EXPECTED=$(call pinned,requirements.lock) $(BIN)/python -m coverage run $(PYTEST) loadscope
-	LETTA_CLIENT_EXPECTED=$(call pinned,tests/compat/latest-sdk.txt) \
-		$(SDK_VENV)/bin/python -m coverage run $(PYTEST) load \
-		tests/compat/test_official_sdk.py
+	@LETTA_CLIENT_EXPECTED=$(call pinned,tests/compat/latest-sdk.txt) CONVERSATIONS_TEST_PORT_BLOCK=5 \
+		$(SDK_VENV)/bin/python -m coverage run $(PYTEST) load tests/compat/test_official_sdk.py \
+		>$(NEWEST_SDK_LOG) 2>&1 & newest=$$!; \
+	echo "The newest SDK release's suite runs beside this run; its output follows."; \
+	LETTA_CLIENT_EXPECTED=$(call pinned,requirements.lock) \
+		$(BIN)/python -m coverage run $(PYTEST) loadscope; main=$$?; \
+	wait $$newest; newest=$$?; cat $(NEWEST_SDK_LOG); \
+	[ $$main = 0 ] && [ $$newest = 0 ]
 	$(BIN)/python -m coverage combine --quiet
 	$(BIN)/python -m coverage report $(if $(strip $(skipped_engines)),--fail-under=0)
+
+# Both virtualenvs and the browser at once: they share nothing but uv's cache, which uv locks.
+test-setup:
+	@$(MAKE) --no-print-directory -j3 $(INSTALLED) $(SDK_INSTALLED) browser
 
 # The inner loop, in a minute: the suites that run in the pytest process (domain, api, storage)
 # on SQLite, and the code generation's checks but for the slow ones (make, the generators, mypy).

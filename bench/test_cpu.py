@@ -65,10 +65,12 @@ def _children_cpu() -> float:
 def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
     _started.clear()
     _slept[0] = 0.0
+    start = time.time()
     wall, cpu, children = time.perf_counter(), time.process_time(), _children_cpu()
     yield
     record = {
         "id": item.nodeid,
+        "start": start,
         "wall": time.perf_counter() - wall,
         "cpu": time.process_time() - cpu,
         "child": _children_cpu() - children,

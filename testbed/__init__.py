@@ -10,15 +10,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 # Ports handed out below the kernel's ephemeral range (32768 and up on Linux), so that no
 # outgoing connection takes one between its check and its use; each pytest-xdist worker (gw0,
-# gw1, ...) has a block of its own, so that two workers never hand out the same port.
+# gw1, ...) has a block of its own, so that two workers never hand out the same port. A second
+# run beside the first (make test runs the newest SDK's suite so) starts its workers at the
+# block that CONVERSATIONS_TEST_PORT_BLOCK names.
 _PORTS_FROM = 10_000
 _PORTS_PER_WORKER = 2_000
 _WORKERS = 10
+PORT_BLOCK = "CONVERSATIONS_TEST_PORT_BLOCK"
 
 
 def _port_candidates() -> "itertools.cycle[int]":
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
-    block = int(worker) % _WORKERS if worker.isdigit() else 0
+    first_block = int(os.environ.get(PORT_BLOCK, "0"))
+    block = (first_block + (int(worker) if worker.isdigit() else 0)) % _WORKERS
     first = _PORTS_FROM + block * _PORTS_PER_WORKER
     ports = list(range(first, first + _PORTS_PER_WORKER))
     # A random start, so that two runs side by side (two checkouts) seldom meet.
