@@ -128,7 +128,7 @@ run: $(RUNTIME)
 # (load); the 25 slowest are listed at the end. PYTEST_ARGS adds options to every run (e.g.
 # -p bench.test_cpu, each test's CPU, sleeps and processes).
 PYTEST_WORKERS ?= auto
-PYTEST = -m pytest -n $(PYTEST_WORKERS) --durations=25 $(PYTEST_ARGS) --dist
+PYTEST = -m pytest -n $(PYTEST_WORKERS) --no-loadscope-reorder --durations=25 $(PYTEST_ARGS) --dist
 
 # Measures branch coverage of server_impl in both runs and in every process they start (see
 # [tool.coverage.*] in pyproject.toml) and reports it; below its floor (fail_under) a run on

@@ -15,8 +15,9 @@ from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from tests.support import ROOT, Keys, Served, bearer
 
-# Each test's own thread runs only a client: coverage pauses there (tests/client_only.py).
-pytestmark = pytest.mark.client_only
+# Each test's own thread runs only a client: coverage pauses there (tests/client_only.py). Tens of
+# seconds: run before the shorter modules (tests/conftest.py).
+pytestmark = [pytest.mark.client_only, pytest.mark.long]
 
 BUDGET = settings(
     max_examples=25,

@@ -33,6 +33,9 @@ from tests.support import (
     start_server,
 )
 
+# Tens of seconds: run before the shorter modules (tests/conftest.py).
+pytestmark = pytest.mark.long
+
 
 @pytest.fixture(scope="module")
 def database(tmp_path_factory: pytest.TempPathFactory) -> str:

@@ -27,6 +27,9 @@ from tests.support import (
     start_server,
 )
 
+# Tens of seconds: run before the shorter modules (tests/conftest.py).
+pytestmark = pytest.mark.long
+
 AGENT = "agent-0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9"
 MISSING = "conv-5b1f3c2e-8a4d-4e6f-9b0a-1c2d3e4f5a6b"
 RFC3339_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")

@@ -16,10 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import pytest
 
 from server_impl.domain import rate_limits
 from server_impl.domain.ports import KeyLimit
 from tests.support import ServedInThread, bearer, mint_key_in_process, start_server
+
+# Tens of seconds: run before the shorter modules (tests/conftest.py).
+pytestmark = pytest.mark.long
 
 RATE = KeyLimit(rate_per_s=20, burst=30)
 SECONDS = 5.0
