@@ -123,11 +123,12 @@ run: $(RUNTIME)
 	$(BIN)/conversations-server migrate
 	$(BIN)/conversations-server serve --host $(HOST) --port $(PORT)
 
-# pytest-xdist spreads the tests over one process per core (PYTEST_WORKERS=0: none), a module to
-# a worker (loadscope) so that a module's fixtures are made once, or one module's tests over all
-# (load); the 25 slowest are listed at the end. PYTEST_ARGS adds options to every run (e.g.
-# -p bench.test_cpu, each test's CPU, sleeps and processes).
-PYTEST_WORKERS ?= auto
+# pytest-xdist spreads the tests over one process per core and one more (PYTEST_WORKERS=0: none),
+# as a test waits for a quarter of its time (sleeps, the processes it starts, the network), a
+# module to a worker (loadscope) so that a module's fixtures are made once, or one module's tests
+# over all (load); the 25 slowest are listed at the end. PYTEST_ARGS adds options to every run
+# (e.g. -p bench.test_cpu, each test's CPU, sleeps and processes).
+PYTEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
 PYTEST = -m pytest -n $(PYTEST_WORKERS) --no-loadscope-reorder --durations=25 $(PYTEST_ARGS) --dist
 
 # Measures branch coverage of server_impl in both runs and in every process they start (see
@@ -138,7 +139,7 @@ PYTEST = -m pytest -n $(PYTEST_WORKERS) --no-loadscope-reorder --durations=25 $(
 NEWEST_SDK_LOG := $(SDK_VENV)/test.log
 test: test-setup
 	$(BIN)/python -m coverage erase
-	@LETTA_CLIENT_EXPECTED=$(call pinned,tests/compat/latest-sdk.txt) CONVERSATIONS_TEST_PORT_BLOCK=5 \
+	@LETTA_CLIENT_EXPECTED=$(call pinned,tests/compat/latest-sdk.txt) CONVERSATIONS_TEST_PORT_BLOCK=11 \
 		$(SDK_VENV)/bin/python -m coverage run $(PYTEST) load tests/compat/test_official_sdk.py \
 		>$(NEWEST_SDK_LOG) 2>&1 & newest=$$!; \
 	echo "The newest SDK release's suite runs beside this run; its output follows."; \

@@ -12,10 +12,10 @@ ROOT = Path(__file__).resolve().parent.parent
 # outgoing connection takes one between its check and its use; each pytest-xdist worker (gw0,
 # gw1, ...) has a block of its own, so that two workers never hand out the same port. A second
 # run beside the first (make test runs the newest SDK's suite so) starts its workers at the
-# block that CONVERSATIONS_TEST_PORT_BLOCK names.
+# block that CONVERSATIONS_TEST_PORT_BLOCK names: two runs of up to 11 workers each never meet.
 _PORTS_FROM = 10_000
-_PORTS_PER_WORKER = 2_000
-_WORKERS = 10
+_PORTS_PER_WORKER = 1_000
+_WORKERS = 22
 PORT_BLOCK = "CONVERSATIONS_TEST_PORT_BLOCK"
 
 
