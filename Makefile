@@ -43,7 +43,7 @@ need_npm = @command -v npm >/dev/null && command -v node >/dev/null \
 HOST ?= 127.0.0.1
 PORT ?= 8283
 
-.PHONY: install browser run test test-setup check lint fuzz bench bench-costs generate check-generated dist \
+.PHONY: install browser run test check lint fuzz bench bench-costs generate check-generated dist \
 	lock upgrade-check clean
 
 install: $(INSTALLED)
@@ -137,7 +137,7 @@ PYTEST = -m pytest -n $(PYTEST_WORKERS) --no-loadscope-reorder --durations=25 $(
 # suite runs beside the main run, whose cores it would otherwise leave idle for its start and
 # its waits, on port blocks of its own (testbed.PORT_BLOCK); its output follows the main run's.
 NEWEST_SDK_LOG := $(SDK_VENV)/test.log
-test: test-setup
+test: $(INSTALLED) $(SDK_INSTALLED) browser
 	$(BIN)/python -m coverage erase
 	@LETTA_CLIENT_EXPECTED=$(call pinned,tests/compat/latest-sdk.txt) CONVERSATIONS_TEST_PORT_BLOCK=11 \
 		$(SDK_VENV)/bin/python -m coverage run $(PYTEST) load tests/compat/test_official_sdk.py \
@@ -149,10 +149,6 @@ test: test-setup
 	[ $$main = 0 ] && [ $$newest = 0 ]
 	$(BIN)/python -m coverage combine --quiet
 	$(BIN)/python -m coverage report $(if $(strip $(skipped_engines)),--fail-under=0)
-
-# Both virtualenvs and the browser at once: they share nothing but uv's cache, which uv locks.
-test-setup:
-	@$(MAKE) --no-print-directory -j3 $(INSTALLED) $(SDK_INSTALLED) browser
 
 # The inner loop, in a minute: the suites that run in the pytest process (domain, api, storage)
 # on SQLite, and the code generation's checks but for the slow ones (make, the generators, mypy).
