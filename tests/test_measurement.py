@@ -11,7 +11,7 @@ from pathlib import Path
 import coverage
 import pytest
 
-from tests.support import ROOT, tool_environment
+from tests.support import COVERAGE_CHILDREN, ROOT, tool_environment
 
 PROBE = """
 def served():
@@ -144,7 +144,7 @@ def test_a_tool_started_with_tool_environment_is_not_measured(
     # What a coverage run with patch = ["subprocess"] (pyproject.toml) hands every child, from
     # one of its own: a Coverage object made in this process lost what this process measured.
     (tmp_path / "rc").write_text("[run]\npatch = subprocess\n")
-    (tmp_path / "handed.py").write_text("import os; print(os.environ['COVERAGE_PROCESS_CONFIG'])")
+    (tmp_path / "handed.py").write_text(f"import os; print(os.environ['{COVERAGE_CHILDREN}'])")
     own = tool_environment()
     own.pop("COVERAGE_FILE", None)  # its data in tmp_path, not among this run's
     handed = subprocess.run(
@@ -155,7 +155,7 @@ def test_a_tool_started_with_tool_environment_is_not_measured(
         text=True,
         check=True,
     )
-    monkeypatch.setenv("COVERAGE_PROCESS_CONFIG", handed.stdout.strip())
+    monkeypatch.setenv(COVERAGE_CHILDREN, handed.stdout.strip())
     probe = "import coverage; print(coverage.Coverage.current() is not None)"
 
     def measured(environment: dict[str, str]) -> bool:
